@@ -1,0 +1,100 @@
+//! Command-line interface: what the operator types.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Inspect and renew a Kubernetes node's certificates.
+///
+/// With no command, opens the terminal UI on the default roots (or the PATHs given).
+#[derive(Debug, Parser)]
+#[command(name = "kcert", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Pretend the current time is this RFC 3339 instant (for reproducible output).
+    #[arg(long, global = true, hide = true, env = "KCERT_NOW")]
+    pub now: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run.
+    Check(CheckArgs),
+    /// Open the terminal UI (the default when no command is given).
+    Tui(ScanArgs),
+    /// Write a demo kubeadm tree into a temporary directory and open the UI on it.
+    Demo(DemoArgs),
+}
+
+/// Roots and thresholds shared by every command that scans.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan instead of the defaults.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Days before expiry that count as a warning.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn: i64,
+
+    /// Days before expiry that count as critical.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub crit: i64,
+
+    /// When to use colours (NO_COLOR is honoured with auto).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Write the tree here instead of a new temporary directory (kept after exit).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Only write the tree and print where it is; do not open the UI.
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Resolve `auto` against `NO_COLOR` and whether the output is a terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! kcert: inspect and renew a Kubernetes node's certificates.
+//!
+//! The library holds the domain; the `kcert` binary only parses arguments and picks a front end.
+//!
+//! - [`pki`]: scan roots on disk, parse certificates, keys and kubeconfigs, verify chains and
+//!   pair keys into an [`pki::Inventory`]. Blocking and pure apart from reading files.
+//! - [`report`]: `kcert check` output (table and JSON) and the exit-code policy.
+//! - [`sign`]: key generation and certificate signing shared by renewal and the demo tree.
+//! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
+//! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
+
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod pki;
+pub mod report;
+pub mod sign;
+pub mod tui;

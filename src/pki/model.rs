@@ -1,0 +1,377 @@
+//! The inventory's plain data: what was found on disk, where, and what is wrong with it.
+//!
+//! Everything here is owned, cloneable and free of parser lifetimes so that the TUI, the
+//! reports and renewal can hold it without touching the disk again.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Index of a certificate in [`Inventory::certs`].
+pub type CertId = usize;
+/// Index of a key in [`Inventory::keys`].
+pub type KeyId = usize;
+
+/// Which part of a kubeconfig a certificate or key was embedded in or referenced from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// `users[].user` (client certificate and key).
+    User,
+    /// `clusters[].cluster` (certificate authority data).
+    Cluster,
+}
+
+/// Where an item was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Origin {
+    /// A file on disk; `index` counts the certificate (or key) blocks of that file from 0.
+    File { path: PathBuf, index: usize },
+    /// Base64 data embedded in a kubeconfig (`client-certificate-data`, ...).
+    Kubeconfig {
+        path: PathBuf,
+        entry: EntryKind,
+        /// The `name` of the user or cluster entry.
+        name: String,
+        /// The YAML field, e.g. `client-certificate-data`.
+        field: String,
+    },
+}
+
+impl Origin {
+    /// The file this came from (the kubeconfig for embedded data).
+    pub fn path(&self) -> &Path {
+        match self {
+            Origin::File { path, .. } | Origin::Kubeconfig { path, .. } => path,
+        }
+    }
+
+    /// The block index within the file (0 for kubeconfig data).
+    pub fn index(&self) -> usize {
+        match self {
+            Origin::File { index, .. } => *index,
+            Origin::Kubeconfig { .. } => 0,
+        }
+    }
+
+    /// Short human form: `/etc/kubernetes/admin.conf [user kubernetes-admin]` or a path with `#2`.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::File { path, index: 0 } => path.display().to_string(),
+            Origin::File { path, index } => format!("{} #{}", path.display(), index + 1),
+            Origin::Kubeconfig {
+                path, entry, name, ..
+            } => {
+                let kind = match entry {
+                    EntryKind::User => "user",
+                    EntryKind::Cluster => "cluster",
+                };
+                format!("{} [{kind} {name}]", path.display())
+            }
+        }
+    }
+}
+
+/// Public key algorithm and size, the way an operator names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyAlgorithm {
+    Rsa(u32),
+    EcdsaP256,
+    EcdsaP384,
+    EcdsaP521,
+    Ed25519,
+    Unknown,
+}
+
+impl std::fmt::Display for KeyAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyAlgorithm::Rsa(bits) => write!(f, "RSA-{bits}"),
+            KeyAlgorithm::EcdsaP256 => f.write_str("ECDSA-P256"),
+            KeyAlgorithm::EcdsaP384 => f.write_str("ECDSA-P384"),
+            KeyAlgorithm::EcdsaP521 => f.write_str("ECDSA-P521"),
+            KeyAlgorithm::Ed25519 => f.write_str("Ed25519"),
+            KeyAlgorithm::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+impl Serialize for KeyAlgorithm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Expiry status against the clock the scan was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Warning,
+    Critical,
+    Expired,
+    NotYetValid,
+}
+
+impl Status {
+    /// The word used in tables, JSON and the TUI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Critical => "critical",
+            Status::Expired => "expired",
+            Status::NotYetValid => "not_yet_valid",
+        }
+    }
+}
+
+/// Outcome of looking for a certificate's issuer and checking its signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainVerdict {
+    /// Signed by a CA found on disk; the signature verifies.
+    Verified,
+    /// Issuer is itself and its own key verifies the signature.
+    SelfSigned,
+    /// No CA on disk carries the issuer's name or key identifier.
+    UnknownIssuer,
+    /// A CA with the issuer's name or key identifier exists but its key does not verify the signature.
+    BadSignature,
+}
+
+impl ChainVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainVerdict::Verified => "verified",
+            ChainVerdict::SelfSigned => "self_signed",
+            ChainVerdict::UnknownIssuer => "unknown_issuer",
+            ChainVerdict::BadSignature => "bad_signature",
+        }
+    }
+
+    /// Verified or self-signed: the chain itself is sound.
+    pub fn is_ok(self) -> bool {
+        matches!(self, ChainVerdict::Verified | ChainVerdict::SelfSigned)
+    }
+}
+
+/// One X.509 certificate found on the node.
+#[derive(Debug, Clone)]
+pub struct CertEntry {
+    pub origin: Origin,
+    /// kubeadm's name (`apiserver`, `etcd-ca`, `admin.conf`, ...) when kubeadm manages this file.
+    pub kubeadm_name: Option<String>,
+    /// DER bytes, kept for renewal, fingerprints and comparisons with served certificates.
+    pub der: Vec<u8>,
+    /// `CN=kube-apiserver`, `O=system:nodes, CN=system:node:cp-1` (RFC 4514 order reversed, as openssl prints).
+    pub subject: String,
+    pub issuer: String,
+    /// Raw DER of the subject and issuer names, for exact name matching.
+    pub subject_raw: Vec<u8>,
+    pub issuer_raw: Vec<u8>,
+    pub common_name: Option<String>,
+    pub organizations: Vec<String>,
+    /// Upper-case hex, as `openssl x509 -serial` prints it.
+    pub serial: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// `DNS:name`, `IP:addr`, `email:x`, `URI:x`.
+    pub sans: Vec<String>,
+    /// Key usage and extended key usage in the names the CSR API uses (`digital signature`, `server auth`).
+    pub usages: Vec<String>,
+    pub is_ca: bool,
+    pub key_algorithm: KeyAlgorithm,
+    pub signature_algorithm: String,
+    /// Lower-case hex SHA-256 of the DER (what `openssl x509 -outform der | sha256sum` prints).
+    pub sha256: String,
+    /// Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo (kubeadm's discovery hash without `sha256:`).
+    pub spki_sha256: String,
+    /// Fingerprint of the public key in a form that private keys can be compared with.
+    pub public_key_id: Option<[u8; 32]>,
+    pub ski: Option<String>,
+    pub aki: Option<String>,
+    /// Kubeconfigs that reference this certificate (file references or identical embedded CA data).
+    pub referenced_by: Vec<PathBuf>,
+
+    // Filled in by the chain and key passes.
+    pub status: Status,
+    pub chain: ChainVerdict,
+    /// The certificate that verified this one (for self-signed: none).
+    pub issuer_id: Option<CertId>,
+    /// The private key that belongs with this certificate by naming convention or by content.
+    pub key_id: Option<KeyId>,
+    /// `Some(true)` when the paired private key has this certificate's public key.
+    pub key_match: Option<bool>,
+}
+
+impl CertEntry {
+    /// The name an operator recognises: kubeadm's name, else the file (and entry) it came from.
+    pub fn display_name(&self) -> String {
+        if let Some(n) = &self.kubeadm_name {
+            return n.clone();
+        }
+        let file = self
+            .origin
+            .path()
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match &self.origin {
+            Origin::File { index: 0, .. } => file,
+            Origin::File { index, .. } => format!("{file} #{}", index + 1),
+            Origin::Kubeconfig { entry, name, .. } => match entry {
+                EntryKind::User => format!("{file} [{name}]"),
+                EntryKind::Cluster => format!("{file} [cluster {name}]"),
+            },
+        }
+    }
+
+    /// Whole days until expiry, negative once expired (floor, like kubeadm's residual time).
+    pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
+        (self.not_after - now).num_seconds().div_euclid(86_400)
+    }
+
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_raw == self.issuer_raw
+    }
+}
+
+/// How a private key file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyFormat {
+    /// `RSA PRIVATE KEY`
+    Pkcs1,
+    /// `EC PRIVATE KEY`
+    Sec1,
+    /// `PRIVATE KEY`
+    Pkcs8,
+    /// `ENCRYPTED PRIVATE KEY` or a legacy `Proc-Type: 4,ENCRYPTED` block.
+    Encrypted,
+    /// `PUBLIC KEY` (SubjectPublicKeyInfo), e.g. `sa.pub`.
+    Spki,
+    /// `RSA PUBLIC KEY`
+    Pkcs1Public,
+}
+
+/// A private or public key found on the node. Key material itself is never kept.
+#[derive(Debug, Clone)]
+pub struct KeyEntry {
+    pub origin: Origin,
+    pub format: KeyFormat,
+    pub algorithm: KeyAlgorithm,
+    /// Comparable with [`CertEntry::public_key_id`]; `None` when encrypted or unreadable.
+    pub public_key_id: Option<[u8; 32]>,
+    pub is_private: bool,
+    /// The certificate this key was paired with.
+    pub cert_id: Option<CertId>,
+}
+
+impl KeyEntry {
+    pub fn is_encrypted(&self) -> bool {
+        self.format == KeyFormat::Encrypted
+    }
+}
+
+/// `error` makes `kcert check` exit 2, `warning` 1; `info` is shown but never changes the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// What kind of thing is wrong; lets views group and mark problems without parsing messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// Could not read or parse a file (corrupt, truncated, too large, unreadable, loop).
+    File,
+    Expiry,
+    Chain,
+    WrongCa,
+    KeyMismatch,
+    /// A private key with no certificate beside it.
+    OrphanKey,
+    ServiceAccount,
+    Kubeconfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub severity: Severity,
+    pub kind: ProblemKind,
+    pub message: String,
+    #[serde(skip)]
+    pub cert_id: Option<CertId>,
+    #[serde(skip)]
+    pub key_id: Option<KeyId>,
+}
+
+/// The service-account signing key pair (`sa.key`/`sa.pub`).
+#[derive(Debug, Clone)]
+pub struct ServiceAccountPair {
+    pub key_id: Option<KeyId>,
+    pub pub_id: Option<KeyId>,
+    /// `Some(true)` when both exist and are one pair.
+    pub matches: Option<bool>,
+}
+
+/// Warning and critical thresholds in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    pub warn_days: i64,
+    pub crit_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            warn_days: 30,
+            crit_days: 7,
+        }
+    }
+}
+
+/// Everything found under the roots, with chains verified and keys paired.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub generated_at: DateTime<Utc>,
+    pub roots: Vec<PathBuf>,
+    pub thresholds: Thresholds,
+    pub certs: Vec<CertEntry>,
+    pub keys: Vec<KeyEntry>,
+    pub problems: Vec<Problem>,
+    pub service_accounts: Vec<ServiceAccountPair>,
+}
+
+impl Inventory {
+    /// Problems that concern one certificate.
+    pub fn problems_for(&self, id: CertId) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(move |p| p.cert_id == Some(id))
+    }
+
+    /// The chain from `id` up to its root (inclusive of both), stopping on loops.
+    pub fn chain_path(&self, id: CertId) -> Vec<CertId> {
+        let mut path = vec![id];
+        let mut cur = id;
+        while let Some(next) = self.certs[cur].issuer_id {
+            if path.contains(&next) {
+                break;
+            }
+            path.push(next);
+            cur = next;
+        }
+        path
+    }
+
+    /// The highest severity across all problems.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.problems.iter().map(|p| p.severity).max()
+    }
+}

@@ -1,0 +1,1 @@
+//! `kcert check` output and exit codes.

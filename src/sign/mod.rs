@@ -1,0 +1,1 @@
+//! Key generation and certificate signing, shared by renewal and the demo tree.
