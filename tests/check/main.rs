@@ -1,0 +1,5 @@
+//! `kcert check` and the inventory behind it, tested on real and generated trees.
+
+mod bad_input;
+mod real_fixtures;
+mod util;
