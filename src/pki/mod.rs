@@ -22,7 +22,7 @@ pub use cert::{hex, sha256_hex};
 pub use model::*;
 pub use scan::scan;
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -52,4 +52,21 @@ impl ScanOptions {
             thresholds,
         }
     }
+}
+
+/// Absolute and lexically clean (`a/../b` → `b`), without resolving symlinks: reports name
+/// files the way the operator reaches them, and `kubelet-client-current.pem` stays a link.
+pub fn absolute(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -8,8 +8,7 @@ mod table;
 pub use json::to_json;
 pub use table::render_table;
 
-use std::path::{Path, PathBuf};
-
+pub use crate::pki::absolute;
 use crate::pki::{CertEntry, Inventory, Origin, Severity};
 
 /// 0 all ok, 1 some warning, 2 something critical; 3 (could not run) is the binary's.
@@ -19,11 +18,6 @@ pub fn exit_code(inv: &Inventory) -> u8 {
         Some(Severity::Warning) => 1,
         _ => 0,
     }
-}
-
-/// Absolute form of a path without resolving symlinks (a `-current.pem` link stays a link).
-pub fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// A row label: kubeadm's name, else the path below its root plus the kubeconfig entry.

@@ -28,11 +28,18 @@ fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
             ChainVerdict::Verified => {
                 let issuer = &inv.certs[cert.issuer_id.expect("verified has an issuer")];
                 let (ok, out) = openssl_accepts(tmp, &cert.der, &issuer.der);
-                assert!(ok, "kcert verified {what} under {} but openssl says: {out}", issuer.origin.describe());
+                assert!(
+                    ok,
+                    "kcert verified {what} under {} but openssl says: {out}",
+                    issuer.origin.describe()
+                );
             }
             ChainVerdict::SelfSigned => {
                 let (ok, out) = openssl_accepts(tmp, &cert.der, &cert.der);
-                assert!(ok, "kcert says {what} is self-signed but openssl says: {out}");
+                assert!(
+                    ok,
+                    "kcert says {what} is self-signed but openssl says: {out}"
+                );
             }
             ChainVerdict::BadSignature | ChainVerdict::UnknownIssuer => {
                 // No scanned CA may verify it, by openssl's judgement either.
@@ -41,7 +48,12 @@ fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
                         continue;
                     }
                     let (ok, _) = openssl_accepts(tmp, &cert.der, &ca.der);
-                    assert!(!ok, "kcert says {what} is {:?} but openssl verifies it under {}", cert.chain, ca.origin.describe());
+                    assert!(
+                        !ok,
+                        "kcert says {what} is {:?} but openssl verifies it under {}",
+                        cert.chain,
+                        ca.origin.describe()
+                    );
                 }
             }
         }
@@ -66,7 +78,10 @@ fn every_real_tree_scans_and_chains_agree_with_openssl() {
         trees += 1;
     }
     assert!(trees >= 20, "expected the fixture trees, found {trees}");
-    assert!(total >= 150, "expected many certificates across the fixtures, compared {total}");
+    assert!(
+        total >= 150,
+        "expected many certificates across the fixtures, compared {total}"
+    );
 }
 
 #[test]
@@ -94,13 +109,27 @@ fn a_kubeadm_tree_is_named_and_chained_like_kubeadm_does() {
         let c = by_name(leaf);
         assert_eq!(c.chain, ChainVerdict::Verified, "{leaf}");
         let issuer = &inv.certs[c.issuer_id.unwrap()];
-        assert_eq!(issuer.kubeadm_name.as_deref(), Some(ca), "{leaf} is under {}", issuer.display_name());
+        assert_eq!(
+            issuer.kubeadm_name.as_deref(),
+            Some(ca),
+            "{leaf} is under {}",
+            issuer.display_name()
+        );
         assert_eq!(c.key_match, Some(true), "{leaf} key");
     }
     assert_eq!(by_name("ca").chain, ChainVerdict::SelfSigned);
     // The embedded CA data of the kubeconfigs is the same ca.crt: one CA, referenced by them.
-    assert_eq!(inv.certs.iter().filter(|c| c.subject == "CN=kubernetes").count(), 1);
-    assert!(by_name("ca").referenced_by.iter().any(|p| p.ends_with("admin.conf")));
+    assert_eq!(
+        inv.certs
+            .iter()
+            .filter(|c| c.subject == "CN=kubernetes")
+            .count(),
+        1
+    );
+    assert!(by_name("ca")
+        .referenced_by
+        .iter()
+        .any(|p| p.ends_with("admin.conf")));
     let sa = &inv.service_accounts;
     assert_eq!(sa.len(), 1);
     assert_eq!(sa[0].matches, Some(true));
@@ -118,11 +147,22 @@ fn mismatched_keys_in_real_files_are_caught_and_explained() {
         .expect("dev-user cert");
     assert_eq!(user.key_match, Some(false));
     let msg = inv
-        .problems_for(inv.certs.iter().position(|c| std::ptr::eq(c, user)).unwrap())
+        .problems_for(
+            inv.certs
+                .iter()
+                .position(|c| std::ptr::eq(c, user))
+                .unwrap(),
+        )
         .map(|p| p.message.clone())
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(msg.contains("does not belong") && msg.contains("user.csr"), "{msg}");
+    assert!(
+        msg.contains("does not belong") && msg.contains("user.csr"),
+        "{msg}"
+    );
     // ... and its empty ca.crt is reported, not skipped.
-    assert!(inv.problems.iter().any(|p| p.path.ends_with("ca.crt") && p.message == "empty file"));
+    assert!(inv
+        .problems
+        .iter()
+        .any(|p| p.path.ends_with("ca.crt") && p.message == "empty file"));
 }

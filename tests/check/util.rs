@@ -33,7 +33,10 @@ pub fn scan_paths(paths: &[&Path]) -> Inventory {
 
 /// Run openssl with arguments; returns (success, combined output).
 pub fn openssl(args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl").args(args).output().expect("openssl is installed");
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
