@@ -7,9 +7,12 @@
 //! - [`report`]: `kcert check` output (table and JSON) and the exit-code policy.
 //! - [`sign`]: key generation and certificate signing shared by renewal and the demo tree.
 //! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
+//! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
+//!   watch, approve and deny.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 
 pub mod cli;
+pub mod cluster;
 pub mod demo;
 pub mod error;
 pub mod pki;
