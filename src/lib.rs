@@ -9,6 +9,8 @@
 //! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
 //! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
 //!   watch, approve and deny.
+//! - [`testserver`]: an in-process API server speaking the CSR and Node API, for tests and
+//!   `kcert demo`.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 
 pub mod cli;
@@ -18,4 +20,5 @@ pub mod error;
 pub mod pki;
 pub mod report;
 pub mod sign;
+pub mod testserver;
 pub mod tui;

@@ -44,6 +44,7 @@ fn scan_options(args: &ScanArgs, cli_now: Option<chrono::DateTime<Utc>>) -> Resu
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Check(args)) => check(&args, cli.now),
+        Some(Command::Csr(args)) => Ok(csr(&args)),
         Some(Command::Tui(_)) | Some(Command::Demo(_)) | None => {
             color_eyre::eyre::bail!("the terminal UI is not built yet")
         }
@@ -74,4 +75,12 @@ fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
         _ => {}
     }
     Ok(report::exit_code(&inv))
+}
+
+/// `kcert csr ...`: the cluster side does the work and picks the exit code.
+fn csr(args: &kcert::cli::CsrArgs) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let color = std::io::stdout().is_terminal();
+    kcert::cluster::command::run(args, color, &mut out, &mut err)
 }

@@ -11,6 +11,7 @@
 //! - [`actions`] approves and denies through the `approval` subresource, like kubectl.
 
 pub mod actions;
+pub mod command;
 pub mod connect;
 pub mod diagnose;
 pub mod nodes;
