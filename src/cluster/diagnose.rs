@@ -173,14 +173,11 @@ fn symptom(err: &kube::Error) -> Symptom {
     if let kube::Error::Api(s) = err {
         return Symptom::Status(s.code, s.message.clone());
     }
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        match tls {
+    // io::Error hides what it wraps from `source()`, and layers nest io::Errors, so both
+    // `source()` and `io::Error::get_ref()` are followed.
+    let mut todo: Vec<&(dyn std::error::Error + 'static)> = vec![err];
+    while let Some(e) = todo.pop() {
+        match e.downcast_ref::<rustls::Error>() {
             Some(rustls::Error::InvalidCertificate(c)) => return Symptom::ServerCert(c.clone()),
             Some(rustls::Error::AlertReceived(
                 AlertDescription::CertificateExpired
@@ -197,8 +194,13 @@ fn symptom(err: &kube::Error) -> Symptom {
                 std::io::ErrorKind::TimedOut => return Symptom::TimedOut,
                 _ => {}
             }
+            if let Some(inner) = io.get_ref() {
+                todo.push(inner);
+            }
         }
-        cur = e.source();
+        if let Some(s) = e.source() {
+            todo.push(s);
+        }
     }
     // Some layers only keep text (hyper-util's connector, hyper-timeout).
     let text = error_chain(err).to_lowercase();
@@ -274,7 +276,9 @@ fn cert_error_words(c: &CertificateError) -> String {
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             "it is not valid yet (check the clocks)".into()
         }
-        CertificateError::BadSignature => "its signature does not verify".into(),
+        CertificateError::BadSignature => {
+            "it is not signed by the CA in the kubeconfig (another CA of the same name signed it, e.g. another cluster's)".into()
+        }
         other => format!("{other:?}"),
     }
 }

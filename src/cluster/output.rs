@@ -35,7 +35,7 @@ impl Row {
         Row {
             name: v.name.clone(),
             age: v.age(now),
-            signer_name: v.signer.clone(),
+            signer_name: v.signer_column().to_string(),
             requestor: v.requestor.clone(),
             requested_duration: v.requested_duration(),
             condition: v.condition.clone(),

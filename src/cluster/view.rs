@@ -34,7 +34,7 @@ pub struct CsrView {
     pub uid: String,
     pub resource_version: String,
     pub created: Option<DateTime<Utc>>,
-    /// `spec.signerName`, or `<none>` like kubectl.
+    /// `spec.signerName`; empty on objects from before v1 (see [`CsrView::signer_column`]).
     pub signer: String,
     /// `spec.username`.
     pub requestor: String,
@@ -117,11 +117,7 @@ impl CsrView {
             uid: meta.uid.clone().unwrap_or_default(),
             resource_version: meta.resource_version.clone().unwrap_or_default(),
             created: meta.creation_timestamp.as_ref().and_then(time),
-            signer: if spec.signer_name.is_empty() {
-                "<none>".into()
-            } else {
-                spec.signer_name.clone()
-            },
+            signer: spec.signer_name.clone(),
             requestor: spec.username.clone().unwrap_or_default(),
             groups: spec.groups.clone().unwrap_or_default(),
             extra: spec.extra.clone().unwrap_or_default(),
@@ -170,6 +166,15 @@ impl CsrView {
         match self.created {
             Some(t) => human_duration((now - t).num_seconds()),
             None => "<unknown>".into(),
+        }
+    }
+
+    /// SIGNERNAME as kubectl prints it.
+    pub fn signer_column(&self) -> &str {
+        if self.signer.is_empty() {
+            "<none>"
+        } else {
+            &self.signer
         }
     }
 

@@ -2,9 +2,9 @@
 //! real and generated requests, connection banners, watch behaviour, actions and the CLI.
 
 // mod actions;
-// mod banners;
+mod banners;
 // mod cli;
 mod kubectl;
-// mod rules;
+mod rules;
 mod util;
 // mod watch;
