@@ -59,6 +59,10 @@ pub enum Diagnosis {
     Refused {
         server: String,
     },
+    /// The server closed the connection: restarting, or a load balancer without a backend.
+    Reset {
+        server: String,
+    },
     Timeout {
         server: String,
         after: Duration,
@@ -145,6 +149,9 @@ impl Diagnosis {
             Diagnosis::Refused { server } => format!(
                 "Connection refused by {server}: the API server is not running (or not on that port)."
             ),
+            Diagnosis::Reset { server } => format!(
+                "{server} closed the connection: the API server is restarting, or a load balancer has no healthy API server behind it."
+            ),
             Diagnosis::Timeout { server, after } => format!(
                 "No answer from {server} within {}s: the host is down, a firewall drops the traffic, or the address is wrong.",
                 after.as_secs()
@@ -164,6 +171,7 @@ enum Symptom {
     /// The server closed the handshake with an alert about our certificate.
     ClientCertAlert,
     Refused,
+    Reset,
     TimedOut,
     Unreachable(String),
     Unknown,
@@ -192,6 +200,9 @@ fn symptom(err: &kube::Error) -> Symptom {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return Symptom::Refused,
                 std::io::ErrorKind::TimedOut => return Symptom::TimedOut,
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof => return Symptom::Reset,
                 _ => {}
             }
             if let Some(inner) = io.get_ref() {
@@ -254,6 +265,7 @@ pub async fn diagnose_at(
             reason: cert_error_words(&c),
         },
         Symptom::Refused => Diagnosis::Refused { server },
+        Symptom::Reset => Diagnosis::Reset { server },
         Symptom::TimedOut => Diagnosis::Timeout {
             server,
             after: timeout,

@@ -70,6 +70,7 @@ pub(crate) struct Shared {
     opts: ServerOptions,
     addr: SocketAddr,
     drop_watches: watch::Sender<u64>,
+    expire_watches: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
     log: Mutex<Vec<String>>,
 }
@@ -104,6 +105,7 @@ impl TestServer {
             opts,
             addr,
             drop_watches: watch::channel(0).0,
+            expire_watches: watch::channel(0).0,
             shutdown: watch::channel(false).0,
             log: Mutex::new(Vec::new()),
         });
@@ -203,6 +205,13 @@ impl TestServer {
     /// Forget the event history: resumed watches get 410 Gone and must relist.
     pub fn compact(&self) {
         self.shared.store().compact();
+    }
+
+    /// Compact, and tell every open watch its position is too old (an `ERROR` event with
+    /// 410 Expired, as kube-apiserver sends a watcher that fell out of its cache window).
+    pub fn expire_watches(&self) {
+        self.compact();
+        self.shared.expire_watches.send_modify(|g| *g += 1);
     }
 
     /// Every request seen so far, as `METHOD /path?query`.

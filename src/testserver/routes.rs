@@ -249,6 +249,9 @@ fn watch(shared: &Arc<Shared>, kind: Kind, q: &HashMap<String, String>) -> Respo
         }
     };
     let mut drop_rx = shared.drop_watches.subscribe();
+    let mut expire_rx = shared.expire_watches.subscribe();
+    let oldest = |s: &Arc<Shared>| s.store().oldest;
+    let shared_for_task = shared.clone();
     let mut shutdown = shared.shutdown.subscribe();
     tokio::spawn(async move {
         for b in initial {
@@ -270,6 +273,10 @@ fn watch(shared: &Arc<Shared>, kind: Kind, q: &HashMap<String, String>) -> Respo
                 },
                 _ = &mut deadline => return,
                 _ = drop_rx.changed() => return,
+                _ = expire_rx.changed() => {
+                    let _ = tx.send(line("ERROR", &gone(last, oldest(&shared_for_task)))).await;
+                    return;
+                }
                 _ = shutdown.changed() => return,
             };
             if ev.kind != kind || ev.rv <= last {

@@ -7,4 +7,4 @@ mod banners;
 mod kubectl;
 mod rules;
 mod util;
-// mod watch;
+mod watch;
