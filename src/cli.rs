@@ -145,7 +145,11 @@ pub enum CsrCommand {
     },
     /// Approve the named CSRs, or every pending CSR that passes kcert's checks.
     Approve {
-        #[arg(value_name = "NAME", required_unless_present = "all_valid", conflicts_with = "all_valid")]
+        #[arg(
+            value_name = "NAME",
+            required_unless_present = "all_valid",
+            conflicts_with = "all_valid"
+        )]
         names: Vec<String>,
         /// Approve every pending CSR whose verdict is valid.
         #[arg(long)]

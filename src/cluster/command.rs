@@ -74,7 +74,17 @@ pub async fn run_async(
             output,
             pending,
             color,
-        } => list(&conn, *output, *pending, color.enabled(stdout_is_tty), out, err).await,
+        } => {
+            list(
+                &conn,
+                *output,
+                *pending,
+                color.enabled(stdout_is_tty),
+                out,
+                err,
+            )
+            .await
+        }
         CsrCommand::Approve { names, all_valid } => {
             approve_cmd(&conn, names, *all_valid, out, err).await
         }
@@ -176,7 +186,10 @@ async fn approve_cmd(
         names.to_vec()
     };
     if targets.is_empty() {
-        let _ = writeln!(err, "No pending CSR passes kcert's checks: nothing approved");
+        let _ = writeln!(
+            err,
+            "No pending CSR passes kcert's checks: nothing approved"
+        );
         return EXIT_OK;
     }
     let api: Api<CertificateSigningRequest> = conn.csrs();
@@ -185,7 +198,11 @@ async fn approve_cmd(
         // An explicit name is the operator's decision; kcert only says what it found.
         if let Some(v) = views.iter().find(|v| &v.name == name) {
             for c in v.verdict.failures() {
-                let _ = writeln!(err, "warning: {name}: {} check failed: {}", c.rule, c.reason);
+                let _ = writeln!(
+                    err,
+                    "warning: {name}: {} check failed: {}",
+                    c.rule, c.reason
+                );
             }
         }
         ok &= report(approve(&api, name).await, name, out, err);

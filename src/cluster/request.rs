@@ -17,6 +17,7 @@ use crate::pki::KeyAlgorithm;
 
 /// What a CSR's `spec.request` asks for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DecodedRequest {
     /// `O=system:nodes, CN=system:node:w1`, in the order openssl prints.
     pub subject: String,
@@ -58,6 +59,7 @@ impl DecodedRequest {
 
 /// The first certificate of `status.certificate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IssuedCert {
     pub subject: String,
     pub issuer: String,

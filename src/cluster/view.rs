@@ -18,6 +18,7 @@ pub type DecodedShared = Arc<Result<DecodedRequest, String>>;
 
 /// One `status.conditions[]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Condition {
     /// `Approved`, `Denied` or `Failed`.
     pub kind: String,
@@ -29,6 +30,7 @@ pub struct Condition {
 
 /// A CSR, decoded and judged.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CsrView {
     pub name: String,
     pub uid: String,

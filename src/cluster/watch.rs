@@ -234,7 +234,10 @@ async fn follow(conn: &Connection, tx: &mpsc::Sender<ClusterEvent>) -> Result<()
                     },
                     Some(Err(e)) => return Err(e),
                     Some(Ok(ev)) => match on_csr(ev, &mut views, &nodes, &mut rv) {
-                        Some(Ok(msg)) => if tx.send(msg).await.is_err() { break Stop::Closed },
+                        Some(Ok(msg)) => {
+                            let sent = tx.send(msg).await;
+                            if sent.is_err() { break Stop::Closed }
+                        }
                         Some(Err(())) => break Stop::Relist,
                         None => {}
                     },

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::http::{Body, Caller};
 use super::proto::decode_csr_body;
-use super::routes::{json_response, not_found, status};
+use super::routes::{json_response, not_found, status, Rejection};
 use super::store::{now_rfc3339, Kind};
 use super::Shared;
 use crate::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
@@ -28,17 +28,22 @@ async fn body(req: Request<Incoming>) -> Result<(bool, Vec<u8>), Response<Body>>
         .is_some_and(|v| v.starts_with("application/vnd.kubernetes.protobuf"));
     match req.into_body().collect().await {
         Ok(b) => Ok((proto, b.to_bytes().to_vec())),
-        Err(e) => Err(status(StatusCode::BAD_REQUEST, "BadRequest", e.to_string(), None)),
+        Err(e) => Err(status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            e.to_string(),
+            None,
+        )),
     }
 }
 
-fn invalid(name: &str, field: &str, message: String) -> Response<Body> {
-    status(
+fn invalid(name: &str, field: &str, message: String) -> Rejection {
+    Box::new(status(
         StatusCode::UNPROCESSABLE_ENTITY,
         "Invalid",
         format!("CertificateSigningRequest.certificates.k8s.io \"{name}\" is invalid: {field}: {message}"),
         Some(json!({ "name": name, "group": "certificates.k8s.io", "kind": "CertificateSigningRequest" })),
-    )
+    ))
 }
 
 /// `PUT .../certificatesigningrequests/NAME/approval`: only `status.conditions` is taken.
@@ -50,23 +55,50 @@ pub async fn put(shared: &Shared, name: &str, req: Request<Incoming>) -> Respons
     let sent: Value = if proto {
         match decode_csr_body(&bytes) {
             Ok(v) => v,
-            Err(e) => return status(StatusCode::BAD_REQUEST, "BadRequest", format!("cannot decode protobuf body: {e}"), None),
+            Err(e) => {
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    format!("cannot decode protobuf body: {e}"),
+                    None,
+                )
+            }
         }
     } else {
         match serde_json::from_slice(&bytes) {
             Ok(v) => v,
-            Err(e) => return status(StatusCode::BAD_REQUEST, "BadRequest", format!("cannot decode JSON body: {e}"), None),
+            Err(e) => {
+                return status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    format!("cannot decode JSON body: {e}"),
+                    None,
+                )
+            }
         }
     };
-    if let Some(n) = sent["metadata"]["name"].as_str().filter(|n| !n.is_empty() && *n != name) {
-        return status(StatusCode::BAD_REQUEST, "BadRequest", format!("the name of the object ({n}) does not match the name on the URL ({name})"), None);
+    if let Some(n) = sent["metadata"]["name"]
+        .as_str()
+        .filter(|n| !n.is_empty() && *n != name)
+    {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!("the name of the object ({n}) does not match the name on the URL ({name})"),
+            None,
+        );
     }
     let mut store = shared.store();
     let Some(current) = store.get(Kind::Csr, name).cloned() else {
         return not_found(Kind::Csr, name);
     };
     let sent_rv = sent["metadata"]["resourceVersion"].as_str().unwrap_or("");
-    if !sent_rv.is_empty() && sent_rv != current["metadata"]["resourceVersion"].as_str().unwrap_or("") {
+    if !sent_rv.is_empty()
+        && sent_rv
+            != current["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or("")
+    {
         return status(
             StatusCode::CONFLICT,
             "Conflict",
@@ -74,9 +106,12 @@ pub async fn put(shared: &Shared, name: &str, req: Request<Incoming>) -> Respons
             Some(json!({ "name": name, "group": "certificates.k8s.io", "kind": "certificatesigningrequests" })),
         );
     }
-    let mut conditions: Vec<Value> = sent["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    let mut conditions: Vec<Value> = sent["status"]["conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if let Err(e) = validate(name, &current, &conditions) {
-        return e;
+        return *e;
     }
     let now = now_rfc3339();
     for c in &mut conditions {
@@ -97,24 +132,50 @@ pub async fn put(shared: &Shared, name: &str, req: Request<Incoming>) -> Respons
     json_response(StatusCode::OK, &stored)
 }
 
-fn validate(name: &str, current: &Value, conditions: &[Value]) -> Result<(), Response<Body>> {
-    let types: Vec<&str> = conditions.iter().map(|c| c["type"].as_str().unwrap_or("")).collect();
+fn validate(name: &str, current: &Value, conditions: &[Value]) -> Result<(), Rejection> {
+    let types: Vec<&str> = conditions
+        .iter()
+        .map(|c| c["type"].as_str().unwrap_or(""))
+        .collect();
     let mut seen = BTreeSet::new();
     for (i, (t, c)) in types.iter().zip(conditions).enumerate() {
         if !seen.insert(*t) {
-            return Err(invalid(name, &format!("status.conditions[{i}].type"), format!("Duplicate value: \"{t}\"")));
+            return Err(invalid(
+                name,
+                &format!("status.conditions[{i}].type"),
+                format!("Duplicate value: \"{t}\""),
+            ));
         }
         if matches!(*t, "Approved" | "Denied" | "Failed") && c["status"].as_str() != Some("True") {
-            return Err(invalid(name, &format!("status.conditions[{i}].status"), format!("Unsupported value: \"{}\": supported values: \"True\"", c["status"].as_str().unwrap_or(""))));
+            return Err(invalid(
+                name,
+                &format!("status.conditions[{i}].status"),
+                format!(
+                    "Unsupported value: \"{}\": supported values: \"True\"",
+                    c["status"].as_str().unwrap_or("")
+                ),
+            ));
         }
     }
     if seen.contains("Approved") && seen.contains("Denied") {
-        return Err(invalid(name, "status.conditions", "Approved and Denied conditions are mutually exclusive".into()));
+        return Err(invalid(
+            name,
+            "status.conditions",
+            "Approved and Denied conditions are mutually exclusive".into(),
+        ));
     }
-    for old in current["status"]["conditions"].as_array().into_iter().flatten() {
+    for old in current["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let t = old["type"].as_str().unwrap_or("");
         if !types.contains(&t) {
-            return Err(invalid(name, "status.conditions", format!("Forbidden: updates may not remove a condition of type \"{t}\"")));
+            return Err(invalid(
+                name,
+                "status.conditions",
+                format!("Forbidden: updates may not remove a condition of type \"{t}\""),
+            ));
         }
     }
     Ok(())
@@ -126,14 +187,24 @@ fn issue(shared: &Shared, csr: &Value) -> Option<Value> {
     if ![KUBELET_SERVING, KUBELET_CLIENT, APISERVER_CLIENT].contains(&signer) {
         return None;
     }
-    let approved = csr["status"]["conditions"].as_array()?.iter().any(|c| c["type"] == "Approved");
+    let approved = csr["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .any(|c| c["type"] == "Approved");
     if !approved || csr["status"]["certificate"].is_string() {
         return None;
     }
     let request = B64.decode(csr["spec"]["request"].as_str()?).ok()?;
-    let usages: Vec<String> = serde_json::from_value(csr["spec"]["usages"].clone()).unwrap_or_default();
-    let secs = csr["spec"]["expirationSeconds"].as_i64().unwrap_or(365 * 86_400).clamp(600, 365 * 86_400);
-    let pem = shared.ca.sign_request(&request, &usages, chrono::Duration::seconds(secs)).ok()?;
+    let usages: Vec<String> =
+        serde_json::from_value(csr["spec"]["usages"].clone()).unwrap_or_default();
+    let secs = csr["spec"]["expirationSeconds"]
+        .as_i64()
+        .unwrap_or(365 * 86_400)
+        .clamp(600, 365 * 86_400);
+    let pem = shared
+        .ca
+        .sign_request(&request, &usages, chrono::Duration::seconds(secs))
+        .ok()?;
     let mut out = csr.clone();
     out["status"]["certificate"] = B64.encode(pem).into();
     Some(out)
@@ -147,13 +218,29 @@ pub async fn create(shared: &Shared, caller: &Caller, req: Request<Incoming>) ->
     };
     let mut object: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
-        Err(e) => return status(StatusCode::BAD_REQUEST, "BadRequest", format!("cannot decode JSON body: {e}"), None),
+        Err(e) => {
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("cannot decode JSON body: {e}"),
+                None,
+            )
+        }
     };
-    let name = match object["metadata"]["name"].as_str().filter(|n| !n.is_empty()) {
+    let name = match object["metadata"]["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+    {
         Some(n) => n.to_string(),
         None => match object["metadata"]["generateName"].as_str() {
             Some(prefix) => format!("{prefix}{:05x}", shared.store().rv % 0xfffff),
-            None => return invalid("", "metadata.name", "Required value: name or generateName is required".into()),
+            None => {
+                return *invalid(
+                    "",
+                    "metadata.name",
+                    "Required value: name or generateName is required".into(),
+                )
+            }
         },
     };
     object["metadata"]["name"] = name.clone().into();
@@ -164,7 +251,12 @@ pub async fn create(shared: &Shared, caller: &Caller, req: Request<Incoming>) ->
     object["status"] = json!({});
     let mut store = shared.store();
     if store.get(Kind::Csr, &name).is_some() {
-        return status(StatusCode::CONFLICT, "AlreadyExists", format!("certificatesigningrequests.certificates.k8s.io \"{name}\" already exists"), None);
+        return status(
+            StatusCode::CONFLICT,
+            "AlreadyExists",
+            format!("certificatesigningrequests.certificates.k8s.io \"{name}\" already exists"),
+            None,
+        );
     }
     let stored = store.put(Kind::Csr, object);
     drop(store);

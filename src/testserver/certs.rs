@@ -7,14 +7,15 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
 };
 
 use super::ServerError;
 
 fn when(t: DateTime<Utc>) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 fn err(e: rcgen::Error) -> ServerError {
@@ -134,7 +135,12 @@ impl Ca {
     }
 
     /// A client certificate: the API server takes CN as the user and O as the groups.
-    pub fn client(&self, cn: &str, groups: &[&str], validity: Validity) -> Result<Identity, ServerError> {
+    pub fn client(
+        &self,
+        cn: &str,
+        groups: &[&str],
+        validity: Validity,
+    ) -> Result<Identity, ServerError> {
         let mut p = CertificateParams::default();
         p.distinguished_name = dn(cn, groups);
         self.leaf(p, validity, ExtendedKeyUsagePurpose::ClientAuth)
@@ -168,7 +174,8 @@ impl Ca {
             subject.push(DnType::from_oid(&oid.collect::<Vec<_>>()), value);
         }
         p.distinguished_name = subject;
-        let decoded = crate::cluster::request::decode_request(request_pem).map_err(ServerError::Pki)?;
+        let decoded =
+            crate::cluster::request::decode_request(request_pem).map_err(ServerError::Pki)?;
         for d in &decoded.dns_names {
             p.subject_alt_names
                 .push(SanType::DnsName(d.clone().try_into().map_err(err)?));
@@ -202,14 +209,17 @@ impl Ca {
 }
 
 /// A PKCS#10 request, PEM, with a fresh P-256 key (the key is dropped: only the request matters).
-pub fn make_request(cn: &str, orgs: &[&str], dns: &[&str], ips: &[IpAddr]) -> Result<String, ServerError> {
+pub fn make_request(
+    cn: &str,
+    orgs: &[&str],
+    dns: &[&str],
+    ips: &[IpAddr],
+) -> Result<String, ServerError> {
     let key = KeyPair::generate().map_err(err)?;
     let mut p = CertificateParams::new(dns.iter().map(|s| s.to_string()).collect::<Vec<_>>())
         .map_err(err)?;
     p.subject_alt_names
         .extend(ips.iter().map(|i| SanType::IpAddress(*i)));
     p.distinguished_name = dn(cn, orgs);
-    p.serialize_request(&key)
-        .and_then(|r| r.pem())
-        .map_err(err)
+    p.serialize_request(&key).and_then(|r| r.pem()).map_err(err)
 }

@@ -41,7 +41,14 @@ pub fn certificates_api_group() -> Value {
 }
 
 const ALL_VERBS: [&str; 8] = [
-    "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch",
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
 ];
 
 pub fn core_v1() -> Value {

@@ -28,7 +28,10 @@ pub type Body = BoxBody<Bytes, Infallible>;
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    User { name: String, groups: Vec<String> },
+    User {
+        name: String,
+        groups: Vec<String>,
+    },
     Anonymous,
     /// A certificate was presented but is expired, not yet valid or not from the CA.
     Rejected,
@@ -64,7 +67,12 @@ impl ClientCertVerifier for RequestAnyCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -73,11 +81,18 @@ impl ClientCertVerifier for RequestAnyCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -90,7 +105,8 @@ pub fn tls_config(serving: &Identity, ca_der: &[u8]) -> Result<rustls::ServerCon
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(&e))?;
     let key = PrivateKeyDer::from_pem_slice(serving.key_pem.as_bytes()).map_err(|e| bad(&e))?;
-    let (_, ca) = x509_parser::certificate::X509Certificate::from_der(ca_der).map_err(|e| bad(&e))?;
+    let (_, ca) =
+        x509_parser::certificate::X509Certificate::from_der(ca_der).map_err(|e| bad(&e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = RequestAnyCert {
         provider: provider.clone(),
@@ -151,12 +167,16 @@ pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, shared: Arc
         let shared = shared.clone();
         tokio::spawn(async move {
             let mut shutdown = shared.shutdown.subscribe();
-            let Ok(tls) = acceptor.accept(tcp).await else { return };
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                return;
+            };
             let caller = authenticate(tls.get_ref().1.peer_certificates(), &shared.ca.cert_der);
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let shared = shared.clone();
                 let caller = caller.clone();
-                async move { Ok::<Response<Body>, Infallible>(routes::handle(shared, caller, req).await) }
+                async move {
+                    Ok::<Response<Body>, Infallible>(routes::handle(shared, caller, req).await)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(tls), service);

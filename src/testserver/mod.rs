@@ -73,6 +73,9 @@ pub(crate) struct Shared {
     expire_watches: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
     log: Mutex<Vec<String>>,
+    /// CSR name → how many more GETs are followed by a concurrent update (see
+    /// [`TestServer::touch_after_get`]).
+    meddle: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 impl Shared {
@@ -80,8 +83,23 @@ impl Shared {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// After a GET of `name`: play a concurrent writer if asked to.
+    fn after_get(&self, name: &str) {
+        let mut m = self.meddle.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(name).filter(|n| **n > 0) {
+            *n -= 1;
+            let mut store = self.store();
+            if let Some(o) = store.get(store::Kind::Csr, name).cloned() {
+                store.put(store::Kind::Csr, o);
+            }
+        }
+    }
+
     fn log(&self, line: String) {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line);
     }
 }
 
@@ -108,6 +126,7 @@ impl TestServer {
             expire_watches: watch::channel(0).0,
             shutdown: watch::channel(false).0,
             log: Mutex::new(Vec::new()),
+            meddle: Mutex::new(std::collections::HashMap::new()),
         });
         tokio::spawn(http::serve(listener, tls, shared.clone()));
         Ok(TestServer { shared, serving })
@@ -131,12 +150,22 @@ impl TestServer {
     }
 
     /// A client identity signed by the cluster CA.
-    pub fn client(&self, cn: &str, groups: &[&str], validity: Validity) -> Result<Identity, ServerError> {
+    pub fn client(
+        &self,
+        cn: &str,
+        groups: &[&str],
+        validity: Validity,
+    ) -> Result<Identity, ServerError> {
         self.shared.ca.client(cn, groups, validity)
     }
 
     /// Write a kubeconfig (context `kcert-test`, user `user`) that embeds `identity`.
-    pub fn write_kubeconfig(&self, path: &Path, user: &str, identity: &Identity) -> Result<(), ServerError> {
+    pub fn write_kubeconfig(
+        &self,
+        path: &Path,
+        user: &str,
+        identity: &Identity,
+    ) -> Result<(), ServerError> {
         use base64::Engine;
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
         let yaml = format!(
@@ -152,14 +181,21 @@ impl TestServer {
 
     /// A kubeconfig for `kubernetes-admin` (group `kubeadm:cluster-admins`), like admin.conf.
     pub fn write_admin_kubeconfig(&self, path: &Path) -> Result<(), ServerError> {
-        let id = self.client("kubernetes-admin", &["kubeadm:cluster-admins"], Validity::days(365))?;
+        let id = self.client(
+            "kubernetes-admin",
+            &["kubeadm:cluster-admins"],
+            Validity::days(365),
+        )?;
         self.write_kubeconfig(path, "kubernetes-admin", &id)
     }
 
     /// Store a CSR object (JSON form of the API object); the server fills uid, version and
     /// creation time unless given. Returns the stored object.
     pub fn add_csr(&self, object: Value) -> Result<Value, ServerError> {
-        if object["metadata"]["name"].as_str().is_none_or(str::is_empty) {
+        if object["metadata"]["name"]
+            .as_str()
+            .is_none_or(str::is_empty)
+        {
             return Err(ServerError::Object("metadata.name is required".into()));
         }
         Ok(self.shared.store().put(store::Kind::Csr, object))
@@ -214,9 +250,23 @@ impl TestServer {
         self.shared.expire_watches.send_modify(|g| *g += 1);
     }
 
+    /// Make the next `times` GETs of CSR `name` be followed by another writer's update, so
+    /// that a client's read-modify-write gets a genuine 409 Conflict.
+    pub fn touch_after_get(&self, name: &str, times: usize) {
+        self.shared
+            .meddle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), times);
+    }
+
     /// Every request seen so far, as `METHOD /path?query`.
     pub fn requests(&self) -> Vec<String> {
-        self.shared.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Stop listening and close every connection.

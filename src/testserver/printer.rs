@@ -41,7 +41,11 @@ fn age(object: &Value, now: DateTime<Utc>) -> String {
 /// `extractCSRStatus`: precedence Denied, Approved, Pending; then Failed and Issued.
 fn csr_status(object: &Value) -> String {
     let (mut approved, mut denied, mut failed) = (false, false, false);
-    for c in object["status"]["conditions"].as_array().into_iter().flatten() {
+    for c in object["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         match c["type"].as_str() {
             Some("Approved") => approved = true,
             Some("Denied") => denied = true,
@@ -59,7 +63,10 @@ fn csr_status(object: &Value) -> String {
     if failed {
         status += ",Failed";
     }
-    if object["status"]["certificate"].as_str().is_some_and(|c| !c.is_empty()) {
+    if object["status"]["certificate"]
+        .as_str()
+        .is_some_and(|c| !c.is_empty())
+    {
         status += ",Issued";
     }
     status
@@ -77,7 +84,14 @@ fn cells(kind: Kind, o: &Value, now: DateTime<Utc>) -> Value {
                 .as_i64()
                 .map(human_duration)
                 .unwrap_or_else(|| "<none>".into());
-            json!([name, age(o, now), signer, o["spec"]["username"].as_str().unwrap_or(""), duration, csr_status(o)])
+            json!([
+                name,
+                age(o, now),
+                signer,
+                o["spec"]["username"].as_str().unwrap_or(""),
+                duration,
+                csr_status(o)
+            ])
         }
         Kind::Node => json!([name, "Ready", age(o, now)]),
     }

@@ -41,7 +41,10 @@ fn fields(buf: &[u8]) -> Result<Vec<(u64, Field<'_>)>, String> {
             }
             2 => {
                 let len = usize::try_from(varint(buf, &mut pos)?).map_err(|e| e.to_string())?;
-                let end = pos.checked_add(len).filter(|e| *e <= buf.len()).ok_or("truncated field")?;
+                let end = pos
+                    .checked_add(len)
+                    .filter(|e| *e <= buf.len())
+                    .ok_or("truncated field")?;
                 let b = &buf[pos..end];
                 pos = end;
                 Field::Bytes(b)
@@ -141,7 +144,13 @@ mod tests {
     fn reads_name_version_and_conditions() {
         let meta = [field(1, b"csr-1"), field(6, b"42")].concat();
         let time = [8u8, 0x80, 0xde, 0xd4, 0xc8, 0x06]; // seconds = 1762000000
-        let cond = [field(1, b"Approved"), field(6, b"True"), field(2, b"KubectlApprove"), field(4, &time)].concat();
+        let cond = [
+            field(1, b"Approved"),
+            field(6, b"True"),
+            field(2, b"KubectlApprove"),
+            field(4, &time),
+        ]
+        .concat();
         let status = field(1, &cond);
         let csr = [field(1, &meta), field(2, b""), field(3, &status)].concat();
         let unknown = [field(1, b""), field(2, &csr)].concat();

@@ -117,9 +117,16 @@ impl Store {
     /// Create or replace, filling in the metadata the API server owns.
     pub fn put(&mut self, kind: Kind, mut object: Value) -> Value {
         self.rv += 1;
-        let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let existing = self.objects.get(&(kind, name.clone()));
-        let type_ = if existing.is_some() { "MODIFIED" } else { "ADDED" };
+        let type_ = if existing.is_some() {
+            "MODIFIED"
+        } else {
+            "ADDED"
+        };
         let (uid, created) = match existing {
             Some(old) => (
                 old["metadata"]["uid"].clone(),

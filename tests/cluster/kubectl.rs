@@ -62,7 +62,14 @@ async fn assert_same_view(env: &Env, conn: &Connection) {
     let (header, theirs) = parse_table(&out);
     assert_eq!(
         header,
-        ["NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"],
+        [
+            "NAME",
+            "AGE",
+            "SIGNERNAME",
+            "REQUESTOR",
+            "REQUESTEDDURATION",
+            "CONDITION"
+        ],
         "kubectl did not get the server-side table:\n{out}"
     );
     let ours = kcert_rows(conn).await;
@@ -84,7 +91,12 @@ async fn assert_same_view(env: &Env, conn: &Connection) {
             "{name}: kubectl and kcert disagree"
         );
         let (a, b) = (seconds(&cells[1]), seconds(&row.age));
-        assert!((a - b).abs() <= 61, "{name}: AGE {} vs {}", cells[1], row.age);
+        assert!(
+            (a - b).abs() <= 61,
+            "{name}: AGE {} vs {}",
+            cells[1],
+            row.age
+        );
     }
 }
 
@@ -169,7 +181,13 @@ async fn kubectl_reads_pages_and_single_objects_like_kcert() {
     let conn = env.connect().await;
     // JSON list through kubectl's chunking (limit/continue) holds every object once.
     let (ok, out, err) = env
-        .kubectl(&["get", "csr", "--chunk-size=5", "-o", "jsonpath={.items[*].metadata.name}"])
+        .kubectl(&[
+            "get",
+            "csr",
+            "--chunk-size=5",
+            "-o",
+            "jsonpath={.items[*].metadata.name}",
+        ])
         .await;
     assert!(ok, "{err}");
     let mut names: Vec<&str> = out.split_whitespace().collect();
@@ -181,15 +199,26 @@ async fn kubectl_reads_pages_and_single_objects_like_kcert() {
         .server
         .requests()
         .iter()
-        .filter(|r| r.starts_with("GET /apis/certificates.k8s.io/v1/certificatesigningrequests?") && r.contains("limit=5"))
+        .filter(|r| {
+            r.starts_with("GET /apis/certificates.k8s.io/v1/certificatesigningrequests?")
+                && r.contains("limit=5")
+        })
         .count();
-    assert_eq!(pages, 3, "12 CSRs in pages of 5: {:?}", env.server.requests());
+    assert_eq!(
+        pages,
+        3,
+        "12 CSRs in pages of 5: {:?}",
+        env.server.requests()
+    );
     // `kubectl get csr NAME` (a one-row table) agrees with kcert's row.
     let (ok, out, _) = env.kubectl(&["get", "csr", "carol-two-years"]).await;
     assert!(ok);
     let (_, rows) = parse_table(&out);
     let ours = kcert_rows(&conn).await;
-    assert_eq!(rows["carol-two-years"][4], ours["carol-two-years"].requested_duration);
+    assert_eq!(
+        rows["carol-two-years"][4],
+        ours["carol-two-years"].requested_duration
+    );
     assert_eq!(rows["carol-two-years"][4], "2y");
     // Unknown names are a 404 for both.
     let (ok, _, err) = env.kubectl(&["get", "csr", "nope"]).await;

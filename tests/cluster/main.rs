@@ -1,9 +1,9 @@
 //! The cluster side against an in-process API server: kubectl agrees with kcert, rules on
 //! real and generated requests, connection banners, watch behaviour, actions and the CLI.
 
-// mod actions;
+mod actions;
 mod banners;
-// mod cli;
+mod cli;
 mod kubectl;
 mod rules;
 mod util;

@@ -26,7 +26,10 @@ fn from_yaml(rel: &str) -> CertificateSigningRequest {
 }
 
 fn okd(name: &str) -> CertificateSigningRequest {
-    let text = std::fs::read_to_string(fixtures().join("megahelio__OKD4-Install-guide/Logs/oc-get-csr.json")).unwrap();
+    let text = std::fs::read_to_string(
+        fixtures().join("megahelio__OKD4-Install-guide/Logs/oc-get-csr.json"),
+    )
+    .unwrap();
     let list: Value = serde_json::from_str(&text).unwrap();
     let item = list["items"]
         .as_array()
@@ -42,7 +45,12 @@ fn pem_file(rel: &str) -> String {
     std::fs::read_to_string(fixtures().join(rel)).unwrap()
 }
 
-fn spec<'a>(signer: &'a str, requestor: &'a str, usages: &'a [&'a str], pem: &'a str) -> CsrSpec<'a> {
+fn spec<'a>(
+    signer: &'a str,
+    requestor: &'a str,
+    usages: &'a [&'a str],
+    pem: &'a str,
+) -> CsrSpec<'a> {
     CsrSpec {
         name: "x",
         signer,
@@ -82,13 +90,17 @@ const CLIENT: &[&str] = &["digital signature", "client auth"];
 #[test]
 fn okd_kubelet_serving_request_is_valid_when_the_node_reports_its_sans() {
     let csr = okd("csr-c7mw4");
-    let nodes = NodeIndex::from_addresses([(OKD_NODE, vec!["192.168.112.103".into(), OKD_NODE.into()])]);
+    let nodes =
+        NodeIndex::from_addresses([(OKD_NODE, vec!["192.168.112.103".into(), OKD_NODE.into()])]);
     let v = judge(&csr, &nodes);
     assert!(v.verdict.passed(), "{:#?}", v.verdict);
     assert_eq!(check(&v, "node-addresses").outcome, Outcome::Pass);
     let req = v.request.as_ref().as_ref().unwrap();
     assert_eq!(req.key_algorithm, KeyAlgorithm::EcdsaP256);
-    assert_eq!(req.sans(), [format!("DNS:{OKD_NODE}"), "IP:192.168.112.103".into()]);
+    assert_eq!(
+        req.sans(),
+        [format!("DNS:{OKD_NODE}"), "IP:192.168.112.103".into()]
+    );
     assert_eq!(v.condition, "Approved,Issued");
     let issued = v.certificate.clone().unwrap().unwrap();
     assert_eq!(issued.issuer, "OU=openshift, CN=kubelet-signer");
@@ -98,13 +110,17 @@ fn okd_kubelet_serving_request_is_valid_when_the_node_reports_its_sans() {
 #[test]
 fn a_san_the_node_does_not_report_fails_and_a_missing_node_is_not_checked() {
     let csr = okd("csr-c7mw4");
-    let moved = NodeIndex::from_addresses([(OKD_NODE, vec!["192.168.112.200".into(), OKD_NODE.into()])]);
+    let moved =
+        NodeIndex::from_addresses([(OKD_NODE, vec!["192.168.112.200".into(), OKD_NODE.into()])]);
     let v = judge(&csr, &moved);
     assert_eq!(failed(&v), ["node-addresses"]);
     let c = check(&v, "node-addresses");
     assert!(c.danger && c.reason.contains("192.168.112.103"), "{c:?}");
 
-    let v = judge(&csr, &NodeIndex::from_addresses(Vec::<(String, Vec<String>)>::new()));
+    let v = judge(
+        &csr,
+        &NodeIndex::from_addresses(Vec::<(String, Vec<String>)>::new()),
+    );
     assert_eq!(check(&v, "node-addresses").outcome, Outcome::NotChecked);
     assert!(v.verdict.passed());
     let v = judge(&csr, &NodeIndex::unreadable());
@@ -130,7 +146,10 @@ fn okd_ovn_client_certificate_for_a_custom_identity_is_valid() {
 
 #[test]
 fn vault_wildcard_serving_request_without_a_node_requestor_fails() {
-    let v = judge(&from_yaml("jnditifei__vault-kub/csr.yaml"), &NodeIndex::unreadable());
+    let v = judge(
+        &from_yaml("jnditifei__vault-kub/csr.yaml"),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["requestor", "cn"], "{:#?}", v.verdict);
     assert_eq!(check(&v, "duration").reason, "asks for 100d");
     assert_eq!(check(&v, "org").outcome, Outcome::Pass);
@@ -153,13 +172,19 @@ fn line_wrapped_user_request_from_a_homework_repo_is_valid_once_requested() {
 #[test]
 fn hard_way_admin_and_controller_manager_requests_are_flagged_as_privileged() {
     let admin = pem_file("weibeld__kubernetes-the-hard-way-files/admin.csr");
-    let v = judge_spec(&spec(APISERVER_CLIENT, "alice", CLIENT, &admin), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(APISERVER_CLIENT, "alice", CLIENT, &admin),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["groups"]);
     assert!(v.verdict.is_dangerous());
     assert!(check(&v, "groups").reason.contains("system:masters"));
 
     let kcm = pem_file("weibeld__kubernetes-the-hard-way-files/kube-controller-manager.csr");
-    let v = judge_spec(&spec(APISERVER_CLIENT, "alice", CLIENT, &kcm), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(APISERVER_CLIENT, "alice", CLIENT, &kcm),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["impersonation"]);
     assert!(check(&v, "impersonation").danger);
 }
@@ -167,10 +192,23 @@ fn hard_way_admin_and_controller_manager_requests_are_flagged_as_privileged() {
 #[test]
 fn hard_way_worker_request_is_valid_from_its_node_and_an_impostor_from_another() {
     let pem = pem_file("weibeld__kubernetes-the-hard-way-files/worker-0.csr");
-    let nodes = NodeIndex::from_addresses([("worker-0", vec!["worker-0".into(), "35.240.61.35".into(), "10.240.0.20".into()])]);
-    let own = judge_spec(&spec(KUBELET_SERVING, "system:node:worker-0", SERVING, &pem), &nodes);
+    let nodes = NodeIndex::from_addresses([(
+        "worker-0",
+        vec![
+            "worker-0".into(),
+            "35.240.61.35".into(),
+            "10.240.0.20".into(),
+        ],
+    )]);
+    let own = judge_spec(
+        &spec(KUBELET_SERVING, "system:node:worker-0", SERVING, &pem),
+        &nodes,
+    );
     assert!(own.verdict.passed(), "{:#?}", own.verdict);
-    let impostor = judge_spec(&spec(KUBELET_SERVING, "system:node:worker-1", SERVING, &pem), &nodes);
+    let impostor = judge_spec(
+        &spec(KUBELET_SERVING, "system:node:worker-1", SERVING, &pem),
+        &nodes,
+    );
     assert_eq!(failed(&impostor), ["cn"]);
     assert!(impostor.verdict.is_dangerous());
 }
@@ -178,10 +216,16 @@ fn hard_way_worker_request_is_valid_from_its_node_and_an_impostor_from_another()
 #[test]
 fn a_real_request_with_a_flipped_signature_bit_fails() {
     let pem = pem_file("cachac__kubelabsAdmin/carlos.csr");
-    let good = judge_spec(&spec(APISERVER_CLIENT, "admin", CLIENT, &pem), &NodeIndex::unreadable());
+    let good = judge_spec(
+        &spec(APISERVER_CLIENT, "admin", CLIENT, &pem),
+        &NodeIndex::unreadable(),
+    );
     assert!(good.verdict.passed(), "{:#?}", good.verdict);
     let bad = tamper_signature(&pem).unwrap();
-    let v = judge_spec(&spec(APISERVER_CLIENT, "admin", CLIENT, &bad), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(APISERVER_CLIENT, "admin", CLIENT, &bad),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["request"]);
     assert!(check(&v, "request").reason.contains("signature"));
 }
@@ -201,54 +245,100 @@ fn requested_duration_over_one_year_fails() {
 #[test]
 fn kubelet_client_rules_cover_sans_usages_org_and_requestor() {
     let plain = make_request("system:node:w1", &["system:nodes"], &[], &[]).unwrap();
-    let ok = judge_spec(&spec(KUBELET_CLIENT, "system:bootstrap:abcdef", CLIENT, &plain), &NodeIndex::unreadable());
+    let ok = judge_spec(
+        &spec(KUBELET_CLIENT, "system:bootstrap:abcdef", CLIENT, &plain),
+        &NodeIndex::unreadable(),
+    );
     assert!(ok.verdict.passed(), "{:#?}", ok.verdict);
-    let renew = judge_spec(&spec(KUBELET_CLIENT, "system:node:w1", CLIENT, &plain), &NodeIndex::unreadable());
+    let renew = judge_spec(
+        &spec(KUBELET_CLIENT, "system:node:w1", CLIENT, &plain),
+        &NodeIndex::unreadable(),
+    );
     assert!(renew.verdict.passed());
-    let other = judge_spec(&spec(KUBELET_CLIENT, "system:node:w2", CLIENT, &plain), &NodeIndex::unreadable());
+    let other = judge_spec(
+        &spec(KUBELET_CLIENT, "system:node:w2", CLIENT, &plain),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&other), ["requestor"]);
-    let serving_usage = judge_spec(&spec(KUBELET_CLIENT, "system:node:w1", SERVING, &plain), &NodeIndex::unreadable());
+    let serving_usage = judge_spec(
+        &spec(KUBELET_CLIENT, "system:node:w1", SERVING, &plain),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&serving_usage), ["usages"]);
     let with_san = make_request("system:node:w1", &["system:nodes"], &["w1"], &[]).unwrap();
-    let v = judge_spec(&spec(KUBELET_CLIENT, "system:node:w1", CLIENT, &with_san), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(KUBELET_CLIENT, "system:node:w1", CLIENT, &with_san),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["sans"]);
     let masters = make_request("system:node:w1", &["system:masters"], &[], &[]).unwrap();
-    let v = judge_spec(&spec(KUBELET_CLIENT, "system:node:w1", CLIENT, &masters), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(KUBELET_CLIENT, "system:node:w1", CLIENT, &masters),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["org"]);
 }
 
 #[test]
 fn kubelet_serving_needs_a_san_and_server_auth_only() {
     let no_san = make_request("system:node:w1", &["system:nodes"], &[], &[]).unwrap();
-    let v = judge_spec(&spec(KUBELET_SERVING, "system:node:w1", SERVING, &no_san), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(KUBELET_SERVING, "system:node:w1", SERVING, &no_san),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["sans"]);
     let pem = make_request("system:node:w1", &["system:nodes"], &["w1"], &[]).unwrap();
-    let v = judge_spec(&spec(KUBELET_SERVING, "system:node:w1", &["digital signature", "server auth", "client auth"], &pem), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(
+            KUBELET_SERVING,
+            "system:node:w1",
+            &["digital signature", "server auth", "client auth"],
+            &pem,
+        ),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["usages"]);
     assert!(check(&v, "usages").reason.contains("client auth"));
-    let v = judge_spec(&spec(KUBELET_SERVING, "bob", SERVING, &pem), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(KUBELET_SERVING, "bob", SERVING, &pem),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["requestor", "cn"]);
 }
 
 #[test]
 fn cluster_admin_group_and_foreign_node_identity_are_dangerous_anywhere() {
     let pem = make_request("eve", &["kubeadm:cluster-admins"], &[], &[]).unwrap();
-    let v = judge_spec(&spec(APISERVER_CLIENT, "eve", CLIENT, &pem), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(APISERVER_CLIENT, "eve", CLIENT, &pem),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["groups"]);
     let node = make_request("system:node:cp-1", &[], &[], &[]).unwrap();
-    let v = judge_spec(&spec("example.com/internal", "eve", CLIENT, &node), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec("example.com/internal", "eve", CLIENT, &node),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["identity"]);
     assert!(v.verdict.is_dangerous());
-    let v = judge_spec(&spec("kubernetes.io/legacy-unknown", "eve", CLIENT, &pem), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec("kubernetes.io/legacy-unknown", "eve", CLIENT, &pem),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["signer"]);
 }
 
 #[test]
 fn unreadable_requests_and_pre_v1_objects_get_reasons() {
-    let v = judge_spec(&spec(APISERVER_CLIENT, "eve", CLIENT, "not a request"), &NodeIndex::unreadable());
+    let v = judge_spec(
+        &spec(APISERVER_CLIENT, "eve", CLIENT, "not a request"),
+        &NodeIndex::unreadable(),
+    );
     assert_eq!(failed(&v), ["request"]);
     // A v1alpha1 manifest without signerName, read as v1 (the test types only know v1).
-    let text = std::fs::read_to_string(fixtures().join("kubernetes__kubernetes/hack/testdata/csr.yml")).unwrap();
+    let text =
+        std::fs::read_to_string(fixtures().join("kubernetes__kubernetes/hack/testdata/csr.yml"))
+            .unwrap();
     let mut raw: Value = serde_yaml::from_str(&text).unwrap();
     raw["apiVersion"] = "certificates.k8s.io/v1".into();
     raw["spec"]["signerName"] = "".into();

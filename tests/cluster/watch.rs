@@ -13,7 +13,10 @@ use tokio::sync::mpsc::Receiver;
 use super::util::Env;
 
 /// The next event that `pick` accepts, skipping others; fails after 10 s.
-async fn until<T>(rx: &mut Receiver<ClusterEvent>, mut pick: impl FnMut(&ClusterEvent) -> Option<T>) -> T {
+async fn until<T>(
+    rx: &mut Receiver<ClusterEvent>,
+    mut pick: impl FnMut(&ClusterEvent) -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let ev = tokio::time::timeout_at(deadline, rx.recv())
@@ -28,7 +31,13 @@ async fn until<T>(rx: &mut Receiver<ClusterEvent>, mut pick: impl FnMut(&Cluster
 
 fn serving(name: &str, requestor: &str, ip: &str) -> serde_json::Value {
     let node = requestor.trim_start_matches("system:node:");
-    let pem = make_request(requestor, &["system:nodes"], &[node], &[ip.parse().unwrap()]).unwrap();
+    let pem = make_request(
+        requestor,
+        &["system:nodes"],
+        &[node],
+        &[ip.parse().unwrap()],
+    )
+    .unwrap();
     csr_object(&CsrSpec {
         name,
         signer: KUBELET_SERVING,
@@ -70,7 +79,9 @@ async fn list_then_watch_delivers_adds_approvals_and_deletions() {
     assert!(first[pending..].iter().all(|v| !v.is_pending()));
     assert!(handle.connection().is_some());
 
-    env.server.add_csr(serving("csr-new", "system:node:worker-1", "10.0.0.11")).unwrap();
+    env.server
+        .add_csr(serving("csr-new", "system:node:worker-1", "10.0.0.11"))
+        .unwrap();
     let v = until(&mut rx, |e| match e {
         ClusterEvent::Upsert(v) if v.name == "csr-new" => Some(v.clone()),
         _ => None,
@@ -81,7 +92,9 @@ async fn list_then_watch_delivers_adds_approvals_and_deletions() {
     let (ok, _, err) = env.kubectl(&["certificate", "approve", "csr-new"]).await;
     assert!(ok, "{err}");
     until(&mut rx, |e| match e {
-        ClusterEvent::Upsert(v) if v.name == "csr-new" && v.condition == "Approved,Issued" => Some(()),
+        ClusterEvent::Upsert(v) if v.name == "csr-new" && v.condition == "Approved,Issued" => {
+            Some(())
+        }
         _ => None,
     })
     .await;
@@ -103,7 +116,9 @@ async fn a_dropped_watch_resumes_and_a_compacted_history_relists() {
 
     // Dropped watch: resumed from the last version, no relist, nothing missed.
     env.server.drop_watches();
-    env.server.add_csr(serving("after-drop", "system:node:worker-2", "10.0.0.12")).unwrap();
+    env.server
+        .add_csr(serving("after-drop", "system:node:worker-2", "10.0.0.12"))
+        .unwrap();
     let got = until(&mut rx, |e| match e {
         ClusterEvent::Snapshot(_) => Some(false),
         ClusterEvent::Upsert(v) if v.name == "after-drop" => Some(true),
@@ -111,7 +126,12 @@ async fn a_dropped_watch_resumes_and_a_compacted_history_relists() {
     })
     .await;
     assert!(got, "a dropped watch must resume, not relist");
-    let watches = env.server.requests().iter().filter(|r| r.contains("watch=true")).count();
+    let watches = env
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.contains("watch=true"))
+        .count();
     assert!(watches >= 2, "{:?}", env.server.requests());
 
     // A CSR is garbage-collected, then the server says the watch position is too old
@@ -130,14 +150,19 @@ async fn a_node_change_rejudges_its_csrs() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let _handle = spawn_watch(env.access(), env.locations(), tx);
     until(&mut rx, snapshot_names).await;
-    env.server.add_csr(serving("moved-ip", "system:node:worker-1", "10.0.0.99")).unwrap();
+    env.server
+        .add_csr(serving("moved-ip", "system:node:worker-1", "10.0.0.99"))
+        .unwrap();
     let v = until(&mut rx, |e| match e {
         ClusterEvent::Upsert(v) if v.name == "moved-ip" => Some(v.clone()),
         _ => None,
     })
     .await;
     assert_eq!(v.verdict.label(), "FAIL: node-addresses");
-    env.server.add_node("worker-1", &[("InternalIP", "10.0.0.99"), ("Hostname", "worker-1")]);
+    env.server.add_node(
+        "worker-1",
+        &[("InternalIP", "10.0.0.99"), ("Hostname", "worker-1")],
+    );
     let v = until(&mut rx, |e| match e {
         ClusterEvent::Upsert(v) if v.name == "moved-ip" => Some(v.clone()),
         _ => None,
@@ -154,9 +179,14 @@ async fn a_stopped_server_turns_into_a_refused_banner_and_retries() {
     until(&mut rx, snapshot_names).await;
     env.server.stop();
     // The first attempt may race the closing listener (reset); then it is refused.
-    let refused = Diagnosis::Refused { server: env.server.url() };
+    let refused = Diagnosis::Refused {
+        server: env.server.url(),
+    };
     let retry = until(&mut rx, |e| match e {
-        ClusterEvent::Connection(ConnectionState::Failed { diagnosis, retry_in }) if *diagnosis == refused => Some(*retry_in),
+        ClusterEvent::Connection(ConnectionState::Failed {
+            diagnosis,
+            retry_in,
+        }) if *diagnosis == refused => Some(*retry_in),
         _ => None,
     })
     .await;
