@@ -179,7 +179,7 @@ async fn approve_cmd(
     let targets: Vec<String> = if all_valid {
         views
             .iter()
-            .filter(|v| v.is_pending() && v.verdict.passed())
+            .filter(|v| v.is_approvable())
             .map(|v| v.name.clone())
             .collect()
     } else {

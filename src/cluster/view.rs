@@ -155,6 +155,11 @@ impl CsrView {
             .any(|c| c.kind == "Approved" || c.kind == "Denied")
     }
 
+    /// What `A` (approve all) and `--all-valid` take: pending, and every rule passed.
+    pub fn is_approvable(&self) -> bool {
+        self.is_pending() && self.verdict.passed()
+    }
+
     pub fn is_denied(&self) -> bool {
         self.conditions.iter().any(|c| c.kind == "Denied")
     }

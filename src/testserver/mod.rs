@@ -301,6 +301,16 @@ impl BackgroundServer {
     }
 }
 
+/// For `kcert demo`: a background server holding the demo CSRs and nodes, and an admin
+/// kubeconfig for it written to `dir/kubeconfig`.
+pub fn start_demo(dir: &Path) -> Result<(BackgroundServer, std::path::PathBuf), ServerError> {
+    let server = BackgroundServer::start(ServerOptions::default())?;
+    seed::demo(&server)?;
+    let kubeconfig = dir.join("kubeconfig");
+    server.write_admin_kubeconfig(&kubeconfig)?;
+    Ok((server, kubeconfig))
+}
+
 impl std::ops::Deref for BackgroundServer {
     type Target = TestServer;
     fn deref(&self) -> &TestServer {

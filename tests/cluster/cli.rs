@@ -172,3 +172,25 @@ async fn an_unreachable_cluster_exits_3_with_the_banner() {
         "{err}"
     );
 }
+
+/// What `kcert demo` will do: a background server on its own runtime, used from sync code.
+#[test]
+fn the_demo_cluster_serves_a_dozen_csrs_to_a_separate_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, kubeconfig) = kcert::testserver::start_demo(dir.path()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .args(["csr", "list", "--pending", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1 + 9, "{text}");
+    assert!(text.contains("csr-impostor-worker-2") && text.contains("bob-admin"));
+    drop(server);
+}

@@ -4,11 +4,11 @@
 //! Every rule that applies is reported, passed or failed, so the operator sees *why* a
 //! request looks right, not only why it does not.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
-use super::nodes::{NodeIndex, NodeLookup};
+mod kubelet;
+
+use super::nodes::NodeIndex;
 use super::request::DecodedRequest;
 use crate::pki::KeyAlgorithm;
 
@@ -153,8 +153,8 @@ pub fn evaluate(input: &RuleInput<'_>, nodes: &NodeIndex) -> Verdict {
     key_strength(&mut c, req.key_algorithm);
     duration(&mut c, input.expiration_seconds);
     match input.signer {
-        KUBELET_SERVING => kubelet_serving(&mut c, input, req, nodes),
-        KUBELET_CLIENT => kubelet_client(&mut c, input, req),
+        KUBELET_SERVING => kubelet::serving(&mut c, input, req, nodes),
+        KUBELET_CLIENT => kubelet::client(&mut c, input, req),
         APISERVER_CLIENT => {
             apiserver_client(&mut c, input, req);
             identity(&mut c, input, req);
@@ -251,132 +251,6 @@ fn usages(c: &mut Checks, usages: &[String], allowed: &[&str], required: &str) {
     c.add("usages", extra.is_empty() && has_required, reason);
 }
 
-fn kubelet_serving(c: &mut Checks, input: &RuleInput<'_>, req: &DecodedRequest, nodes: &NodeIndex) {
-    let node = input
-        .requestor
-        .strip_prefix(NODE_PREFIX)
-        .filter(|n| !n.is_empty());
-    match node {
-        Some(_) => c.add(
-            "requestor",
-            true,
-            format!("requested by node {}", input.requestor),
-        ),
-        None => c.push(
-            "requestor",
-            false,
-            true,
-            format!(
-                "requested by {}, not by a node (system:node:<name>)",
-                show(input.requestor)
-            ),
-        ),
-    }
-    let same = cn(req) == input.requestor;
-    let reason = if same {
-        format!("CN {} is the requestor", cn(req))
-    } else {
-        format!(
-            "CN {} is not the requestor {}",
-            show(cn(req)),
-            show(input.requestor)
-        )
-    };
-    c.push("cn", same, true, reason);
-    orgs_exactly_nodes(c, req);
-    let count = req.dns_names.len() + req.ip_addresses.len();
-    let sans_ok = count > 0 && req.other_sans.is_empty();
-    let reason = if !req.other_sans.is_empty() {
-        format!(
-            "email/URI SANs are not allowed: {}",
-            req.other_sans.join(", ")
-        )
-    } else if count == 0 {
-        "no DNS or IP SAN".to_string()
-    } else {
-        req.sans().join(", ")
-    };
-    c.add("sans", sans_ok, reason);
-    node_addresses(c, node, req, nodes);
-    usages(
-        c,
-        input.usages,
-        &["digital signature", "key encipherment", "server auth"],
-        "server auth",
-    );
-}
-
-fn node_addresses(c: &mut Checks, node: Option<&str>, req: &DecodedRequest, nodes: &NodeIndex) {
-    let Some(node) = node else {
-        c.skip("node-addresses", "no node name to look up".into());
-        return;
-    };
-    match nodes.lookup(node) {
-        NodeLookup::Unknown => c.skip("node-addresses", "Nodes cannot be read".into()),
-        NodeLookup::Missing => c.skip(
-            "node-addresses",
-            format!("node {node} is not registered: SANs not compared"),
-        ),
-        NodeLookup::Found(addrs) => {
-            let known: BTreeSet<&str> = addrs.iter().map(String::as_str).collect();
-            let ips: Vec<String> = req.ip_addresses.iter().map(|i| i.to_string()).collect();
-            let foreign: Vec<&str> = req
-                .dns_names
-                .iter()
-                .chain(ips.iter())
-                .map(String::as_str)
-                .filter(|s| !known.contains(s))
-                .collect();
-            let reason = if foreign.is_empty() {
-                format!("every SAN is reported by node {node}")
-            } else {
-                format!("node {node} does not report {}", foreign.join(", "))
-            };
-            c.push("node-addresses", foreign.is_empty(), true, reason);
-        }
-    }
-}
-
-fn kubelet_client(c: &mut Checks, input: &RuleInput<'_>, req: &DecodedRequest) {
-    let node = cn(req).strip_prefix(NODE_PREFIX).filter(|n| !n.is_empty());
-    let reason = match node {
-        Some(n) => format!("CN names node {n}"),
-        None => format!("CN {} is not system:node:<name>", show(cn(req))),
-    };
-    c.add("cn", node.is_some(), reason);
-    orgs_exactly_nodes(c, req);
-    let sans = req.sans();
-    let reason = if sans.is_empty() {
-        "no SANs".to_string()
-    } else {
-        format!("client certificates carry no SANs: {}", sans.join(", "))
-    };
-    c.add("sans", sans.is_empty(), reason);
-    usages(
-        c,
-        input.usages,
-        &["digital signature", "key encipherment", "client auth"],
-        "client auth",
-    );
-    let r = input.requestor;
-    let bootstrap = r
-        .strip_prefix("system:bootstrap:")
-        .is_some_and(|id| !id.is_empty());
-    let self_renewal = node.is_some() && r == cn(req);
-    let reason = if bootstrap {
-        format!("requested with bootstrap token {r}")
-    } else if self_renewal {
-        format!("node {r} renews its own certificate")
-    } else {
-        format!(
-            "requested by {}, neither a bootstrap token nor node {}",
-            show(r),
-            node.unwrap_or("?")
-        )
-    };
-    c.push("requestor", bootstrap || self_renewal, true, reason);
-}
-
 fn apiserver_client(c: &mut Checks, input: &RuleInput<'_>, req: &DecodedRequest) {
     let privileged: Vec<&str> = req
         .organizations
@@ -440,5 +314,97 @@ fn show(s: &str) -> &str {
         "(empty)"
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(cn: &str, orgs: &[&str]) -> DecodedRequest {
+        DecodedRequest {
+            subject: format!("CN={cn}"),
+            common_name: Some(cn.into()),
+            organizations: orgs.iter().map(|o| o.to_string()).collect(),
+            dns_names: Vec::new(),
+            ip_addresses: Vec::new(),
+            other_sans: Vec::new(),
+            key_algorithm: KeyAlgorithm::EcdsaP256,
+            signature_algorithm: "ecdsa-with-SHA256".into(),
+            signature: Ok(()),
+        }
+    }
+
+    fn judge(signer: &str, requestor: &str, req: &DecodedRequest, usages: &[&str]) -> Verdict {
+        let usages: Vec<String> = usages.iter().map(|u| u.to_string()).collect();
+        let input = RuleInput {
+            signer,
+            requestor,
+            usages: &usages,
+            expiration_seconds: None,
+            request: Ok(req),
+        };
+        evaluate(&input, &NodeIndex::unreadable())
+    }
+
+    #[test]
+    fn every_applicable_rule_is_reported_and_the_label_names_failures() {
+        let ok = judge(
+            APISERVER_CLIENT,
+            "admin",
+            &request("dev", &["dev"]),
+            &["client auth"],
+        );
+        let rules: Vec<&str> = ok.checks.iter().map(|c| c.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "signer",
+                "request",
+                "key",
+                "duration",
+                "groups",
+                "impersonation",
+                "usages",
+                "identity"
+            ]
+        );
+        assert!(ok.passed() && !ok.is_dangerous());
+        assert_eq!(ok.label(), "valid");
+        let bad = judge(
+            APISERVER_CLIENT,
+            "admin",
+            &request("x", &["system:masters"]),
+            &["server auth"],
+        );
+        assert_eq!(bad.label(), "FAIL: groups, usages");
+        assert!(bad.is_dangerous());
+    }
+
+    #[test]
+    fn weak_rsa_and_unknown_keys_fail() {
+        let mut r = request("dev", &[]);
+        r.key_algorithm = KeyAlgorithm::Rsa(1024);
+        let v = judge(APISERVER_CLIENT, "admin", &r, &["client auth"]);
+        assert_eq!(v.label(), "FAIL: key");
+        r.key_algorithm = KeyAlgorithm::Unknown;
+        assert_eq!(
+            judge(APISERVER_CLIENT, "admin", &r, &["client auth"]).label(),
+            "FAIL: key"
+        );
+    }
+
+    #[test]
+    fn an_undecodable_request_fails_alone_without_guessing_the_rest() {
+        let input = RuleInput {
+            signer: KUBELET_SERVING,
+            requestor: "system:node:a",
+            usages: &[],
+            expiration_seconds: Some(86_400),
+            request: Err("not a valid PKCS#10 request"),
+        };
+        let v = evaluate(&input, &NodeIndex::unreadable());
+        assert_eq!(v.label(), "FAIL: request");
+        assert_eq!(v.checks.len(), 3, "{v:#?}");
     }
 }
