@@ -1,1 +1,10 @@
 //! The terminal UI.
+
+mod action;
+mod keymap;
+mod status;
+mod theme;
+mod tree;
+
+#[cfg(test)]
+mod testutil;

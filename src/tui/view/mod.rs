@@ -1,0 +1,100 @@
+//! Rendering: pure functions of [`App`]. Nothing here changes state or touches the disk.
+//!
+//! [`layout`] is shared with `update`, which needs page heights for PgUp/PgDn.
+
+pub mod details;
+pub mod help;
+mod rows;
+mod screen;
+pub mod timeline;
+
+use std::path::Path;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+use super::app::{App, Overlay, Screen};
+
+/// The smallest terminal the layout is designed for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Where each part of the main screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    /// Everything between header and footer (the timeline uses all of it).
+    pub body: Rect,
+    pub tree: Rect,
+    pub details: Rect,
+    pub footer: Rect,
+}
+
+/// `None` when the terminal is below [`MIN_WIDTH`]x[`MIN_HEIGHT`].
+pub fn layout(area: Rect) -> Option<Areas> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [tree, details] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    Some(Areas {
+        header,
+        body,
+        tree,
+        details,
+        footer,
+    })
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(a) = layout(area) else {
+            screen::too_small(self, area, buf);
+            return;
+        };
+        screen::header(self, a.header, buf);
+        if self.data.is_none() {
+            screen::placeholder(self, a.body, buf);
+        } else {
+            match self.screen {
+                Screen::Tree => {
+                    rows::render(self, a.tree, buf);
+                    details::render(self, a.details, buf);
+                }
+                Screen::Timeline => timeline::render(self, a.body, buf),
+            }
+        }
+        screen::footer(self, a.footer, buf);
+        for overlay in &self.overlays {
+            match overlay {
+                Overlay::Help { scroll } => help::render(self, *scroll, area, buf),
+            }
+        }
+    }
+}
+
+/// A path as shown to the operator: relative to the scan root that holds it.
+pub fn show_path(app: &App, path: &Path) -> String {
+    for root in app.roots() {
+        if let Ok(rel) = path.strip_prefix(root) {
+            if rel.as_os_str().is_empty() {
+                break;
+            }
+            return rel.display().to_string();
+        }
+    }
+    path.display().to_string()
+}
+
+/// Width of a line in terminal cells.
+fn width(line: &Line) -> u16 {
+    u16::try_from(line.width()).unwrap_or(u16::MAX)
+}
