@@ -252,7 +252,10 @@ impl App {
     /// The selected row's node: a timeline entry or a tree row.
     pub fn selected(&self) -> Option<Node> {
         match self.screen {
-            Screen::Timeline => self.timeline_ids.get(self.timeline.index).map(|&id| Node::Cert(id)),
+            Screen::Timeline => self
+                .timeline_ids
+                .get(self.timeline.index)
+                .map(|&id| Node::Cert(id)),
             Screen::Tree => self.rows.get(self.tree.index).map(|r| r.node),
         }
     }

@@ -41,21 +41,60 @@ mod tests {
     fn moving_scrolls_just_enough_and_stops_at_the_ends() {
         let mut c = Cursor::default();
         c.move_by(1, 100, 10);
-        assert_eq!(c, Cursor { index: 1, offset: 0 });
+        assert_eq!(
+            c,
+            Cursor {
+                index: 1,
+                offset: 0
+            }
+        );
         c.move_by(10, 100, 10);
-        assert_eq!(c, Cursor { index: 11, offset: 2 });
+        assert_eq!(
+            c,
+            Cursor {
+                index: 11,
+                offset: 2
+            }
+        );
         c.move_by(-100, 100, 10);
-        assert_eq!(c, Cursor { index: 0, offset: 0 });
+        assert_eq!(
+            c,
+            Cursor {
+                index: 0,
+                offset: 0
+            }
+        );
         c.move_by(1000, 100, 10);
-        assert_eq!(c, Cursor { index: 99, offset: 90 });
+        assert_eq!(
+            c,
+            Cursor {
+                index: 99,
+                offset: 90
+            }
+        );
     }
 
     #[test]
     fn shrinking_the_list_pulls_the_view_back() {
-        let mut c = Cursor { index: 99, offset: 90 };
+        let mut c = Cursor {
+            index: 99,
+            offset: 90,
+        };
         c.reveal(20, 10);
-        assert_eq!(c, Cursor { index: 19, offset: 10 });
+        assert_eq!(
+            c,
+            Cursor {
+                index: 19,
+                offset: 10
+            }
+        );
         c.reveal(0, 10);
-        assert_eq!(c, Cursor { index: 0, offset: 0 });
+        assert_eq!(
+            c,
+            Cursor {
+                index: 0,
+                offset: 0
+            }
+        );
     }
 }

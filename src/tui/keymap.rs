@@ -235,7 +235,11 @@ mod tests {
     #[test]
     fn ctrl_c_quits_everywhere() {
         let c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        for ctxs in [&[Always, Filter][..], &[Always, Help], &[Always, Tree, Nav, Main]] {
+        for ctxs in [
+            &[Always, Filter][..],
+            &[Always, Help],
+            &[Always, Tree, Nav, Main],
+        ] {
             assert_eq!(resolve(ctxs, &c), Some(Action::Quit), "{ctxs:?}");
         }
     }
@@ -245,7 +249,10 @@ mod tests {
         let help = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
         assert_eq!(resolve(&[Always, Main], &help), Some(Action::Help));
         let left = key(KeyCode::Left, KeyModifiers::NONE);
-        assert_eq!(resolve(&[Always, Tree, Nav, Main], &left), Some(Action::Collapse));
+        assert_eq!(
+            resolve(&[Always, Tree, Nav, Main], &left),
+            Some(Action::Collapse)
+        );
         let up = key(KeyCode::Up, KeyModifiers::NONE);
         assert_eq!(resolve(&[Always, Filter], &up), Some(Action::Up));
         let unbound = key(KeyCode::Char('z'), KeyModifiers::NONE);
@@ -255,7 +262,10 @@ mod tests {
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
         for (ctx, bindings) in groups() {
-            let keys: Vec<Key> = bindings.iter().flat_map(|b| b.keys.iter().copied()).collect();
+            let keys: Vec<Key> = bindings
+                .iter()
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
             for (i, a) in keys.iter().enumerate() {
                 assert!(!keys[i + 1..].contains(a), "{a:?} twice in {ctx:?}");
             }

@@ -1,9 +1,10 @@
 //! How one certificate's expiry reads on screen: a tone (the meaning colours are chosen by), a
-//! glyph and a short word or residual time. Every state stays readable without colour.
+//! glyph and a short word or residual time (as `kcert check` writes it). Every state stays
+//! readable without colour.
 
 use chrono::{DateTime, Utc};
 
-use crate::pki::{CertEntry, Status, Thresholds};
+use crate::pki::{expiry, CertEntry, Status, Thresholds};
 
 /// Display status: the expiry [`Status`] plus `Unknown` for rows that have none (unparsed files).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,57 +60,25 @@ impl From<Status> for Tone {
 
 /// The expiry status at `now`, so a UI left open keeps counting down after the scan.
 pub fn status_at(cert: &CertEntry, now: DateTime<Utc>, t: Thresholds) -> Status {
-    if now < cert.not_before {
-        return Status::NotYetValid;
-    }
-    if now >= cert.not_after {
-        return Status::Expired;
-    }
-    let days = cert.days_left(now);
-    if days < t.crit_days {
-        Status::Critical
-    } else if days < t.warn_days {
-        Status::Warning
-    } else {
-        Status::Ok
-    }
+    expiry::status(cert.not_before, cert.not_after, now, t)
 }
 
-/// A duration the way kubeadm prints residual time: `5h`, `364d`, `9y`.
-pub fn short_duration(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let days = s / 86_400;
-    if days == 0 {
-        let hours = s / 3600;
-        if hours == 0 {
-            return format!("{}m", s / 60);
-        }
-        return format!("{hours}h");
-    }
-    if days < 730 {
-        format!("{days}d")
-    } else {
-        format!("{}y", days / 365)
-    }
-}
-
-/// `✗ expired 35d ago`, `‼ 5d`, `! 20d`, `✓ 364d`, `◷ valid in 3d`.
-pub fn badge(cert: &CertEntry, now: DateTime<Utc>, tone: Tone) -> String {
+/// `✗ expired 35d ago`, `‼ 5d`, `! 20d`, `✓ 364d`, `◷ valid in 3d`. The short form
+/// (`✗ 35d ago`, `◷ in 3d`) is for narrow panes; the glyph and "ago"/"in" still say it.
+pub fn badge(cert: &CertEntry, now: DateTime<Utc>, tone: Tone, long: bool) -> String {
     let g = tone.glyph();
-    match tone {
-        Tone::Expired => format!(
-            "{g} expired {} ago",
-            short_duration((now - cert.not_after).num_seconds())
+    match (tone, long) {
+        (Tone::NotYetValid, long) => format!(
+            "{g} {}in {}",
+            if long { "valid " } else { "" },
+            expiry::compact((cert.not_before - now).num_seconds())
         ),
-        Tone::NotYetValid => format!(
-            "{g} valid in {}",
-            short_duration((cert.not_before - now).num_seconds())
+        (Tone::Unknown, _) => format!("{g} unknown"),
+        (Tone::Expired, false) => format!(
+            "{g} {} ago",
+            expiry::compact((now - cert.not_after).num_seconds())
         ),
-        Tone::Unknown => format!("{g} unknown"),
-        _ => format!(
-            "{g} {}",
-            short_duration((cert.not_after - now).num_seconds())
-        ),
+        _ => format!("{g} {}", expiry::residual(cert.not_after, now)),
     }
 }
 
@@ -118,13 +87,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_like_kubeadm() {
-        assert_eq!(short_duration(59), "0m");
-        assert_eq!(short_duration(3 * 3600 + 5), "3h");
-        assert_eq!(short_duration(364 * 86_400 + 100), "364d");
-        assert_eq!(short_duration(729 * 86_400), "729d");
-        assert_eq!(short_duration(3650 * 86_400), "10y");
-        assert_eq!(short_duration(-5), "0m");
+    fn badges_say_the_state_in_words_long_or_short() {
+        use crate::tui::testutil::{cert, now};
+        let expired = cert("a", "a.crt", -35);
+        assert_eq!(
+            badge(&expired, now(), Tone::Expired, true),
+            "✗ expired 35d ago"
+        );
+        assert_eq!(badge(&expired, now(), Tone::Expired, false), "✗ 35d ago");
+        let soon = cert("b", "b.crt", 5);
+        assert_eq!(badge(&soon, now(), Tone::Critical, true), "‼ 5d");
+        let mut future = cert("c", "c.crt", 400);
+        future.not_before = now() + chrono::Duration::days(3);
+        assert_eq!(
+            badge(&future, now(), Tone::NotYetValid, true),
+            "◷ valid in 3d"
+        );
+        assert_eq!(badge(&future, now(), Tone::NotYetValid, false), "◷ in 3d");
     }
 
     #[test]

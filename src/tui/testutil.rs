@@ -45,6 +45,8 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
         ski: None,
         aki: None,
         referenced_by: Vec::new(),
+        symlink_target: None,
+        superseded: false,
         status: Status::Ok,
         chain: ChainVerdict::SelfSigned,
         issuer_id: None,
@@ -82,6 +84,7 @@ pub fn inventory(certs: Vec<CertEntry>) -> Inventory {
         keys: Vec::new(),
         problems: Vec::new(),
         service_accounts: Vec::new(),
+        csrs: Vec::new(),
     }
 }
 
@@ -110,7 +113,11 @@ pub fn kubeadm_like() -> Inventory {
         etcd.clone(),
         signed(cert("etcd-server", "etcd/server.crt", 5), 3, &etcd),
         fp.clone(),
-        signed(cert("front-proxy-client", "front-proxy-client.crt", 20), 5, &fp),
+        signed(
+            cert("front-proxy-client", "front-proxy-client.crt", 20),
+            5,
+            &fp,
+        ),
         {
             let mut c = cert("stray", "stray.crt", 100);
             c.kubeadm_name = None;

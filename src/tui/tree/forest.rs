@@ -92,7 +92,9 @@ impl Forest {
         let names: Vec<String> = inv.certs.iter().map(CertEntry::display_name).collect();
         let order = |a: &CertId, b: &CertId| {
             let (ca, cb) = (&inv.certs[*a], &inv.certs[*b]);
-            cb.is_ca.cmp(&ca.is_ca).then_with(|| names[*a].cmp(&names[*b]))
+            cb.is_ca
+                .cmp(&ca.is_ca)
+                .then_with(|| names[*a].cmp(&names[*b]))
         };
         for list in &mut children {
             list.sort_by(order);
@@ -120,13 +122,11 @@ impl Forest {
         }
 
         let mut sections: Vec<(SectionKind, Vec<Node>)> = Vec::new();
-        let mut push = |kind: SectionKind, node: Node| match sections
-            .iter_mut()
-            .find(|(k, _)| *k == kind)
-        {
-            Some((_, v)) => v.push(node),
-            None => sections.push((kind, vec![node])),
-        };
+        let mut push =
+            |kind: SectionKind, node: Node| match sections.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, v)) => v.push(node),
+                None => sections.push((kind, vec![node])),
+            };
         for id in tops {
             push(root_section(&inv.certs[id]), Node::Cert(id));
         }
@@ -168,7 +168,8 @@ impl Forest {
                 Marks {
                     chain: !c.chain.is_ok()
                         || kinds().any(|k| matches!(k, ProblemKind::Chain | ProblemKind::WrongCa)),
-                    key: c.key_match == Some(false) || kinds().any(|k| k == ProblemKind::KeyMismatch),
+                    key: c.key_match == Some(false)
+                        || kinds().any(|k| k == ProblemKind::KeyMismatch),
                 }
             })
             .collect();
@@ -213,9 +214,10 @@ impl Forest {
                     .filter_map(|k| inv.keys.get(k))
                     .any(|k| has(k.origin.path()))
             }),
-            Node::Problem(i) => inv.problems.get(i).is_some_and(|p| {
-                has(&p.path) || p.message.to_lowercase().contains(needle)
-            }),
+            Node::Problem(i) => inv
+                .problems
+                .get(i)
+                .is_some_and(|p| has(&p.path) || p.message.to_lowercase().contains(needle)),
         }
     }
 
@@ -232,7 +234,7 @@ impl Forest {
             Node::Section(_) => &[],
         };
         let mut out: Vec<_> = ids.iter().filter_map(|&i| inv.problems.get(i)).collect();
-        out.sort_by(|a, b| b.severity.cmp(&a.severity));
+        out.sort_by_key(|p| std::cmp::Reverse(p.severity));
         out
     }
 
@@ -258,7 +260,8 @@ impl Forest {
 
 /// Which section a certificate with no issuer on disk (a root) belongs in.
 fn root_section(c: &CertEntry) -> SectionKind {
-    let self_signed = c.chain == ChainVerdict::SelfSigned || (c.is_self_issued() && c.chain.is_ok());
+    let self_signed =
+        c.chain == ChainVerdict::SelfSigned || (c.is_self_issued() && c.chain.is_ok());
     if !self_signed {
         return SectionKind::UnknownIssuer;
     }

@@ -46,8 +46,11 @@ impl RowOptions<'_> {
 pub fn is_problem(inv: &Inventory, forest: &Forest, node: Node, now: DateTime<Utc>) -> bool {
     let serious = |ids: Option<&Vec<usize>>| {
         ids.is_some_and(|ids| {
-            ids.iter()
-                .any(|&p| inv.problems.get(p).is_some_and(|p| p.severity >= Severity::Warning))
+            ids.iter().any(|&p| {
+                inv.problems
+                    .get(p)
+                    .is_some_and(|p| p.severity >= Severity::Warning)
+            })
         })
     };
     match node {
@@ -58,10 +61,15 @@ pub fn is_problem(inv: &Inventory, forest: &Forest, node: Node, now: DateTime<Ut
             tone.is_expiry_problem() || m.chain || m.key || serious(forest.cert_problems.get(id))
         }
         Node::ServiceAccount(i) => {
-            inv.service_accounts.get(i).is_some_and(|sa| sa.matches == Some(false))
+            inv.service_accounts
+                .get(i)
+                .is_some_and(|sa| sa.matches == Some(false))
                 || serious(forest.sa_problems.get(i))
         }
-        Node::Problem(i) => inv.problems.get(i).is_some_and(|p| p.severity >= Severity::Warning),
+        Node::Problem(i) => inv
+            .problems
+            .get(i)
+            .is_some_and(|p| p.severity >= Severity::Warning),
     }
 }
 
@@ -77,7 +85,9 @@ pub fn expiry_order(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<Cer
         .collect();
     ids.sort_by(|&a, &b| {
         let (ca, cb) = (&inv.certs[a], &inv.certs[b]);
-        ca.not_after.cmp(&cb.not_after).then_with(|| ca.origin.describe().cmp(&cb.origin.describe()))
+        ca.not_after
+            .cmp(&cb.not_after)
+            .then_with(|| ca.origin.describe().cmp(&cb.origin.describe()))
     });
     ids
 }
@@ -104,8 +114,8 @@ fn kept_certs(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<bool> {
     }
     let mut keep = vec![false; n];
     for &id in preorder.iter().rev() {
-        keep[id] = wanted(inv, forest, Node::Cert(id), o)
-            || forest.children[id].iter().any(|&c| keep[c]);
+        keep[id] =
+            wanted(inv, forest, Node::Cert(id), o) || forest.children[id].iter().any(|&c| keep[c]);
     }
     keep
 }
@@ -113,7 +123,11 @@ fn kept_certs(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<bool> {
 /// Flatten the forest into the rows the tree pane shows.
 pub fn build_rows(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<Row> {
     let narrowing = o.narrowing();
-    let keep = if narrowing { kept_certs(inv, forest, o) } else { Vec::new() };
+    let keep = if narrowing {
+        kept_certs(inv, forest, o)
+    } else {
+        Vec::new()
+    };
     let shown = |node: Node| match node {
         Node::Cert(id) => !narrowing || keep[id],
         other => !narrowing || wanted(inv, forest, other, o),
@@ -143,7 +157,10 @@ pub fn build_rows(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<Row> 
         }
     };
     if o.sort_by_expiry {
-        let flat = expiry_order(inv, forest, o).into_iter().map(Node::Cert).collect();
+        let flat = expiry_order(inv, forest, o)
+            .into_iter()
+            .map(Node::Cert)
+            .collect();
         section(&mut rows, SectionKind::ByExpiry, flat);
     }
     for (kind, tops) in &forest.sections {

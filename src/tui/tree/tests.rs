@@ -12,7 +12,11 @@ fn outline(inv: &Inventory, rows: &[Row]) -> Vec<String> {
             Node::Cert(id) => {
                 let mut s = String::new();
                 for d in 1..r.depth {
-                    s.push_str(if r.guides & (1 << d) != 0 { "│ " } else { "  " });
+                    s.push_str(if r.guides & (1 << d) != 0 {
+                        "│ "
+                    } else {
+                        "  "
+                    });
                 }
                 if r.depth > 0 {
                     s.push_str(if r.last { "└ " } else { "├ " });
@@ -103,14 +107,25 @@ fn collapsing_hides_children_and_sections() {
     collapsed.insert(forest.key(&inv, Node::Cert(1)));
     collapsed.insert(NodeKey::Section(SectionKind::EtcdCa));
     let rows = outline(&inv, &build_rows(&inv, &forest, &opts(&collapsed)));
-    assert_eq!(&rows[..4], ["# Kubernetes CA", "ca +", "# etcd CA", "# Front-proxy CA"]);
+    assert_eq!(
+        &rows[..4],
+        ["# Kubernetes CA", "ca +", "# etcd CA", "# Front-proxy CA"]
+    );
 }
 
 #[test]
 fn filter_matches_name_subject_san_and_path_and_keeps_ancestors_as_context() {
     let inv = kubeadm_like();
     let none = HashSet::new();
-    let filtered = |f: &str| rows_of(&inv, &RowOptions { filter: f, ..opts(&none) });
+    let filtered = |f: &str| {
+        rows_of(
+            &inv,
+            &RowOptions {
+                filter: f,
+                ..opts(&none)
+            },
+        )
+    };
     assert_eq!(
         filtered("etcd-serv"),
         ["# etcd CA", "etcd-ca (context)", "└ etcd-server"]
@@ -119,11 +134,14 @@ fn filter_matches_name_subject_san_and_path_and_keeps_ancestors_as_context() {
         filtered("stray.example"),
         ["# Unknown or unverified issuer", "stray.crt"]
     );
+    assert_eq!(filtered("etcd/"), ["# etcd CA", "etcd-ca", "└ etcd-server"]);
     assert_eq!(
-        filtered("etcd/"),
-        ["# etcd CA", "etcd-ca", "└ etcd-server"]
+        filtered("broken"),
+        [
+            "# Files that could not be parsed",
+            "problem /pki/broken.crt"
+        ]
     );
-    assert_eq!(filtered("broken"), ["# Files that could not be parsed", "problem /pki/broken.crt"]);
     assert!(filtered("no-such-thing").is_empty());
 }
 
@@ -133,7 +151,10 @@ fn filter_shows_matches_inside_collapsed_branches() {
     let forest = Forest::build(&inv);
     let mut collapsed = HashSet::new();
     collapsed.insert(forest.key(&inv, Node::Cert(3)));
-    let o = RowOptions { filter: "etcd-serv", ..opts(&collapsed) };
+    let o = RowOptions {
+        filter: "etcd-serv",
+        ..opts(&collapsed)
+    };
     assert_eq!(outline(&inv, &build_rows(&inv, &forest, &o)).len(), 3);
 }
 
@@ -141,7 +162,13 @@ fn filter_shows_matches_inside_collapsed_branches() {
 fn problems_only_keeps_expiring_broken_and_unverified_items() {
     let inv = kubeadm_like();
     let none = HashSet::new();
-    let rows = rows_of(&inv, &RowOptions { problems_only: true, ..opts(&none) });
+    let rows = rows_of(
+        &inv,
+        &RowOptions {
+            problems_only: true,
+            ..opts(&none)
+        },
+    );
     assert_eq!(
         rows,
         [
@@ -167,7 +194,14 @@ fn problems_only_follows_the_clock() {
     let inv = kubeadm_like();
     let none = HashSet::new();
     let later = now() + chrono::Duration::days(350);
-    let rows = rows_of(&inv, &RowOptions { problems_only: true, now: later, ..opts(&none) });
+    let rows = rows_of(
+        &inv,
+        &RowOptions {
+            problems_only: true,
+            now: later,
+            ..opts(&none)
+        },
+    );
     assert!(rows.contains(&"└ apiserver".to_string()), "{rows:?}");
 }
 
@@ -175,7 +209,13 @@ fn problems_only_follows_the_clock() {
 fn sort_by_expiry_lists_certificates_flat_soonest_first() {
     let inv = kubeadm_like();
     let none = HashSet::new();
-    let rows = rows_of(&inv, &RowOptions { sort_by_expiry: true, ..opts(&none) });
+    let rows = rows_of(
+        &inv,
+        &RowOptions {
+            sort_by_expiry: true,
+            ..opts(&none)
+        },
+    );
     assert_eq!(
         rows,
         [
@@ -208,7 +248,13 @@ fn an_issuer_loop_is_shown_once_and_does_not_hang() {
         rows_of(&inv, &opts(&none)),
         ["# Unknown or unverified issuer", "a", "└ b"]
     );
-    let rows = rows_of(&inv, &RowOptions { filter: "b", ..opts(&none) });
+    let rows = rows_of(
+        &inv,
+        &RowOptions {
+            filter: "b",
+            ..opts(&none)
+        },
+    );
     assert_eq!(rows.last().map(String::as_str), Some("└ b"));
 }
 
@@ -216,11 +262,26 @@ fn an_issuer_loop_is_shown_once_and_does_not_hang() {
 fn problems_attach_to_their_certificate_and_set_markers() {
     let mut inv = kubeadm_like();
     inv.certs[0].key_match = Some(false);
-    inv.problems
-        .push(problem("/pki/etcd/server.crt", ProblemKind::WrongCa, Some(4)));
+    inv.problems.push(problem(
+        "/pki/etcd/server.crt",
+        ProblemKind::WrongCa,
+        Some(4),
+    ));
     let forest = Forest::build(&inv);
-    assert_eq!(forest.marks[0], Marks { chain: false, key: true });
-    assert_eq!(forest.marks[4], Marks { chain: true, key: false });
+    assert_eq!(
+        forest.marks[0],
+        Marks {
+            chain: false,
+            key: true
+        }
+    );
+    assert_eq!(
+        forest.marks[4],
+        Marks {
+            chain: true,
+            key: false
+        }
+    );
     assert!(forest.marks[7].chain, "unknown issuer is a chain problem");
     let p = forest.problems(&inv, Node::Cert(4));
     assert_eq!(p.len(), 1);
@@ -238,6 +299,9 @@ fn keys_survive_a_rescan() {
     let key = forest.key(&inv, Node::Cert(0));
     assert_eq!(
         key,
-        NodeKey::Cert(Origin::File { path: "/pki/apiserver.crt".into(), index: 0 })
+        NodeKey::Cert(Origin::File {
+            path: "/pki/apiserver.crt".into(),
+            index: 0
+        })
     );
 }

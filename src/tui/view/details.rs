@@ -8,10 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::rows::{pane_block, sa_name};
-use super::show_path;
-use crate::pki::{CertEntry, ChainVerdict, Problem, Severity};
+use super::{show_path, wrap};
+use crate::pki::expiry;
+use crate::pki::{CertEntry, ChainVerdict, Origin, Problem, ProblemKind, Severity};
 use crate::tui::app::{App, Focus, Loaded};
-use crate::tui::status::{badge, short_duration, status_at, Tone};
+use crate::tui::status::{badge, status_at, Tone};
 use crate::tui::tree::Node;
 
 const LABEL: usize = 9;
@@ -47,8 +48,9 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         }
         Node::Cert(id) => cert(&mut out, d, id),
         Node::ServiceAccount(i) => service_account(&mut out, d, i),
-        Node::Problem(_) => {
-            out.title("Problem".into(), None);
+        Node::Problem(i) => {
+            let p = &d.inv.problems[i];
+            out.title(show_path(app, &p.path), Some(kind_word(p.kind)));
         }
     }
     out.problems(&d.forest.problems(&d.inv, node));
@@ -90,7 +92,8 @@ impl Out<'_> {
     }
 
     fn heading(&mut self, s: &str) {
-        self.lines.push(Line::styled(s.to_string(), self.app.theme.label()));
+        self.lines
+            .push(Line::styled(s.to_string(), self.app.theme.label()));
     }
 
     fn problems(&mut self, problems: &[&Problem]) {
@@ -125,12 +128,13 @@ fn cert(out: &mut Out, d: &Loaded, id: usize) {
     out.title(c.display_name(), c.is_ca.then_some("CA"));
     let tone = Tone::from(status_at(c, app.now, d.inv.thresholds));
     let status = match tone {
-        Tone::Expired | Tone::NotYetValid => format!("{} ({})", badge(c, app.now, tone), tone.word()),
+        Tone::Expired => badge(c, app.now, tone, true),
+        Tone::NotYetValid => format!("{}, {}", tone.word(), badge(c, app.now, tone, true)),
         _ => format!(
             "{} {}, {} left",
             tone.glyph(),
             tone.word(),
-            short_duration((c.not_after - app.now).num_seconds())
+            expiry::compact((c.not_after - app.now).num_seconds())
         ),
     };
     out.field("Status", &status, t.tone(tone));
@@ -158,24 +162,37 @@ fn cert(out: &mut Out, d: &Loaded, id: usize) {
     out.field("SHA-256", &c.sha256, t.muted());
 
     out.heading("Files");
-    out.field("  cert", &origin(app, c), Style::new());
+    out.field("  cert", &origin(app, &c.origin), Style::new());
+    if let Some(target) = &c.symlink_target {
+        out.field("  → link", &show_path(app, target), t.muted());
+    }
+    if c.superseded {
+        out.field("", "superseded by kubelet-client-current.pem", t.muted());
+    }
     if let Some(k) = c.key_id.and_then(|k| d.inv.keys.get(k)) {
         let (verdict, style) = match c.key_match {
             Some(true) => ("✓ matches", t.tone(Tone::Ok)),
             Some(false) => ("✗ does not match", t.danger()),
             None => ("? not compared", t.muted()),
         };
-        out.field("  key", &show_path(app, k.origin.path()), Style::new());
+        out.field("  key", &origin(app, &k.origin), Style::new());
         out.field("", verdict, style);
     } else {
         out.field("  key", "none found", t.muted());
     }
     for (i, p) in c.referenced_by.iter().enumerate() {
-        out.field(if i == 0 { "  used by" } else { "" }, &show_path(app, p), Style::new());
+        out.field(
+            if i == 0 { "  used by" } else { "" },
+            &show_path(app, p),
+            Style::new(),
+        );
     }
 
     let path = d.inv.chain_path(id);
-    let names: Vec<String> = path.iter().map(|&i| d.inv.certs[i].display_name()).collect();
+    let names: Vec<String> = path
+        .iter()
+        .map(|&i| d.inv.certs[i].display_name())
+        .collect();
     let top = &d.inv.certs[*path.last().unwrap_or(&id)];
     let (verdict, style) = match (c.chain, top.chain) {
         (ChainVerdict::BadSignature, _) => ("✗ signature does not verify", t.danger()),
@@ -194,7 +211,7 @@ fn lifetime(out: &mut Out, c: &CertEntry, tone: Tone) {
     let total = (c.not_after - c.not_before).num_seconds().max(1);
     let used = (out.app.now - c.not_before).num_seconds().clamp(0, total);
     let pct = used * 100 / total;
-    let tail = format!(" {pct}% of {}", short_duration(total));
+    let tail = format!(" {pct}% of {}", expiry::compact(total));
     let bar_w = out.width.saturating_sub(LABEL + tail.len()).min(24);
     let filled = (used as usize * bar_w).div_ceil(total as usize).min(bar_w);
     out.lines.push(Line::from(vec![
@@ -205,11 +222,14 @@ fn lifetime(out: &mut Out, c: &CertEntry, tone: Tone) {
     ]));
 }
 
-fn origin(app: &App, c: &CertEntry) -> String {
-    match &c.origin {
-        crate::pki::Origin::File { path, index: 0 } => show_path(app, path),
-        crate::pki::Origin::File { path, index } => format!("{} #{}", show_path(app, path), index + 1),
-        crate::pki::Origin::Kubeconfig { path, name, field, .. } => {
+/// Where a certificate or key was read, relative to its scan root.
+fn origin(app: &App, origin: &Origin) -> String {
+    match origin {
+        Origin::File { path, index: 0 } => show_path(app, path),
+        Origin::File { path, index } => format!("{} #{}", show_path(app, path), index + 1),
+        Origin::Kubeconfig {
+            path, name, field, ..
+        } => {
             format!("{} [{name}] {field}", show_path(app, path))
         }
     }
@@ -237,50 +257,15 @@ fn service_account(out: &mut Out, d: &Loaded, i: usize) {
     }
 }
 
-/// Greedy word wrap; words longer than a line are split.
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut cur_w = 0;
-    for word in s.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
-        let sep = usize::from(cur_w > 0);
-        if cur_w + sep + word.len() <= width {
-            if sep == 1 {
-                cur.push(' ');
-            }
-            cur.extend(&word);
-            cur_w += sep + word.len();
-            continue;
-        }
-        if cur_w > 0 {
-            out.push(std::mem::take(&mut cur));
-            cur_w = 0;
-        }
-        while word.len() > width {
-            let rest = word.split_off(width);
-            out.push(word.into_iter().collect());
-            word = rest;
-        }
-        cur_w = word.len();
-        cur = word.into_iter().collect();
-    }
-    if cur_w > 0 || out.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_splits_long_words() {
-        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-        assert_eq!(wrap("x abcdefgh", 4), ["x", "abcd", "efgh"]);
+fn kind_word(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::File => "unreadable file",
+        ProblemKind::Expiry => "expiry",
+        ProblemKind::Chain => "chain",
+        ProblemKind::WrongCa => "wrong CA",
+        ProblemKind::KeyMismatch => "key mismatch",
+        ProblemKind::OrphanKey => "key without certificate",
+        ProblemKind::ServiceAccount => "service account",
+        ProblemKind::Kubeconfig => "kubeconfig",
     }
 }

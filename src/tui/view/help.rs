@@ -8,14 +8,15 @@ use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use crate::tui::app::App;
 use crate::tui::keymap::{self, keys_label};
 use crate::tui::theme::Theme;
+use crate::tui::view::wrap;
 
-const KEYS_W: usize = 11;
-const COLUMN_W: u16 = 44;
+const KEYS_W: usize = 8;
+const COLUMN_W: u16 = 37;
 
 /// Where the overlay goes in a terminal of `size`.
 fn frame(size: Rect) -> Rect {
     size.centered(
-        Constraint::Length(size.width.saturating_sub(4).min(2 * COLUMN_W + 3)),
+        Constraint::Length(size.width.saturating_sub(2).min(2 * COLUMN_W + 3)),
         Constraint::Length(size.height.saturating_sub(2)),
     )
 }
@@ -29,10 +30,18 @@ fn lines(t: &Theme) -> Vec<Line<'static>> {
         }
         out.push(Line::styled(ctx.title().to_string(), t.heading()));
         for b in bindings {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {:<KEYS_W$}", keys_label(b.keys)), t.key()),
-                Span::raw(b.help.to_string()),
-            ]));
+            let desc_w = usize::from(COLUMN_W) - KEYS_W - 3;
+            for (i, chunk) in wrap(b.help, desc_w).into_iter().enumerate() {
+                let keys = if i == 0 {
+                    keys_label(b.keys)
+                } else {
+                    String::new()
+                };
+                out.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<KEYS_W$} "), t.key()),
+                    Span::raw(chunk),
+                ]));
+            }
         }
     }
     out
@@ -41,7 +50,7 @@ fn lines(t: &Theme) -> Vec<Line<'static>> {
 /// Two columns when the overlay is wide enough, split at a group boundary near the middle.
 fn columns(t: &Theme, inner: Rect) -> Vec<Vec<Line<'static>>> {
     let all = lines(t);
-    if inner.width < 2 * COLUMN_W {
+    if inner.width < 2 * COLUMN_W + 1 {
         return vec![all];
     }
     let half = all.len().div_ceil(2);
@@ -84,7 +93,7 @@ pub fn render(app: &App, scroll: usize, size: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     for (i, col) in columns(t, inner).iter().enumerate() {
         let x = inner.x + i as u16 * (COLUMN_W + 1);
-        let w = inner.right().saturating_sub(x);
+        let w = inner.right().saturating_sub(x).min(COLUMN_W);
         for (y, line) in (inner.y..inner.bottom()).zip(col.iter().skip(scroll)) {
             buf.set_line(x, y, line, w);
         }

@@ -83,7 +83,8 @@ impl Widget for &App {
 
 /// A path as shown to the operator: relative to the scan root that holds it.
 pub fn show_path(app: &App, path: &Path) -> String {
-    for root in app.roots() {
+    let roots = app.data.as_ref().map_or(app.roots(), |d| &d.inv.roots);
+    for root in roots {
         if let Ok(rel) = path.strip_prefix(root) {
             if rel.as_os_str().is_empty() {
                 break;
@@ -97,4 +98,58 @@ pub fn show_path(app: &App, path: &Path) -> String {
 /// Width of a line in terminal cells.
 fn width(line: &Line) -> u16 {
     u16::try_from(line.width()).unwrap_or(u16::MAX)
+}
+
+/// Greedy word wrap to `width` cells. Words longer than a line (paths, fingerprints) are split,
+/// after a `/` when there is one.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut cur: Vec<char> = Vec::new();
+    for word in s.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let sep = usize::from(!cur.is_empty());
+        if cur.len() + sep + word.len() <= width {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.append(&mut word);
+            continue;
+        }
+        if !cur.is_empty() {
+            out.push(cur.drain(..).collect());
+        }
+        while word.len() > width {
+            let cut = word[..width]
+                .iter()
+                .rposition(|&c| c == '/')
+                .filter(|&i| i > 0)
+                .map_or(width, |i| i + 1);
+            let rest = word.split_off(cut);
+            out.push(word.into_iter().collect());
+            word = rest;
+        }
+        cur = word;
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur.into_iter().collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_then_slashes_then_anywhere() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("x abcdefgh", 4), ["x", "abcd", "efgh"]);
+        assert_eq!(
+            wrap("etc/kubernetes/pki/ca.crt", 16),
+            ["etc/kubernetes/", "pki/ca.crt"]
+        );
+    }
 }

@@ -32,15 +32,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .skip(app.tree.offset)
         .take(usize::from(inner.height))
         .collect();
-    let cells: Vec<Option<Cells>> = visible.iter().map(|(_, r)| cells(app, d, r)).collect();
-    // The status column is as wide as the widest badge on screen, so names line up.
-    let badge_w = cells
+    // The status column is as wide as the widest badge on screen, so names line up; when that
+    // leaves too little room for names, badges take their short form.
+    let mut row_cells: Vec<Option<Cells>> = visible
         .iter()
-        .flatten()
-        .map(|c| width(&Line::from(c.badge.clone())))
-        .max()
-        .unwrap_or(0);
-    for (y, ((i, row), cells)) in (inner.y..).zip(visible.into_iter().zip(cells)) {
+        .map(|(_, r)| cells(app, d, r, true))
+        .collect();
+    if inner.width.saturating_sub(badge_width(&row_cells) + 1) < MIN_NAME_ROOM {
+        row_cells = visible
+            .iter()
+            .map(|(_, r)| cells(app, d, r, false))
+            .collect();
+    }
+    let badge_w = badge_width(&row_cells);
+    for (y, ((i, row), cells)) in (inner.y..).zip(visible.into_iter().zip(row_cells)) {
         let line_area = Rect::new(inner.x, y, inner.width, 1);
         match cells {
             Some(c) => draw_row(app, row, c, badge_w, line_area, buf),
@@ -50,6 +55,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_style(line_area, app.theme.selected());
         }
     }
+}
+
+/// Cells the guides and a typical kubeadm name need beside the status column.
+const MIN_NAME_ROOM: u16 = 28;
+
+fn badge_width(cells: &[Option<Cells>]) -> u16 {
+    cells
+        .iter()
+        .flatten()
+        .map(|c| width(&Line::from(c.badge.clone())))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Bordered pane with a thick, highlighted border when it has the keys.
@@ -95,15 +112,21 @@ fn fold_glyph(row: &Row) -> &'static str {
 }
 
 fn draw_section(app: &App, row: &Row, area: Rect, buf: &mut Buffer) {
-    let Node::Section(kind) = row.node else { return };
+    let Node::Section(kind) = row.node else {
+        return;
+    };
     let h = app.theme.heading();
-    let line = Line::from(vec![Span::styled(fold_glyph(row), h), Span::styled(kind.title(), h)]);
+    let line = Line::from(vec![
+        Span::styled(fold_glyph(row), h),
+        Span::styled(kind.title(), h),
+    ]);
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
-fn cells(app: &App, d: &Loaded, row: &Row) -> Option<Cells> {
+fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
     let t = &app.theme;
-    let tagged = |tone: Tone, word: &str| Span::styled(format!("{} {word}", tone.glyph()), t.tone(tone));
+    let tagged =
+        |tone: Tone, word: &str| Span::styled(format!("{} {word}", tone.glyph()), t.tone(tone));
     Some(match row.node {
         Node::Section(_) => return None,
         Node::Cert(id) => {
@@ -117,8 +140,11 @@ fn cells(app: &App, d: &Loaded, row: &Row) -> Option<Cells> {
             if m.key {
                 markers.push(Span::styled(" [key]", t.danger()));
             }
+            if c.superseded {
+                markers.push(Span::styled(" (old)", t.muted()));
+            }
             Cells {
-                badge: Span::styled(badge(c, app.now, tone), t.tone(tone)),
+                badge: Span::styled(badge(c, app.now, tone, long), t.tone(tone)),
                 name: c.display_name(),
                 markers,
             }
@@ -146,10 +172,10 @@ fn cells(app: &App, d: &Loaded, row: &Row) -> Option<Cells> {
                 Severity::Warning => tagged(Tone::Warning, "warning"),
                 Severity::Info => tagged(Tone::Unknown, "info"),
             };
-            let name = p
-                .path
-                .file_name()
-                .map_or_else(|| p.path.display().to_string(), |f| f.to_string_lossy().into());
+            let name = p.path.file_name().map_or_else(
+                || p.path.display().to_string(),
+                |f| f.to_string_lossy().into(),
+            );
             Cells {
                 badge,
                 name,
@@ -172,7 +198,12 @@ fn draw_row(app: &App, row: &Row, c: Cells, badge_w: u16, area: Rect, buf: &mut 
     prefix.push_str(fold_glyph(row));
 
     let name_style = if row.matched { Style::new() } else { t.muted() };
-    buf.set_line(area.x, area.y, &Line::from(c.badge), badge_w.min(area.width));
+    buf.set_line(
+        area.x,
+        area.y,
+        &Line::from(c.badge),
+        badge_w.min(area.width),
+    );
     let x = area.x + badge_w + 1;
     let mark_line = Line::from(c.markers);
     let mark_w = width(&mark_line);

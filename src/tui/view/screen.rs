@@ -39,7 +39,10 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         Span::raw("  "),
     ];
     match &app.scan {
-        ScanState::Scanning => left.push(Span::styled(format!("{} scanning  ", spinner(app)), t.accent())),
+        ScanState::Scanning => left.push(Span::styled(
+            format!("{} scanning  ", spinner(app)),
+            t.accent(),
+        )),
         ScanState::Failed(_) => left.push(Span::styled("scan failed  ", t.danger())),
         ScanState::Done => {}
     }
@@ -65,9 +68,17 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     count(c.warning, Tone::Warning, true);
     count(c.ok, Tone::Ok, true);
     count(c.not_yet_valid, Tone::NotYetValid, false);
-    let problems_style = if c.problems > 0 { t.danger() } else { t.muted() };
+    let problems_style = if c.problems > 0 {
+        t.danger()
+    } else {
+        t.muted()
+    };
     spans.push(Span::styled(
-        format!("{} problem{}", c.problems, if c.problems == 1 { "" } else { "s" }),
+        format!(
+            "{} problem{}",
+            c.problems,
+            if c.problems == 1 { "" } else { "s" }
+        ),
         problems_style,
     ));
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);

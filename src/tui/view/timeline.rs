@@ -46,7 +46,7 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let title = Line::from(vec![
         Span::styled(" Timeline ", t.heading()),
         Span::styled(
-            format!("now → {} ", end.format("%Y-%m-%d")),
+            format!("now → {}, ▼ CA expiry ", end.format("%Y-%m-%d")),
             t.muted(),
         ),
     ]);
@@ -69,10 +69,14 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|&i| {
             let tone = tone_at(app, d, i);
-            Span::styled(badge(&d.inv.certs[i], app.now, tone), t.tone(tone))
+            Span::styled(badge(&d.inv.certs[i], app.now, tone, true), t.tone(tone))
         })
         .collect();
-    let badge_w = badges.iter().map(|b| width(&Line::from(b.clone()))).max().unwrap_or(0);
+    let badge_w = badges
+        .iter()
+        .map(|b| width(&Line::from(b.clone())))
+        .max()
+        .unwrap_or(0);
     let x0 = inner.x + name_w + 1 + badge_w + 1;
     let bar_w = inner.right().saturating_sub(x0 + 1);
     if bar_w < 10 {
@@ -102,8 +106,10 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
         buf.set_string(lx, inner.y, &label, t.muted());
         buf.set_string(x, ruler_y, "┼", t.muted());
     }
-    for c in d.inv.certs.iter().filter(|c| c.is_ca && c.not_after > app.now) {
-        buf.set_string(pos(c.not_after), ruler_y, "▼", t.heading());
+    for c in ids.iter().map(|&i| &d.inv.certs[i]) {
+        if c.is_ca && c.not_after > app.now {
+            buf.set_string(pos(c.not_after), ruler_y, "▼", t.heading());
+        }
     }
     buf.set_string(inner.x, inner.y, "certificate", t.label());
 
@@ -116,7 +122,13 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
         let c = &d.inv.certs[id];
         let tone = tone_at(app, d, id);
         let style = t.tone(tone);
-        buf.set_stringn(inner.x, y, c.display_name(), usize::from(name_w), Style::new());
+        buf.set_stringn(
+            inner.x,
+            y,
+            c.display_name(),
+            usize::from(name_w),
+            Style::new(),
+        );
         buf.set_line(inner.x + name_w + 1, y, &Line::from(b), badge_w);
         match tone {
             Tone::Expired => {
@@ -148,8 +160,8 @@ fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
             b[0].push(id);
             continue;
         }
-        let months = (c.not_after.year() - start.0) * 12 + c.not_after.month0() as i32
-            - start.1 as i32;
+        let months =
+            (c.not_after.year() - start.0) * 12 + c.not_after.month0() as i32 - start.1 as i32;
         match usize::try_from(months) {
             Ok(m) if m < MONTHS => b[m + 1].push(id),
             _ => later += 1,
@@ -164,7 +176,7 @@ fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let title = Line::from(vec![
         Span::styled(" Expiries per month ", t.heading()),
         Span::styled(
-            format!("next {MONTHS} months, {later} later "),
+            format!("✗ expired, then the next {MONTHS} months ({later} later) "),
             t.muted(),
         ),
     ]);
@@ -174,7 +186,9 @@ fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let per = (inner.width / (MONTHS as u16 + 1)).max(2);
     let bar_w = per - 1;
     let chart_h = inner.height.saturating_sub(3);
-    let max = buckets.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    // Months share one scale; the expired bar is capped at full height so a pile of old
+    // certificates does not flatten the months that matter.
+    let max = buckets[1..].iter().map(Vec::len).max().unwrap_or(0).max(1);
     let base = inner.y + 1 + chart_h;
     let mut year_end = inner.x;
     for (i, ids) in buckets.iter().enumerate() {
@@ -187,16 +201,26 @@ fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
                 .max()
                 .unwrap_or(Tone::Ok)
         };
-        let h = (ids.len() * usize::from(chart_h)).div_ceil(max) as u16;
+        let h = (ids.len() * usize::from(chart_h))
+            .div_ceil(max)
+            .min(usize::from(chart_h)) as u16;
         for y in base - h..base {
             buf.set_string(x, y, "█".repeat(usize::from(bar_w)), t.tone(tone));
         }
         if !ids.is_empty() {
-            buf.set_stringn(x, base - h - 1, ids.len().to_string(), usize::from(per), Style::new());
+            buf.set_stringn(
+                x,
+                base - h - 1,
+                ids.len().to_string(),
+                usize::from(per),
+                Style::new(),
+            );
         }
-        let month = app.now.checked_add_months(Months::new(i.saturating_sub(1) as u32));
+        let month = app
+            .now
+            .checked_add_months(Months::new(i.saturating_sub(1) as u32));
         let (label, year) = match month {
-            _ if i == 0 => ("✗".to_string(), Some("exp".to_string())),
+            _ if i == 0 => ("✗".to_string(), None),
             Some(m) => (
                 format!("{:02}", m.month()),
                 (i == 1 || m.month() == 1).then(|| m.year().to_string()),
