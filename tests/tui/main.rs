@@ -5,6 +5,17 @@
 //! - `e2e`: the real binary in a tmux pseudo-terminal: moving, filtering, help, quitting, and the
 //!   terminal restored afterwards.
 
+/// Snapshot `$text` under `$name`, with what differs between runs masked: the demo tree makes
+/// new keys each time, so serials and fingerprints change (their layout does not).
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(r"\b[0-9a-f]{10,}\b", "[sha256]");
+        settings.add_filter(r"Serial   [0-9A-F]+", "Serial   [serial]");
+        settings.bind(|| insta::assert_snapshot!($name, $text));
+    }};
+}
+
 mod e2e;
 mod screens;
 mod util;

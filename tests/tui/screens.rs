@@ -1,7 +1,6 @@
 //! Whole-screen snapshots of the demo tree at a fixed clock.
 
 use crossterm::event::KeyCode;
-use insta::assert_snapshot;
 use kcert::tui::App;
 use ratatui::style::{Color, Modifier};
 
@@ -29,7 +28,7 @@ fn tree_with_details_of_a_key_mismatch() {
         s.contains("[key]"),
         "the mismatched key is marked in the tree"
     );
-    assert_snapshot!(s);
+    snapshot!("tree_with_details_of_a_key_mismatch", &s);
 }
 
 #[test]
@@ -39,7 +38,7 @@ fn details_of_a_leaf_signed_by_the_wrong_ca() {
     select(&mut app, "front-proxy-client");
     let s = screen(&app, W, H, dir.path());
     assert!(s.contains("[chain]"));
-    assert_snapshot!(s);
+    snapshot!("details_of_a_leaf_signed_by_the_wrong_ca", &s);
 }
 
 #[test]
@@ -61,7 +60,10 @@ fn status_colours_by_meaning() {
     assert_eq!(fg_of("critical"), Color::Red);
     assert_eq!(fg_of("warning"), Color::Yellow);
     assert_eq!(fg_of("ok"), Color::Green);
-    assert_snapshot!(styled_screen(&app, W, H, dir.path()));
+    snapshot!(
+        "status_colours_by_meaning",
+        &styled_screen(&app, W, H, dir.path())
+    );
 }
 
 #[test]
@@ -84,7 +86,10 @@ fn no_color_keeps_every_state_readable() {
     for word in ["✗ expired", "‼", "! ", "✓", "[chain]", "[key]"] {
         assert!(s.contains(word), "{word:?} missing without colour");
     }
-    assert_snapshot!(styled_screen(&app, W, H, dir.path()));
+    snapshot!(
+        "no_color_keeps_every_state_readable",
+        &styled_screen(&app, W, H, dir.path())
+    );
 }
 
 #[test]
@@ -97,7 +102,7 @@ fn help_overlay_lists_the_key_table() {
         let first_word = b.help.split(' ').next().unwrap();
         assert!(s.contains(first_word), "help lacks {:?}", b.help);
     }
-    assert_snapshot!(s);
+    snapshot!("help_overlay_lists_the_key_table", &s);
 }
 
 #[test]
@@ -109,7 +114,7 @@ fn typing_a_filter_narrows_the_tree() {
     let s = screen(&app, W, H, dir.path());
     assert!(s.contains("etcd-server") && !s.contains("front-proxy-client"));
     assert!(s.contains("/etcd█"), "the footer shows what is typed");
-    assert_snapshot!(s);
+    snapshot!("typing_a_filter_narrows_the_tree", &s);
 }
 
 #[test]
@@ -120,7 +125,7 @@ fn problems_only() {
     let s = screen(&app, W, H, dir.path());
     assert!(s.contains("[problems only]"));
     assert!(!s.contains("✓ 364d ├─ controller-manager.conf"));
-    assert_snapshot!(s);
+    snapshot!("problems_only", &s);
 }
 
 #[test]
@@ -128,7 +133,7 @@ fn sorted_by_expiry() {
     let dir = demo_tree();
     let mut app = scanned_app(dir.path(), W, H, false);
     key(&mut app, KeyCode::Char('s'));
-    assert_snapshot!(screen(&app, W, H, dir.path()));
+    snapshot!("sorted_by_expiry", &screen(&app, W, H, dir.path()));
 }
 
 #[test]
@@ -138,10 +143,10 @@ fn timeline_axis_shows_the_ca_wall() {
     key(&mut app, KeyCode::Char('t'));
     let s = screen(&app, W, H, dir.path());
     assert!(s.contains("▼"), "CA expiries are marked on the axis");
-    assert_snapshot!("timeline_axis_text", s);
-    assert_snapshot!(
+    snapshot!("timeline_axis_text", &s);
+    snapshot!(
         "timeline_axis_styles",
-        styled_screen(&app, W, H, dir.path())
+        &styled_screen(&app, W, H, dir.path())
     );
 }
 
@@ -151,7 +156,7 @@ fn timeline_per_month() {
     let mut app = scanned_app(dir.path(), W, H, false);
     key(&mut app, KeyCode::Char('t'));
     key(&mut app, KeyCode::Char('m'));
-    assert_snapshot!(screen(&app, W, H, dir.path()));
+    snapshot!("timeline_per_month", &screen(&app, W, H, dir.path()));
 }
 
 #[test]
@@ -159,7 +164,10 @@ fn smallest_supported_terminal() {
     let dir = demo_tree();
     let mut app = scanned_app(dir.path(), 80, 24, false);
     select(&mut app, "apiserver");
-    assert_snapshot!(screen(&app, 80, 24, dir.path()));
+    snapshot!(
+        "smallest_supported_terminal",
+        &screen(&app, 80, 24, dir.path())
+    );
 }
 
 #[test]
@@ -168,7 +176,7 @@ fn too_small_says_so() {
     let app = scanned_app(dir.path(), 79, 24, false);
     let s = screen(&app, 79, 24, dir.path());
     assert!(s.contains("Terminal too small") && s.contains("79x24"));
-    assert_snapshot!(s);
+    snapshot!("too_small_says_so", &s);
 }
 
 #[test]
@@ -179,5 +187,5 @@ fn first_frame_before_the_scan_is_done() {
     assert!(app.request_scan().is_some());
     let s = screen(&app, W, H, dir.path());
     assert!(s.contains("Scanning"));
-    assert_snapshot!(s);
+    snapshot!("first_frame_before_the_scan_is_done", &s);
 }

@@ -245,6 +245,26 @@ impl Forest {
             .any(|p| p.severity >= Severity::Warning)
     }
 
+    /// The node a key names in this inventory, if it is still there.
+    pub fn find(&self, inv: &Inventory, key: &NodeKey) -> Option<Node> {
+        match key {
+            NodeKey::Section(k) => Some(Node::Section(*k)),
+            NodeKey::Cert(o) => inv
+                .certs
+                .iter()
+                .position(|c| c.origin == *o)
+                .map(Node::Cert),
+            NodeKey::ServiceAccount(i) => {
+                (*i < inv.service_accounts.len()).then_some(Node::ServiceAccount(*i))
+            }
+            NodeKey::Problem(path, msg) => inv
+                .problems
+                .iter()
+                .position(|p| p.path == *path && p.message == *msg)
+                .map(Node::Problem),
+        }
+    }
+
     pub fn key(&self, inv: &Inventory, node: Node) -> NodeKey {
         match node {
             Node::Section(k) => NodeKey::Section(k),

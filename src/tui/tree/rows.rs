@@ -43,7 +43,7 @@ impl RowOptions<'_> {
 }
 
 /// Expired, critical or warning at `now`, a chain or key marker, or a problem at warning level.
-pub fn is_problem(inv: &Inventory, forest: &Forest, node: Node, now: DateTime<Utc>) -> bool {
+fn is_problem(inv: &Inventory, forest: &Forest, node: Node, now: DateTime<Utc>) -> bool {
     let serious = |ids: Option<&Vec<usize>>| {
         ids.is_some_and(|ids| {
             ids.iter().any(|&p| {
@@ -78,22 +78,29 @@ fn wanted(inv: &Inventory, forest: &Forest, node: Node, o: &RowOptions) -> bool 
         && forest.matches_text(inv, node, o.filter)
 }
 
-/// Certificates passing the filter and problems switch, soonest expiry first.
-pub fn expiry_order(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<CertId> {
-    let mut ids: Vec<CertId> = (0..inv.certs.len())
-        .filter(|&id| wanted(inv, forest, Node::Cert(id), o))
-        .collect();
+/// Per certificate: passes the filter and the problems switch.
+fn wanted_certs(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<bool> {
+    (0..inv.certs.len())
+        .map(|id| !o.narrowing() || wanted(inv, forest, Node::Cert(id), o))
+        .collect()
+}
+
+/// Wanted certificates, soonest expiry first.
+fn by_expiry(inv: &Inventory, wanted: &[bool]) -> Vec<CertId> {
+    let mut ids: Vec<CertId> = (0..inv.certs.len()).filter(|&id| wanted[id]).collect();
     ids.sort_by(|&a, &b| {
-        let (ca, cb) = (&inv.certs[a], &inv.certs[b]);
-        ca.not_after
-            .cmp(&cb.not_after)
-            .then_with(|| ca.origin.describe().cmp(&cb.origin.describe()))
+        let (ca, cb) = (&inv.certs[a].origin, &inv.certs[b].origin);
+        inv.certs[a]
+            .not_after
+            .cmp(&inv.certs[b].not_after)
+            .then_with(|| ca.path().cmp(cb.path()))
+            .then_with(|| ca.index().cmp(&cb.index()))
     });
     ids
 }
 
 /// For narrowing: which certificates to show (they match, or a descendant does).
-fn kept_certs(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<bool> {
+fn kept_certs(inv: &Inventory, forest: &Forest, wanted: &[bool]) -> Vec<bool> {
     let n = inv.certs.len();
     let mut seen = vec![false; n];
     let mut preorder = Vec::with_capacity(n);
@@ -114,32 +121,87 @@ fn kept_certs(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<bool> {
     }
     let mut keep = vec![false; n];
     for &id in preorder.iter().rev() {
-        keep[id] =
-            wanted(inv, forest, Node::Cert(id), o) || forest.children[id].iter().any(|&c| keep[c]);
+        keep[id] = wanted[id] || forest.children[id].iter().any(|&c| keep[c]);
     }
     keep
 }
 
-/// Flatten the forest into the rows the tree pane shows.
+/// Just the rows, for tests of the tree's shape.
+#[cfg(test)]
 pub fn build_rows(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<Row> {
-    let narrowing = o.narrowing();
-    let keep = if narrowing {
-        kept_certs(inv, forest, o)
-    } else {
-        Vec::new()
-    };
-    let shown = |node: Node| match node {
-        Node::Cert(id) => !narrowing || keep[id],
-        other => !narrowing || wanted(inv, forest, other, o),
-    };
-    let expanded = |key: NodeKey| narrowing || !o.collapsed.contains(&key);
+    build(inv, forest, o).0
+}
 
+/// The tree's rows and the certificates in expiry order (for sort mode and the timeline),
+/// sharing one pass of the filter.
+pub fn build(inv: &Inventory, forest: &Forest, o: &RowOptions) -> (Vec<Row>, Vec<CertId>) {
+    let narrowing = o.narrowing();
+    let wanted = wanted_certs(inv, forest, o);
+    let expiring = by_expiry(inv, &wanted);
+    let walk = Walk {
+        inv,
+        forest,
+        o,
+        narrowing,
+        keep: if narrowing {
+            kept_certs(inv, forest, &wanted)
+        } else {
+            Vec::new()
+        },
+        wanted,
+        // Fold state is kept by key (it survives rescans); resolve it to nodes once.
+        folded: o
+            .collapsed
+            .iter()
+            .filter_map(|k| forest.find(inv, k))
+            .collect(),
+    };
     let mut rows = Vec::new();
-    let section = |rows: &mut Vec<Row>, kind: SectionKind, tops: Vec<Node>| {
+    if o.sort_by_expiry {
+        let flat = expiring.iter().copied().map(Node::Cert).collect();
+        walk.section(&mut rows, SectionKind::ByExpiry, flat);
+    }
+    for (kind, tops) in &forest.sections {
+        let is_cert_section = tops.iter().any(|n| matches!(n, Node::Cert(_)));
+        if o.sort_by_expiry && is_cert_section {
+            continue;
+        }
+        let tops: Vec<Node> = tops.iter().copied().filter(|n| walk.shown(*n)).collect();
+        walk.section(&mut rows, *kind, tops);
+    }
+    (rows, expiring)
+}
+
+/// What one flattening needs to hand down.
+struct Walk<'a> {
+    inv: &'a Inventory,
+    forest: &'a Forest,
+    o: &'a RowOptions<'a>,
+    narrowing: bool,
+    /// Per certificate, when narrowing: it matches or a descendant does.
+    keep: Vec<bool>,
+    /// Per certificate: it matches.
+    wanted: Vec<bool>,
+    folded: HashSet<Node>,
+}
+
+impl Walk<'_> {
+    fn shown(&self, node: Node) -> bool {
+        match node {
+            Node::Cert(id) => !self.narrowing || self.keep[id],
+            other => !self.narrowing || wanted(self.inv, self.forest, other, self.o),
+        }
+    }
+
+    fn open(&self, node: Node) -> bool {
+        self.narrowing || !self.folded.contains(&node)
+    }
+
+    fn section(&self, rows: &mut Vec<Row>, kind: SectionKind, tops: Vec<Node>) {
         if tops.is_empty() {
             return;
         }
-        let open = expanded(NodeKey::Section(kind));
+        let open = self.open(Node::Section(kind));
         rows.push(Row {
             node: Node::Section(kind),
             depth: 0,
@@ -152,86 +214,61 @@ pub fn build_rows(inv: &Inventory, forest: &Forest, o: &RowOptions) -> Vec<Row> 
         if open {
             let count = tops.len();
             for (i, top) in tops.into_iter().enumerate() {
-                emit(rows, inv, forest, o, &keep, top, i + 1 == count);
+                self.emit(rows, top, i + 1 == count);
             }
         }
-    };
-    if o.sort_by_expiry {
-        let flat = expiry_order(inv, forest, o)
-            .into_iter()
-            .map(Node::Cert)
-            .collect();
-        section(&mut rows, SectionKind::ByExpiry, flat);
     }
-    for (kind, tops) in &forest.sections {
-        let is_cert_section = tops.iter().any(|n| matches!(n, Node::Cert(_)));
-        if o.sort_by_expiry && is_cert_section {
-            continue;
-        }
-        let tops: Vec<Node> = tops.iter().copied().filter(|n| shown(*n)).collect();
-        section(&mut rows, *kind, tops);
-    }
-    rows
-}
 
-/// Push `top` and, when expanded, its subtree (depth-first, children in forest order).
-fn emit(
-    rows: &mut Vec<Row>,
-    inv: &Inventory,
-    forest: &Forest,
-    o: &RowOptions,
-    keep: &[bool],
-    top: Node,
-    last: bool,
-) {
-    let narrowing = o.narrowing();
-    let Node::Cert(top_id) = top else {
-        rows.push(Row {
-            node: top,
-            depth: 0,
-            guides: 0,
-            last,
-            has_children: false,
-            expanded: false,
-            matched: true,
-        });
-        return;
-    };
-    let tree = !o.sort_by_expiry;
-    let mut seen = HashSet::new();
-    let mut stack = vec![(top_id, 0u16, 0u64, last)];
-    while let Some((id, depth, guides, last)) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        let kids: Vec<CertId> = if tree {
-            forest.children[id]
-                .iter()
-                .copied()
-                .filter(|&c| !narrowing || keep[c])
-                .collect()
-        } else {
-            Vec::new()
+    /// Push `top` and, when expanded, its subtree (depth-first, children in forest order).
+    fn emit(&self, rows: &mut Vec<Row>, top: Node, last: bool) {
+        let Node::Cert(top_id) = top else {
+            rows.push(Row {
+                node: top,
+                depth: 0,
+                guides: 0,
+                last,
+                has_children: false,
+                expanded: false,
+                matched: true,
+            });
+            return;
         };
-        let open = narrowing || !o.collapsed.contains(&forest.key(inv, Node::Cert(id)));
-        rows.push(Row {
-            node: Node::Cert(id),
-            depth,
-            guides,
-            last,
-            has_children: !kids.is_empty(),
-            expanded: open && !kids.is_empty(),
-            matched: !narrowing || wanted(inv, forest, Node::Cert(id), o),
-        });
-        if open {
-            let child_guides = if !last && depth > 0 && depth < 64 {
-                guides | (1 << depth)
+        let tree = !self.o.sort_by_expiry;
+        let mut seen = HashSet::new();
+        let mut stack = vec![(top_id, 0u16, 0u64, last)];
+        while let Some((id, depth, guides, last)) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let kids: Vec<CertId> = if tree {
+                self.forest.children[id]
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.shown(Node::Cert(c)))
+                    .collect()
             } else {
-                guides
+                Vec::new()
             };
-            let count = kids.len();
-            for (i, c) in kids.into_iter().enumerate().rev() {
-                stack.push((c, depth + 1, child_guides, i + 1 == count));
+            let open = self.open(Node::Cert(id));
+            rows.push(Row {
+                node: Node::Cert(id),
+                depth,
+                guides,
+                last,
+                has_children: !kids.is_empty(),
+                expanded: open && !kids.is_empty(),
+                matched: self.wanted[id],
+            });
+            if open {
+                let child_guides = if !last && depth > 0 && depth < 64 {
+                    guides | (1 << depth)
+                } else {
+                    guides
+                };
+                let count = kids.len();
+                for (i, c) in kids.into_iter().enumerate().rev() {
+                    stack.push((c, depth + 1, child_guides, i + 1 == count));
+                }
             }
         }
     }

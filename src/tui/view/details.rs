@@ -18,14 +18,21 @@ use crate::tui::tree::Node;
 const LABEL: usize = 9;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let block = pane_block(
+    let lines = lines(app, area.width);
+    let mut block = pane_block(
         app,
         Line::styled(" Details ", app.theme.heading()),
         app.focus == Focus::Details,
     );
+    let height = usize::from(area.height.saturating_sub(2));
+    if lines.len() > height {
+        let last = (app.details_scroll + height).min(lines.len());
+        let more = if last < lines.len() { " ↓" } else { "" };
+        let pos = format!(" {}-{last}/{}{more} ", app.details_scroll + 1, lines.len());
+        block = block.title_bottom(Line::styled(pos, app.theme.muted()).right_aligned());
+    }
     let inner = block.inner(area);
     block.render(area, buf);
-    let lines = lines(app, area.width);
     for (y, line) in (inner.y..inner.bottom()).zip(lines.iter().skip(app.details_scroll)) {
         buf.set_line(inner.x, y, line, inner.width);
     }

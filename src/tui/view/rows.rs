@@ -14,7 +14,11 @@ use crate::tui::tree::{Node, Row};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(d) = &app.data else { return };
-    let block = pane_block(app, title(app), app.focus == Focus::Tree);
+    let mut block = pane_block(app, title(app), app.focus == Focus::Tree);
+    if !app.rows.is_empty() {
+        let pos = format!(" {}/{} ", app.tree.index + 1, app.rows.len());
+        block = block.title_bottom(Line::styled(pos, app.theme.muted()).right_aligned());
+    }
     let inner = block.inner(area);
     block.render(area, buf);
     if app.rows.is_empty() {
