@@ -1,10 +1,28 @@
 //! The local PKI inventory: everything on the node, with chains verified and keys paired.
+//!
+//! [`scan`] is the one entry point; the submodules are its stages, in order: [`walk`] picks
+//! files, `read` parses each (in parallel), `chain` verifies signatures, `pair` matches keys
+//! and `judge` turns findings into [`Problem`]s.
 
+mod cert;
+mod chain;
+pub mod decode;
+pub mod expiry;
+mod judge;
+pub mod keys;
+pub mod kubeadm;
+pub mod kubeconfig;
 mod model;
+mod pair;
+mod read;
+mod scan;
+pub mod walk;
 
+pub use cert::{hex, sha256_hex};
 pub use model::*;
+pub use scan::scan;
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -16,4 +34,39 @@ pub struct ScanOptions {
     pub explicit: bool,
     pub now: DateTime<Utc>,
     pub thresholds: Thresholds,
+}
+
+impl ScanOptions {
+    /// The given paths, or kcert's defaults when there are none.
+    pub fn new(paths: Vec<PathBuf>, now: DateTime<Utc>, thresholds: Thresholds) -> Self {
+        let explicit = !paths.is_empty();
+        let roots = if explicit {
+            paths
+        } else {
+            walk::default_roots()
+        };
+        ScanOptions {
+            roots,
+            explicit,
+            now,
+            thresholds,
+        }
+    }
+}
+
+/// Absolute and lexically clean (`a/../b` → `b`), without resolving symlinks: reports name
+/// files the way the operator reaches them, and `kubelet-client-current.pem` stays a link.
+pub fn absolute(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }

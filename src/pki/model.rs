@@ -37,6 +37,8 @@ pub enum Origin {
         name: String,
         /// The YAML field, e.g. `client-certificate-data`.
         field: String,
+        /// Position of the block within the field (CA bundles hold several).
+        index: usize,
     },
 }
 
@@ -48,11 +50,10 @@ impl Origin {
         }
     }
 
-    /// The block index within the file (0 for kubeconfig data).
+    /// The block index within the file or kubeconfig field.
     pub fn index(&self) -> usize {
         match self {
-            Origin::File { index, .. } => *index,
-            Origin::Kubeconfig { .. } => 0,
+            Origin::File { index, .. } | Origin::Kubeconfig { index, .. } => *index,
         }
     }
 
@@ -195,6 +196,10 @@ pub struct CertEntry {
     pub aki: Option<String>,
     /// Kubeconfigs that reference this certificate (file references or identical embedded CA data).
     pub referenced_by: Vec<PathBuf>,
+    /// Where the file really is when it was reached through a symlink (`kubelet-client-current.pem`).
+    pub symlink_target: Option<PathBuf>,
+    /// An old kubelet rotation file that `*-current.pem` no longer points at: shown, never a problem.
+    pub superseded: bool,
 
     // Filled in by the chain and key passes.
     pub status: Status,
@@ -322,6 +327,18 @@ pub struct ServiceAccountPair {
     pub matches: Option<bool>,
 }
 
+/// A PKCS#10 request found on disk (`*.csr`), e.g. left over from a manual signing.
+#[derive(Debug, Clone)]
+pub struct CsrEntry {
+    pub origin: Origin,
+    pub subject: String,
+    pub sans: Vec<String>,
+    pub key_algorithm: KeyAlgorithm,
+    pub public_key_id: Option<[u8; 32]>,
+    /// Whether the request's self-signature verifies.
+    pub signature_valid: bool,
+}
+
 /// Warning and critical thresholds in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
@@ -348,6 +365,7 @@ pub struct Inventory {
     pub keys: Vec<KeyEntry>,
     pub problems: Vec<Problem>,
     pub service_accounts: Vec<ServiceAccountPair>,
+    pub csrs: Vec<CsrEntry>,
 }
 
 impl Inventory {

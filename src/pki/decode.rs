@@ -1,0 +1,169 @@
+//! Turns a file's bytes into typed blocks: PEM (several blocks, text between them) or DER.
+//!
+//! Each PEM block is decoded on its own so that one corrupt block does not hide the good
+//! blocks beside it; the `pem` crate does the decoding.
+
+/// What a block holds, by its PEM label or by sniffing DER.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Certificate,
+    /// `RSA PRIVATE KEY`, `EC PRIVATE KEY`, `PRIVATE KEY`
+    PrivateKey(crate::pki::KeyFormat),
+    /// `ENCRYPTED PRIVATE KEY`, or a legacy block with `Proc-Type: 4,ENCRYPTED`.
+    EncryptedKey,
+    PublicKey(crate::pki::KeyFormat),
+    CertificateRequest,
+    /// `EC PARAMETERS` and similar companions that carry nothing to report.
+    Ignored,
+    Other,
+}
+
+/// One decoded block.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub label: String,
+    pub der: Vec<u8>,
+}
+
+/// A block that could not be decoded, with the reason in operator's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockError {
+    /// 1-based position of the block in the file.
+    pub number: usize,
+    pub message: String,
+}
+
+const BEGIN: &str = "-----BEGIN ";
+const END: &str = "-----END ";
+
+/// True when the bytes contain at least one PEM armour line.
+pub fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(BEGIN.len()).any(|w| w == BEGIN.as_bytes())
+}
+
+/// Split PEM text into blocks; text outside blocks is ignored.
+pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut blocks = Vec::new();
+    let mut errors = Vec::new();
+    let mut rest: &str = &text;
+    let mut number = 0;
+    while let Some(start) = rest.find(BEGIN) {
+        number += 1;
+        let from_begin = &rest[start..];
+        let label = from_begin[BEGIN.len()..]
+            .split("-----")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let Some(end_rel) = from_begin.find(END) else {
+            errors.push(BlockError {
+                number,
+                message: format!("truncated PEM: \"BEGIN {label}\" has no END line"),
+            });
+            break;
+        };
+        // The END line runs to the next newline (or the end of the text).
+        let after_end = &from_begin[end_rel..];
+        let end_len = after_end.find('\n').unwrap_or(after_end.len());
+        let span = &from_begin[..end_rel + end_len];
+        rest = &from_begin[end_rel + end_len..];
+        match pem::parse(span) {
+            Ok(p) => {
+                let kind = classify(p.tag(), p.headers().get("Proc-Type"));
+                blocks.push(Block {
+                    kind,
+                    label: p.tag().to_string(),
+                    der: p.into_contents(),
+                });
+            }
+            Err(e) => errors.push(BlockError {
+                number,
+                message: format!("corrupt PEM block \"{label}\": {}", describe_pem_error(&e)),
+            }),
+        }
+    }
+    (blocks, errors)
+}
+
+fn describe_pem_error(e: &pem::PemError) -> String {
+    match e {
+        pem::PemError::MismatchedTags(a, b) => format!("BEGIN {a} ends with END {b}"),
+        pem::PemError::InvalidData(_) => "the base64 body is damaged".into(),
+        pem::PemError::MalformedFraming => "malformed BEGIN/END lines".into(),
+        other => other.to_string(),
+    }
+}
+
+fn classify(label: &str, proc_type: Option<&str>) -> BlockKind {
+    use crate::pki::KeyFormat;
+    if proc_type.is_some_and(|v| v.contains("ENCRYPTED")) {
+        return BlockKind::EncryptedKey;
+    }
+    match label {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => BlockKind::Certificate,
+        "RSA PRIVATE KEY" => BlockKind::PrivateKey(KeyFormat::Pkcs1),
+        "EC PRIVATE KEY" => BlockKind::PrivateKey(KeyFormat::Sec1),
+        "PRIVATE KEY" => BlockKind::PrivateKey(KeyFormat::Pkcs8),
+        "ENCRYPTED PRIVATE KEY" => BlockKind::EncryptedKey,
+        "PUBLIC KEY" => BlockKind::PublicKey(KeyFormat::Spki),
+        "RSA PUBLIC KEY" => BlockKind::PublicKey(KeyFormat::Pkcs1Public),
+        "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => BlockKind::CertificateRequest,
+        "EC PARAMETERS" | "DH PARAMETERS" | "X509 CRL" => BlockKind::Ignored,
+        _ => BlockKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT_BODY: &str = "MAMCAQA=";
+
+    #[test]
+    fn blocks_with_text_between_them_are_all_found() {
+        let text = format!(
+            "subject=CN = a\n-----BEGIN CERTIFICATE-----\n{CERT_BODY}\n-----END CERTIFICATE-----\n\
+             # comment\n-----BEGIN EC PRIVATE KEY-----\n{CERT_BODY}\n-----END EC PRIVATE KEY-----\n"
+        );
+        let (blocks, errors) = pem_blocks(text.as_bytes());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].kind, BlockKind::Certificate);
+        assert_eq!(
+            blocks[1].kind,
+            BlockKind::PrivateKey(crate::pki::KeyFormat::Sec1)
+        );
+    }
+
+    #[test]
+    fn a_truncated_block_is_reported_and_earlier_blocks_kept() {
+        let text = format!(
+            "-----BEGIN CERTIFICATE-----\n{CERT_BODY}\n-----END CERTIFICATE-----\n\
+             -----BEGIN CERTIFICATE-----\nMIIB"
+        );
+        let (blocks, errors) = pem_blocks(text.as_bytes());
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].number, 2);
+        assert!(errors[0].message.contains("truncated"), "{errors:?}");
+    }
+
+    #[test]
+    fn damaged_base64_names_the_block() {
+        let text = "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n";
+        let (blocks, errors) = pem_blocks(text.as_bytes());
+        assert!(blocks.is_empty());
+        assert!(errors[0].message.contains("CERTIFICATE"), "{errors:?}");
+    }
+
+    #[test]
+    fn legacy_encrypted_rsa_key_is_recognised() {
+        let text = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nMAMCAQA=\n-----END RSA PRIVATE KEY-----\n";
+        let (blocks, errors) = pem_blocks(text.as_bytes());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(blocks[0].kind, BlockKind::EncryptedKey);
+    }
+}

@@ -1,0 +1,311 @@
+//! Turn the verified inventory into problems an operator can act on.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use super::chain::Link;
+use super::pair::is_service_account_key;
+use super::{expiry, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, Problem, ProblemKind};
+use super::{Severity, Status};
+
+fn push(
+    inv: &mut Inventory,
+    cert: Option<CertId>,
+    path: PathBuf,
+    severity: Severity,
+    kind: ProblemKind,
+    message: String,
+) {
+    inv.problems.push(Problem {
+        path,
+        severity,
+        kind,
+        message,
+        cert_id: cert,
+        key_id: None,
+    });
+}
+
+fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Who is hurt when a kubeadm certificate is signed by the wrong CA.
+fn consequence(name: &str) -> &'static str {
+    match name {
+        "apiserver" => "clients that trust the cluster CA will refuse the API server",
+        "apiserver-kubelet-client" => {
+            "kubelets will refuse the API server (kubectl logs/exec fail)"
+        }
+        "apiserver-etcd-client" => "etcd will refuse the API server's connections",
+        "front-proxy-client" => {
+            "aggregated APIs (metrics-server, ...) will reject proxied requests"
+        }
+        "etcd-server" | "etcd-peer" | "etcd-healthcheck-client" => {
+            "etcd clients and peers will refuse it"
+        }
+        _ => "the API server will reject this client",
+    }
+}
+
+/// Add expiry, chain, key and service-account problems.
+pub fn judge(inv: &mut Inventory, links: &[Link]) {
+    let now = inv.generated_at;
+    for id in 0..inv.certs.len() {
+        let cert = &inv.certs[id];
+        if cert.superseded {
+            continue;
+        }
+        let path = cert.origin.path().to_path_buf();
+        let who = cert.display_name();
+        if let Some((sev, msg)) = expiry_problem(cert, now) {
+            push(
+                inv,
+                Some(id),
+                path.clone(),
+                sev,
+                ProblemKind::Expiry,
+                format!("{who}: {msg}"),
+            );
+        }
+        chain_problems(inv, id, &links[id]);
+        key_problem(inv, id);
+    }
+    orphan_keys(inv);
+    service_account_problems(inv);
+    inv.problems.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+}
+
+fn expiry_problem(cert: &CertEntry, now: DateTime<Utc>) -> Option<(Severity, String)> {
+    let what = if cert.is_ca {
+        "CA certificate"
+    } else {
+        "certificate"
+    };
+    let days = cert.days_left(now);
+    Some(match cert.status {
+        Status::Ok => return None,
+        Status::Expired => (
+            Severity::Error,
+            format!(
+                "{what} expired {} ago, on {}",
+                expiry::compact((now - cert.not_after).num_seconds()),
+                when(cert.not_after)
+            ),
+        ),
+        Status::Critical => (
+            Severity::Error,
+            format!(
+                "{what} expires in {}, on {}",
+                expiry::compact((cert.not_after - now).num_seconds()),
+                when(cert.not_after)
+            ),
+        ),
+        Status::Warning => (
+            Severity::Warning,
+            format!("{what} expires in {days} days, on {}", when(cert.not_after)),
+        ),
+        Status::NotYetValid => (
+            Severity::Error,
+            format!(
+                "{what} is not valid until {} (is the clock right?)",
+                when(cert.not_before)
+            ),
+        ),
+    })
+}
+
+fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
+    let cert = &inv.certs[id];
+    let path = cert.origin.path().to_path_buf();
+    let who = cert.display_name();
+    let expected = cert.kubeadm_name.as_deref().and_then(kubeadm::expected_ca);
+    let expected_ca = expected.and_then(|name| find_kubeadm_ca(inv, id, name));
+    let claimed = link.claimed.map(|c| &inv.certs[c]);
+    match link.verdict {
+        ChainVerdict::BadSignature => {
+            let msg = match claimed {
+                Some(ca) if link.claimed != Some(id) => format!(
+                    "{who}: signature does not verify with the key of {} ({}): it was signed by another key with the same name (was the CA replaced?)",
+                    ca.display_name(),
+                    ca.origin.describe()
+                ),
+                _ => format!("{who}: self-signed, but its own key does not verify its signature"),
+            };
+            push(
+                inv,
+                Some(id),
+                path,
+                Severity::Error,
+                ProblemKind::Chain,
+                msg,
+            );
+        }
+        ChainVerdict::UnknownIssuer => {
+            let (sev, msg) = match (claimed, expected_ca) {
+                (Some(ca), _) => (
+                    Severity::Warning,
+                    format!("{who}: signature algorithm {} of the issuer {} is not one kcert can verify", cert.signature_algorithm, ca.display_name()),
+                ),
+                (None, Some(ca)) => (
+                    Severity::Error,
+                    format!(
+                        "{who}: issuer \"{}\" is not {} ({}), the CA kubeadm uses for it: {}",
+                        cert.issuer,
+                        inv.certs[ca].display_name(),
+                        inv.certs[ca].origin.describe(),
+                        consequence(cert.kubeadm_name.as_deref().unwrap_or_default())
+                    ),
+                ),
+                (None, None) => (
+                    if cert.kubeadm_name.is_some() { Severity::Warning } else { Severity::Info },
+                    format!("{who}: issuer \"{}\" is not among the scanned certificates, so its signature cannot be checked", cert.issuer),
+                ),
+            };
+            push(inv, Some(id), path, sev, ProblemKind::Chain, msg);
+        }
+        ChainVerdict::Verified => {
+            let (Some(name), Some(ca), Some(issuer)) =
+                (cert.kubeadm_name.as_deref(), expected_ca, link.issuer)
+            else {
+                return;
+            };
+            if inv.certs[issuer].sha256 == inv.certs[ca].sha256 {
+                return;
+            }
+            let msg = format!(
+                "{who}: signed by {} ({}) but kubeadm uses {} ({}) for it: {}",
+                inv.certs[issuer].display_name(),
+                inv.certs[issuer].origin.describe(),
+                inv.certs[ca].display_name(),
+                inv.certs[ca].origin.describe(),
+                consequence(name)
+            );
+            push(
+                inv,
+                Some(id),
+                path,
+                Severity::Error,
+                ProblemKind::WrongCa,
+                msg,
+            );
+        }
+        ChainVerdict::SelfSigned => {}
+    }
+}
+
+/// The kubeadm CA named `ca_name` in the same certificates directory as certificate `id`.
+fn find_kubeadm_ca(inv: &Inventory, id: CertId, ca_name: &str) -> Option<CertId> {
+    let cert = &inv.certs[id];
+    let dir = kubeadm::pki_dir(cert.origin.path(), cert.kubeadm_name.as_deref()?)?;
+    inv.certs.iter().position(|c| {
+        c.kubeadm_name.as_deref() == Some(ca_name)
+            && kubeadm::pki_dir(c.origin.path(), ca_name).as_deref() == Some(dir.as_path())
+    })
+}
+
+fn key_problem(inv: &mut Inventory, id: CertId) {
+    let cert = &inv.certs[id];
+    if cert.key_match != Some(false) {
+        return;
+    }
+    let Some(kid) = cert.key_id else { return };
+    let key = &inv.keys[kid];
+    let mut msg = format!(
+        "{}: private key {} does not belong to this certificate (different public key)",
+        cert.display_name(),
+        key.origin.describe()
+    );
+    let belongs = key.public_key_id.and_then(|pk| {
+        inv.certs
+            .iter()
+            .find(|c| c.public_key_id == Some(pk))
+            .map(|c| c.origin.describe())
+            .or_else(|| {
+                inv.csrs
+                    .iter()
+                    .find(|r| r.public_key_id == Some(pk))
+                    .map(|r| format!("the request {}", r.origin.describe()))
+            })
+    });
+    match belongs {
+        Some(other) => msg.push_str(&format!("; the key belongs to {other}")),
+        None => msg.push_str("; TLS with this pair will fail"),
+    }
+    let path = cert.origin.path().to_path_buf();
+    inv.problems.push(Problem {
+        path,
+        severity: Severity::Error,
+        kind: ProblemKind::KeyMismatch,
+        message: msg,
+        cert_id: Some(id),
+        key_id: Some(kid),
+    });
+}
+
+fn orphan_keys(inv: &mut Inventory) {
+    for (kid, key) in inv.keys.iter().enumerate() {
+        if !key.is_private || key.cert_id.is_some() || is_service_account_key(key) {
+            continue;
+        }
+        let path = key.origin.path().to_path_buf();
+        let hint = match key.origin.path().extension().and_then(|e| e.to_str()) {
+            Some("key") => format!(
+                " (expected {} beside it)",
+                key.origin.path().with_extension("crt").display()
+            ),
+            _ => String::new(),
+        };
+        let csr = key
+            .public_key_id
+            .and_then(|pk| inv.csrs.iter().find(|r| r.public_key_id == Some(pk)));
+        let detail = match csr {
+            Some(r) => format!(
+                "; it matches the request {}: was the certificate never issued?",
+                r.origin.describe()
+            ),
+            None => String::new(),
+        };
+        inv.problems.push(Problem {
+            path,
+            severity: Severity::Warning,
+            kind: ProblemKind::OrphanKey,
+            message: format!(
+                "private key {} has no certificate{hint}{detail}",
+                key.origin.describe()
+            ),
+            cert_id: None,
+            key_id: Some(kid),
+        });
+    }
+}
+
+fn service_account_problems(inv: &mut Inventory) {
+    let pairs = inv.service_accounts.clone();
+    for sa in pairs {
+        let (path, sev, msg) = match (sa.key_id, sa.pub_id, sa.matches) {
+            (Some(k), Some(_), Some(false)) => (
+                inv.keys[k].origin.path().to_path_buf(),
+                Severity::Error,
+                "sa.key and sa.pub are not one key pair: the API server will reject every service-account token the controller-manager signs".to_string(),
+            ),
+            (Some(k), None, _) => (
+                inv.keys[k].origin.path().to_path_buf(),
+                Severity::Warning,
+                "sa.pub is missing beside sa.key: the API server cannot verify service-account tokens".to_string(),
+            ),
+            (None, Some(p), _) => (
+                inv.keys[p].origin.path().to_path_buf(),
+                Severity::Warning,
+                "sa.key is missing beside sa.pub: the controller-manager cannot sign service-account tokens".to_string(),
+            ),
+            _ => continue,
+        };
+        push(inv, None, path, sev, ProblemKind::ServiceAccount, msg);
+    }
+}

@@ -1,0 +1,182 @@
+//! Pair private keys with certificates, and `sa.key` with `sa.pub`.
+//!
+//! Pairing follows the names operators and tools use (`x.crt`/`x.key`, cfssl's `x.pem`/
+//! `x-key.pem`, one file, one kubeconfig user), falling back to public-key content; whether a
+//! pair really belongs together is always decided by comparing public keys.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::read::FileRef;
+use super::{CertEntry, CertId, EntryKind, KeyEntry, Origin, ServiceAccountPair};
+
+/// Where a key's certificate should be, by convention. Files only.
+fn conventional_cert_paths(key: &Path) -> Vec<PathBuf> {
+    let Some(name) = key.file_name().and_then(|n| n.to_str()) else {
+        return Vec::new();
+    };
+    let dir = key.parent().unwrap_or(Path::new(""));
+    let mut out = Vec::new();
+    if let Some(stem) = name.strip_suffix("-key.pem") {
+        out.push(dir.join(format!("{stem}.pem")));
+    }
+    if let Some(stem) = name.strip_suffix(".key") {
+        for ext in ["crt", "pem", "cer", "cert"] {
+            out.push(dir.join(format!("{stem}.{ext}")));
+        }
+    }
+    out
+}
+
+/// First certificate of each file, and each kubeconfig user's client certificate.
+struct Index {
+    by_file: HashMap<PathBuf, CertId>,
+    by_user: HashMap<(PathBuf, String), CertId>,
+    by_public: HashMap<[u8; 32], Vec<CertId>>,
+}
+
+fn index(certs: &[CertEntry]) -> Index {
+    let mut idx = Index {
+        by_file: HashMap::new(),
+        by_user: HashMap::new(),
+        by_public: HashMap::new(),
+    };
+    for (id, c) in certs.iter().enumerate() {
+        match &c.origin {
+            Origin::File { path, index: 0 } => {
+                idx.by_file.insert(path.clone(), id);
+            }
+            Origin::Kubeconfig {
+                path,
+                entry: EntryKind::User,
+                name,
+                index: 0,
+                ..
+            } => {
+                idx.by_user.insert((path.clone(), name.clone()), id);
+            }
+            _ => {}
+        }
+        if let Some(pk) = c.public_key_id {
+            idx.by_public.entry(pk).or_default().push(id);
+        }
+    }
+    idx
+}
+
+/// Decide each key's certificate. Sets `cert_id` on keys and `key_id`/`key_match` on certs.
+pub fn pair_keys(certs: &mut [CertEntry], keys: &mut [KeyEntry], refs: &[FileRef]) {
+    let idx = index(certs);
+    // kubeconfig file references pair the key file with the certificate file of the same user.
+    let mut ref_pairs: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut by_user: HashMap<(&Path, &str), (Option<&Path>, Option<&Path>)> = HashMap::new();
+    for r in refs.iter().filter(|r| r.entry == EntryKind::User) {
+        let slot = by_user.entry((&r.kubeconfig, &r.name)).or_default();
+        match r.field {
+            "client-certificate" => slot.0 = Some(&r.target),
+            "client-key" => slot.1 = Some(&r.target),
+            _ => {}
+        }
+    }
+    for (cert, key) in by_user.values() {
+        if let (Some(c), Some(k)) = (cert, key) {
+            ref_pairs.insert(k.to_path_buf(), c.to_path_buf());
+        }
+    }
+
+    for (kid, key) in keys.iter_mut().enumerate() {
+        if !key.is_private || key.origin.index() != 0 {
+            continue;
+        }
+        let by_name = match &key.origin {
+            Origin::File { path, .. } => idx
+                .by_file
+                .get(path)
+                .or_else(|| ref_pairs.get(path).and_then(|c| idx.by_file.get(c)))
+                .or_else(|| {
+                    conventional_cert_paths(path)
+                        .iter()
+                        .find_map(|p| idx.by_file.get(p))
+                })
+                .copied(),
+            Origin::Kubeconfig {
+                path,
+                entry: EntryKind::User,
+                name,
+                ..
+            } => idx.by_user.get(&(path.clone(), name.clone())).copied(),
+            Origin::Kubeconfig { .. } => None,
+        };
+        let by_content = || {
+            key.public_key_id
+                .and_then(|pk| idx.by_public.get(&pk))
+                .and_then(|ids| ids.iter().copied().find(|&c| certs[c].key_id.is_none()))
+        };
+        let Some(cid) = by_name.or_else(by_content) else {
+            continue;
+        };
+        key.cert_id = Some(cid);
+        let cert = &mut certs[cid];
+        if cert.key_id.is_none() {
+            cert.key_id = Some(kid);
+            cert.key_match = match (key.public_key_id, cert.public_key_id) {
+                (Some(a), Some(b)) => Some(a == b),
+                _ => None,
+            };
+        }
+    }
+}
+
+/// `sa.key`/`sa.pub` pairs, one per directory that has either.
+pub fn service_accounts(keys: &[KeyEntry]) -> Vec<ServiceAccountPair> {
+    let mut dirs: Vec<(PathBuf, ServiceAccountPair)> = Vec::new();
+    for (id, k) in keys.iter().enumerate() {
+        let Origin::File { path, index: 0 } = &k.origin else {
+            continue;
+        };
+        let file = path.file_name().and_then(|n| n.to_str());
+        let is_key = file == Some("sa.key") && k.is_private;
+        let is_pub = file == Some("sa.pub") && !k.is_private;
+        if !(is_key || is_pub) {
+            continue;
+        }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let pos = match dirs.iter().position(|(d, _)| *d == dir) {
+            Some(p) => p,
+            None => {
+                dirs.push((
+                    dir,
+                    ServiceAccountPair {
+                        key_id: None,
+                        pub_id: None,
+                        matches: None,
+                    },
+                ));
+                dirs.len() - 1
+            }
+        };
+        let pair = &mut dirs[pos].1;
+        if is_key {
+            pair.key_id = Some(id);
+        } else {
+            pair.pub_id = Some(id);
+        }
+    }
+    dirs.into_iter()
+        .map(|(_, mut p)| {
+            if let (Some(k), Some(pb)) = (p.key_id, p.pub_id) {
+                p.matches = match (keys[k].public_key_id, keys[pb].public_key_id) {
+                    (Some(a), Some(b)) => Some(a == b),
+                    _ => None,
+                };
+            }
+            p
+        })
+        .collect()
+}
+
+/// Is this key file kubeadm's service-account key (never paired with a certificate)?
+pub fn is_service_account_key(key: &KeyEntry) -> bool {
+    matches!(&key.origin, Origin::File { path, .. }
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n == "sa.key" || n == "sa.pub"))
+}

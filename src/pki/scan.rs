@@ -1,0 +1,180 @@
+//! The scan: walk, read in parallel, follow kubeconfig references, link chains, pair keys, judge.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::read::{entry_word, read_file, FileRef, Parsed};
+use super::walk::{walk, Candidate};
+use super::{chain, expiry, judge, pair};
+use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
+use crate::error::ScanError;
+
+/// Scan the roots into a verified inventory. Fails only when an explicit root is missing.
+pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
+    let walked = walk(&opts.roots, opts.explicit)?;
+    let mut problems = walked.problems;
+    let mut parsed: Vec<Parsed> = walked.files.par_iter().map(read_file).collect();
+
+    // Files that kubeconfigs name but the walk did not reach are read too: they are what
+    // the kubeconfig's user really presents.
+    let mut known: HashSet<PathBuf> = walked.files.iter().map(|c| real(&c.path)).collect();
+    let refs: Vec<FileRef> = parsed
+        .iter_mut()
+        .flat_map(|p| std::mem::take(&mut p.refs))
+        .collect();
+    let mut extra = Vec::new();
+    let mut missing: Vec<(&FileRef, Vec<&str>)> = Vec::new();
+    for r in &refs {
+        if std::fs::metadata(&r.target).is_err() {
+            match missing.iter_mut().find(|(m, _)| {
+                m.kubeconfig == r.kubeconfig && m.name == r.name && m.target == r.target
+            }) {
+                Some((_, fields)) => fields.push(r.field),
+                None => missing.push((r, vec![r.field])),
+            }
+            continue;
+        }
+        if known.insert(real(&r.target)) {
+            let link_target = std::fs::symlink_metadata(&r.target)
+                .is_ok_and(|m| m.file_type().is_symlink())
+                .then(|| real(&r.target));
+            extra.push(Candidate {
+                path: r.target.clone(),
+                link_target,
+                explicit: true,
+            });
+        }
+    }
+    parsed.par_extend(extra.par_iter().map(read_file));
+    for (r, fields) in missing {
+        problems.push(Problem {
+            path: r.kubeconfig.clone(),
+            severity: Severity::Error,
+            kind: ProblemKind::Kubeconfig,
+            message: format!(
+                "{} of {} {} {} {}, which does not exist",
+                fields.join(" and "),
+                entry_word(&r.entry),
+                r.name,
+                if fields.len() > 1 { "name" } else { "names" },
+                r.target.display()
+            ),
+            cert_id: None,
+            key_id: None,
+        });
+    }
+
+    let mut inv = Inventory {
+        generated_at: opts.now,
+        roots: opts.roots.clone(),
+        thresholds: opts.thresholds,
+        certs: Vec::new(),
+        keys: Vec::new(),
+        problems,
+        service_accounts: Vec::new(),
+        csrs: Vec::new(),
+    };
+    for p in parsed {
+        inv.certs.extend(p.certs);
+        inv.keys.extend(p.keys);
+        inv.csrs.extend(p.csrs);
+        inv.problems.extend(p.problems);
+    }
+    merge_embedded_cas(&mut inv);
+    record_references(&mut inv, &refs);
+    mark_superseded(&mut inv);
+
+    let links = chain::link_all(&inv.certs);
+    for (cert, link) in inv.certs.iter_mut().zip(&links) {
+        cert.chain = link.verdict;
+        cert.issuer_id = link.issuer;
+        cert.status = expiry::status(cert.not_before, cert.not_after, opts.now, opts.thresholds);
+    }
+    pair::pair_keys(&mut inv.certs, &mut inv.keys, &refs);
+    inv.service_accounts = pair::service_accounts(&inv.keys);
+    judge::judge(&mut inv, &links);
+    Ok(inv)
+}
+
+fn real(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A kubeconfig's CA data that is byte-identical to a CA file is the same CA: keep one
+/// entry and remember the kubeconfig as a reference, so the tree shows each CA once.
+fn merge_embedded_cas(inv: &mut Inventory) {
+    let mut merged = vec![false; inv.certs.len()];
+    for i in 0..inv.certs.len() {
+        let Origin::Kubeconfig {
+            path,
+            entry: EntryKind::Cluster,
+            ..
+        } = &inv.certs[i].origin
+        else {
+            continue;
+        };
+        let kubeconfig = path.clone();
+        let twin = inv.certs.iter().position(|c| {
+            matches!(c.origin, Origin::File { .. }) && c.sha256 == inv.certs[i].sha256
+        });
+        if let Some(t) = twin {
+            if !inv.certs[t].referenced_by.contains(&kubeconfig) {
+                inv.certs[t].referenced_by.push(kubeconfig);
+            }
+            merged[i] = true;
+        }
+    }
+    let mut keep = merged.iter().map(|m| !m);
+    inv.certs.retain(|_| keep.next().unwrap_or(true));
+}
+
+fn record_references(inv: &mut Inventory, refs: &[FileRef]) {
+    for r in refs {
+        let target = real(&r.target);
+        for cert in &mut inv.certs {
+            let Origin::File { path, .. } = &cert.origin else {
+                continue;
+            };
+            if real(path) == target && !cert.referenced_by.contains(&r.kubeconfig) {
+                cert.referenced_by.push(r.kubeconfig.clone());
+            }
+        }
+    }
+}
+
+/// Old `kubelet-client-<date>.pem` files that `kubelet-client-current.pem` no longer points at.
+fn mark_superseded(inv: &mut Inventory) {
+    let mut current: Vec<(PathBuf, String, PathBuf)> = Vec::new();
+    for cert in &inv.certs {
+        let Origin::File { path, .. } = &cert.origin else {
+            continue;
+        };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if let (Some(prefix), Some(target)) =
+            (name.strip_suffix("-current.pem"), &cert.symlink_target)
+        {
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            current.push((dir, format!("{prefix}-"), target.clone()));
+        }
+    }
+    for cert in &mut inv.certs {
+        let Origin::File { path, .. } = &cert.origin else {
+            continue;
+        };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        cert.superseded = current.iter().any(|(d, prefix, target)| {
+            *d == dir
+                && name.starts_with(prefix.as_str())
+                && name.ends_with(".pem")
+                && !name.ends_with("-current.pem")
+                && real(path) != *target
+        });
+    }
+}

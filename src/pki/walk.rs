@@ -1,0 +1,199 @@
+//! Which files to read: the roots, walked with symlinks followed and loops reported once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use super::{Problem, ProblemKind, Severity};
+use crate::error::ScanError;
+
+/// Files larger than this are not parsed: no PKI file is anywhere near it.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// Extensions (and bare names) worth opening during a directory walk.
+const EXTENSIONS: [&str; 12] = [
+    "crt",
+    "cer",
+    "cert",
+    "pem",
+    "der",
+    "key",
+    "pub",
+    "csr",
+    "conf",
+    "kubeconfig",
+    "yaml",
+    "yml",
+];
+const NAMES: [&str; 2] = ["config", "kubeconfig"];
+
+/// A file to parse.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The path as the operator would name it (a symlink stays a symlink).
+    pub path: PathBuf,
+    /// Where a symlink leads; `None` for regular files.
+    pub link_target: Option<PathBuf>,
+    /// Named on the command line (or a kubeconfig reference): parse whatever its extension.
+    pub explicit: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<Candidate>,
+    pub problems: Vec<Problem>,
+}
+
+/// kcert's defaults on a node: kubeadm, the kubelet, kubespray's etcd, and the user's kubeconfig.
+pub fn default_roots() -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = [
+        "/etc/kubernetes",
+        "/var/lib/kubelet/pki",
+        "/etc/ssl/etcd/ssl",
+        "/etc/etcd",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => roots.extend(std::env::split_paths(&list)),
+        None => {
+            if let Some(home) = std::env::var_os("HOME") {
+                roots.push(Path::new(&home).join(".kube/config"));
+            }
+        }
+    }
+    roots
+}
+
+fn problem(path: &Path, severity: Severity, message: String) -> Problem {
+    Problem {
+        path: path.to_path_buf(),
+        severity,
+        kind: ProblemKind::File,
+        message,
+        cert_id: None,
+        key_id: None,
+    }
+}
+
+/// Worth opening during a walk?
+pub fn is_candidate_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    NAMES.contains(&name)
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Our own and kubeadm's backup directories hold superseded copies; walking them would
+/// report every old certificate twice.
+fn is_backup_dir(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("kcert-backup-") || n.starts_with("kubeadm-backup-"))
+}
+
+/// Walk the roots. Missing explicit roots are an error; missing default roots are skipped.
+pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
+    let mut out = Walked::default();
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    for root in roots {
+        if std::fs::metadata(root).is_err() && std::fs::symlink_metadata(root).is_err() {
+            if explicit {
+                return Err(ScanError::MissingRoot(root.clone()));
+            }
+            continue;
+        }
+        let walker = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !(e.file_type().is_dir() && is_backup_dir(e.path()))
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    out.problems.push(walk_problem(&err));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            if entry.file_type().is_dir() {
+                if entry.depth() > 0 && is_candidate_name(path) && has_cert_extension(path) {
+                    out.problems.push(problem(
+                        path,
+                        Severity::Warning,
+                        "is a directory where a certificate or key file is expected \
+                         (a bind mount of a missing file creates one)"
+                            .into(),
+                    ));
+                }
+                continue;
+            }
+            let is_root = entry.depth() == 0;
+            if !(is_root || is_candidate_name(path)) {
+                continue;
+            }
+            let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let link_target = entry.path_is_symlink().then(|| real.clone());
+            let candidate = Candidate {
+                path: path.to_path_buf(),
+                link_target,
+                explicit: is_root && explicit,
+            };
+            match seen.get(&real) {
+                // The same file reached twice: keep the symlink's name, which is what consumers use.
+                Some(&i) => {
+                    if candidate.link_target.is_some() && out.files[i].link_target.is_none() {
+                        out.files[i] = candidate;
+                    }
+                }
+                None => {
+                    seen.insert(real, out.files.len());
+                    out.files.push(candidate);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn has_cert_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "crt" | "cer" | "pem" | "key" | "pub" | "der"))
+}
+
+fn walk_problem(err: &walkdir::Error) -> Problem {
+    let path = err.path().unwrap_or(Path::new("")).to_path_buf();
+    if let Some(ancestor) = err.loop_ancestor() {
+        return problem(
+            &path,
+            Severity::Warning,
+            format!(
+                "symlink loop: leads back to {}; not followed",
+                ancestor.display()
+            ),
+        );
+    }
+    let message = match err.io_error() {
+        Some(io) if io.kind() == std::io::ErrorKind::NotFound => match std::fs::read_link(&path) {
+            Ok(target) => format!(
+                "broken symlink: points to {}, which does not exist",
+                target.display()
+            ),
+            Err(_) => "vanished while scanning".to_string(),
+        },
+        Some(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            "cannot read: permission denied (run as root?)".to_string()
+        }
+        Some(io) => format!("cannot read: {io}"),
+        None => err.to_string(),
+    };
+    problem(&path, Severity::Warning, message)
+}

@@ -1,0 +1,180 @@
+//! The human table: `kubeadm certs check-expiration`'s columns plus STATUS and CHAIN,
+//! leaves grouped by the CA that signed them, CAs in their own table, then every problem.
+
+use std::fmt::Write;
+
+use super::label;
+use crate::pki::{expiry, CertEntry, CertId, Inventory, Severity, Status};
+
+/// ANSI colours by meaning; empty when colour is off so the text is identical otherwise.
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn status(&self, st: Status, s: &str) -> String {
+        let code = match st {
+            Status::Ok => "32",
+            Status::Warning => "33",
+            Status::Critical | Status::Expired => "31",
+            Status::NotYetValid => "35",
+        };
+        self.wrap(code, s)
+    }
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        match sev {
+            Severity::Error => self.wrap("31", s),
+            Severity::Warning => self.wrap("33", s),
+            Severity::Info => self.wrap("2", s),
+        }
+    }
+}
+
+/// Columns padded like Go's tabwriter (min width 10, padding 3); colour codes do not count.
+fn write_rows(out: &mut String, rows: &[Vec<(String, String)>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; cols];
+    for row in rows {
+        for (i, (plain, _)) in row.iter().enumerate() {
+            widths[i] = widths[i].max(plain.chars().count() + 3).max(10);
+        }
+    }
+    for row in rows {
+        let mut line = String::new();
+        for (i, (plain, shown)) in row.iter().enumerate() {
+            line.push_str(shown);
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[i] - plain.chars().count()));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+fn cell(s: impl Into<String>) -> (String, String) {
+    let s = s.into();
+    (s.clone(), s)
+}
+
+fn expires(c: &CertEntry) -> String {
+    c.not_after.format("%b %d, %Y %H:%M UTC").to_string()
+}
+
+fn ca_name(inv: &Inventory, c: &CertEntry) -> String {
+    match c.issuer_id {
+        Some(i) => label(inv, &inv.certs[i]),
+        None => match c.chain {
+            crate::pki::ChainVerdict::BadSignature => "<bad signature>".into(),
+            _ => "<unknown>".into(),
+        },
+    }
+}
+
+fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<(String, String)> {
+    let secs = (c.not_after - inv.generated_at).num_seconds();
+    let status = c.status.as_str();
+    let mut r = vec![
+        cell(label(inv, c)),
+        cell(expires(c)),
+        cell(expiry::human_duration(secs)),
+    ];
+    if with_ca {
+        r.push(cell(ca_name(inv, c)));
+    }
+    r.push((status.to_string(), p.status(c.status, status)));
+    let chain = c.chain.as_str().to_string();
+    let chain_shown = if c.chain.is_ok() {
+        chain.clone()
+    } else {
+        p.wrap("31", &chain)
+    };
+    r.push((chain.clone(), chain_shown));
+    r
+}
+
+/// The whole report as text.
+pub fn render_table(inv: &Inventory, color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    let visible: Vec<CertId> = (0..inv.certs.len())
+        .filter(|&i| !inv.certs[i].superseded)
+        .collect();
+    let (cas, mut leaves): (Vec<CertId>, Vec<CertId>) =
+        visible.iter().partition(|&&i| inv.certs[i].is_ca);
+    leaves.sort_by_key(|&i| {
+        (
+            inv.certs[i].issuer_id.is_none(),
+            ca_name(inv, &inv.certs[i]),
+            label(inv, &inv.certs[i]),
+        )
+    });
+
+    if !leaves.is_empty() {
+        let mut rows = vec![[
+            "CERTIFICATE",
+            "EXPIRES",
+            "RESIDUAL TIME",
+            "CERTIFICATE AUTHORITY",
+            "STATUS",
+            "CHAIN",
+        ]
+        .map(cell)
+        .to_vec()];
+        rows.extend(leaves.iter().map(|&i| row(inv, &inv.certs[i], &p, true)));
+        write_rows(&mut out, &rows);
+    }
+    if !cas.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let mut rows = vec![[
+            "CERTIFICATE AUTHORITY",
+            "EXPIRES",
+            "RESIDUAL TIME",
+            "STATUS",
+            "CHAIN",
+        ]
+        .map(cell)
+        .to_vec()];
+        let mut cas = cas;
+        cas.sort_by_key(|&i| label(inv, &inv.certs[i]));
+        rows.extend(cas.iter().map(|&i| row(inv, &inv.certs[i], &p, false)));
+        write_rows(&mut out, &rows);
+    }
+    if inv.certs.is_empty() {
+        out.push_str("No certificates found under ");
+        let roots: Vec<String> = inv.roots.iter().map(|r| r.display().to_string()).collect();
+        out.push_str(&roots.join(", "));
+        out.push('\n');
+    }
+    let superseded = inv.certs.len() - visible.len();
+    if superseded > 0 {
+        let _ = writeln!(
+            out,
+            "\n({superseded} rotated-out kubelet certificate(s) not shown)"
+        );
+    }
+    if !inv.problems.is_empty() {
+        let _ = writeln!(out, "\nPROBLEMS");
+        for prob in &inv.problems {
+            let sev = match prob.severity {
+                Severity::Error => "error  ",
+                Severity::Warning => "warning",
+                Severity::Info => "info   ",
+            };
+            let _ = writeln!(
+                out,
+                "{} {}: {}",
+                p.severity(prob.severity, sev),
+                prob.path.display(),
+                prob.message
+            );
+        }
+    }
+    out
+}

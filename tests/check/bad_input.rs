@@ -1,0 +1,202 @@
+//! Bad input next to good files: each gives a problem naming the file, nothing panics, and the
+//! good files beside it are still reported.
+
+use std::path::Path;
+
+use kcert::pki::{Inventory, KeyFormat, Severity};
+
+use crate::util::{copy_tree, fixtures, openssl, scan_paths};
+
+fn problem_for<'a>(inv: &'a Inventory, file: &Path) -> Vec<&'a str> {
+    inv.problems
+        .iter()
+        .filter(|p| p.path == file)
+        .map(|p| p.message.as_str())
+        .collect()
+}
+
+#[test]
+fn junk_beside_a_real_tree_is_reported_file_by_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_tree(&fixtures().join("zetaoss__zeta-linux/etc/kubernetes"), root);
+    let pki = root.join("pki");
+    let good = std::fs::read_to_string(pki.join("apiserver.crt")).unwrap();
+
+    let truncated = pki.join("truncated.crt");
+    std::fs::write(&truncated, &good[..good.len() / 2]).unwrap();
+    let random = pki.join("random.crt");
+    std::fs::write(
+        &random,
+        (0..2048u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 | 0x80)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let empty = pki.join("empty.crt");
+    std::fs::write(&empty, "").unwrap();
+    let dir_crt = pki.join("dir.crt");
+    std::fs::create_dir(&dir_crt).unwrap();
+    let loop_dir = root.join("loop");
+    std::fs::create_dir(&loop_dir).unwrap();
+    std::os::unix::fs::symlink("..", loop_dir.join("back")).unwrap();
+    let big = pki.join("big.pem");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(40 * 1024 * 1024)
+        .unwrap();
+    let broken_conf = root.join("broken.conf");
+    std::fs::write(
+        &broken_conf,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: [unclosed\n",
+    )
+    .unwrap();
+    let bundle = pki.join("bundle.pem");
+    let ca = std::fs::read_to_string(pki.join("ca.crt")).unwrap();
+    let fp = std::fs::read_to_string(pki.join("front-proxy-ca.crt")).unwrap();
+    std::fs::write(
+        &bundle,
+        format!("# cluster CAs, collected by hand\n{ca}\nsubject=CN = front-proxy-ca\n{fp}"),
+    )
+    .unwrap();
+    let enc = pki.join("encrypted.key");
+    let (ok, out) = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-aes256",
+        "-pass",
+        "pass:secret",
+        "-out",
+        enc.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let csr = pki.join("request.csr");
+    let (ok, out) = openssl(&[
+        "req",
+        "-new",
+        "-key",
+        pki.join("apiserver.key").to_str().unwrap(),
+        "-subj",
+        "/CN=someone",
+        "-out",
+        csr.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+
+    let inv = scan_paths(&[root]);
+
+    let expect = |file: &Path, needle: &str| {
+        let msgs = problem_for(&inv, file);
+        assert!(
+            msgs.iter().any(|m| m.contains(needle)),
+            "{}: expected a problem containing {needle:?}, got {msgs:?}",
+            file.display()
+        );
+    };
+    expect(&truncated, "truncated PEM");
+    expect(&random, "not a certificate, key or kubeconfig");
+    expect(&empty, "empty file");
+    expect(&dir_crt, "is a directory");
+    expect(&loop_dir.join("back"), "symlink loop");
+    expect(&big, "over 1 MiB");
+    expect(&broken_conf, "broken kubeconfig YAML");
+    assert_eq!(
+        inv.problems
+            .iter()
+            .filter(|p| p.message.contains("symlink loop"))
+            .count(),
+        1,
+        "a loop is reported once"
+    );
+
+    // Not errors: an encrypted key is reported as such, a CSR is read, a commented bundle gives both CAs.
+    // The only thing to say about the lone encrypted key is that no certificate sits beside it.
+    let enc_msgs = problem_for(&inv, &enc);
+    assert!(
+        enc_msgs.iter().all(|m| m.contains("has no certificate")),
+        "{enc_msgs:?}"
+    );
+    let key = inv
+        .keys
+        .iter()
+        .find(|k| k.origin.path() == enc)
+        .expect("encrypted key listed");
+    assert_eq!(key.format, KeyFormat::Encrypted);
+    let req = inv
+        .csrs
+        .iter()
+        .find(|r| r.origin.path() == csr)
+        .expect("csr listed");
+    assert_eq!(req.subject, "CN=someone");
+    assert!(req.signature_valid);
+    let in_bundle: Vec<_> = inv
+        .certs
+        .iter()
+        .filter(|c| c.origin.path() == bundle)
+        .map(|c| (c.origin.index(), c.subject.as_str()))
+        .collect();
+    assert_eq!(in_bundle, [(0, "CN=kubernetes"), (1, "CN=front-proxy-ca")]);
+    assert!(problem_for(&inv, &bundle).is_empty());
+
+    // The good files are all still there and still verified.
+    for name in [
+        "ca",
+        "apiserver",
+        "etcd-server",
+        "admin.conf",
+        "front-proxy-client",
+    ] {
+        let c = inv
+            .certs
+            .iter()
+            .find(|c| c.kubeadm_name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert!(c.chain.is_ok(), "{name}: {:?}", c.chain);
+    }
+    // Junk is a warning, never an error of its own.
+    for f in [&truncated, &random, &empty, &big] {
+        assert!(inv
+            .problems
+            .iter()
+            .filter(|p| p.path == *f)
+            .all(|p| p.severity == Severity::Warning));
+    }
+}
+
+#[test]
+fn a_dangling_kubelet_symlink_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let link = tmp.path().join("kubelet-client-current.pem");
+    std::os::unix::fs::symlink(
+        tmp.path().join("kubelet-client-2026-01-01-00-00-00.pem"),
+        &link,
+    )
+    .unwrap();
+    let inv = scan_paths(&[tmp.path()]);
+    let msgs = problem_for(&inv, &link);
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("broken symlink") && m.contains("kubelet-client-2026-01-01")),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn a_missing_explicit_root_is_an_error_and_a_missing_default_is_not() {
+    use kcert::pki::{scan, ScanOptions, Thresholds};
+    let missing = std::path::PathBuf::from("/nonexistent/kcert-test");
+    let explicit = ScanOptions::new(
+        vec![missing.clone()],
+        crate::util::now(),
+        Thresholds::default(),
+    );
+    let err = scan(&explicit).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/kcert-test"), "{err}");
+    let mut defaults = explicit.clone();
+    defaults.explicit = false;
+    let inv = scan(&defaults).expect("missing default roots are skipped");
+    assert!(inv.certs.is_empty() && inv.problems.is_empty());
+}

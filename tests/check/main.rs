@@ -1,0 +1,6 @@
+//! `kcert check` and the inventory behind it, tested on real and generated trees.
+
+mod bad_input;
+mod cli;
+mod real_fixtures;
+mod util;
