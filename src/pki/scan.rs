@@ -106,24 +106,28 @@ fn real(path: &Path) -> PathBuf {
 /// entry and remember the kubeconfig as a reference, so the tree shows each CA once.
 fn merge_embedded_cas(inv: &mut Inventory) {
     let mut merged = vec![false; inv.certs.len()];
-    for i in 0..inv.certs.len() {
+    let mut refs: Vec<(usize, PathBuf)> = Vec::new();
+    for (i, cert) in inv.certs.iter().enumerate() {
         let Origin::Kubeconfig {
             path,
             entry: EntryKind::Cluster,
             ..
-        } = &inv.certs[i].origin
+        } = &cert.origin
         else {
             continue;
         };
-        let kubeconfig = path.clone();
-        let twin = inv.certs.iter().position(|c| {
-            matches!(c.origin, Origin::File { .. }) && c.sha256 == inv.certs[i].sha256
-        });
+        let twin = inv
+            .certs
+            .iter()
+            .position(|c| matches!(c.origin, Origin::File { .. }) && c.sha256 == cert.sha256);
         if let Some(t) = twin {
-            if !inv.certs[t].referenced_by.contains(&kubeconfig) {
-                inv.certs[t].referenced_by.push(kubeconfig);
-            }
+            refs.push((t, path.clone()));
             merged[i] = true;
+        }
+    }
+    for (t, kubeconfig) in refs {
+        if !inv.certs[t].referenced_by.contains(&kubeconfig) {
+            inv.certs[t].referenced_by.push(kubeconfig);
         }
     }
     let mut keep = merged.iter().map(|m| !m);
