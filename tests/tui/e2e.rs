@@ -129,7 +129,7 @@ fn move_filter_help_and_quit_in_a_real_terminal() {
     // Move down to the first certificate under the Kubernetes CA: details follow.
     tmux.send(&["Down", "j"]);
     tmux.wait_for("details of a selected certificate", |s| {
-        s.contains("Subject") && s.contains("Chain")
+        s.contains("Status") && s.contains("Subject")
     });
 
     // Incremental filter: the tree narrows as we type.
@@ -142,9 +142,11 @@ fn move_filter_help_and_quit_in_a_real_terminal() {
 
     // Help overlay, generated from the key table, and closed with Esc.
     tmux.type_text("?");
-    tmux.wait_for("the help overlay", |s| s.contains("collapse, or go to the"));
+    tmux.wait_for("the help overlay", |s| {
+        s.contains("collapse, or go to parent")
+    });
     tmux.send(&["Escape"]);
-    tmux.wait_for("help closed", |s| !s.contains("collapse, or go to the"));
+    tmux.wait_for("help closed", |s| !s.contains("collapse, or go to parent"));
 
     // Too small, then big enough again.
     tmux.run(&["resize-window", "-t", "0", "-x", "70", "-y", "20"]);

@@ -1,6 +1,8 @@
 //! The details pane: everything about the selected row, pre-wrapped to the pane's width so that
 //! `update` can know how far it scrolls.
 
+use std::path::Path;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -48,19 +50,29 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let (Some(d), Some(node)) = (&app.data, app.selected()) else {
         return out.lines;
     };
+    let problems = d.forest.problems(&d.inv, node);
+    // Problems come right under the status line: they are why someone selects a row.
     match node {
         Node::Section(kind) => {
             out.title(kind.title().to_string(), None);
             out.text("Select an item to see its details.", app.theme.muted());
         }
-        Node::Cert(id) => cert(&mut out, d, id),
-        Node::ServiceAccount(i) => service_account(&mut out, d, i),
+        Node::Cert(id) => {
+            let c = &d.inv.certs[id];
+            cert_head(&mut out, d, id);
+            out.problems(&problems, Some(c.origin.path()));
+            cert_body(&mut out, d, id);
+        }
+        Node::ServiceAccount(i) => {
+            service_account(&mut out, d, i);
+            out.problems(&problems, None);
+        }
         Node::Problem(i) => {
             let p = &d.inv.problems[i];
             out.title(show_path(app, &p.path), Some(kind_word(p.kind)));
+            out.problems(&problems, Some(&p.path));
         }
     }
-    out.problems(&d.forest.problems(&d.inv, node));
     out.lines
 }
 
@@ -103,7 +115,8 @@ impl Out<'_> {
             .push(Line::styled(s.to_string(), self.app.theme.label()));
     }
 
-    fn problems(&mut self, problems: &[&Problem]) {
+    /// Each problem with its file, unless that is the file already shown above.
+    fn problems(&mut self, problems: &[&Problem], own: Option<&Path>) {
         if problems.is_empty() {
             return;
         }
@@ -114,10 +127,22 @@ impl Out<'_> {
                 Severity::Warning => (Tone::Warning, "warning"),
                 Severity::Info => (Tone::Unknown, "info"),
             };
-            let text = format!("{} {word}: {}", tone.glyph(), p.message);
+            // Messages name files by absolute path; the roots are in the header already.
+            let message = self
+                .app
+                .data
+                .iter()
+                .flat_map(|d| &d.inv.roots)
+                .fold(p.message.clone(), |m, root| {
+                    m.replace(&format!("{}/", root.display()), "")
+                });
+            let text = format!("{} {word}: {message}", tone.glyph());
             let style = self.app.theme.tone(tone);
             for chunk in wrap(&text, self.width - 2) {
                 self.lines.push(Line::styled(format!("  {chunk}"), style));
+            }
+            if own == Some(p.path.as_path()) {
+                continue;
             }
             let path = show_path(self.app, &p.path);
             for chunk in wrap(&path, self.width - 4) {
@@ -128,7 +153,8 @@ impl Out<'_> {
     }
 }
 
-fn cert(out: &mut Out, d: &Loaded, id: usize) {
+/// Name and expiry status.
+fn cert_head(out: &mut Out, d: &Loaded, id: usize) {
     let app = out.app;
     let t = &app.theme;
     let c = &d.inv.certs[id];
@@ -145,6 +171,14 @@ fn cert(out: &mut Out, d: &Loaded, id: usize) {
         ),
     };
     out.field("Status", &status, t.tone(tone));
+}
+
+/// Everything else about a certificate: names, validity, key, files and chain.
+fn cert_body(out: &mut Out, d: &Loaded, id: usize) {
+    let app = out.app;
+    let t = &app.theme;
+    let c = &d.inv.certs[id];
+    let tone = Tone::from(status_at(c, app.now, d.inv.thresholds));
     out.field("Subject", &c.subject, Style::new());
     out.field("Issuer", &c.issuer, Style::new());
     out.field("Serial", &c.serial, Style::new());
@@ -206,6 +240,7 @@ fn cert(out: &mut Out, d: &Loaded, id: usize) {
         (ChainVerdict::UnknownIssuer, _) => ("? issuer not found on disk", t.danger()),
         (_, ChainVerdict::UnknownIssuer) => ("? root's issuer not found", t.danger()),
         (_, ChainVerdict::BadSignature) => ("✗ a signature does not verify", t.danger()),
+        _ if d.forest.marks[id].chain => ("✗ signatures verify; see problems", t.danger()),
         (ChainVerdict::SelfSigned, _) => ("✓ self-signed", t.tone(Tone::Ok)),
         _ => ("✓ verified", t.tone(Tone::Ok)),
     };

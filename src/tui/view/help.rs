@@ -10,7 +10,7 @@ use crate::tui::keymap::{self, keys_label};
 use crate::tui::theme::Theme;
 use crate::tui::view::wrap;
 
-const KEYS_W: usize = 8;
+const KEYS_W: usize = 7;
 const COLUMN_W: u16 = 37;
 
 /// Where the overlay goes in a terminal of `size`.
@@ -30,7 +30,7 @@ fn lines(t: &Theme) -> Vec<Line<'static>> {
         }
         out.push(Line::styled(ctx.title().to_string(), t.heading()));
         for b in bindings {
-            let desc_w = usize::from(COLUMN_W) - KEYS_W - 3;
+            let desc_w = usize::from(COLUMN_W) - KEYS_W - 2;
             for (i, chunk) in wrap(b.help, desc_w).into_iter().enumerate() {
                 let keys = if i == 0 {
                     keys_label(b.keys)
@@ -38,7 +38,7 @@ fn lines(t: &Theme) -> Vec<Line<'static>> {
                     String::new()
                 };
                 out.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<KEYS_W$} "), t.key()),
+                    Span::styled(format!(" {keys:<KEYS_W$} "), t.key()),
                     Span::raw(chunk),
                 ]));
             }
@@ -53,9 +53,10 @@ fn columns(t: &Theme, inner: Rect) -> Vec<Vec<Line<'static>>> {
     if inner.width < 2 * COLUMN_W + 1 {
         return vec![all];
     }
-    let half = all.len().div_ceil(2);
-    let split = (half..all.len())
-        .find(|&i| all[i].spans.is_empty())
+    // Split at the group boundary that makes the longer column shortest.
+    let split = (0..all.len())
+        .filter(|&i| all[i].spans.is_empty())
+        .min_by_key(|&i| i.max(all.len() - i - 1))
         .unwrap_or(all.len());
     let mut left = all;
     let mut right = left.split_off(split);
