@@ -55,23 +55,19 @@ fn run(cli: Cli) -> Result<u8> {
 fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
     let opts = scan_options(&args.scan, now)?;
     let inv = pki::scan(&opts).wrap_err("cannot scan")?;
-    let text = match args.output {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report::to_json(&inv))?;
-            s.push('\n');
-            s
-        }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.output {
+        OutputFormat::Json => report::write_json(&inv, &mut out)
+            .map_err(std::io::Error::from)
+            .and_then(|_| out.write_all(b"\n")),
         OutputFormat::Table => {
             let color = args.scan.color.enabled(std::io::stdout().is_terminal());
-            report::render_table(&inv, color)
+            out.write_all(report::render_table(&inv, color).as_bytes())
         }
     };
-    let mut stdout = std::io::stdout().lock();
     // A closed pipe (`kcert check | head`) is the reader's choice, not a failure.
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match written.and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
