@@ -89,7 +89,13 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        // tmux leaves its socket file behind; remove it with the server.
+        let socket = self.run(&["display-message", "-p", "#{socket_path}"]).1;
         let _ = self.run(&["kill-server"]);
+        let socket = socket.trim();
+        if !socket.is_empty() {
+            let _ = std::fs::remove_file(socket);
+        }
     }
 }
 
