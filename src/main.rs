@@ -46,9 +46,8 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Check(args)) => check(&args, cli.now),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
-        Some(Command::Tui(_)) | None => {
-            color_eyre::eyre::bail!("the terminal UI is not built yet")
-        }
+        Some(Command::Tui(args)) => tui(&args, cli.now),
+        None => tui(&cli.scan, cli.now),
     }
 }
 
@@ -181,6 +180,31 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     let layout = kcert::demo::write_kubeadm_tree(&dir, &kcert::demo::demo_spec(now))
         .wrap_err_with(|| format!("cannot write the demo tree into {}", dir.display()))?;
     println!("Demo kubeadm tree written to {}", layout.root.display());
-    println!("  kcert check {}", layout.root.display());
+    if args.no_tui {
+        println!("  kcert check {}", layout.root.display());
+        return Ok(0);
+    }
+    let scan = ScanArgs {
+        paths: vec![layout.root.clone()],
+        warn: 30,
+        crit: 7,
+        color: kcert::cli::ColorChoice::Auto,
+    };
+    tui(&scan, Some(now))?;
+    println!(
+        "The demo tree stays in {} (try: kcert renew --root {} --expiring --dry-run)",
+        layout.root.display(),
+        layout.root.display()
+    );
+    Ok(0)
+}
+
+fn tui(args: &ScanArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
+    let opts = kcert::tui::TuiOptions {
+        scan: scan_options(args, now)?,
+        color: args.color.enabled(std::io::stdout().is_terminal()),
+        now,
+    };
+    kcert::tui::run(opts)?;
     Ok(0)
 }
