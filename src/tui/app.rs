@@ -45,9 +45,23 @@ pub enum Focus {
 }
 
 /// Drawn over the main screen, topmost last; the topmost gets the keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Overlay {
     Help { scroll: usize },
+    Dialog(Box<Dialog>),
+}
+
+/// A framed text shown over the screen: a question (with what `y` does) or a report.
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub title: String,
+    /// Each line with its tone; `None` is plain text.
+    pub lines: Vec<(Option<Tone>, String)>,
+    pub scroll: usize,
+    /// `None` for a report that only closes.
+    pub on_yes: Option<Cmd>,
+    /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
+    pub replan: Option<Cmd>,
 }
 
 /// Certificates per display status at `now`, and problems at warning level or worse.
@@ -85,7 +99,8 @@ impl Counts {
 /// A scan's result with the structures derived from it.
 #[derive(Debug)]
 pub struct Loaded {
-    pub inv: Inventory,
+    /// Shared with background renewal planning, which needs the inventory off the UI thread.
+    pub inv: std::sync::Arc<Inventory>,
     pub forest: Forest,
     pub counts: Counts,
 }
@@ -110,6 +125,8 @@ pub struct App {
     pub theme: Theme,
     pub scan: ScanState,
     pub data: Option<Loaded>,
+    /// What the operator must do next after a renewal (restart components), until the next one.
+    pub banner: Option<(Tone, String)>,
     pub view: ViewState,
     pub rows: Vec<Row>,
     pub tree: Cursor,
@@ -139,6 +156,7 @@ impl App {
             theme: Theme::new(opts.color),
             scan: ScanState::Done,
             data: None,
+            banner: None,
             view: ViewState::default(),
             rows: Vec::new(),
             tree: Cursor::default(),
@@ -202,7 +220,7 @@ impl App {
                 let forest = Forest::build(&inv);
                 let counts = Counts::of(&inv, self.now);
                 self.data = Some(Loaded {
-                    inv: *inv,
+                    inv: std::sync::Arc::new(*inv),
                     forest,
                     counts,
                 });
@@ -217,6 +235,8 @@ impl App {
                 self.scan = ScanState::Failed(format!("the scanner crashed: {why}"));
                 None
             }
+            Msg::RenewPlanned(result) => self.renew_planned(result),
+            Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
         }
     }
 
@@ -236,8 +256,11 @@ impl App {
     /// Active key contexts, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
         use Context::*;
-        if let Some(Overlay::Help { .. }) = self.overlays.last() {
-            return vec![Always, Help];
+        match self.overlays.last() {
+            Some(Overlay::Help { .. }) => return vec![Always, Help],
+            Some(Overlay::Dialog(d)) if d.on_yes.is_some() => return vec![Always, Confirm],
+            Some(Overlay::Dialog(_)) => return vec![Always, Message],
+            None => {}
         }
         if self.view.editing_filter {
             return vec![Always, Filter];
@@ -322,6 +345,10 @@ impl App {
             }
             Action::ToggleTimeline => self.toggle_timeline(),
             Action::ToggleMonthly => self.view.monthly = !self.view.monthly,
+            Action::Renew => return self.renew_selected(),
+            Action::RenewExpiring => return self.renew_expiring(),
+            Action::Confirm => return self.confirm(),
+            Action::ToggleCaData => return self.replan(),
         }
         None
     }
@@ -365,7 +392,7 @@ impl App {
 
     /// Keep cursors valid and visible after the rows or the window size changed.
     fn reveal(&mut self) {
-        let Some(areas) = view::layout(self.size) else {
+        let Some(areas) = view::layout(self.size, self.banner.is_some()) else {
             return;
         };
         let tree_h = usize::from(areas.tree.height.saturating_sub(2));
@@ -376,5 +403,6 @@ impl App {
 }
 
 mod nav;
+mod renew;
 #[cfg(test)]
 mod tests;

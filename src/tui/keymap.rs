@@ -20,9 +20,18 @@ pub enum Context {
     Timeline,
     Filter,
     Help,
+    /// A dialog asking yes or no.
+    Confirm,
+    /// A dialog that only reports.
+    Message,
 }
 
 impl Context {
+    /// Dialogs list their own keys along their bottom edge; the help overlay lists the rest.
+    pub fn in_help(self) -> bool {
+        !matches!(self, Context::Confirm | Context::Message)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Always => "Anywhere",
@@ -33,6 +42,8 @@ impl Context {
             Context::Timeline => "Timeline",
             Context::Filter => "While typing a filter",
             Context::Help => "This help",
+            Context::Confirm => "Confirmation",
+            Context::Message => "Report",
         }
     }
 }
@@ -138,6 +149,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[k('s')], Action::ToggleSort, Some("sort"), "sort by expiry, not as tree"),
     b(Main, &[k('t')], Action::ToggleTimeline, Some("timeline"), "timeline of expiries"),
     b(Main, &[ctrl('r')], Action::Rescan, Some("rescan"), "scan the disk again"),
+    b(Main, &[k('r')], Action::Renew, Some("renew"), "renew the selected certificate"),
+    b(Main, &[k('R')], Action::RenewExpiring, None, "renew every expired or expiring leaf"),
     b(Main, &[k('?')], Action::Help, Some("help"), "show this help"),
     b(Main, &[k('q')], Action::Quit, Some("quit"), "quit"),
     b(Panes, &[code(KeyCode::Tab)], Action::SwitchPane, Some("pane"), "switch tree / details"),
@@ -157,6 +170,14 @@ pub const BINDINGS: &[Binding] = &[
     b(Filter, &[code(KeyCode::Up), code(KeyCode::Down)], Action::Down, None, "move the selection"),
     b(Filter, &[Key::AnyChar], Action::FilterInsert, None, "refine the filter"),
     b(Help, &[code(KeyCode::Esc), k('?'), k('q')], Action::CloseOverlay, Some("close"), "close the help"),
+    b(Confirm, &[k('y')], Action::Confirm, Some("yes"), "do it"),
+    b(Confirm, &[k('n'), code(KeyCode::Esc), k('q')], Action::CloseOverlay, Some("no"), "cancel, change nothing"),
+    b(Confirm, &[k('u')], Action::ToggleCaData, Some("CA data"), "also fix stale certificate-authority-data"),
+    b(Confirm, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
+    b(Confirm, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
+    b(Message, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], Action::CloseOverlay, Some("close"), "close the report"),
+    b(Message, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
+    b(Message, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
 ];
 
 /// The action bound to `ev` in the first of `contexts` that binds it.

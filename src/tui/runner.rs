@@ -17,6 +17,7 @@ use super::action::{Cmd, Msg};
 use super::app::App;
 use super::TuiError;
 use crate::pki::{self, ScanOptions};
+use crate::renew;
 
 /// Clock refresh and spinner rate.
 const TICK: Duration = Duration::from_millis(250);
@@ -45,6 +46,21 @@ where
             match cmd {
                 Cmd::Quit => return Ok(()),
                 Cmd::Scan(opts) => spawn_scan(opts, tx.clone()),
+                Cmd::PlanRenew {
+                    inv,
+                    selection,
+                    opts,
+                } => spawn_blocking_msg(tx.clone(), move || {
+                    let result = renew::plan(&inv, &selection, &opts)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    Msg::RenewPlanned(result)
+                }),
+                Cmd::ApplyRenew(plan) => spawn_blocking_msg(tx.clone(), move || {
+                    let result =
+                        renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+                    Msg::RenewDone(plan, result)
+                }),
             }
         }
         if std::mem::take(&mut repaint) {
@@ -93,6 +109,17 @@ fn spawn_scan(opts: ScanOptions, tx: UnboundedSender<Msg>) {
             Err(e) => Msg::ScanCrashed(panic_message(e)),
         };
         // The receiver is gone only when the UI has quit.
+        let _ = tx.send(msg);
+    });
+}
+
+/// Run blocking work (file I/O, signing) off the UI thread; a panic becomes a report, not a crash.
+fn spawn_blocking_msg(tx: UnboundedSender<Msg>, work: impl FnOnce() -> Msg + Send + 'static) {
+    tokio::spawn(async move {
+        let msg = match tokio::task::spawn_blocking(work).await {
+            Ok(msg) => msg,
+            Err(e) => Msg::RenewPlanned(Err(format!("internal error: {}", panic_message(e)))),
+        };
         let _ = tx.send(msg);
     });
 }

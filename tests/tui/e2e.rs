@@ -189,3 +189,39 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     );
     assert!(!tmux.alternate_screen_on());
 }
+
+#[test]
+fn renew_from_the_ui_in_a_real_terminal() {
+    let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/apiserver.crt");
+    let before = std::fs::read(&crt).unwrap();
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.type_text("r");
+    tmux.wait_for("the renewal plan", |s| {
+        s.contains("Renew 1 certificate(s)?") && s.contains("apiserver.crt")
+    });
+    assert_eq!(
+        std::fs::read(&crt).unwrap(),
+        before,
+        "nothing is written before y"
+    );
+    tmux.type_text("y");
+    tmux.wait_for("the report", |s| s.contains("apiserver renewed"));
+    tmux.send(&["Escape"]);
+    let s = tmux.wait_for("the banner", |s| s.contains("now restart kube-apiserver"));
+    assert!(!s.contains("apiserver renewed"), "the report closed:\n{s}");
+    tmux.type_text("q");
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+    assert_ne!(
+        std::fs::read(&crt).unwrap(),
+        before,
+        "apiserver.crt was renewed"
+    );
+}

@@ -3,7 +3,8 @@
 //! - `screens`: whole-app snapshots on a `TestBackend` with a fixed clock (text, and styles where
 //!   the colour is the point).
 //! - `e2e`: the real binary in a tmux pseudo-terminal: moving, filtering, help, quitting, and the
-//!   terminal restored afterwards.
+//!   terminal restored afterwards, and renewing from the UI.
+//! - `renew`: `r`/`y` through `update`, with the commands performed as the event loop would.
 
 /// Snapshot `$text` under `$name`, with what differs between runs masked: the demo tree makes
 /// new keys each time, so serials and fingerprints change (their layout does not).
@@ -17,5 +18,6 @@ macro_rules! snapshot {
 }
 
 mod e2e;
+mod renew;
 mod screens;
 mod util;

@@ -7,7 +7,7 @@ use crate::tui::view;
 impl App {
     /// Rows a page key moves by in whatever has the keys.
     pub(super) fn page(&self) -> usize {
-        let Some(areas) = view::layout(self.size) else {
+        let Some(areas) = view::layout(self.size, self.banner.is_some()) else {
             return 1;
         };
         let h = match (self.overlays.last(), self.screen, self.focus) {
@@ -21,17 +21,26 @@ impl App {
 
     pub(super) fn nav(&mut self, delta: isize) {
         let page = self.page();
-        if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
-            let max = view::help::max_scroll(self.size);
-            *scroll = scroll.saturating_add_signed(delta).min(max);
-            return;
+        match self.overlays.last_mut() {
+            Some(Overlay::Help { scroll }) => {
+                let max = view::help::max_scroll(self.size);
+                *scroll = scroll.saturating_add_signed(delta).min(max);
+                return;
+            }
+            Some(Overlay::Dialog(d)) => {
+                let max = d.lines.len().saturating_sub(1);
+                d.scroll = d.scroll.saturating_add_signed(delta).min(max);
+                return;
+            }
+            None => {}
         }
         match (self.screen, self.focus) {
             (Screen::Timeline, _) => {
                 self.timeline.move_by(delta, self.timeline_ids.len(), page);
             }
             (Screen::Tree, Focus::Details) if !self.view.editing_filter => {
-                let width = view::layout(self.size).map_or(0, |a| a.details.width);
+                let width =
+                    view::layout(self.size, self.banner.is_some()).map_or(0, |a| a.details.width);
                 let len = view::details::lines(self, width).len();
                 let max = len.saturating_sub(page);
                 self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);

@@ -24,7 +24,7 @@ fn frame(size: Rect) -> Rect {
 /// All help lines as one list, each group under its title.
 fn lines(t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for (ctx, bindings) in keymap::groups() {
+    for (ctx, bindings) in keymap::groups().into_iter().filter(|(c, _)| c.in_help()) {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }

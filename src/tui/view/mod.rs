@@ -3,6 +3,7 @@
 //! [`layout`] is shared with `update`, which needs page heights for PgUp/PgDn.
 
 pub mod details;
+mod dialog;
 pub mod help;
 mod rows;
 mod screen;
@@ -25,6 +26,8 @@ pub const MIN_HEIGHT: u16 = 24;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
+    /// A line under the header for what to do after a renewal.
+    pub banner: Option<Rect>,
     /// Everything between header and footer (the timeline uses all of it).
     pub body: Rect,
     pub tree: Rect,
@@ -33,12 +36,13 @@ pub struct Areas {
 }
 
 /// `None` when the terminal is below [`MIN_WIDTH`]x[`MIN_HEIGHT`].
-pub fn layout(area: Rect) -> Option<Areas> {
+pub fn layout(area: Rect, banner: bool) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
-    let [header, body, footer] = Layout::vertical([
+    let [header, banner_area, body, footer] = Layout::vertical([
         Constraint::Length(2),
+        Constraint::Length(u16::from(banner)),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -47,6 +51,7 @@ pub fn layout(area: Rect) -> Option<Areas> {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
     Some(Areas {
         header,
+        banner: banner.then_some(banner_area),
         body,
         tree,
         details,
@@ -56,11 +61,15 @@ pub fn layout(area: Rect) -> Option<Areas> {
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let Some(a) = layout(area) else {
+        let Some(a) = layout(area, self.banner.is_some()) else {
             screen::too_small(self, area, buf);
             return;
         };
         screen::header(self, a.header, buf);
+        if let (Some(rect), Some((tone, text))) = (a.banner, &self.banner) {
+            let line = Line::styled(format!("{} {text}", tone.glyph()), self.theme.tone(*tone));
+            buf.set_line(rect.x, rect.y, &line, rect.width);
+        }
         if self.data.is_none() {
             screen::placeholder(self, a.body, buf);
         } else {
@@ -76,6 +85,7 @@ impl Widget for &App {
         for overlay in &self.overlays {
             match overlay {
                 Overlay::Help { scroll } => help::render(self, *scroll, area, buf),
+                Overlay::Dialog(d) => dialog::render(self, d, area, buf),
             }
         }
     }
