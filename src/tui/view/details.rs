@@ -201,6 +201,9 @@ fn cert_body(out: &mut Out, d: &Loaded, id: usize) {
     out.field("Key", &c.key_algorithm.to_string(), Style::new());
     out.field("Signed", &c.signature_algorithm, Style::new());
     out.field("SHA-256", &c.sha256, t.muted());
+    if let Some(hash) = c.join_hash() {
+        out.field("Join", &hash, t.muted());
+    }
 
     out.heading("Files");
     out.field("  cert", &origin(app, &c.origin), Style::new());
