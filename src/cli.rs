@@ -30,6 +30,8 @@ pub enum Command {
     Tui(ScanArgs),
     /// Write a demo kubeadm tree into a temporary directory and open the UI on it.
     Demo(DemoArgs),
+    /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
+    Renew(RenewArgs),
     /// List, approve or deny the live cluster's CertificateSigningRequests.
     Csr(CsrArgs),
 }
@@ -73,6 +75,62 @@ pub struct DemoArgs {
     /// Only write the tree and print where it is; do not open the UI.
     #[arg(long)]
     pub no_tui: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RenewArgs {
+    /// kubeadm names (apiserver, etcd-peer, admin.conf, kubelet.conf, `all`) or paths of
+    /// certificates and kubeconfigs.
+    #[arg(value_name = "NAME|PATH", required_unless_present_any = ["all", "expiring"])]
+    pub targets: Vec<String>,
+
+    /// Every leaf certificate whose CA is on this node.
+    #[arg(long, conflicts_with_all = ["targets", "expiring"])]
+    pub all: bool,
+
+    /// Leaves that expire within --within days (or have expired).
+    #[arg(long, conflicts_with = "targets")]
+    pub expiring: bool,
+
+    /// Days for --expiring (default: the --warn threshold).
+    #[arg(long, value_name = "DAYS", requires = "expiring")]
+    pub within: Option<i64>,
+
+    /// Sign in memory and print the plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Lifetime of the new certificates in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub validity: i64,
+
+    /// Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Algorithm of the new keys (default: the old key's).
+    #[arg(long, value_name = "ALG", value_parser = ["rsa-2048", "rsa-3072", "rsa-4096", "ecdsa-p256", "ecdsa-p384"])]
+    pub key_algorithm: Option<String>,
+
+    /// Keep the existing private keys.
+    #[arg(long, conflicts_with = "key_algorithm")]
+    pub reuse_key: bool,
+
+    /// Also replace kubeconfig certificate-authority-data that differs from the CA on disk.
+    #[arg(long)]
+    pub update_ca_data: bool,
+
+    /// Where to look for certificates (repeatable); default: kcert's default roots.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+
+    /// Days before expiry that count as a warning (the default for --within).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@
 //! - [`pki`]: scan roots on disk, parse certificates, keys and kubeconfigs, verify chains and
 //!   pair keys into an [`pki::Inventory`]. Blocking and pure apart from reading files.
 //! - [`report`]: `kcert check` output (table and JSON) and the exit-code policy.
+//! - [`renew`]: plan and apply renewals with backups, atomic writes and rollback.
 //! - [`sign`]: key generation and certificate signing shared by renewal and the demo tree.
 //! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
 //! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
@@ -18,6 +19,7 @@ pub mod cluster;
 pub mod demo;
 pub mod error;
 pub mod pki;
+pub mod renew;
 pub mod report;
 pub mod sign;
 pub mod testserver;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
-use kcert::cli::{CheckArgs, Cli, Command, OutputFormat, ScanArgs};
+use kcert::cli::{CheckArgs, Cli, Command, DemoArgs, OutputFormat, RenewArgs, ScanArgs};
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
 
@@ -45,36 +45,169 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Check(args)) => check(&args, cli.now),
         Some(Command::Csr(args)) => Ok(csr(&args)),
-        Some(Command::Tui(_)) | Some(Command::Demo(_)) | None => {
-            color_eyre::eyre::bail!("the terminal UI is not built yet")
-        }
+        Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Tui(args)) => tui(&args, cli.now),
+        None => tui(&cli.scan, cli.now),
     }
 }
 
 fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
     let opts = scan_options(&args.scan, now)?;
     let inv = pki::scan(&opts).wrap_err("cannot scan")?;
-    let text = match args.output {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report::to_json(&inv))?;
-            s.push('\n');
-            s
-        }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.output {
+        OutputFormat::Json => report::write_json(&inv, &mut out)
+            .map_err(std::io::Error::from)
+            .and_then(|_| out.write_all(b"\n")),
         OutputFormat::Table => {
             let color = args.scan.color.enabled(std::io::stdout().is_terminal());
-            report::render_table(&inv, color)
+            out.write_all(report::render_table(&inv, color).as_bytes())
         }
     };
-    let mut stdout = std::io::stdout().lock();
     // A closed pipe (`kcert check | head`) is the reader's choice, not a failure.
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match written.and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
     Ok(report::exit_code(&inv))
+}
+
+fn renew(args: &RenewArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
+    use kcert::renew::{self, RealDisk, RenewOptions, Selection};
+    let explicit = !args.roots.is_empty();
+    let mut roots = if explicit {
+        args.roots.clone()
+    } else {
+        pki::walk::default_roots()
+    };
+    if !explicit {
+        // A path named as a target brings its directory (and so its CA) into view.
+        for t in &args.targets {
+            let p = std::path::Path::new(t);
+            if let (true, Some(parent)) = (p.exists(), p.parent()) {
+                roots.push(parent.to_path_buf());
+            }
+        }
+    }
+    let thresholds = Thresholds {
+        warn_days: args.warn,
+        crit_days: args.warn.min(7),
+    };
+    let opts = ScanOptions {
+        roots: roots.iter().map(|r| pki::absolute(r)).collect(),
+        explicit,
+        now,
+        thresholds,
+    };
+    let inv = pki::scan(&opts).wrap_err("cannot scan")?;
+    let selection = if args.all {
+        Selection::All
+    } else if args.expiring {
+        Selection::Expiring(args.within.unwrap_or(args.warn))
+    } else {
+        Selection::Named(args.targets.clone())
+    };
+    let key_algorithm = args
+        .key_algorithm
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .wrap_err("--key-algorithm")?;
+    let ropts = RenewOptions {
+        now,
+        validity_days: args.validity,
+        key_algorithm,
+        reuse_key: args.reuse_key,
+        backup_dir: args.backup_dir.clone(),
+        update_ca_data: args.update_ca_data,
+    };
+    let plan = renew::plan(&inv, &selection, &ropts)?;
+    for line in renew::describe(&plan) {
+        println!("{line}");
+    }
+    let refused = u8::from(!plan.refused.is_empty());
+    if plan.items.is_empty() {
+        println!("Nothing to renew.");
+        return Ok(refused);
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was changed.");
+        return Ok(refused);
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            color_eyre::eyre::bail!("refusing to renew without confirmation: there is no terminal to ask on; pass --yes");
+        }
+        print!("Proceed? [y/N] ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Nothing was changed.");
+            return Ok(1);
+        }
+    }
+    match renew::apply(&plan, &mut RealDisk) {
+        Ok(done) => {
+            println!(
+                "Renewed {} certificate(s). Backups: {}  Journal: {}",
+                plan.items.len(),
+                done.backup_dir.display(),
+                done.journal.display()
+            );
+            if !done.restart.is_empty() {
+                println!("Now restart {}.", renew::and_list(&done.restart));
+            }
+            Ok(refused)
+        }
+        Err(e) => {
+            eprintln!("kcert: renewal failed: {e}");
+            Ok(1)
+        }
+    }
+}
+
+fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        // Kept after exit, so the tree can be inspected, checked and renewed by hand.
+        None => tempfile::Builder::new()
+            .prefix("kcert-demo-")
+            .tempdir()?
+            .keep(),
+    };
+    let layout = kcert::demo::write_kubeadm_tree(&dir, &kcert::demo::demo_spec(now))
+        .wrap_err_with(|| format!("cannot write the demo tree into {}", dir.display()))?;
+    println!("Demo kubeadm tree written to {}", layout.root.display());
+    if args.no_tui {
+        println!("  kcert check {}", layout.root.display());
+        return Ok(0);
+    }
+    let scan = ScanArgs {
+        paths: vec![layout.root.clone()],
+        warn: 30,
+        crit: 7,
+        color: kcert::cli::ColorChoice::Auto,
+    };
+    tui(&scan, Some(now))?;
+    println!(
+        "The demo tree stays in {} (try: kcert renew --root {} --expiring --dry-run)",
+        layout.root.display(),
+        layout.root.display()
+    );
+    Ok(0)
+}
+
+fn tui(args: &ScanArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
+    let opts = kcert::tui::TuiOptions {
+        scan: scan_options(args, now)?,
+        color: args.color.enabled(std::io::stdout().is_terminal()),
+        now,
+    };
+    kcert::tui::run(opts)?;
+    Ok(0)
 }
 
 /// `kcert csr ...`: the cluster side does the work and picks the exit code.

@@ -52,7 +52,7 @@ fn consequence(name: &str) -> &'static str {
 /// Add expiry, chain, key and service-account problems.
 pub fn judge(inv: &mut Inventory, links: &[Link]) {
     let now = inv.generated_at;
-    for id in 0..inv.certs.len() {
+    for (id, link) in links.iter().enumerate() {
         let cert = &inv.certs[id];
         if cert.superseded {
             continue;
@@ -69,7 +69,7 @@ pub fn judge(inv: &mut Inventory, links: &[Link]) {
                 format!("{who}: {msg}"),
             );
         }
-        chain_problems(inv, id, &links[id]);
+        chain_problems(inv, id, link);
         key_problem(inv, id);
     }
     orphan_keys(inv);
@@ -124,8 +124,10 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
     let cert = &inv.certs[id];
     let path = cert.origin.path().to_path_buf();
     let who = cert.display_name();
-    let expected = cert.kubeadm_name.as_deref().and_then(kubeadm::expected_ca);
-    let expected_ca = expected.and_then(|name| find_kubeadm_ca(inv, id, name));
+    let role = kubeadm_role(cert);
+    let expected_ca = role
+        .as_ref()
+        .and_then(|(name, anchor)| find_kubeadm_ca(inv, name, anchor));
     let claimed = link.claimed.map(|c| &inv.certs[c]);
     match link.verdict {
         ChainVerdict::BadSignature => {
@@ -159,7 +161,7 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
                         cert.issuer,
                         inv.certs[ca].display_name(),
                         inv.certs[ca].origin.describe(),
-                        consequence(cert.kubeadm_name.as_deref().unwrap_or_default())
+                        consequence(role.as_ref().map(|r| r.0.as_str()).unwrap_or_default())
                     ),
                 ),
                 (None, None) => (
@@ -170,9 +172,11 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
             push(inv, Some(id), path, sev, ProblemKind::Chain, msg);
         }
         ChainVerdict::Verified => {
-            let (Some(name), Some(ca), Some(issuer)) =
-                (cert.kubeadm_name.as_deref(), expected_ca, link.issuer)
-            else {
+            let (Some(name), Some(ca), Some(issuer)) = (
+                role.as_ref().map(|r| r.0.as_str()),
+                expected_ca,
+                link.issuer,
+            ) else {
                 return;
             };
             if inv.certs[issuer].sha256 == inv.certs[ca].sha256 {
@@ -200,9 +204,25 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
 }
 
 /// The kubeadm CA named `ca_name` in the same certificates directory as certificate `id`.
-fn find_kubeadm_ca(inv: &Inventory, id: CertId, ca_name: &str) -> Option<CertId> {
-    let cert = &inv.certs[id];
-    let dir = kubeadm::pki_dir(cert.origin.path(), cert.kubeadm_name.as_deref()?)?;
+/// The kubeadm role a certificate plays and the file that anchors it in a kubeadm tree: its own
+/// name, or that of a kubeadm kubeconfig naming it (`kubelet.conf` →
+/// `kubelet-client-current.pem`, which `ca` must sign too).
+fn kubeadm_role(cert: &CertEntry) -> Option<(String, PathBuf)> {
+    if let Some(n) = &cert.kubeadm_name {
+        return Some((n.clone(), cert.origin.path().to_path_buf()));
+    }
+    if cert.is_ca {
+        return None;
+    }
+    cert.referenced_by
+        .iter()
+        .find_map(|k| kubeadm::name_for_kubeconfig(k).map(|n| (n.to_string(), k.clone())))
+}
+
+/// The kubeadm CA kubeadm uses for `role`, in the certificates directory of `anchor`.
+fn find_kubeadm_ca(inv: &Inventory, role: &str, anchor: &std::path::Path) -> Option<CertId> {
+    let ca_name = kubeadm::expected_ca(role)?;
+    let dir = kubeadm::pki_dir(anchor, role)?;
     inv.certs.iter().position(|c| {
         c.kubeadm_name.as_deref() == Some(ca_name)
             && kubeadm::pki_dir(c.origin.path(), ca_name).as_deref() == Some(dir.as_path())

@@ -14,6 +14,7 @@ pub mod kubeadm;
 pub mod kubeconfig;
 mod model;
 mod pair;
+mod pss;
 mod read;
 mod scan;
 pub mod walk;

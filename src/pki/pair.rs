@@ -69,7 +69,9 @@ pub fn pair_keys(certs: &mut [CertEntry], keys: &mut [KeyEntry], refs: &[FileRef
     let idx = index(certs);
     // kubeconfig file references pair the key file with the certificate file of the same user.
     let mut ref_pairs: HashMap<PathBuf, PathBuf> = HashMap::new();
-    let mut by_user: HashMap<(&Path, &str), (Option<&Path>, Option<&Path>)> = HashMap::new();
+    // (kubeconfig, user) → (client-certificate, client-key)
+    type Files<'a> = (Option<&'a Path>, Option<&'a Path>);
+    let mut by_user: HashMap<(&Path, &str), Files> = HashMap::new();
     for r in refs.iter().filter(|r| r.entry == EntryKind::User) {
         let slot = by_user.entry((&r.kubeconfig, &r.name)).or_default();
         match r.field {

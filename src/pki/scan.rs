@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::read::{entry_word, read_file, FileRef, Parsed};
-use super::walk::{walk, Candidate};
+use super::walk::{file_id, walk, Candidate};
 use super::{chain, expiry, judge, pair};
 use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
 use crate::error::ScanError;
@@ -19,7 +19,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
 
     // Files that kubeconfigs name but the walk did not reach are read too: they are what
     // the kubeconfig's user really presents.
-    let mut known: HashSet<PathBuf> = walked.files.iter().map(|c| real(&c.path)).collect();
+    let mut known: HashSet<(u64, u64)> = walked.files.iter().map(|c| c.id).collect();
     let refs: Vec<FileRef> = parsed
         .iter_mut()
         .flat_map(|p| std::mem::take(&mut p.refs))
@@ -36,7 +36,10 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
             }
             continue;
         }
-        if known.insert(real(&r.target)) {
+        let Some(id) = file_id(&r.target) else {
+            continue;
+        };
+        if known.insert(id) {
             let link_target = std::fs::symlink_metadata(&r.target)
                 .is_ok_and(|m| m.file_type().is_symlink())
                 .then(|| real(&r.target));
@@ -44,6 +47,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
                 path: r.target.clone(),
                 link_target,
                 explicit: true,
+                id,
             });
         }
     }
@@ -106,24 +110,28 @@ fn real(path: &Path) -> PathBuf {
 /// entry and remember the kubeconfig as a reference, so the tree shows each CA once.
 fn merge_embedded_cas(inv: &mut Inventory) {
     let mut merged = vec![false; inv.certs.len()];
-    for i in 0..inv.certs.len() {
+    let mut refs: Vec<(usize, PathBuf)> = Vec::new();
+    for (i, cert) in inv.certs.iter().enumerate() {
         let Origin::Kubeconfig {
             path,
             entry: EntryKind::Cluster,
             ..
-        } = &inv.certs[i].origin
+        } = &cert.origin
         else {
             continue;
         };
-        let kubeconfig = path.clone();
-        let twin = inv.certs.iter().position(|c| {
-            matches!(c.origin, Origin::File { .. }) && c.sha256 == inv.certs[i].sha256
-        });
+        let twin = inv
+            .certs
+            .iter()
+            .position(|c| matches!(c.origin, Origin::File { .. }) && c.sha256 == cert.sha256);
         if let Some(t) = twin {
-            if !inv.certs[t].referenced_by.contains(&kubeconfig) {
-                inv.certs[t].referenced_by.push(kubeconfig);
-            }
+            refs.push((t, path.clone()));
             merged[i] = true;
+        }
+    }
+    for (t, kubeconfig) in refs {
+        if !inv.certs[t].referenced_by.contains(&kubeconfig) {
+            inv.certs[t].referenced_by.push(kubeconfig);
         }
     }
     let mut keep = merged.iter().map(|m| !m);
@@ -131,13 +139,18 @@ fn merge_embedded_cas(inv: &mut Inventory) {
 }
 
 fn record_references(inv: &mut Inventory, refs: &[FileRef]) {
-    for r in refs {
-        let target = real(&r.target);
-        for cert in &mut inv.certs {
-            let Origin::File { path, .. } = &cert.origin else {
-                continue;
-            };
-            if real(path) == target && !cert.referenced_by.contains(&r.kubeconfig) {
+    if refs.is_empty() {
+        return;
+    }
+    let targets: Vec<(Option<(u64, u64)>, &FileRef)> =
+        refs.iter().map(|r| (file_id(&r.target), r)).collect();
+    for cert in &mut inv.certs {
+        let Origin::File { path, .. } = &cert.origin else {
+            continue;
+        };
+        let Some(id) = file_id(path) else { continue };
+        for (target, r) in &targets {
+            if *target == Some(id) && !cert.referenced_by.contains(&r.kubeconfig) {
                 cert.referenced_by.push(r.kubeconfig.clone());
             }
         }

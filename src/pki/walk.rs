@@ -37,6 +37,14 @@ pub struct Candidate {
     pub link_target: Option<PathBuf>,
     /// Named on the command line (or a kubeconfig reference): parse whatever its extension.
     pub explicit: bool,
+    /// Device and inode: the same file reached by two paths is read once.
+    pub id: (u64, u64),
+}
+
+/// Device and inode of what `path` leads to (symlinks followed).
+pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 #[derive(Debug, Default)]
@@ -99,7 +107,7 @@ fn is_backup_dir(path: &Path) -> bool {
 /// Walk the roots. Missing explicit roots are an error; missing default roots are skipped.
 pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
     let mut out = Walked::default();
-    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    let mut seen: HashMap<(u64, u64), usize> = HashMap::new();
     for root in roots {
         if std::fs::metadata(root).is_err() && std::fs::symlink_metadata(root).is_err() {
             if explicit {
@@ -139,14 +147,24 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             if !(is_root || is_candidate_name(path)) {
                 continue;
             }
-            let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-            let link_target = entry.path_is_symlink().then(|| real.clone());
+            // Comparing inodes costs one stat; canonicalizing every path cost a readlink per component.
+            let id = match entry.metadata() {
+                Ok(m) => {
+                    use std::os::unix::fs::MetadataExt;
+                    (m.dev(), m.ino())
+                }
+                Err(_) => continue,
+            };
+            let link_target = entry
+                .path_is_symlink()
+                .then(|| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
             let candidate = Candidate {
                 path: path.to_path_buf(),
                 link_target,
                 explicit: is_root && explicit,
+                id,
             };
-            match seen.get(&real) {
+            match seen.get(&id) {
                 // The same file reached twice: keep the symlink's name, which is what consumers use.
                 Some(&i) => {
                     if candidate.link_target.is_some() && out.files[i].link_target.is_none() {
@@ -154,7 +172,7 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
                     }
                 }
                 None => {
-                    seen.insert(real, out.files.len());
+                    seen.insert(id, out.files.len());
                     out.files.push(candidate);
                 }
             }

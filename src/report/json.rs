@@ -1,118 +1,231 @@
 //! The stable JSON document of `kcert check --output json` (documented in the README).
+//!
+//! Serialized straight from borrowed views of the inventory: building a `serde_json::Value`
+//! tree first cost several times the inventory's memory on large trees.
 
-use chrono::SecondsFormat;
-use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
 
 use super::{absolute, exit_code};
-use crate::pki::{CertEntry, Inventory, KeyEntry, Origin};
+use crate::pki::{
+    CertEntry, ChainVerdict, CsrEntry, EntryKind, Inventory, KeyAlgorithm, KeyEntry, KeyFormat,
+    Origin, Problem, ProblemKind, Severity, Status,
+};
 
-fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn source(origin: &Origin) -> Value {
-    match origin {
-        Origin::File { .. } => json!({"type": "file"}),
-        Origin::Kubeconfig {
-            entry, name, field, ..
-        } => json!({"type": "kubeconfig", "entry": entry, "name": name, "field": field}),
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Source<'a> {
+    File,
+    Kubeconfig {
+        entry: &'a EntryKind,
+        name: &'a str,
+        field: &'a str,
+    },
+}
+
+impl<'a> From<&'a Origin> for Source<'a> {
+    fn from(o: &'a Origin) -> Self {
+        match o {
+            Origin::File { .. } => Source::File,
+            Origin::Kubeconfig {
+                entry, name, field, ..
+            } => Source::Kubeconfig { entry, name, field },
+        }
     }
 }
 
-fn cert_json(inv: &Inventory, c: &CertEntry) -> Value {
-    let issuer_path = c.issuer_id.map(|i| absolute(inv.certs[i].origin.path()));
-    let key_path = c.key_id.map(|k| absolute(inv.keys[k].origin.path()));
-    json!({
-        "path": absolute(c.origin.path()),
-        "index": c.origin.index(),
-        "name": c.kubeadm_name,
-        "subject": c.subject,
-        "issuer": c.issuer,
-        "serial": c.serial,
-        "not_before": rfc3339(c.not_before),
-        "not_after": rfc3339(c.not_after),
-        "days_left": c.days_left(inv.generated_at),
-        "status": c.status,
-        "chain": c.chain,
-        "issuer_path": issuer_path,
-        "key_path": key_path,
-        "key_match": c.key_match,
-        "sans": c.sans,
-        "usages": c.usages,
-        "is_ca": c.is_ca,
-        "key_algorithm": c.key_algorithm,
-        "signature_algorithm": c.signature_algorithm,
-        "sha256": c.sha256,
-        "spki_sha256": c.spki_sha256,
-        "ski": c.ski,
-        "aki": c.aki,
-        "referenced_by": c.referenced_by.iter().map(|p| absolute(p)).collect::<Vec<_>>(),
-        "symlink_target": c.symlink_target,
-        "superseded": c.superseded,
-        "source": source(&c.origin),
-    })
+#[derive(Serialize)]
+struct Cert<'a> {
+    path: PathBuf,
+    index: usize,
+    name: Option<&'a str>,
+    subject: &'a str,
+    issuer: &'a str,
+    serial: &'a str,
+    not_before: String,
+    not_after: String,
+    days_left: i64,
+    status: Status,
+    chain: ChainVerdict,
+    issuer_path: Option<PathBuf>,
+    key_path: Option<PathBuf>,
+    key_match: Option<bool>,
+    sans: &'a [String],
+    usages: &'a [String],
+    is_ca: bool,
+    key_algorithm: KeyAlgorithm,
+    signature_algorithm: &'a str,
+    sha256: &'a str,
+    spki_sha256: &'a str,
+    join_hash: Option<String>,
+    ski: Option<&'a str>,
+    aki: Option<&'a str>,
+    referenced_by: Vec<PathBuf>,
+    symlink_target: Option<&'a PathBuf>,
+    superseded: bool,
+    source: Source<'a>,
 }
 
-fn key_json(inv: &Inventory, k: &KeyEntry) -> Value {
-    let cert = k.cert_id.map(|c| &inv.certs[c]);
-    json!({
-        "path": absolute(k.origin.path()),
-        "index": k.origin.index(),
-        "private": k.is_private,
-        "format": k.format,
-        "encrypted": k.is_encrypted(),
-        "algorithm": k.algorithm,
-        "cert_path": cert.map(|c| absolute(c.origin.path())),
-        "cert_index": cert.map(|c| c.origin.index()),
-        "matches": cert.and_then(|c| match (k.public_key_id, c.public_key_id) {
+fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry) -> Cert<'a> {
+    Cert {
+        path: absolute(c.origin.path()),
+        index: c.origin.index(),
+        name: c.kubeadm_name.as_deref(),
+        subject: &c.subject,
+        issuer: &c.issuer,
+        serial: &c.serial,
+        not_before: rfc3339(c.not_before),
+        not_after: rfc3339(c.not_after),
+        days_left: c.days_left(inv.generated_at),
+        status: c.status,
+        chain: c.chain,
+        issuer_path: c.issuer_id.map(|i| absolute(inv.certs[i].origin.path())),
+        key_path: c.key_id.map(|k| absolute(inv.keys[k].origin.path())),
+        key_match: c.key_match,
+        sans: &c.sans,
+        usages: &c.usages,
+        is_ca: c.is_ca,
+        key_algorithm: c.key_algorithm,
+        signature_algorithm: &c.signature_algorithm,
+        sha256: &c.sha256,
+        spki_sha256: &c.spki_sha256,
+        join_hash: c.join_hash(),
+        ski: c.ski.as_deref(),
+        aki: c.aki.as_deref(),
+        referenced_by: c.referenced_by.iter().map(|p| absolute(p)).collect(),
+        symlink_target: c.symlink_target.as_ref(),
+        superseded: c.superseded,
+        source: (&c.origin).into(),
+    }
+}
+
+#[derive(Serialize)]
+struct Key<'a> {
+    path: PathBuf,
+    index: usize,
+    private: bool,
+    format: KeyFormat,
+    encrypted: bool,
+    algorithm: KeyAlgorithm,
+    cert_path: Option<PathBuf>,
+    cert_index: Option<usize>,
+    matches: Option<bool>,
+    source: Source<'a>,
+}
+
+fn key<'a>(inv: &'a Inventory, k: &'a KeyEntry) -> Key<'a> {
+    let c = k.cert_id.map(|c| &inv.certs[c]);
+    Key {
+        path: absolute(k.origin.path()),
+        index: k.origin.index(),
+        private: k.is_private,
+        format: k.format,
+        encrypted: k.is_encrypted(),
+        algorithm: k.algorithm,
+        cert_path: c.map(|c| absolute(c.origin.path())),
+        cert_index: c.map(|c| c.origin.index()),
+        matches: c.and_then(|c| match (k.public_key_id, c.public_key_id) {
             (Some(a), Some(b)) => Some(a == b),
             _ => None,
         }),
-        "source": source(&k.origin),
-    })
+        source: (&k.origin).into(),
+    }
 }
 
-/// The whole inventory as the documented JSON document.
-pub fn to_json(inv: &Inventory) -> Value {
-    let sa: Vec<Value> = inv
-        .service_accounts
-        .iter()
-        .map(|p| {
-            json!({
-                "key_path": p.key_id.map(|k| absolute(inv.keys[k].origin.path())),
-                "pub_path": p.pub_id.map(|k| absolute(inv.keys[k].origin.path())),
-                "matches": p.matches,
+#[derive(Serialize)]
+struct ServiceAccount {
+    key_path: Option<PathBuf>,
+    pub_path: Option<PathBuf>,
+    matches: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Csr<'a> {
+    path: PathBuf,
+    index: usize,
+    subject: &'a str,
+    sans: &'a [String],
+    key_algorithm: KeyAlgorithm,
+    signature_valid: bool,
+}
+
+fn csr(r: &CsrEntry) -> Csr<'_> {
+    Csr {
+        path: absolute(r.origin.path()),
+        index: r.origin.index(),
+        subject: &r.subject,
+        sans: &r.sans,
+        key_algorithm: r.key_algorithm,
+        signature_valid: r.signature_valid,
+    }
+}
+
+#[derive(Serialize)]
+struct ProblemOut<'a> {
+    path: PathBuf,
+    severity: Severity,
+    kind: ProblemKind,
+    message: &'a str,
+}
+
+fn problem(p: &Problem) -> ProblemOut<'_> {
+    ProblemOut {
+        path: absolute(&p.path),
+        severity: p.severity,
+        kind: p.kind,
+        message: &p.message,
+    }
+}
+
+#[derive(Serialize)]
+struct Thresholds {
+    warn_days: i64,
+    crit_days: i64,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    generated_at: String,
+    roots: Vec<PathBuf>,
+    thresholds: Thresholds,
+    certificates: Vec<Cert<'a>>,
+    keys: Vec<Key<'a>>,
+    service_accounts: Vec<ServiceAccount>,
+    csrs: Vec<Csr<'a>>,
+    problems: Vec<ProblemOut<'a>>,
+    exit_code: u8,
+}
+
+/// Write the whole inventory as the documented JSON document, pretty-printed.
+pub fn write_json(inv: &Inventory, out: impl Write) -> serde_json::Result<()> {
+    let doc = Document {
+        generated_at: rfc3339(inv.generated_at),
+        roots: inv.roots.iter().map(|r| absolute(r)).collect(),
+        thresholds: Thresholds {
+            warn_days: inv.thresholds.warn_days,
+            crit_days: inv.thresholds.crit_days,
+        },
+        certificates: inv.certs.iter().map(|c| cert(inv, c)).collect(),
+        keys: inv.keys.iter().map(|k| key(inv, k)).collect(),
+        service_accounts: inv
+            .service_accounts
+            .iter()
+            .map(|p| ServiceAccount {
+                key_path: p.key_id.map(|k| absolute(inv.keys[k].origin.path())),
+                pub_path: p.pub_id.map(|k| absolute(inv.keys[k].origin.path())),
+                matches: p.matches,
             })
-        })
-        .collect();
-    let csrs: Vec<Value> = inv
-        .csrs
-        .iter()
-        .map(|r| {
-            json!({
-                "path": absolute(r.origin.path()),
-                "index": r.origin.index(),
-                "subject": r.subject,
-                "sans": r.sans,
-                "key_algorithm": r.key_algorithm,
-                "signature_valid": r.signature_valid,
-            })
-        })
-        .collect();
-    let problems: Vec<Value> = inv
-        .problems
-        .iter()
-        .map(|p| json!({"path": absolute(&p.path), "severity": p.severity, "kind": p.kind, "message": p.message}))
-        .collect();
-    json!({
-        "generated_at": rfc3339(inv.generated_at),
-        "roots": inv.roots.iter().map(|r| absolute(r)).collect::<Vec<_>>(),
-        "thresholds": {"warn_days": inv.thresholds.warn_days, "crit_days": inv.thresholds.crit_days},
-        "certificates": inv.certs.iter().map(|c| cert_json(inv, c)).collect::<Vec<_>>(),
-        "keys": inv.keys.iter().map(|k| key_json(inv, k)).collect::<Vec<_>>(),
-        "service_accounts": sa,
-        "csrs": csrs,
-        "problems": problems,
-        "exit_code": exit_code(inv),
-    })
+            .collect(),
+        csrs: inv.csrs.iter().map(csr).collect(),
+        problems: inv.problems.iter().map(problem).collect(),
+        exit_code: exit_code(inv),
+    };
+    serde_json::to_writer_pretty(out, &doc)
 }

@@ -5,7 +5,7 @@
 mod json;
 mod table;
 
-pub use json::to_json;
+pub use json::write_json;
 pub use table::render_table;
 
 pub use crate::pki::absolute;

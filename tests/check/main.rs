@@ -2,5 +2,6 @@
 
 mod bad_input;
 mod cli;
+mod generated;
 mod real_fixtures;
 mod util;

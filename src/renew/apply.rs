@@ -1,0 +1,202 @@
+//! Carry out a plan: back up, write atomically, prove the result, or put everything back.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::disk::{backup, restore, Backed, Disk};
+use super::plan::{Contents, Plan};
+use crate::pki::{self, ChainVerdict, ProblemKind, ScanOptions, Thresholds};
+
+/// What a successful renewal did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub backup_dir: PathBuf,
+    pub journal: PathBuf,
+    /// The files written, in order.
+    pub written: Vec<PathBuf>,
+    pub restart: Vec<String>,
+}
+
+/// A renewal that did not happen; every file is as it was unless `restore_failures` says otherwise.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("could not back up to {}: {source}; nothing was changed", dir.display())]
+    Backup {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("writing {} failed: {reason}; {}", path.display(), restored_text(.restore_failures))]
+    Write {
+        path: PathBuf,
+        reason: String,
+        restore_failures: Vec<(PathBuf, String)>,
+    },
+    #[error("the renewed files did not check out: {reason}; {}", restored_text(.restore_failures))]
+    Verify {
+        reason: String,
+        restore_failures: Vec<(PathBuf, String)>,
+    },
+}
+
+fn restored_text(failures: &[(PathBuf, String)]) -> String {
+    if failures.is_empty() {
+        return "every file was restored from the backup".into();
+    }
+    let list: Vec<String> = failures
+        .iter()
+        .map(|(p, e)| format!("{} ({e})", p.display()))
+        .collect();
+    format!(
+        "COULD NOT RESTORE {} — copy it back from the backup by hand",
+        list.join(", ")
+    )
+}
+
+/// Restore the files already written, newest first. A write that failed left its file
+/// untouched (writes are atomic), so only completed writes are undone.
+fn rollback(backed: &[Backed], written: &[PathBuf], disk: &mut dyn Disk) -> Vec<(PathBuf, String)> {
+    written
+        .iter()
+        .rev()
+        .filter_map(|w| backed.iter().find(|b| &b.original == w))
+        .filter_map(|b| {
+            restore(b, disk)
+                .err()
+                .map(|e| (b.original.clone(), e.to_string()))
+        })
+        .collect()
+}
+
+/// Execute `plan`. Nothing is changed unless the backup succeeded first.
+pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
+    let paths: Vec<&Path> = plan
+        .items
+        .iter()
+        .flat_map(|i| i.writes.iter().map(|w| w.path.as_path()))
+        .collect();
+    let backed = backup(&paths, &plan.backup_dir).map_err(|source| ApplyError::Backup {
+        dir: plan.backup_dir.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for w in plan.items.iter().flat_map(|i| &i.writes) {
+        let result = match &w.contents {
+            Contents::File(bytes) => disk.write_file(&w.path, bytes, w.mode),
+            Contents::Symlink(target) => disk.swap_symlink(&w.path, target),
+        };
+        if let Err(e) = result {
+            return Err(ApplyError::Write {
+                path: w.path.clone(),
+                reason: e.to_string(),
+                restore_failures: rollback(&backed, &written, disk),
+            });
+        }
+        written.push(w.path.clone());
+    }
+    if let Err(reason) = verify(plan) {
+        return Err(ApplyError::Verify {
+            reason,
+            restore_failures: rollback(&backed, &written, disk),
+        });
+    }
+    // The journal is a record, not part of the change: failing to write it is reported, not undone.
+    let journal_note = journal(plan).err();
+    let mut restart = plan.restart.clone();
+    if let Some(e) = journal_note {
+        restart.push(format!(
+            "(journal {} not written: {e})",
+            plan.journal.display()
+        ));
+    }
+    Ok(Applied {
+        backup_dir: plan.backup_dir.clone(),
+        journal: plan.journal.clone(),
+        written,
+        restart,
+    })
+}
+
+/// Re-scan what was written: each new certificate must be there, verify under its CA and
+/// match its key; each kubeconfig must load.
+fn verify(plan: &Plan) -> Result<(), String> {
+    let mut roots: Vec<PathBuf> = plan
+        .items
+        .iter()
+        .flat_map(|i| i.writes.iter().map(|w| w.path.clone()))
+        .collect();
+    roots.extend(plan.items.iter().map(|i| i.ca_path.clone()));
+    roots.sort();
+    roots.dedup();
+    let inv = pki::scan(&ScanOptions::new(
+        roots,
+        plan.created_at,
+        Thresholds::default(),
+    ))
+    .map_err(|e| e.to_string())?;
+    for item in &plan.items {
+        let cert = inv
+            .certs
+            .iter()
+            .find(|c| c.sha256 == item.new_sha256)
+            .ok_or_else(|| {
+                format!(
+                    "the new certificate for {} is not in {}",
+                    item.label,
+                    item.cert_path.display()
+                )
+            })?;
+        let ca_ok = cert.chain == ChainVerdict::Verified
+            && cert
+                .issuer_id
+                .is_some_and(|i| inv.certs[i].origin.path() == item.ca_path);
+        if !ca_ok {
+            return Err(format!(
+                "the new certificate for {} does not verify under {}",
+                item.label,
+                item.ca_path.display()
+            ));
+        }
+        if cert.key_match != Some(true) {
+            return Err(format!(
+                "the new certificate for {} does not match its key",
+                item.label
+            ));
+        }
+    }
+    if let Some(p) = inv
+        .problems
+        .iter()
+        .find(|p| p.kind == ProblemKind::Kubeconfig)
+    {
+        return Err(format!("{}: {}", p.path.display(), p.message));
+    }
+    Ok(())
+}
+
+fn journal(plan: &Plan) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&plan.journal)?;
+    for item in &plan.items {
+        let line = serde_json::json!({
+            "time": plan.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "action": "renew",
+            "what": item.label,
+            "path": item.cert_path,
+            "ca": item.ca_path,
+            "old_serial": item.old_serial,
+            "new_serial": item.new_serial,
+            "old_sha256": item.old_sha256,
+            "new_sha256": item.new_sha256,
+            "not_after": item.new_not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "files": item.writes.iter().map(|w| &w.path).collect::<Vec<_>>(),
+            "backup_dir": plan.backup_dir,
+        });
+        writeln!(f, "{line}")?;
+    }
+    f.sync_all()
+}

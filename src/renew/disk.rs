@@ -1,0 +1,172 @@
+//! Durable, atomic file changes and the backups that make them reversible.
+//!
+//! Writes go through the [`Disk`] trait so tests can make a write fail half-way and prove
+//! that nothing is lost.
+
+use std::fs::{self, File};
+use std::io::{self, Write as _};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+
+/// The two changes renewal makes to the filesystem.
+pub trait Disk {
+    /// Replace or create `path` atomically: a temp file in the same directory, fsync, rename,
+    /// fsync the directory. An existing file keeps its mode, owner and group; a new one gets `mode`.
+    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()>;
+    /// Point `link` at `target` atomically (a temp symlink renamed over it).
+    fn swap_symlink(&mut self, link: &Path, target: &Path) -> io::Result<()>;
+}
+
+/// The real filesystem.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RealDisk;
+
+fn temp_beside(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.kcert-{}.tmp", std::process::id()))
+}
+
+fn sync_dir(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => File::open(dir)?.sync_all(),
+        _ => Ok(()),
+    }
+}
+
+impl Disk for RealDisk {
+    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+        let existing = fs::metadata(path).ok();
+        let tmp = temp_beside(path);
+        let result = (|| {
+            let mut f = File::create(&tmp)?;
+            f.write_all(bytes)?;
+            let mode = existing.as_ref().map(|m| m.mode() & 0o7777).unwrap_or(mode);
+            f.set_permissions(fs::Permissions::from_mode(mode))?;
+            if let Some(m) = &existing {
+                std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid()))?;
+            }
+            f.sync_all()?;
+            fs::rename(&tmp, path)?;
+            sync_dir(path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn swap_symlink(&mut self, link: &Path, target: &Path) -> io::Result<()> {
+        let tmp = temp_beside(link);
+        let _ = fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(target, &tmp)?;
+        if let Err(e) = fs::rename(&tmp, link) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        sync_dir(link)
+    }
+}
+
+/// A file as it was before renewal.
+#[derive(Debug, Clone)]
+pub struct Backed {
+    pub original: PathBuf,
+    /// The copy in the backup directory; `None` when the file did not exist before.
+    pub copy: Option<PathBuf>,
+    /// For a symlink: where it pointed.
+    pub link_target: Option<PathBuf>,
+}
+
+/// Where `path` is mirrored inside the backup directory (its absolute path below it).
+pub fn mirror(backup_dir: &Path, path: &Path) -> PathBuf {
+    let rel: PathBuf = path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    backup_dir.join(rel)
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+/// Copy every path that exists into `backup_dir` (0700), keeping mode, owner and group.
+pub fn backup(paths: &[&Path], backup_dir: &Path) -> io::Result<Vec<Backed>> {
+    create_private_dir(backup_dir)?;
+    let mut out = Vec::new();
+    for &path in paths {
+        if out.iter().any(|b: &Backed| b.original == path) {
+            continue;
+        }
+        let Ok(meta) = fs::symlink_metadata(path) else {
+            out.push(Backed {
+                original: path.to_path_buf(),
+                copy: None,
+                link_target: None,
+            });
+            continue;
+        };
+        let copy = mirror(backup_dir, path);
+        if let Some(parent) = copy.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        if fs::symlink_metadata(&copy).is_ok() {
+            // An earlier backup of this file: never overwrite it.
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} already holds a backup of {}",
+                    copy.display(),
+                    path.display()
+                ),
+            ));
+        }
+        if meta.file_type().is_symlink() {
+            let target = fs::read_link(path)?;
+            std::os::unix::fs::symlink(&target, &copy)?;
+            out.push(Backed {
+                original: path.to_path_buf(),
+                copy: Some(copy),
+                link_target: Some(target),
+            });
+        } else {
+            fs::copy(path, &copy)?;
+            fs::set_permissions(&copy, fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+            std::os::unix::fs::chown(&copy, Some(meta.uid()), Some(meta.gid()))?;
+            File::open(&copy)?.sync_all()?;
+            out.push(Backed {
+                original: path.to_path_buf(),
+                copy: Some(copy),
+                link_target: None,
+            });
+        }
+    }
+    sync_dir(&backup_dir.join("x"))?;
+    Ok(out)
+}
+
+/// Put one file back as it was. Returns an error naming the file when that fails.
+pub fn restore(b: &Backed, disk: &mut dyn Disk) -> io::Result<()> {
+    match (&b.copy, &b.link_target) {
+        (None, _) => match fs::remove_file(&b.original) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        (Some(_), Some(target)) => disk.swap_symlink(&b.original, target),
+        (Some(copy), None) => {
+            let bytes = fs::read(copy)?;
+            let meta = fs::metadata(copy)?;
+            disk.write_file(&b.original, &bytes, meta.mode() & 0o7777)?;
+            // The replaced file's mode and owner were kept by the write; put the old ones back.
+            fs::set_permissions(
+                &b.original,
+                fs::Permissions::from_mode(meta.mode() & 0o7777),
+            )?;
+            std::os::unix::fs::chown(&b.original, Some(meta.uid()), Some(meta.gid()))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Renewal of leaf certificates and kubeconfig client certificates, the way
+//! `kubeadm certs renew` does it, with the safety kubeadm lacks.
+//!
+//! Two steps, so the operator sees exactly what will happen before anything changes:
+//! [`plan`] selects certificates and signs their replacements in memory (a dry run stops
+//! here); [`apply`] backs up every file it will touch, writes atomically, re-scans to prove
+//! the result, and restores the backups if any step fails.
+
+mod apply;
+mod disk;
+mod kubeconfig_edit;
+mod plan;
+mod restart;
+mod select;
+mod text;
+
+pub use apply::{apply, Applied, ApplyError};
+pub use disk::{Disk, RealDisk};
+pub use plan::{plan, Item, Plan, Refusal, Write};
+pub use restart::components_to_restart;
+pub use select::Selection;
+pub use text::{and_list, describe};
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::sign::KeySpec;
+
+/// How to renew, as given on the command line or chosen in the UI.
+#[derive(Debug, Clone)]
+pub struct RenewOptions {
+    pub now: DateTime<Utc>,
+    /// Lifetime of the new certificates (kubeadm's default: 365 days).
+    pub validity_days: i64,
+    /// A different key algorithm for the new keys; default: the old key's algorithm and size.
+    pub key_algorithm: Option<KeySpec>,
+    /// Keep the existing private keys instead of generating new ones.
+    pub reuse_key: bool,
+    /// Where backups go; default `<kubernetes dir>/tmp/kcert-backup-<UTC timestamp>`.
+    pub backup_dir: Option<PathBuf>,
+    /// Also replace a kubeconfig's `certificate-authority-data` that differs from the CA on disk.
+    pub update_ca_data: bool,
+}
+
+impl RenewOptions {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        RenewOptions {
+            now,
+            validity_days: 365,
+            key_algorithm: None,
+            reuse_key: false,
+            backup_dir: None,
+            update_ca_data: false,
+        }
+    }
+}

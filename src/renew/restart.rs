@@ -1,0 +1,113 @@
+//! Which components must restart to pick up renewed files: read from the static pod
+//! manifests when they are there, from kubeadm's layout otherwise.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use super::plan::Item;
+use crate::pki::Inventory;
+
+/// Every absolute path a manifest's container flags name, with the container's name.
+fn manifest_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            continue;
+        }
+        let Ok(text) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(doc) = serde_yaml::from_slice::<Value>(&text) else {
+            continue;
+        };
+        let containers = doc
+            .get("spec")
+            .and_then(|s| s.get("containers"))
+            .and_then(Value::as_sequence);
+        for c in containers.into_iter().flatten() {
+            let Some(name) = c.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let words = ["command", "args"]
+                .iter()
+                .filter_map(|k| c.get(*k).and_then(Value::as_sequence))
+                .flatten()
+                .filter_map(Value::as_str);
+            for word in words {
+                let value = word.split_once('=').map_or(word, |(_, v)| v);
+                for part in value.split(',') {
+                    if part.starts_with('/') {
+                        out.push((PathBuf::from(part), name.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// kubeadm's mapping, for nodes without readable manifests (reference: `kubeadm certs renew`).
+fn by_kubeadm_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "apiserver"
+        | "apiserver-kubelet-client"
+        | "front-proxy-client"
+        | "apiserver-etcd-client" => "kube-apiserver",
+        "etcd-server" | "etcd-peer" => "etcd",
+        "controller-manager.conf" => "kube-controller-manager",
+        "scheduler.conf" => "kube-scheduler",
+        "kubelet.conf" => "kubelet",
+        _ => return None,
+    })
+}
+
+/// Components to restart after writing `written` for `items`.
+pub fn components_to_restart(
+    manifests: &Path,
+    written: &[&Path],
+    inv: &Inventory,
+    items: &[Item],
+) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    let flags = manifest_files(manifests);
+    for item in items {
+        let cert = &inv.certs[item.cert_id];
+        let kubelet = cert
+            .referenced_by
+            .iter()
+            .any(|k| k.ends_with("kubelet.conf"))
+            || item
+                .cert_path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("kubelet-client"));
+        if kubelet {
+            out.insert("kubelet".to_string());
+            continue;
+        }
+        if flags.is_empty() {
+            if let Some(c) = cert.kubeadm_name.as_deref().and_then(by_kubeadm_name) {
+                out.insert(c.to_string());
+            }
+            continue;
+        }
+        for w in item
+            .writes
+            .iter()
+            .map(|w| w.path.as_path())
+            .filter(|p| written.contains(p))
+        {
+            for (file, component) in &flags {
+                if file == w {
+                    out.insert(component.clone());
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}

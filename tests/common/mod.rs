@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: running the real openssl and kubectl, parsing.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// The read-only real-world fixtures next to the worktree.
+pub fn fixtures() -> PathBuf {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/real"
+    ));
+    assert!(
+        dir.is_dir(),
+        "fixtures missing at {} (expected the shared real fixtures)",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs a tool and returns its output; panics only if it cannot be started at all.
+pub fn run(tool: &str, args: &[&str]) -> Output {
+    Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"))
+}
+
+pub fn openssl(args: &[&str]) -> Output {
+    run("openssl", args)
+}
+
+/// `openssl verify` of `leaf` against `ca` (trusted) with optional untrusted intermediates.
+pub fn openssl_verify(ca: &Path, untrusted: Option<&Path>, leaf: &Path) -> Output {
+    let mut args = vec!["verify", "-CAfile", ca.to_str().unwrap()];
+    if let Some(u) = untrusted {
+        args.extend(["-untrusted", u.to_str().unwrap()]);
+    }
+    args.push(leaf.to_str().unwrap());
+    openssl(&args)
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// DER of every CERTIFICATE block in a PEM file.
+pub fn read_certs(path: &Path) -> Vec<Vec<u8>> {
+    let text = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    pem::parse_many(text)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.tag() == "CERTIFICATE")
+        .map(|p| p.into_contents())
+        .collect()
+}
+
+/// DER of the first certificate in a PEM file.
+pub fn read_cert(path: &Path) -> Vec<u8> {
+    read_certs(path)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{}: no certificate", path.display()))
+}
+
+pub fn parse(der: &[u8]) -> X509Certificate<'_> {
+    X509Certificate::from_der(der).expect("parse certificate").1
+}
+
+/// The subjectPublicKey bits of a certificate, for comparing with a key's public half.
+pub fn cert_public_key(der: &[u8]) -> Vec<u8> {
+    parse(der).public_key().raw.to_vec()
+}
+
+/// The SubjectPublicKeyInfo DER openssl derives from a private key file.
+pub fn openssl_pubkey_der(key: &Path) -> Vec<u8> {
+    let out = openssl(&[
+        "pkey",
+        "-in",
+        key.to_str().unwrap(),
+        "-pubout",
+        "-outform",
+        "DER",
+    ]);
+    assert!(out.status.success(), "openssl pkey: {}", text(&out));
+    out.stdout
+}

@@ -1,0 +1,222 @@
+//! When renewal cannot or must not happen, every file stays byte-identical and the reason is said.
+
+use std::path::Path;
+
+use kcert::demo::Faults;
+use kcert::renew::{apply, plan, Disk, RealDisk, RenewOptions, Selection};
+use kcert::sign::KeySpec;
+
+use crate::util::{changed, kcert, later, scan_at, snapshot, text, tree};
+
+/// Makes a directory unwritable for real: immutable as root (root ignores modes), 0555 otherwise.
+struct Unwritable<'a>(&'a Path);
+
+impl<'a> Unwritable<'a> {
+    fn new(dir: &'a Path) -> Self {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .unwrap()
+            .stdout
+            == b"0\n";
+        let ok = if root {
+            std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(dir)
+                .status()
+                .unwrap()
+                .success()
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).is_ok()
+        };
+        assert!(ok, "cannot make {} unwritable", dir.display());
+        assert!(
+            std::fs::write(dir.join("probe"), "x").is_err(),
+            "{} is still writable",
+            dir.display()
+        );
+        Unwritable(dir)
+    }
+}
+
+impl Drop for Unwritable<'_> {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(self.0)
+            .status();
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn an_unwritable_directory_half_way_restores_everything() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let before = snapshot(&layout.root);
+    let etcd = layout.pki.join("etcd");
+    let guard = Unwritable::new(&etcd);
+    // apiserver is written first, then etcd-peer fails in the read-only directory.
+    let out = kcert(
+        later(),
+        &[
+            "renew",
+            "--root",
+            layout.root.to_str().unwrap(),
+            "apiserver",
+            "etcd-peer",
+            "--yes",
+        ],
+    );
+    drop(guard);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("renewal failed")
+            && msg.contains("etcd/peer")
+            && msg.contains("every file was restored"),
+        "{msg}"
+    );
+    assert_eq!(
+        changed(&before, &snapshot(&layout.root)),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+/// Fails the n-th write half-way: a partial temp file is left behind, then an error.
+struct FailAt {
+    n: usize,
+    seen: usize,
+}
+
+impl Disk for FailAt {
+    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+        self.seen += 1;
+        if self.seen == self.n {
+            let tmp = path.with_file_name(".half-written.tmp");
+            std::fs::write(&tmp, &bytes[..bytes.len() / 2])?;
+            std::fs::remove_file(&tmp)?;
+            return Err(std::io::Error::other("disk full (injected)"));
+        }
+        RealDisk.write_file(path, bytes, mode)
+    }
+    fn swap_symlink(&mut self, link: &Path, target: &Path) -> std::io::Result<()> {
+        RealDisk.swap_symlink(link, target)
+    }
+}
+
+#[test]
+fn a_write_failing_half_way_loses_nothing() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let inv = scan_at(&layout.root, later());
+    let sel = Selection::Named(vec![
+        "apiserver".into(),
+        "admin.conf".into(),
+        "kubelet.conf".into(),
+    ]);
+    let p = plan(&inv, &sel, &RenewOptions::new(later())).unwrap();
+    let writes = p.items.iter().map(|i| i.writes.len()).sum::<usize>();
+    assert_eq!(
+        writes,
+        5,
+        "{:?}",
+        p.items.iter().map(|i| &i.writes).collect::<Vec<_>>()
+    );
+    for n in 1..=writes {
+        let before = snapshot(&layout.root);
+        let err = apply(&p, &mut FailAt { n, seen: 0 }).err();
+        if n <= 4 {
+            let err = err.unwrap_or_else(|| panic!("write {n} should have failed"));
+            let msg = err.to_string();
+            assert!(
+                msg.contains("disk full (injected)") && msg.contains("every file was restored"),
+                "{msg}"
+            );
+            assert_eq!(
+                changed(&before, &snapshot(&layout.root)),
+                Vec::<std::path::PathBuf>::new(),
+                "failing write {n}"
+            );
+        }
+        // Backups of a failed attempt are kept; a second attempt gets its own directory.
+        std::fs::remove_dir_all(&p.backup_dir).unwrap();
+    }
+}
+
+#[test]
+fn a_missing_ca_key_is_refused_with_what_to_do() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    std::fs::remove_file(layout.pki.join("etcd/ca.key")).unwrap();
+    let before = snapshot(&layout.root);
+    let out = kcert(
+        later(),
+        &[
+            "renew",
+            "--root",
+            layout.root.to_str().unwrap(),
+            "etcd-peer",
+            "--yes",
+        ],
+    );
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("the key of CA etcd-ca is missing")
+            && msg.contains("etcd/ca.key")
+            && msg.contains("generate-csr"),
+        "{msg}"
+    );
+    assert_eq!(
+        changed(&before, &snapshot(&layout.root)),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[test]
+fn an_expired_ca_is_refused() {
+    let faults = Faults {
+        days_left: vec![("etcd-ca".into(), -400)],
+        ..Faults::default()
+    };
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, faults);
+    let before = snapshot(&layout.root);
+    let out = kcert(
+        later(),
+        &[
+            "renew",
+            "--root",
+            layout.root.to_str().unwrap(),
+            "etcd-server",
+            "--yes",
+        ],
+    );
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(msg.contains("CA etcd-ca expired on"), "{msg}");
+    assert_eq!(
+        changed(&before, &snapshot(&layout.root)),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_nothing_happens() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let before = snapshot(&layout.root);
+    let out = kcert(
+        later(),
+        &[
+            "renew",
+            "--root",
+            layout.root.to_str().unwrap(),
+            "apiserver",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out).contains("pass --yes"), "{}", text(&out));
+    assert_eq!(
+        changed(&before, &snapshot(&layout.root)),
+        Vec::<std::path::PathBuf>::new()
+    );
+}

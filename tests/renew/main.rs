@@ -1,0 +1,8 @@
+//! `kcert renew`: every kubeadm leaf and kubeconfig, real trees, failure injection, the
+//! kubelet's symlink, and dry runs — each checked by re-reading the files.
+
+mod failures;
+mod generated;
+mod kubelet;
+mod real;
+mod util;

@@ -1,0 +1,119 @@
+//! Trees to renew, byte-exact snapshots of them, and the binary with a fixed clock.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::{DateTime, Utc};
+use kcert::demo::{write_kubeadm_tree, Faults, TreeLayout, TreeSpec};
+use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
+use kcert::sign::KeySpec;
+
+/// When the trees are made.
+pub fn made() -> DateTime<Utc> {
+    "2026-01-10T08:00:00Z".parse().unwrap()
+}
+
+/// When they are renewed: 300 days later, leaves near expiry, CAs fine.
+pub fn later() -> DateTime<Utc> {
+    "2026-11-06T08:00:00Z".parse().unwrap()
+}
+
+pub fn tree(key: KeySpec, faults: Faults) -> (tempfile::TempDir, TreeLayout) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TreeSpec {
+        now: made(),
+        key,
+        node_name: "cp-1".into(),
+        advertise_ip: "192.168.10.11".parse().unwrap(),
+        intermediate: false,
+        faults,
+    };
+    let layout = write_kubeadm_tree(dir.path(), &spec).expect("demo tree");
+    (dir, layout)
+}
+
+pub fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {
+    scan(&ScanOptions::new(
+        vec![root.to_path_buf()],
+        now,
+        Thresholds::default(),
+    ))
+    .unwrap()
+}
+
+/// `kcert` with the clock at `now`, no terminal on stdin.
+pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .env("KCERT_NOW", now.to_rfc3339())
+        .env("NO_COLOR", "1")
+        .env_remove("KUBECONFIG")
+        .stdin(std::process::Stdio::null())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// What a file is: contents or link target, and mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    File(Vec<u8>, u32),
+    Link(PathBuf),
+    Dir(u32),
+}
+
+/// Every file, link and directory under `root`, except kcert's backups.
+pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Entry> {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).into_iter().filter_entry(|e| {
+        // Backups and the journal live in <kubernetes dir>/tmp, created by the renewal itself.
+        !(e.file_type().is_dir() && e.file_name() == "tmp")
+    }) {
+        let e = e.unwrap();
+        let meta = std::fs::symlink_metadata(e.path()).unwrap();
+        let mode = meta.permissions().mode() & 0o7777;
+        let entry = if meta.file_type().is_symlink() {
+            Entry::Link(std::fs::read_link(e.path()).unwrap())
+        } else if meta.is_dir() {
+            Entry::Dir(mode)
+        } else {
+            Entry::File(std::fs::read(e.path()).unwrap(), mode)
+        };
+        out.insert(e.path().to_path_buf(), entry);
+    }
+    out
+}
+
+/// Paths whose entries differ between two snapshots.
+pub fn changed(a: &BTreeMap<PathBuf, Entry>, b: &BTreeMap<PathBuf, Entry>) -> Vec<PathBuf> {
+    let mut keys: Vec<&PathBuf> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// `openssl verify` at `now` of a certificate (DER) under a CA file.
+pub fn openssl_verify(ca: &Path, cert_der: &[u8], now: DateTime<Utc>) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let leaf = dir.path().join("leaf.pem");
+    std::fs::write(&leaf, kcert::sign::cert_to_pem(cert_der)).unwrap();
+    let out = Command::new("openssl")
+        .args(["verify", "-attime", &now.timestamp().to_string(), "-CAfile"])
+        .arg(ca)
+        .arg(&leaf)
+        .output()
+        .expect("openssl");
+    (out.status.success(), text(&out))
+}
