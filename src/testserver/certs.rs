@@ -1,17 +1,20 @@
 //! The test API server's own PKI: a cluster CA, the serving certificate (IP SAN 127.0.0.1,
 //! which rustls needs), client identities (valid or expired, to test the banners), PKCS#10
 //! requests, and the signer that issues certificates for approved CSRs. ECDSA P-256 keys:
-//! fast to generate.
+//! fast to generate. Certificates for keys the server holds come from [`crate::sign`].
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair,
+    KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
 };
 
 use super::ServerError;
+use crate::sign::{
+    cert_to_pem, issue, CertTemplate, Issuer as SignIssuer, KeySpec, PrivateKey, Subject,
+};
 
 fn when(t: DateTime<Utc>) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(t.timestamp())
@@ -67,83 +70,67 @@ impl std::fmt::Debug for Identity {
 pub struct Ca {
     pub cert_pem: String,
     pub cert_der: Vec<u8>,
-    issuer: Issuer<'static, KeyPair>,
+    key: PrivateKey,
 }
 
-fn dn(cn: &str, orgs: &[&str]) -> DistinguishedName {
-    let mut d = DistinguishedName::new();
-    for o in orgs {
-        d.push(DnType::OrganizationName, *o);
-    }
-    d.push(DnType::CommonName, cn);
-    d
+fn sign_err(e: crate::sign::SignError) -> ServerError {
+    ServerError::Pki(e.to_string())
 }
 
 impl Ca {
     /// A new self-signed CA named `kubernetes`, like kubeadm's.
     pub fn generate() -> Result<Ca, ServerError> {
-        let key = KeyPair::generate().map_err(err)?;
-        let mut p = CertificateParams::default();
-        p.distinguished_name = dn("kubernetes", &[]);
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-            KeyUsagePurpose::KeyCertSign,
-        ];
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).map_err(sign_err)?;
         let v = Validity::days(3650);
-        p.not_before = when(v.not_before);
-        p.not_after = when(v.not_after);
-        let cert = p.self_signed(&key).map_err(err)?;
+        let subject = Subject::new("kubernetes", &[]).map_err(sign_err)?;
+        let mut t = CertTemplate::new(subject, v.not_before, v.not_after);
+        t.is_ca = true;
+        let cert_der = issue(&t, &key, SignIssuer::SelfSigned).map_err(sign_err)?;
         Ok(Ca {
-            cert_pem: cert.pem(),
-            cert_der: cert.der().to_vec(),
-            issuer: Issuer::new(p, key),
+            cert_pem: cert_to_pem(&cert_der),
+            cert_der,
+            key,
         })
     }
 
     fn leaf(
         &self,
-        mut p: CertificateParams,
-        validity: Validity,
+        mut t: CertTemplate,
         eku: ExtendedKeyUsagePurpose,
     ) -> Result<Identity, ServerError> {
-        let key = KeyPair::generate().map_err(err)?;
-        p.not_before = when(validity.not_before);
-        p.not_after = when(validity.not_after);
-        p.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        p.extended_key_usages = vec![eku];
-        p.use_authority_key_identifier_extension = true;
-        let cert = p.signed_by(&key, &self.issuer).map_err(err)?;
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).map_err(sign_err)?;
+        t.usages = vec![eku];
+        let issuer = SignIssuer::Ca {
+            cert_der: &self.cert_der,
+            key: &self.key,
+        };
+        let der = issue(&t, &key, issuer).map_err(sign_err)?;
         Ok(Identity {
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
+            cert_pem: cert_to_pem(&der),
+            key_pem: key.to_native_pem().map_err(sign_err)?,
         })
     }
 
     /// `kube-apiserver`'s serving certificate for 127.0.0.1 and localhost.
     pub fn serving(&self, validity: Validity) -> Result<Identity, ServerError> {
-        let mut p = CertificateParams::new(vec!["localhost".to_string(), "kubernetes".to_string()])
-            .map_err(err)?;
-        p.subject_alt_names
-            .push(SanType::IpAddress(IpAddr::from([127, 0, 0, 1])));
-        p.distinguished_name = dn("kube-apiserver", &[]);
-        self.leaf(p, validity, ExtendedKeyUsagePurpose::ServerAuth)
+        let subject = Subject::new("kube-apiserver", &[]).map_err(sign_err)?;
+        let mut t = CertTemplate::new(subject, validity.not_before, validity.not_after);
+        t.dns_names = vec!["localhost".into(), "kubernetes".into()];
+        t.ip_addresses = vec![IpAddr::from([127, 0, 0, 1])];
+        self.leaf(t, ExtendedKeyUsagePurpose::ServerAuth)
     }
 
-    /// A client certificate: the API server takes CN as the user and O as the groups.
+    /// A client certificate: the API server takes CN as the user and O as the group (one
+    /// group at most: [`Subject`] cannot repeat an attribute).
     pub fn client(
         &self,
         cn: &str,
         groups: &[&str],
         validity: Validity,
     ) -> Result<Identity, ServerError> {
-        let mut p = CertificateParams::default();
-        p.distinguished_name = dn(cn, groups);
-        self.leaf(p, validity, ExtendedKeyUsagePurpose::ClientAuth)
+        let subject = Subject::new(cn, groups).map_err(sign_err)?;
+        let t = CertTemplate::new(subject, validity.not_before, validity.not_after);
+        self.leaf(t, ExtendedKeyUsagePurpose::ClientAuth)
     }
 
     /// What kube-controller-manager's csrsigning controller does after approval: subject and
@@ -203,9 +190,21 @@ impl Ca {
             })
             .collect();
         p.use_authority_key_identifier_extension = true;
+        // kcert::sign issues only for keys it holds; a CSR brings just the public key.
+        let issuer = Issuer::from_ca_cert_der(&self.cert_der.as_slice().into(), self.key.signer())
+            .map_err(err)?;
         let public = SubjectPublicKeyInfo::from_der(info.subject_pki.raw).map_err(err)?;
-        Ok(p.signed_by(&public, &self.issuer).map_err(err)?.pem())
+        Ok(p.signed_by(&public, &issuer).map_err(err)?.pem())
     }
+}
+
+fn dn(cn: &str, orgs: &[&str]) -> DistinguishedName {
+    let mut d = DistinguishedName::new();
+    for o in orgs {
+        d.push(DnType::OrganizationName, *o);
+    }
+    d.push(DnType::CommonName, cn);
+    d
 }
 
 /// A PKCS#10 request, PEM, with a fresh P-256 key (the key is dropped: only the request matters).
