@@ -118,6 +118,12 @@ pub fn choose(access: &Access, loc: &Locations) -> Result<Chosen, Diagnosis> {
     let paths = candidates(access, loc)?;
     let mut loaded = Vec::new();
     for p in &paths {
+        if !p.exists() {
+            return Err(Diagnosis::BadKubeconfig {
+                path: p.clone(),
+                reason: "no such file".into(),
+            });
+        }
         let k = Kubeconfig::read_from(p).map_err(|e| Diagnosis::BadKubeconfig {
             path: p.clone(),
             reason: error_chain(&e),

@@ -209,11 +209,14 @@ impl CsrView {
 }
 
 /// Pending first, then newest first, then by name: what needs a decision is on top.
+pub fn order(a: &CsrView, b: &CsrView) -> std::cmp::Ordering {
+    b.is_pending()
+        .cmp(&a.is_pending())
+        .then_with(|| b.created.cmp(&a.created))
+        .then_with(|| a.name.cmp(&b.name))
+}
+
+/// Sort by [`order`].
 pub fn sort_views(views: &mut [CsrView]) {
-    views.sort_by(|a, b| {
-        b.is_pending()
-            .cmp(&a.is_pending())
-            .then_with(|| b.created.cmp(&a.created))
-            .then_with(|| a.name.cmp(&b.name))
-    });
+    views.sort_by(order);
 }

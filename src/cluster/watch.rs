@@ -26,6 +26,12 @@ const WATCH_TIMEOUT_SECS: u32 = 290;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// A message from the cluster task to the UI.
+///
+/// The contract for a consumer: start empty; replace everything on `Snapshot`; insert or
+/// replace by `name` on `Upsert`; drop by `name` on `Removed`. `Connection(Failed)` does not
+/// clear the rows: they are the last known state until the next `Snapshot` (the task
+/// relists after every reconnect). Rows arrive judged; re-sort with
+/// [`sort_views`](super::view::sort_views) after applying an event.
 #[derive(Debug, Clone)]
 pub enum ClusterEvent {
     Connection(ConnectionState),

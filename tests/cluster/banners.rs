@@ -258,6 +258,11 @@ async fn kubeconfig_search_order_and_missing_kubeconfig() {
     let c = connect(&Access::default(), &loc).await.unwrap();
     assert_eq!(c.chosen.paths, std::slice::from_ref(&env.kubeconfig));
 
+    // An explicit --kubeconfig must exist.
+    let a = access(&env.dir.path().join("missing.conf"));
+    let d = failure(&a, &loc).await;
+    assert!(d.banner().ends_with("missing.conf: no such file"), "{d}");
+
     // --context must exist.
     let a = Access {
         context: Some("nope".into()),

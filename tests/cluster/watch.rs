@@ -199,3 +199,56 @@ async fn a_stopped_server_turns_into_a_refused_banner_and_retries() {
     .await;
     assert!(next > retry, "{next:?} after {retry:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csr_set_fed_by_the_watch_mirrors_the_server_in_order() {
+    let env = Env::demo().await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let _handle = spawn_watch(env.access(), env.locations(), tx);
+    let mut set = kcert::cluster::CsrSet::default();
+    // Changes of every kind while events flow: add, approve (and issue), deny, delete, 410.
+    let feed = |set: &mut kcert::cluster::CsrSet, ev: ClusterEvent| set.apply(ev);
+    let first = until(&mut rx, |e| Some(e.clone())).await;
+    feed(&mut set, first);
+    env.server
+        .add_csr(serving("fresh", "system:node:worker-2", "10.0.0.12"))
+        .unwrap();
+    assert!(
+        env.kubectl(&["certificate", "approve", "csr-serving-worker-2"])
+            .await
+            .0
+    );
+    assert!(env.kubectl(&["certificate", "deny", "bob-admin"]).await.0);
+    env.server.delete_csr("carol-two-years");
+    env.server.expire_watches();
+    env.server
+        .add_csr(serving("after-relist", "system:node:worker-1", "10.0.0.11"))
+        .unwrap();
+    let mut expected = env.server.csr_names();
+    expected.sort();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut names: Vec<String> = set.views().iter().map(|v| v.name.clone()).collect();
+        names.sort();
+        let worker2 = set.get("csr-serving-worker-2").map(|v| v.condition.clone());
+        if names == expected && worker2.as_deref() == Some("Approved,Issued") {
+            break;
+        }
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("set never matched the server")
+            .unwrap();
+        feed(&mut set, ev);
+    }
+    assert_eq!(set.get("bob-admin").unwrap().condition, "Denied");
+    let mut sorted = set.views().to_vec();
+    kcert::cluster::view::sort_views(&mut sorted);
+    let order: Vec<&str> = sorted.iter().map(|v| v.name.as_str()).collect();
+    let shown: Vec<&str> = set.views().iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        shown, order,
+        "incremental updates keep the pending-first order"
+    );
+    assert!(set.approvable().any(|v| v.name == "fresh"));
+    assert!(set.banner().is_none());
+}
