@@ -221,33 +221,19 @@ pub fn decode_issued(bytes: &[u8]) -> Result<IssuedCert, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn request(cn: &str, orgs: &[&str], dns: &[&str], ips: &[&str]) -> String {
-        let mut p =
-            rcgen::CertificateParams::new(dns.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        for i in ips {
-            p.subject_alt_names
-                .push(rcgen::SanType::IpAddress(i.parse().unwrap()));
-        }
-        p.distinguished_name = rcgen::DistinguishedName::new();
-        for o in orgs {
-            p.distinguished_name
-                .push(rcgen::DnType::OrganizationName, *o);
-        }
-        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
-        let key = rcgen::KeyPair::generate().unwrap();
-        p.serialize_request(&key).unwrap().pem().unwrap()
-    }
+    use crate::testserver::make_request;
+    use crate::testserver::seed::tamper_signature;
 
     #[test]
     fn generated_request_decodes_with_sans_and_a_valid_signature() {
-        let pem = request(
+        let ip: IpAddr = "10.0.0.7".parse().unwrap();
+        let pem = make_request(
             "system:node:w1",
             &["system:nodes"],
             &["w1", "w1.lab"],
-            &["10.0.0.7"],
-        );
+            &[ip],
+        )
+        .unwrap();
         let d = decode_request(pem.as_bytes()).unwrap();
         assert_eq!(d.common_name.as_deref(), Some("system:node:w1"));
         assert_eq!(d.organizations, ["system:nodes"]);
@@ -258,13 +244,8 @@ mod tests {
 
     #[test]
     fn a_flipped_signature_bit_is_caught() {
-        let pem = request("mallory", &[], &[], &[]);
-        let block = ::pem::parse(&pem).unwrap();
-        let mut der = block.contents().to_vec();
-        let last = der.len() - 3;
-        der[last] ^= 0x01;
-        let tampered = ::pem::encode(&::pem::Pem::new("CERTIFICATE REQUEST", der));
-        let d = decode_request(tampered.as_bytes()).unwrap();
+        let pem = make_request("mallory", &[], &[], &[]).unwrap();
+        let d = decode_request(tamper_signature(&pem).unwrap().as_bytes()).unwrap();
         assert!(d.signature.is_err(), "{d:?}");
     }
 
@@ -276,5 +257,6 @@ mod tests {
         assert!(err.contains("CERTIFICATE REQUEST"), "{err}");
         assert!(decode_request(b"\x30\x03\x02\x01\x00").is_err());
         assert!(decode_request(b"").is_err());
+        assert!(decode_issued(b"not a certificate").is_err());
     }
 }
