@@ -158,10 +158,14 @@ pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, shared: Arc
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
     let mut shutdown = shared.shutdown.subscribe();
     loop {
+        // `wait_for` sees a stop that happened before this point too.
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = shutdown.changed() => return,
+            _ = super::stopped(&mut shutdown) => return,
         };
+        if *shutdown.borrow() {
+            return;
+        }
         let Ok((tcp, _)) = accepted else { continue };
         let acceptor = acceptor.clone();
         let shared = shared.clone();
@@ -182,7 +186,7 @@ pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, shared: Arc
                 .serve_connection(TokioIo::new(tls), service);
             tokio::select! {
                 _ = conn => {}
-                _ = shutdown.changed() => {}
+                _ = super::stopped(&mut shutdown) => {}
             }
         });
     }

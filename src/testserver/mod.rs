@@ -103,6 +103,11 @@ impl Shared {
     }
 }
 
+/// Resolves once the server is stopping, also when it already was (unlike `changed`).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stopped| *stopped).await;
+}
+
 /// A running server; stops when dropped.
 pub struct TestServer {
     shared: Arc<Shared>,

@@ -377,7 +377,7 @@ fn watch(shared: &Arc<Shared>, kind: Kind, q: &HashMap<String, String>) -> Respo
                     let _ = tx.send(line("ERROR", &gone(last, oldest(&shared_for_task)))).await;
                     return;
                 }
-                _ = shutdown.changed() => return,
+                _ = super::stopped(&mut shutdown) => return,
             };
             if ev.kind != kind || ev.rv <= last {
                 continue;
