@@ -17,6 +17,9 @@ pub struct Cli {
     #[command(flatten)]
     pub scan: ScanArgs,
 
+    #[command(flatten)]
+    pub cluster: UiClusterArgs,
+
     /// Pretend the current time is this RFC 3339 instant (for reproducible output).
     #[arg(long, global = true, hide = true, env = "KCERT_NOW")]
     pub now: Option<DateTime<Utc>>,
@@ -27,8 +30,9 @@ pub enum Command {
     /// Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run.
     Check(CheckArgs),
     /// Open the terminal UI (the default when no command is given).
-    Tui(ScanArgs),
-    /// Write a demo kubeadm tree into a temporary directory and open the UI on it.
+    Tui(TuiArgs),
+    /// Write a demo kubeadm tree into a temporary directory, start a demo API server with a
+    /// dozen CSRs, and open the UI on both.
     Demo(DemoArgs),
     /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
     Renew(RenewArgs),
@@ -56,6 +60,30 @@ pub struct ScanArgs {
     pub color: ColorChoice,
 }
 
+/// The terminal UI's arguments: what to scan, and which cluster the CSR tab watches.
+#[derive(Debug, Clone, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    #[command(flatten)]
+    pub cluster: UiClusterArgs,
+}
+
+/// The cluster behind the UI's CSR tab. Connecting happens in the background: the local PKI
+/// tab never waits for it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UiClusterArgs {
+    /// Kubeconfig for the CSR tab (default: $KUBECONFIG, ~/.kube/config,
+    /// /etc/kubernetes/admin.conf, /etc/kubernetes/super-admin.conf).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Context of the kubeconfig to use (default: its current-context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -72,7 +100,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
-    /// Only write the tree and print where it is; do not open the UI.
+    /// Only write the tree and print where it is; do not open the UI (nor the demo API server).
     #[arg(long)]
     pub no_tui: bool,
 }

@@ -6,9 +6,13 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
-use kcert::cli::{CheckArgs, Cli, Command, DemoArgs, OutputFormat, RenewArgs, ScanArgs};
+use kcert::cli::{
+    CheckArgs, Cli, Command, DemoArgs, OutputFormat, RenewArgs, ScanArgs, UiClusterArgs,
+};
+use kcert::cluster::{Access, Locations};
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
+use kcert::tui::ClusterOptions;
 
 fn main() -> ExitCode {
     let _ = color_eyre::install();
@@ -47,8 +51,8 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Csr(args)) => Ok(csr(&args)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
-        Some(Command::Tui(args)) => tui(&args, cli.now),
-        None => tui(&cli.scan, cli.now),
+        Some(Command::Tui(args)) => tui(&args.scan, Some(cluster_options(&args.cluster)), cli.now),
+        None => tui(&cli.scan, Some(cluster_options(&cli.cluster)), cli.now),
     }
 }
 
@@ -191,7 +195,30 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         crit: 7,
         color: kcert::cli::ColorChoice::Auto,
     };
-    tui(&scan, Some(now))?;
+    // The demo cluster: an in-process API server holding a dozen CSRs. Its kubeconfig (with
+    // a client key) lives in a directory of its own, outside the scanned tree, removed at exit.
+    let cluster_dir = tempfile::Builder::new()
+        .prefix("kcert-demo-cluster-")
+        .tempdir()?;
+    let (server, kubeconfig) = kcert::testserver::start_demo(cluster_dir.path())
+        .wrap_err("cannot start the demo API server")?;
+    println!(
+        "Demo API server at {} with {} certificate signing requests (press 2 in the UI)",
+        server.url(),
+        server.csr_names().len()
+    );
+    let cluster = ClusterOptions {
+        access: Access {
+            kubeconfig: Some(kubeconfig),
+            ..Access::default()
+        },
+        locations: Locations::isolated(cluster_dir.path()),
+    };
+    let result = tui(&scan, Some(cluster), Some(now));
+    // Stop listening and end the server's runtime before saying it is gone.
+    drop(server);
+    println!("The demo API server has stopped.");
+    result?;
     println!(
         "The demo tree stays in {} (try: kcert renew --root {} --expiring --dry-run)",
         layout.root.display(),
@@ -200,11 +227,28 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     Ok(0)
 }
 
-fn tui(args: &ScanArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
+/// `--kubeconfig`/`--context` for the CSR tab; without them, the usual kubeconfig search.
+fn cluster_options(args: &UiClusterArgs) -> ClusterOptions {
+    ClusterOptions {
+        access: Access {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            ..Access::default()
+        },
+        locations: Locations::from_env(),
+    }
+}
+
+fn tui(
+    args: &ScanArgs,
+    cluster: Option<ClusterOptions>,
+    now: Option<chrono::DateTime<Utc>>,
+) -> Result<u8> {
     let opts = kcert::tui::TuiOptions {
         scan: scan_options(args, now)?,
         color: args.color.enabled(std::io::stdout().is_terminal()),
         now,
+        cluster,
     };
     kcert::tui::run(opts)?;
     Ok(0)

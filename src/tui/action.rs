@@ -6,6 +6,8 @@ use crossterm::event::KeyEvent;
 
 use std::sync::Arc;
 
+use super::ClusterOptions;
+use crate::cluster::{ActionError, ActionOutcome, ClusterEvent};
 use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
 use crate::renew::{Applied, Plan, RenewOptions, Selection};
@@ -24,6 +26,41 @@ pub enum Msg {
     RenewPlanned(Result<Box<Plan>, String>),
     /// A renewal was carried out, or failed and was rolled back.
     RenewDone(Box<Plan>, Result<Applied, String>),
+    /// From the cluster watch: connection state, the CSR list and its changes.
+    Cluster(ClusterEvent),
+    /// An approval or denial finished, one result per CSR named in it.
+    CsrActed(Box<CsrActed>),
+}
+
+/// Approve or deny on the cluster; performed in a background task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsrAction {
+    Approve(Vec<String>),
+    Deny { name: String, reason: String },
+}
+
+impl CsrAction {
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            CsrAction::Approve(names) => names.clone(),
+            CsrAction::Deny { name, .. } => vec![name.clone()],
+        }
+    }
+
+    /// `approving`, `denying`: what the list shows while it runs.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            CsrAction::Approve(_) => "approving",
+            CsrAction::Deny { .. } => "denying",
+        }
+    }
+}
+
+/// What a [`CsrAction`] did to each CSR.
+#[derive(Debug, Clone)]
+pub struct CsrActed {
+    pub action: CsrAction,
+    pub results: Vec<(String, Result<ActionOutcome, ActionError>)>,
 }
 
 /// A user intent, looked up in [`crate::tui::keymap`]. Carries no data so the table can hold it.
@@ -62,6 +99,19 @@ pub enum Action {
     Confirm,
     /// In the renewal confirmation: also replace stale certificate-authority-data.
     ToggleCaData,
+    ShowLocalPki,
+    ShowCsrs,
+    /// Ask to approve the selected CSR.
+    Approve,
+    /// Ask why, then deny the selected CSR.
+    Deny,
+    /// Ask to approve every pending CSR whose verdict passes.
+    ApproveAll,
+    /// Drop the cluster connection and connect again now, without waiting for the backoff.
+    Reconnect,
+    /// Type the pressed character into a dialog's text field.
+    PromptInsert,
+    PromptBackspace,
 }
 
 /// Work the loop performs on behalf of `update`, which itself never does I/O.
@@ -75,5 +125,9 @@ pub enum Cmd {
         opts: RenewOptions,
     },
     ApplyRenew(Box<Plan>),
+    /// Start (or restart) the cluster watch; its events come back as [`Msg::Cluster`].
+    WatchCluster(Box<ClusterOptions>),
+    /// Approve or deny over the watch's connection; the result comes back as [`Msg::CsrActed`].
+    Csr(CsrAction),
     Quit,
 }

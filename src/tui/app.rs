@@ -10,12 +10,12 @@ use ratatui::layout::Rect;
 use super::action::{Action, Cmd, Msg};
 use super::cursor::Cursor;
 use super::keymap::{self, Context};
-use super::status::{status_at, Tone};
+use super::status::Tone;
 use super::theme::Theme;
 use super::tree::{build, Forest, Node, NodeKey, Row, RowOptions};
 use super::view;
-use super::TuiOptions;
-use crate::pki::{Inventory, ScanOptions, Severity};
+use super::{ClusterOptions, TuiOptions};
+use crate::pki::{Inventory, ScanOptions};
 
 /// Whether a scan is running and how the last one ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +32,11 @@ pub enum Screen {
     Timeline,
 }
 
-/// Top-level tabs; later issues add certificate signing requests.
+/// Top-level tabs: `1` the certificates on this node, `2` the cluster's signing requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     LocalPki,
+    Csr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +52,9 @@ pub enum Overlay {
     Dialog(Box<Dialog>),
 }
 
-/// A framed text shown over the screen: a question (with what `y` does) or a report.
-#[derive(Debug, Clone)]
+/// A framed text shown over the screen: a question (with what `y` does), a question with a
+/// text field (`input`, passed into `on_yes` on Enter) or a report.
+#[derive(Debug, Clone, Default)]
 pub struct Dialog {
     pub title: String,
     /// Each line with its tone; `None` is plain text.
@@ -62,38 +64,8 @@ pub struct Dialog {
     pub on_yes: Option<Cmd>,
     /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
     pub replan: Option<Cmd>,
-}
-
-/// Certificates per display status at `now`, and problems at warning level or worse.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub expired: usize,
-    pub critical: usize,
-    pub warning: usize,
-    pub ok: usize,
-    pub not_yet_valid: usize,
-    pub problems: usize,
-}
-
-impl Counts {
-    fn of(inv: &Inventory, now: DateTime<Utc>) -> Counts {
-        let mut c = Counts::default();
-        for cert in &inv.certs {
-            match Tone::from(status_at(cert, now, inv.thresholds)) {
-                Tone::Expired => c.expired += 1,
-                Tone::Critical => c.critical += 1,
-                Tone::Warning => c.warning += 1,
-                Tone::NotYetValid => c.not_yet_valid += 1,
-                Tone::Ok | Tone::Unknown => c.ok += 1,
-            }
-        }
-        c.problems = inv
-            .problems
-            .iter()
-            .filter(|p| p.severity >= Severity::Warning)
-            .count();
-        c
-    }
+    /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
+    pub input: Option<String>,
 }
 
 /// A scan's result with the structures derived from it.
@@ -137,6 +109,9 @@ pub struct App {
     pub focus: Focus,
     pub screen: Screen,
     pub tab: Tab,
+    /// The CSR tab's model.
+    pub csr: CsrTab,
+    cluster: Option<ClusterOptions>,
     pub overlays: Vec<Overlay>,
     pub size: Rect,
     /// A one-line message for the footer (scan errors, "already scanning").
@@ -166,6 +141,8 @@ impl App {
             focus: Focus::Tree,
             screen: Screen::Tree,
             tab: Tab::LocalPki,
+            csr: CsrTab::new(opts.cluster.is_some()),
+            cluster: opts.cluster.clone(),
             overlays: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
             notice: None,
@@ -175,6 +152,14 @@ impl App {
 
     pub fn roots(&self) -> &[std::path::PathBuf] {
         &self.scan_opts.roots
+    }
+
+    /// What the loop does first: scan the disk and, when configured, watch the cluster.
+    /// Both run in the background; the first frame does not wait for either.
+    pub fn start(&mut self) -> Vec<Cmd> {
+        let mut cmds: Vec<Cmd> = self.request_scan().into_iter().collect();
+        cmds.extend(self.watch_cmd());
+        cmds
     }
 
     /// Start a scan against the current clock, unless one is running.
@@ -237,6 +222,14 @@ impl App {
             }
             Msg::RenewPlanned(result) => self.renew_planned(result),
             Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
+            Msg::Cluster(ev) => {
+                self.cluster_event(ev);
+                None
+            }
+            Msg::CsrActed(done) => {
+                self.csr_acted(*done);
+                None
+            }
         }
     }
 
@@ -258,17 +251,21 @@ impl App {
         use Context::*;
         match self.overlays.last() {
             Some(Overlay::Help { .. }) => return vec![Always, Help],
+            Some(Overlay::Dialog(d)) if d.input.is_some() => return vec![Always, Prompt],
             Some(Overlay::Dialog(d)) if d.on_yes.is_some() => return vec![Always, Confirm],
             Some(Overlay::Dialog(_)) => return vec![Always, Message],
             None => {}
+        }
+        if self.tab == Tab::Csr {
+            return vec![Always, Csr, Panes, Nav, Tabs];
         }
         if self.view.editing_filter {
             return vec![Always, Filter];
         }
         match (self.screen, self.focus) {
-            (Screen::Timeline, _) => vec![Always, Timeline, Nav, Main],
-            (Screen::Tree, Focus::Tree) => vec![Always, Tree, Panes, Nav, Main],
-            (Screen::Tree, Focus::Details) => vec![Always, Panes, Nav, Main],
+            (Screen::Timeline, _) => vec![Always, Timeline, Nav, Main, Tabs],
+            (Screen::Tree, Focus::Tree) => vec![Always, Tree, Panes, Nav, Main, Tabs],
+            (Screen::Tree, Focus::Details) => vec![Always, Panes, Nav, Main, Tabs],
         }
     }
 
@@ -310,7 +307,11 @@ impl App {
                 None => {}
             },
             Action::SwitchPane => {
-                self.focus = match self.focus {
+                let focus = match self.tab {
+                    Tab::LocalPki => &mut self.focus,
+                    Tab::Csr => &mut self.csr.focus,
+                };
+                *focus = match *focus {
                     Focus::Tree => Focus::Details,
                     Focus::Details => Focus::Tree,
                 }
@@ -349,6 +350,17 @@ impl App {
             Action::RenewExpiring => return self.renew_expiring(),
             Action::Confirm => return self.confirm(),
             Action::ToggleCaData => return self.replan(),
+            Action::ShowLocalPki => self.tab = Tab::LocalPki,
+            Action::ShowCsrs => self.tab = Tab::Csr,
+            Action::Approve => self.ask_approve(),
+            Action::Deny => self.ask_deny(),
+            Action::ApproveAll => self.ask_approve_all(),
+            Action::Reconnect => return self.reconnect(),
+            Action::PromptInsert => self.edit_prompt(typed),
+            Action::PromptBackspace => self.edit_prompt(None),
+        }
+        if matches!(action, Action::ShowLocalPki | Action::ShowCsrs) {
+            self.reveal();
         }
         None
     }
@@ -392,9 +404,13 @@ impl App {
 
     /// Keep cursors valid and visible after the rows or the window size changed.
     fn reveal(&mut self) {
-        let Some(areas) = view::layout(self.size, self.banner.is_some()) else {
+        let Some(areas) = view::layout(self.size, self.banner_rows()) else {
             return;
         };
+        let rows = self.csr.set.views().len();
+        self.csr
+            .list
+            .reveal(rows, view::csr::list_rows(areas.body, rows));
         let tree_h = usize::from(areas.tree.height.saturating_sub(2));
         self.tree.reveal(self.rows.len(), tree_h);
         let tl_h = usize::from(view::timeline::list_height(areas.body));
@@ -402,7 +418,15 @@ impl App {
     }
 }
 
+mod counts;
+mod csr;
+mod csr_dialogs;
+#[cfg(test)]
+mod csr_tests;
 mod nav;
 mod renew;
+
+pub use counts::Counts;
+pub use csr::{ColumnWidths, CsrCounts, CsrTab};
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,12 @@ use super::action::Action;
 pub enum Context {
     /// Everywhere, even while typing a filter or reading help.
     Always,
-    /// The main screen (tree, details or timeline) when nothing is being typed.
+    /// Either tab's main screen when nothing is being typed.
+    Tabs,
+    /// The local PKI tab (tree, details or timeline) when nothing is being typed.
     Main,
+    /// The CSR tab.
+    Csr,
     /// Moving a cursor or scrolling, in whatever has focus.
     Nav,
     Tree,
@@ -22,20 +26,28 @@ pub enum Context {
     Help,
     /// A dialog asking yes or no.
     Confirm,
+    /// A dialog asking for a line of text (the reason for a denial).
+    Prompt,
     /// A dialog that only reports.
     Message,
 }
 
 impl Context {
-    /// Dialogs list their own keys along their bottom edge; the help overlay lists the rest.
+    /// Dialogs and the help itself list their own keys along their bottom edge; the help
+    /// overlay lists the rest.
     pub fn in_help(self) -> bool {
-        !matches!(self, Context::Confirm | Context::Message)
+        !matches!(
+            self,
+            Context::Help | Context::Confirm | Context::Prompt | Context::Message
+        )
     }
 
     pub fn title(self) -> &'static str {
         match self {
             Context::Always => "Anywhere",
-            Context::Main => "Main screen",
+            Context::Tabs => "Either tab",
+            Context::Main => "Local PKI tab",
+            Context::Csr => "CSR tab",
             Context::Nav => "Moving",
             Context::Tree => "Tree",
             Context::Panes => "Tree and details",
@@ -43,6 +55,7 @@ impl Context {
             Context::Filter => "While typing a filter",
             Context::Help => "This help",
             Context::Confirm => "Confirmation",
+            Context::Prompt => "Typing a reason",
             Context::Message => "Report",
         }
     }
@@ -143,6 +156,10 @@ use Context::*;
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     b(Always, &[ctrl('c')], Action::Quit, None, "quit"),
+    b(Tabs, &[k('1')], Action::ShowLocalPki, None, "local PKI tab"),
+    b(Tabs, &[k('2')], Action::ShowCsrs, None, "CSR tab (the cluster's)"),
+    b(Tabs, &[k('?')], Action::Help, Some("help"), "show this help"),
+    b(Tabs, &[k('q')], Action::Quit, Some("quit"), "quit"),
     b(Main, &[k('/')], Action::StartFilter, Some("filter"), "filter name/subject/SAN/path"),
     b(Main, &[code(KeyCode::Esc)], Action::ClearFilter, None, "clear the filter"),
     b(Main, &[k('p')], Action::ToggleProblems, Some("problems"), "show only problems"),
@@ -151,8 +168,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[ctrl('r')], Action::Rescan, Some("rescan"), "scan the disk again"),
     b(Main, &[k('r')], Action::Renew, Some("renew"), "renew the selected certificate"),
     b(Main, &[k('R')], Action::RenewExpiring, None, "renew every expired or expiring leaf"),
-    b(Main, &[k('?')], Action::Help, Some("help"), "show this help"),
-    b(Main, &[k('q')], Action::Quit, Some("quit"), "quit"),
+    b(Csr, &[k('a')], Action::Approve, Some("approve"), "approve the selected CSR"),
+    b(Csr, &[k('d')], Action::Deny, Some("deny"), "deny it, giving a reason"),
+    b(Csr, &[k('A')], Action::ApproveAll, Some("approve valid"), "approve all valid pending"),
+    b(Csr, &[ctrl('r')], Action::Reconnect, Some("reconnect"), "reconnect to the cluster now"),
     b(Panes, &[code(KeyCode::Tab)], Action::SwitchPane, Some("pane"), "switch tree / details"),
     b(Tree, &[code(KeyCode::Left), k('h')], Action::Collapse, Some("fold"), "collapse, or go to parent"),
     b(Tree, &[code(KeyCode::Right), k('l')], Action::Expand, None, "expand"),
@@ -175,6 +194,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Confirm, &[k('u')], Action::ToggleCaData, Some("CA data"), "also fix stale certificate-authority-data"),
     b(Confirm, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
     b(Confirm, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
+    b(Prompt, &[code(KeyCode::Enter)], Action::Confirm, Some("confirm"), "do it, with the text typed"),
+    b(Prompt, &[code(KeyCode::Esc)], Action::CloseOverlay, Some("cancel"), "cancel, change nothing"),
+    b(Prompt, &[code(KeyCode::Backspace)], Action::PromptBackspace, None, "delete a character"),
+    b(Prompt, &[Key::AnyChar], Action::PromptInsert, None, "type"),
     b(Message, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], Action::CloseOverlay, Some("close"), "close the report"),
     b(Message, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
     b(Message, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
@@ -249,8 +272,12 @@ mod tests {
     #[test]
     fn q_quits_on_the_main_screen_but_types_into_the_filter() {
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(resolve(&[Always, Tree, Nav, Main], &q), Some(Action::Quit));
+        assert_eq!(
+            resolve(&[Always, Tree, Nav, Main, Tabs], &q),
+            Some(Action::Quit)
+        );
         assert_eq!(resolve(&[Always, Filter], &q), Some(Action::FilterInsert));
+        assert_eq!(resolve(&[Always, Prompt], &q), Some(Action::PromptInsert));
     }
 
     #[test]
@@ -268,7 +295,7 @@ mod tests {
     #[test]
     fn shifted_symbols_and_arrows_resolve() {
         let help = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(resolve(&[Always, Main], &help), Some(Action::Help));
+        assert_eq!(resolve(&[Always, Main, Tabs], &help), Some(Action::Help));
         let left = key(KeyCode::Left, KeyModifiers::NONE);
         assert_eq!(
             resolve(&[Always, Tree, Nav, Main], &left),
@@ -295,7 +322,7 @@ mod tests {
 
     #[test]
     fn hints_and_labels_come_from_the_table() {
-        let h: Vec<(String, &str)> = hints(&[Always, Tree, Panes, Nav, Main])
+        let h: Vec<(String, &str)> = hints(&[Always, Tree, Panes, Nav, Main, Tabs])
             .into_iter()
             .map(|h| (h.keys, h.label))
             .collect();
@@ -303,5 +330,20 @@ mod tests {
         assert!(h.contains(&("Tab".to_string(), "pane")));
         assert!(h.contains(&("^R".to_string(), "rescan")));
         assert!(!h.iter().any(|(_, l)| *l == "close"));
+        assert!(h.contains(&("?".to_string(), "help")));
+    }
+
+    #[test]
+    fn the_csr_tab_has_its_own_keys_and_tab_1_keys_do_not_leak_into_it() {
+        let ctxs = [Always, Csr, Panes, Nav, Tabs];
+        let press = |c: char| resolve(&ctxs, &key(KeyCode::Char(c), KeyModifiers::NONE));
+        assert_eq!(press('a'), Some(Action::Approve));
+        assert_eq!(press('d'), Some(Action::Deny));
+        assert_eq!(press('A'), Some(Action::ApproveAll));
+        assert_eq!(press('1'), Some(Action::ShowLocalPki));
+        assert_eq!(press('r'), None, "renew is a local PKI key");
+        assert_eq!(press('/'), None);
+        let ctrl_r = key(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        assert_eq!(resolve(&ctxs, &ctrl_r), Some(Action::Reconnect));
     }
 }

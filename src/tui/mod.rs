@@ -4,12 +4,16 @@
 //! - [`view`]: rendering, a pure function of the model (`impl Widget for &App`).
 //! - [`keymap`]: the one key table behind dispatch, footer hints and help.
 //! - [`tree`]: pure inventory → sections and rows logic.
-//! - `runner`: the tokio loop joining key events, a clock tick and scan results; the scan runs
-//!   on a blocking thread and comes back as a message, so a keypress never waits on the disk.
+//! - `runner`: the tokio loop joining key events, a clock tick, scan results and the cluster
+//!   watch; the scan runs on a blocking thread and comes back as a message, so a keypress never
+//!   waits on the disk or the network.
+//! - [`csr_actions`]: approvals and denials as the loop performs them, shared with tests.
 //! - `terminal`: raw mode and the alternate screen, undone on every exit path.
 
 pub mod action;
 pub mod app;
+pub mod csr_actions;
+pub mod csr_text;
 mod cursor;
 pub mod keymap;
 mod runner;
@@ -24,6 +28,7 @@ mod testutil;
 
 use chrono::{DateTime, Utc};
 
+use crate::cluster::{Access, Locations};
 use crate::pki::ScanOptions;
 
 pub use app::App;
@@ -37,6 +42,15 @@ pub struct TuiOptions {
     pub color: bool,
     /// A fixed clock (`--now`/`KCERT_NOW`); `None` follows the wall clock.
     pub now: Option<DateTime<Utc>>,
+    /// The cluster behind the CSR tab; `None` leaves the tab off (tests and benchmarks).
+    pub cluster: Option<ClusterOptions>,
+}
+
+/// Which kubeconfig the CSR tab uses: `--kubeconfig`/`--context`, else the usual search.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    pub access: Access,
+    pub locations: Locations,
 }
 
 /// Why the UI could not run or had to stop.

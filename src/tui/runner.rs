@@ -1,6 +1,7 @@
-//! The event loop: key events, a clock tick and background results meet in one `select!`,
-//! go through `App::update`, and the screen is redrawn once per batch. Generic over the
-//! backend and the event source so tests can drive it on a `TestBackend`.
+//! The event loop: key events, a clock tick, background results and the cluster watch meet in
+//! one `select!`, go through `App::update`, and the screen is redrawn once per batch. Generic
+//! over the backend and the event source so tests can drive it on a `TestBackend`. The watch
+//! task belongs to the loop: it stops when the loop returns.
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,17 +11,20 @@ use crossterm::event::Event;
 use futures::{FutureExt, Stream, StreamExt};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::sync::mpsc::{channel, unbounded_channel, UnboundedSender};
 use tokio::time::{interval, MissedTickBehavior};
 
-use super::action::{Cmd, Msg};
+use super::action::{Cmd, CsrAction, Msg};
 use super::app::App;
-use super::TuiError;
+use super::{csr_actions, TuiError};
+use crate::cluster::{spawn_watch, ClusterEvent, WatchHandle};
 use crate::pki::{self, ScanOptions};
 use crate::renew;
 
 /// Clock refresh and spinner rate.
 const TICK: Duration = Duration::from_millis(250);
+/// Cluster events buffered between two frames; the watch waits when the UI falls behind.
+const CLUSTER_QUEUE: usize = 1024;
 
 pub async fn run_loop<B, E>(
     terminal: &mut Terminal<B>,
@@ -34,9 +38,12 @@ where
     E: Stream<Item = std::io::Result<Event>> + Unpin,
 {
     let (tx, mut rx) = unbounded_channel();
+    // One channel for every watch the loop starts, so a reconnect needs no new plumbing.
+    let (cluster_tx, mut cluster_rx) = channel::<ClusterEvent>(CLUSTER_QUEUE);
+    let mut watch: Option<WatchHandle> = None;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
-    let mut cmds: Vec<Cmd> = app.request_scan().into_iter().collect();
+    let mut cmds: Vec<Cmd> = app.start();
     let mut tick = interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut quit = std::pin::pin!(quit);
@@ -61,6 +68,15 @@ where
                         renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
                     Msg::RenewDone(plan, result)
                 }),
+                Cmd::WatchCluster(opts) => {
+                    // Dropping the old handle stops its task before the new one starts.
+                    drop(watch.take());
+                    watch = Some(spawn_watch(opts.access, opts.locations, cluster_tx.clone()));
+                }
+                Cmd::Csr(action) => {
+                    let conn = watch.as_ref().and_then(WatchHandle::connection);
+                    spawn_csr_action(conn, action, tx.clone());
+                }
             }
         }
         if std::mem::take(&mut repaint) {
@@ -75,6 +91,7 @@ where
                 None => return Ok(()),
             },
             Some(msg) = rx.recv() => msgs.push(msg),
+            Some(ev) = cluster_rx.recv() => msgs.push(Msg::Cluster(ev)),
             _ = tick.tick() => msgs.push(Msg::Tick(Utc::now())),
             () = &mut quit => return Ok(()),
         }
@@ -84,6 +101,9 @@ where
         }
         while let Ok(msg) = rx.try_recv() {
             msgs.push(msg);
+        }
+        while let Ok(ev) = cluster_rx.try_recv() {
+            msgs.push(Msg::Cluster(ev));
         }
         for msg in msgs {
             // A panic in the scan thread printed onto the screen; draw everything again.
@@ -110,6 +130,21 @@ fn spawn_scan(opts: ScanOptions, tx: UnboundedSender<Msg>) {
         };
         // The receiver is gone only when the UI has quit.
         let _ = tx.send(msg);
+    });
+}
+
+/// Approve or deny in a task of its own; a panic there becomes a failed result, not a hang.
+fn spawn_csr_action(
+    conn: Option<crate::cluster::Connection>,
+    action: CsrAction,
+    tx: UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        let done = match tokio::spawn(csr_actions::perform(conn, action.clone())).await {
+            Ok(done) => done,
+            Err(e) => csr_actions::crashed(action, &panic_message(e)),
+        };
+        let _ = tx.send(Msg::CsrActed(Box::new(done)));
     });
 }
 
@@ -172,6 +207,7 @@ mod tests {
             },
             color: false,
             now: Some(now()),
+            cluster: None,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -185,6 +221,54 @@ mod tests {
         assert!(screen.contains("/nonexistent/kcert-root"), "{screen}");
     }
 
+    /// An API server that accepts connections and never answers: the UI must not care.
+    #[tokio::test]
+    async fn a_silent_api_server_does_not_hold_up_the_ui() {
+        use crate::cluster::{Access, Locations};
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let yaml = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://{}\n\
+             users:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\n\
+             current-context: x\n",
+            silent.local_addr().unwrap()
+        );
+        std::fs::write(&kubeconfig, yaml).unwrap();
+        let opts = TuiOptions {
+            scan: ScanOptions {
+                roots: vec!["/nonexistent/kcert-root".into()],
+                explicit: true,
+                now: now(),
+                thresholds: Thresholds::default(),
+            },
+            color: false,
+            now: Some(now()),
+            cluster: Some(crate::tui::ClusterOptions {
+                access: Access {
+                    kubeconfig: Some(kubeconfig),
+                    timeout: Duration::from_secs(60),
+                    ..Access::default()
+                },
+                locations: Locations::isolated(dir.path()),
+            }),
+        };
+        let app = App::new("node-1", &opts, now());
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        let q = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+        let events = futures::stream::iter(vec![Ok(q)]);
+        let ran = tokio::time::timeout(
+            Duration::from_secs(20),
+            run_loop(&mut terminal, events, app, std::future::pending()),
+        )
+        .await;
+        assert!(
+            ran.is_ok(),
+            "q waited for a cluster that answers after 60 s at the earliest"
+        );
+        assert!(terminal.backend().to_string().contains("Scanning"));
+    }
+
     #[tokio::test]
     async fn the_loop_ends_when_input_ends() {
         let opts = TuiOptions {
@@ -196,6 +280,7 @@ mod tests {
             },
             color: false,
             now: Some(now()),
+            cluster: None,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();

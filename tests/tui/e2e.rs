@@ -225,3 +225,69 @@ fn renew_from_the_ui_in_a_real_terminal() {
         "apiserver.crt was renewed"
     );
 }
+
+#[test]
+fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
+    let dir = tempfile::Builder::new()
+        .prefix("kcert-e2e-demo-")
+        .tempdir_in("/tmp")
+        .expect("temp dir");
+    // The wall clock: the demo's CSRs are dated from it.
+    let command = format!(
+        "sh -c 'NO_COLOR=1 {bin} demo --dir {dir}; echo AFTER-KCERT exit=$?; \
+         if stty -a | tr \" \" \"\\n\" | grep -qx icanon; then echo TTY-COOKED; else echo TTY-RAW; fi; \
+         sleep 600'",
+        bin = env!("CARGO_BIN_EXE_kcert"),
+        dir = dir.path().display(),
+    );
+    let tmux = Tmux::start(100, 30, &command);
+    tmux.wait_for("the local PKI tab", |s| s.contains("Kubernetes CA"));
+
+    tmux.type_text("2");
+    let s = tmux.wait_for("the demo CSRs", |s| {
+        s.contains("csr-serving-worker-1") && s.contains("bob-admin")
+    });
+    assert!(s.contains("REQUESTOR") && s.contains("VERDICT"), "{s}");
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("csr-serving-worker-1 "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(&s).contains("Pending"), "{s}");
+
+    // Pending rows come newest first: csr-serving-worker-1 is the third.
+    tmux.send(&["Down", "Down"]);
+    tmux.wait_for("its details", |s| {
+        s.contains("csr-serving-worker-1  Pending")
+    });
+    tmux.type_text("a");
+    tmux.wait_for("the confirmation with the verdict", |s| {
+        s.contains("Approve csr-serving-worker-1?") && s.contains("Verdict: ✓ valid")
+    });
+    tmux.type_text("y");
+    let s = tmux.wait_for("the new condition from the watch", |s| {
+        row(s).contains("Approved,Issued")
+    });
+    assert!(
+        s.contains("csr-serving-worker-1 approved"),
+        "footer notice:\n{s}"
+    );
+
+    tmux.type_text("q");
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+    assert!(s.contains("The demo API server has stopped."), "{s}");
+    // The address printed before the UI opened no longer answers.
+    let addr = s
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("https://"))
+        .expect("the demo server's address was printed");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "{addr} still accepts connections"
+    );
+}

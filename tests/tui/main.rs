@@ -5,6 +5,8 @@
 //! - `e2e`: the real binary in a tmux pseudo-terminal: moving, filtering, help, quitting, and the
 //!   terminal restored afterwards, and renewing from the UI.
 //! - `renew`: `r`/`y` through `update`, with the commands performed as the event loop would.
+//! - `csr_screens`, `csr_actions`: the CSR tab on the in-process API server with the demo CSRs:
+//!   snapshots at a fixed clock, and approvals and denials checked on the server.
 
 /// Snapshot `$text` under `$name`, with what differs between runs masked: the demo tree makes
 /// new keys each time, so serials and fingerprints change (their layout does not).
@@ -19,6 +21,9 @@ macro_rules! snapshot {
     }};
 }
 
+mod csr_actions;
+mod csr_screens;
+mod demo_cluster;
 mod e2e;
 mod renew;
 mod screens;

@@ -26,7 +26,7 @@ fn perform(cmd: Cmd) -> Msg {
             Msg::RenewDone(plan, r)
         }
         Cmd::Scan(opts) => Msg::ScanDone(scan(&opts).map(Box::new)),
-        Cmd::Quit => panic!("unexpected quit"),
+        other => panic!("unexpected {other:?}"),
     }
 }
 

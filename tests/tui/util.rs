@@ -33,6 +33,7 @@ pub fn options(root: &Path, color: bool) -> TuiOptions {
         scan: ScanOptions::new(vec![root.to_path_buf()], now(), Thresholds::default()),
         color,
         now: Some(now()),
+        cluster: None,
     }
 }
 

@@ -36,6 +36,12 @@ const SYSTEM_CNS: &[&str] = &[
 ];
 const SYSTEM_CN_PREFIXES: &[&str] = &[NODE_PREFIX, "system:serviceaccount:", "system:kube-"];
 
+/// Whether a group grants cluster-admin (`system:masters`, `kubeadm:cluster-admins`): the UI
+/// marks these wherever a request asks for them.
+pub fn is_privileged_group(group: &str) -> bool {
+    PRIVILEGED_GROUPS.contains(&group)
+}
+
 /// Whether a rule held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

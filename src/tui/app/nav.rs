@@ -1,15 +1,24 @@
 //! Moving around: cursors, page sizes, folding and switching to the timeline.
 
-use super::{App, Focus, Overlay, Screen};
+use super::{App, Focus, Overlay, Screen, Tab};
 use crate::tui::tree::Node;
 use crate::tui::view;
 
 impl App {
     /// Rows a page key moves by in whatever has the keys.
     pub(super) fn page(&self) -> usize {
-        let Some(areas) = view::layout(self.size, self.banner.is_some()) else {
+        let Some(areas) = view::layout(self.size, self.banner_rows()) else {
             return 1;
         };
+        if self.overlays.is_empty() && self.tab == Tab::Csr {
+            let rows = self.csr.set.views().len();
+            let (_, details) = view::csr::split(areas.body, rows);
+            return match self.csr.focus {
+                Focus::Tree => view::csr::list_rows(areas.body, rows),
+                Focus::Details => usize::from(details.height.saturating_sub(2)),
+            }
+            .max(1);
+        }
         let h = match (self.overlays.last(), self.screen, self.focus) {
             (Some(_), ..) => areas.body.height.saturating_sub(4),
             (None, Screen::Timeline, _) => view::timeline::list_height(areas.body),
@@ -34,13 +43,17 @@ impl App {
             }
             None => {}
         }
+        if self.tab == Tab::Csr {
+            self.csr_nav(delta, page);
+            return;
+        }
         match (self.screen, self.focus) {
             (Screen::Timeline, _) => {
                 self.timeline.move_by(delta, self.timeline_ids.len(), page);
             }
             (Screen::Tree, Focus::Details) if !self.view.editing_filter => {
                 let width =
-                    view::layout(self.size, self.banner.is_some()).map_or(0, |a| a.details.width);
+                    view::layout(self.size, self.banner_rows()).map_or(0, |a| a.details.width);
                 let len = view::details::lines(self, width).len();
                 let max = len.saturating_sub(page);
                 self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);

@@ -83,18 +83,32 @@ impl App {
             scroll: 0,
             on_yes: Some(Cmd::ApplyRenew(plan)),
             replan,
+            input: None,
         })));
         None
     }
 
+    /// `y` in a question, Enter in a prompt: close it and do what it asked about.
     pub(super) fn confirm(&mut self) -> Option<Cmd> {
+        let Some(Overlay::Dialog(d)) = self.overlays.last() else {
+            return None;
+        };
+        if d.input.as_deref().is_some_and(|i| i.trim().is_empty()) {
+            self.notice = Some("type a reason first (Esc cancels)".into());
+            return None;
+        }
         let Some(Overlay::Dialog(d)) = self.overlays.pop() else {
             return None;
         };
-        if matches!(d.on_yes, Some(Cmd::ApplyRenew(_))) {
-            self.notice = Some("renewing: backing up, writing, verifying…".into());
+        self.notice = None;
+        match d.on_yes {
+            Some(Cmd::ApplyRenew(plan)) => {
+                self.notice = Some("renewing: backing up, writing, verifying…".into());
+                Some(Cmd::ApplyRenew(plan))
+            }
+            Some(Cmd::Csr(action)) => self.csr_confirmed(action, d.input),
+            other => other,
         }
-        d.on_yes
     }
 
     pub(super) fn replan(&mut self) -> Option<Cmd> {
@@ -167,13 +181,14 @@ impl App {
         self.request_scan()
     }
 
-    fn open_report(&mut self, title: &str, lines: Vec<(Option<Tone>, String)>) {
+    pub(super) fn open_report(&mut self, title: &str, lines: Vec<(Option<Tone>, String)>) {
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
             title: title.to_string(),
             lines,
             scroll: 0,
             on_yes: None,
             replan: None,
+            input: None,
         })));
     }
 }

@@ -17,6 +17,7 @@ fn options(fixed: bool) -> TuiOptions {
         },
         color: false,
         now: fixed.then(now),
+        cluster: None,
     }
 }
 
@@ -255,7 +256,7 @@ fn details_scroll_stops_at_the_end() {
     for _ in 0..100 {
         press(&mut app, KeyCode::Down);
     }
-    let width = view::layout(app.size, app.banner.is_some())
+    let width = view::layout(app.size, app.banner_rows())
         .unwrap()
         .details
         .width;

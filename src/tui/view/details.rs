@@ -21,32 +21,38 @@ const LABEL: usize = 9;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let lines = lines(app, area.width);
-    let mut block = pane_block(
-        app,
-        Line::styled(" Details ", app.theme.heading()),
-        app.focus == Focus::Details,
-    );
+    let focused = app.focus == Focus::Details;
+    scrolled_pane(app, &lines, app.details_scroll, focused, area, buf);
+}
+
+/// A bordered "Details" pane showing `lines` from `scroll`, with the position when they do not
+/// all fit.
+pub(super) fn scrolled_pane(
+    app: &App,
+    lines: &[Line],
+    scroll: usize,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let mut block = pane_block(app, Line::styled(" Details ", app.theme.heading()), focused);
     let height = usize::from(area.height.saturating_sub(2));
     if lines.len() > height {
-        let last = (app.details_scroll + height).min(lines.len());
+        let last = (scroll + height).min(lines.len());
         let more = if last < lines.len() { " ↓" } else { "" };
-        let pos = format!(" {}-{last}/{}{more} ", app.details_scroll + 1, lines.len());
+        let pos = format!(" {}-{last}/{}{more} ", scroll + 1, lines.len());
         block = block.title_bottom(Line::styled(pos, app.theme.muted()).right_aligned());
     }
     let inner = block.inner(area);
     block.render(area, buf);
-    for (y, line) in (inner.y..inner.bottom()).zip(lines.iter().skip(app.details_scroll)) {
+    for (y, line) in (inner.y..inner.bottom()).zip(lines.iter().skip(scroll)) {
         buf.set_line(inner.x, y, line, inner.width);
     }
 }
 
 /// The pane's content for a pane `width` cells wide (borders included).
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    let mut out = Out {
-        lines: Vec::new(),
-        width: usize::from(width.saturating_sub(2)).max(LABEL + 8),
-        app,
-    };
+    let mut out = Out::new(app, width, LABEL);
     let (Some(d), Some(node)) = (&app.data, app.selected()) else {
         return out.lines;
     };
@@ -77,14 +83,25 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
 }
 
 /// Accumulates lines, wrapping values under a fixed-width label column.
-struct Out<'a> {
-    lines: Vec<Line<'static>>,
-    width: usize,
-    app: &'a App,
+pub(super) struct Out<'a> {
+    pub lines: Vec<Line<'static>>,
+    pub width: usize,
+    pub app: &'a App,
+    label: usize,
 }
 
-impl Out<'_> {
-    fn title(&mut self, name: String, tag: Option<&str>) {
+impl<'a> Out<'a> {
+    /// For a pane `width` cells wide (borders included), labels `label` cells wide.
+    pub fn new(app: &'a App, width: u16, label: usize) -> Out<'a> {
+        Out {
+            lines: Vec::new(),
+            width: usize::from(width.saturating_sub(2)).max(label + 8),
+            app,
+            label,
+        }
+    }
+
+    pub fn title(&mut self, name: String, tag: Option<&str>) {
         let mut spans = vec![Span::styled(name, self.app.theme.heading())];
         if let Some(tag) = tag {
             spans.push(Span::styled(format!("  {tag}"), self.app.theme.muted()));
@@ -92,25 +109,35 @@ impl Out<'_> {
         self.lines.push(Line::from(spans));
     }
 
-    fn text(&mut self, s: &str, style: Style) {
+    pub fn text(&mut self, s: &str, style: Style) {
         for chunk in wrap(s, self.width) {
             self.lines.push(Line::styled(chunk, style));
         }
     }
 
     /// `Label    value`, continuation lines indented under the value.
-    fn field(&mut self, label: &str, value: &str, style: Style) {
-        let chunks = wrap(value, self.width - LABEL);
+    pub fn field(&mut self, label: &str, value: &str, style: Style) {
+        let w = self.label;
+        let chunks = wrap(value, self.width - w);
         for (i, chunk) in chunks.into_iter().enumerate() {
             let l = if i == 0 { label } else { "" };
             self.lines.push(Line::from(vec![
-                Span::styled(format!("{l:<LABEL$}"), self.app.theme.label()),
+                Span::styled(format!("{l:<w$}"), self.app.theme.label()),
                 Span::styled(chunk, style),
             ]));
         }
     }
 
-    fn heading(&mut self, s: &str) {
+    /// `  text` wrapped with continuation lines indented two more.
+    pub fn item(&mut self, text: &str, style: Style) {
+        for (i, chunk) in wrap(text, self.width - 4).into_iter().enumerate() {
+            let pad = if i == 0 { "  " } else { "    " };
+            self.lines
+                .push(Line::styled(format!("{pad}{chunk}"), style));
+        }
+    }
+
+    pub fn heading(&mut self, s: &str) {
         self.lines
             .push(Line::styled(s.to_string(), self.app.theme.label()));
     }

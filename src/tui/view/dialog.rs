@@ -1,4 +1,5 @@
-//! A dialog over the screen: the renewal plan waiting for `y`, or a report of what happened.
+//! A dialog over the screen: the renewal plan or a CSR approval waiting for `y`, the reason
+//! for a denial being typed, or a report of what happened.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Margin, Rect};
@@ -6,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
 use super::wrap;
+use crate::tui::action::Action;
 use crate::tui::app::{App, Dialog};
 use crate::tui::keymap::{self, Context};
 
@@ -16,13 +18,17 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
         Constraint::Length(size.height.saturating_sub(4)),
     );
     Clear.render(area, buf);
-    let ctx = if d.on_yes.is_some() {
-        Context::Confirm
-    } else {
-        Context::Message
+    let ctx = match (&d.input, &d.on_yes) {
+        (Some(_), _) => Context::Prompt,
+        (None, Some(_)) => Context::Confirm,
+        (None, None) => Context::Message,
     };
     let mut keys = vec![Span::raw(" ")];
-    for h in keymap::hints(&[ctx]) {
+    // `u` only means something while a renewal plan can be made again.
+    let shown = keymap::hints(&[ctx])
+        .into_iter()
+        .filter(|h| h.action != Action::ToggleCaData || d.replan.is_some());
+    for h in shown {
         keys.push(Span::styled(h.keys.clone(), t.key()));
         keys.push(Span::raw(format!(" {}  ", h.label)));
     }
@@ -30,8 +36,22 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
         .border_type(BorderType::Double)
         .title(Line::styled(format!(" {} ", d.title), t.heading()))
         .title_bottom(Line::from(keys));
-    let inner = block.inner(area).inner(Margin::new(1, 0));
+    let mut inner = block.inner(area).inner(Margin::new(1, 0));
     block.render(area, buf);
+    if let Some(text) = &d.input {
+        // The text field keeps the last row, whatever the scroll.
+        let y = inner.bottom().saturating_sub(1);
+        // A long reason scrolls: its end, where the typing happens, stays in view.
+        let room = usize::from(inner.width).saturating_sub("Reason: █".chars().count());
+        let skip = text.chars().count().saturating_sub(room);
+        let field = Line::from(vec![
+            Span::styled("Reason: ", t.label()),
+            Span::raw(text.chars().skip(skip).collect::<String>()),
+            Span::styled("█", t.accent()),
+        ]);
+        buf.set_line(inner.x, y, &field, inner.width);
+        inner.height = inner.height.saturating_sub(2);
+    }
     let lines: Vec<Line> = d
         .lines
         .iter()

@@ -2,6 +2,9 @@
 //!
 //! [`layout`] is shared with `update`, which needs page heights for PgUp/PgDn.
 
+pub mod csr;
+mod csr_details;
+mod csr_table;
 pub mod details;
 mod dialog;
 pub mod help;
@@ -16,7 +19,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
-use super::app::{App, Overlay, Screen};
+use super::app::{App, Overlay, Screen, Tab};
+use super::status::Tone;
 
 /// The smallest terminal the layout is designed for.
 pub const MIN_WIDTH: u16 = 80;
@@ -26,7 +30,7 @@ pub const MIN_HEIGHT: u16 = 24;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
-    /// A line under the header for what to do after a renewal.
+    /// Lines under the header: what to do after a renewal, why the cluster cannot be reached.
     pub banner: Option<Rect>,
     /// Everything between header and footer (the timeline uses all of it).
     pub body: Rect,
@@ -35,14 +39,15 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// `None` when the terminal is below [`MIN_WIDTH`]x[`MIN_HEIGHT`].
-pub fn layout(area: Rect, banner: bool) -> Option<Areas> {
+/// `None` when the terminal is below [`MIN_WIDTH`]x[`MIN_HEIGHT`]. `banner` is the banner's
+/// height in rows ([`App::banner_rows`]).
+pub fn layout(area: Rect, banner: u16) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     let [header, banner_area, body, footer] = Layout::vertical([
         Constraint::Length(2),
-        Constraint::Length(u16::from(banner)),
+        Constraint::Length(banner),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -51,7 +56,7 @@ pub fn layout(area: Rect, banner: bool) -> Option<Areas> {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
     Some(Areas {
         header,
-        banner: banner.then_some(banner_area),
+        banner: (banner > 0).then_some(banner_area),
         body,
         tree,
         details,
@@ -61,25 +66,25 @@ pub fn layout(area: Rect, banner: bool) -> Option<Areas> {
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let Some(a) = layout(area, self.banner.is_some()) else {
+        let Some(a) = layout(area, self.banner_rows()) else {
             screen::too_small(self, area, buf);
             return;
         };
         screen::header(self, a.header, buf);
-        if let (Some(rect), Some((tone, text))) = (a.banner, &self.banner) {
-            let line = Line::styled(format!("{} {text}", tone.glyph()), self.theme.tone(*tone));
-            buf.set_line(rect.x, rect.y, &line, rect.width);
-        }
-        if self.data.is_none() {
-            screen::placeholder(self, a.body, buf);
-        } else {
-            match self.screen {
-                Screen::Tree => {
-                    rows::render(self, a.tree, buf);
-                    details::render(self, a.details, buf);
-                }
-                Screen::Timeline => timeline::render(self, a.body, buf),
+        if let (Some(rect), Some((tone, text))) = (a.banner, self.banner_line()) {
+            let style = self.theme.tone(tone);
+            for (y, line) in (rect.y..rect.bottom()).zip(banner_lines(tone, &text, rect.width)) {
+                buf.set_line(rect.x, y, &Line::styled(line, style), rect.width);
             }
+        }
+        match (self.tab, &self.data, self.screen) {
+            (Tab::Csr, ..) => csr::render(self, a.body, buf),
+            (Tab::LocalPki, None, _) => screen::placeholder(self, a.body, buf),
+            (Tab::LocalPki, Some(_), Screen::Tree) => {
+                rows::render(self, a.tree, buf);
+                details::render(self, a.details, buf);
+            }
+            (Tab::LocalPki, Some(_), Screen::Timeline) => timeline::render(self, a.body, buf),
         }
         screen::footer(self, a.footer, buf);
         for overlay in &self.overlays {
@@ -89,6 +94,13 @@ impl Widget for &App {
             }
         }
     }
+}
+
+/// The banner's text, glyph first, wrapped to `width` and cut to three rows.
+pub fn banner_lines(tone: Tone, text: &str, width: u16) -> Vec<String> {
+    let mut lines = wrap(&format!("{} {text}", tone.glyph()), usize::from(width));
+    lines.truncate(3);
+    lines
 }
 
 /// A path as shown to the operator: relative to the scan root that holds it.

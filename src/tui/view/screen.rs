@@ -7,8 +7,11 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::{width, MIN_HEIGHT, MIN_WIDTH};
+use ratatui::style::{Modifier, Style};
+
+use crate::cluster::ConnectionState;
 use crate::tui::action::Action;
-use crate::tui::app::{App, ScanState};
+use crate::tui::app::{App, Overlay, ScanState, Tab};
 use crate::tui::keymap;
 use crate::tui::status::Tone;
 
@@ -18,7 +21,7 @@ fn spinner(app: &App) -> char {
     SPINNER[(app.ticks % SPINNER.len() as u64) as usize]
 }
 
-/// Line 1: name, host, roots, scan state and the time. Line 2: counts per status.
+/// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let time = app.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
@@ -38,6 +41,16 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(app.host.clone(), t.heading()),
         Span::raw("  "),
     ];
+    left.extend(tabs(app));
+    left.push(Span::raw("  "));
+    let room = right.saturating_sub(area.x + 1);
+    if app.tab == Tab::Csr {
+        left.extend(cluster_state(app));
+        buf.set_line(area.x, area.y, &Line::from(left), room);
+        let counts = Line::from(csr_counts(app));
+        buf.set_line(area.x, area.y + 1, &counts, area.width);
+        return;
+    }
     match &app.scan {
         ScanState::Scanning => left.push(Span::styled(
             format!("{} scanning  ", spinner(app)),
@@ -48,7 +61,6 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     }
     left.push(Span::styled("roots ", t.muted()));
     left.push(Span::raw(roots));
-    let room = right.saturating_sub(area.x + 1);
     buf.set_line(area.x, area.y, &Line::from(left), room);
 
     let Some(d) = &app.data else { return };
@@ -82,6 +94,84 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         problems_style,
     ));
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
+}
+
+/// ` 1 Local PKI ` and ` 2 CSRs (9 pending) `, the tab on screen in reverse video.
+fn tabs(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let pending = app.csr.counts.pending;
+    let csr_label = if pending > 0 {
+        format!(" 2 CSRs ({pending} pending) ")
+    } else {
+        " 2 CSRs ".to_string()
+    };
+    let style = |tab: Tab| {
+        if app.tab == tab {
+            t.selected().add_modifier(Modifier::BOLD)
+        } else if tab == Tab::Csr && pending > 0 {
+            t.accent()
+        } else {
+            Style::new()
+        }
+    };
+    vec![
+        Span::styled(" 1 Local PKI ", style(Tab::LocalPki)),
+        Span::raw(" "),
+        Span::styled(csr_label, style(Tab::Csr)),
+    ]
+}
+
+/// Why the CSR tab has no live data, if it has none (the list's border names the cluster
+/// once connected).
+fn cluster_state(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let tab = &app.csr;
+    if !tab.enabled {
+        return vec![Span::styled("cluster access off", t.muted())];
+    }
+    if tab.no_kubeconfig().is_some() {
+        return vec![Span::styled("no kubeconfig", t.muted())];
+    }
+    match tab.set.connection() {
+        Some(ConnectionState::Connected { .. }) => Vec::new(),
+        Some(ConnectionState::Failed { .. }) => {
+            vec![Span::styled("cluster unreachable", t.danger())]
+        }
+        Some(ConnectionState::Connecting) | None => vec![Span::styled(
+            format!("{} connecting", spinner(app)),
+            t.accent(),
+        )],
+    }
+}
+
+/// `9 pending  ✓ 5 valid  ✗ 2 failing  ‼ 2 dangerous  2 approved  1 denied`
+fn csr_counts(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let c = app.csr.counts;
+    if !app.csr.loaded {
+        return Vec::new();
+    }
+    let failing = c.pending - c.approvable - c.dangerous;
+    let mut spans = vec![
+        Span::styled(format!("{} pending", c.pending), t.accent()),
+        Span::raw("  "),
+        Span::styled(format!("✓ {} valid", c.approvable), t.tone(Tone::Ok)),
+        Span::raw("  "),
+        Span::styled(format!("✗ {failing} failing"), t.tone(Tone::Warning)),
+        Span::raw("  "),
+    ];
+    if c.dangerous > 0 {
+        spans.push(Span::styled(
+            format!("‼ {} dangerous", c.dangerous),
+            t.danger(),
+        ));
+        spans.push(Span::raw("  "));
+    }
+    spans.push(Span::styled(
+        format!("{} approved  {} denied", c.approved, c.denied),
+        t.muted(),
+    ));
+    spans
 }
 
 /// The body before the first scan has finished (or after it failed).
@@ -123,7 +213,7 @@ pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    if app.view.editing_filter {
+    if app.view.editing_filter && app.tab == Tab::LocalPki {
         spans.push(Span::styled("/", t.key()));
         spans.push(Span::raw(app.view.filter.clone()));
         spans.push(Span::styled("█", t.accent()));
@@ -132,13 +222,19 @@ pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(n) = &app.notice {
         spans.push(Span::styled(n.clone(), t.accent()));
         spans.push(Span::raw("   "));
-    } else if let (ScanState::Failed(why), Some(_)) = (&app.scan, &app.data) {
+    } else if let (ScanState::Failed(why), Some(_), Tab::LocalPki) = (&app.scan, &app.data, app.tab)
+    {
         spans.push(Span::styled(format!("rescan failed: {why}"), t.danger()));
         spans.push(Span::raw("   "));
     }
     // Help and quit always show, at the end; other hints fill what is left in table order and
     // are dropped whole when they do not fit.
-    let hints = keymap::hints(&app.contexts());
+    // `u` only means something while a renewal plan can be made again.
+    let replan = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.replan.is_some());
+    let hints: Vec<keymap::Hint> = keymap::hints(&app.contexts())
+        .into_iter()
+        .filter(|h| h.action != Action::ToggleCaData || replan)
+        .collect();
     let cost = |h: &keymap::Hint| (h.keys.chars().count() + 1 + h.label.len() + 2) as u16;
     let pinned = |h: &keymap::Hint| matches!(h.action, Action::Help | Action::Quit);
     let reserved: u16 = hints.iter().filter(|h| pinned(h)).map(cost).sum();

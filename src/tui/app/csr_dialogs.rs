@@ -1,0 +1,273 @@
+//! `a`, `d` and `A` on the CSR tab: a dialog first (the verdict, the reason to type, the
+//! list), then on `y` or Enter the rows are marked busy and the work goes to the event loop;
+//! its result comes back as [`CsrActed`].
+
+use super::{App, Dialog, Overlay};
+use crate::cluster::{ActionOutcome, CsrView};
+use crate::tui::action::{Cmd, CsrActed, CsrAction};
+use crate::tui::csr_text::{
+    cannot_approve, check_line, checks_in_order, short_signer, verdict_cell, verdict_summary,
+    verdict_tone,
+};
+use crate::tui::status::Tone;
+
+impl App {
+    /// Type `typed` into the dialog's text field; `None` deletes the last character.
+    pub(super) fn edit_prompt(&mut self, typed: Option<char>) {
+        let Some(Overlay::Dialog(d)) = self.overlays.last_mut() else {
+            return;
+        };
+        let Some(input) = d.input.as_mut() else {
+            return;
+        };
+        match typed {
+            Some(c) => input.push(c),
+            None => {
+                input.pop();
+            }
+        }
+    }
+
+    /// The selected CSR, or a notice saying there is none.
+    fn target(&mut self) -> Option<CsrView> {
+        let v = self.csr.selected().cloned();
+        if v.is_none() {
+            self.notice = Some("no CSR selected".into());
+        }
+        v
+    }
+
+    fn busy_notice(&mut self, v: &CsrView) -> bool {
+        if let Some(verb) = self.csr.busy.get(&v.name) {
+            self.notice = Some(format!("{} is already being handled ({verb}…)", v.name));
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn ask_approve(&mut self) {
+        let Some(v) = self.target() else { return };
+        if let Some(why) = cannot_approve(&v) {
+            self.open_report("Cannot approve", vec![(Some(Tone::Expired), why)]);
+            return;
+        }
+        if v.is_approved() {
+            self.notice = Some(format!("{} is already approved", v.name));
+            return;
+        }
+        if self.busy_notice(&v) {
+            return;
+        }
+        let mut lines = summary(&v);
+        lines.push((None, String::new()));
+        lines.push((
+            Some(verdict_tone(&v.verdict)),
+            format!("Verdict: {}", verdict_summary(&v.verdict)),
+        ));
+        lines.extend(checks_in_order(&v.verdict).into_iter().map(|c| {
+            let (tone, text) = check_line(c);
+            (Some(tone), format!("  {text}"))
+        }));
+        lines.push((None, String::new()));
+        if !v.verdict.passed() {
+            lines.push((
+                Some(Tone::Warning),
+                "kcert would not approve this request: approve only if you know why it fails."
+                    .into(),
+            ));
+        }
+        lines.push((Some(Tone::Ok), "Press y to approve, n to cancel.".into()));
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: format!("Approve {}?", v.name),
+            lines,
+            on_yes: Some(Cmd::Csr(CsrAction::Approve(vec![v.name.clone()]))),
+            ..Dialog::default()
+        })));
+    }
+
+    pub(super) fn ask_deny(&mut self) {
+        let Some(v) = self.target() else { return };
+        if v.is_approved() {
+            let why = format!(
+                "{} is already Approved. An approval cannot be taken back by denying: \
+                 Kubernetes keeps the Approved condition.",
+                v.name
+            );
+            self.open_report("Cannot deny", vec![(Some(Tone::Expired), why)]);
+            return;
+        }
+        if v.is_denied() {
+            self.notice = Some(format!("{} is already denied", v.name));
+            return;
+        }
+        if self.busy_notice(&v) {
+            return;
+        }
+        let mut lines = summary(&v);
+        lines.push((
+            Some(verdict_tone(&v.verdict)),
+            format!("Verdict    {}", verdict_cell(&v.verdict)),
+        ));
+        lines.push((None, String::new()));
+        lines.push((
+            None,
+            "Why deny it? The reason is recorded in the Denied condition for the requestor \
+             and other admins. Type it, then Enter; Esc cancels."
+                .into(),
+        ));
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: format!("Deny {}?", v.name),
+            lines,
+            on_yes: Some(Cmd::Csr(CsrAction::Deny {
+                name: v.name.clone(),
+                reason: String::new(),
+            })),
+            input: Some(String::new()),
+            ..Dialog::default()
+        })));
+    }
+
+    pub(super) fn ask_approve_all(&mut self) {
+        let busy = &self.csr.busy;
+        let chosen: Vec<&CsrView> = self
+            .csr
+            .set
+            .approvable()
+            .filter(|v| !busy.contains_key(&v.name))
+            .collect();
+        let failing = self.csr.counts.pending - self.csr.counts.approvable;
+        let left_alone = (failing > 0).then(|| {
+            (
+                Some(Tone::Warning),
+                format!("{failing} pending CSR(s) failing a check are left alone."),
+            )
+        });
+        if chosen.is_empty() {
+            let mut lines = vec![(
+                None,
+                "No pending CSR passes every check: nothing to approve.".to_string(),
+            )];
+            lines.extend(left_alone);
+            self.open_report("Approve every valid CSR", lines);
+            return;
+        }
+        let names: Vec<String> = chosen.iter().map(|v| v.name.clone()).collect();
+        let mut lines = vec![(None, "Every pending CSR whose checks all pass:".to_string())];
+        lines.extend(chosen.iter().map(|v| {
+            (
+                Some(Tone::Ok),
+                format!(
+                    "  ✓ {}  by {}  ({})",
+                    v.name,
+                    v.requestor,
+                    short_signer(v.signer_column())
+                ),
+            )
+        }));
+        lines.push((None, String::new()));
+        lines.extend(left_alone);
+        lines.push((
+            Some(Tone::Ok),
+            "Press y to approve them all, n to cancel.".into(),
+        ));
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: format!("Approve {} CSR(s)?", names.len()),
+            lines,
+            on_yes: Some(Cmd::Csr(CsrAction::Approve(names))),
+            ..Dialog::default()
+        })));
+    }
+
+    /// `y` or Enter in a CSR dialog: mark the rows busy and hand the work to the loop.
+    pub(super) fn csr_confirmed(
+        &mut self,
+        action: CsrAction,
+        input: Option<String>,
+    ) -> Option<Cmd> {
+        let action = match (action, input) {
+            (CsrAction::Deny { name, .. }, Some(reason)) => CsrAction::Deny {
+                name,
+                reason: reason.trim().to_string(),
+            },
+            (action, _) => action,
+        };
+        let names = action.names();
+        for n in &names {
+            self.csr.busy.insert(n.clone(), action.verb());
+        }
+        self.notice = Some(match names.as_slice() {
+            [one] => format!("{} {one}…", action.verb()),
+            many => format!("{} {} CSRs…", action.verb(), many.len()),
+        });
+        Some(Cmd::Csr(action))
+    }
+
+    /// Successes go to the footer (the watch shows the new condition); failures get a report.
+    pub(super) fn csr_acted(&mut self, done: CsrActed) {
+        for (name, _) in &done.results {
+            self.csr.busy.remove(name);
+        }
+        self.notice = None;
+        let failed = done.results.iter().filter(|(_, r)| r.is_err()).count();
+        if failed == 0 {
+            self.notice = Some(match done.results.as_slice() {
+                [(name, Ok(outcome))] => format!("{name} {}", outcome_words(*outcome)),
+                all => format!("{} {} CSRs", past(&done.action), all.len()),
+            });
+            return;
+        }
+        let title = match (&done.action, failed == done.results.len()) {
+            (CsrAction::Approve(_), true) => "Approval failed",
+            (CsrAction::Approve(_), false) => "Some approvals failed",
+            (CsrAction::Deny { .. }, _) => "Denial failed",
+        };
+        let lines = done
+            .results
+            .iter()
+            .map(|(name, r)| match r {
+                Ok(o) => (Some(Tone::Ok), format!("✓ {name} {}", outcome_words(*o))),
+                Err(e) => (Some(Tone::Expired), format!("✗ {e}")),
+            })
+            .collect();
+        self.open_report(title, lines);
+    }
+}
+
+fn past(action: &CsrAction) -> &'static str {
+    match action {
+        CsrAction::Approve(_) => "approved",
+        CsrAction::Deny { .. } => "denied",
+    }
+}
+
+fn outcome_words(o: ActionOutcome) -> &'static str {
+    match o {
+        ActionOutcome::Approved => "approved",
+        ActionOutcome::Denied => "denied",
+        ActionOutcome::AlreadyApproved => "was already approved",
+        ActionOutcome::AlreadyDenied => "was already denied",
+    }
+}
+
+/// Who asks for what: the first lines of the approve and deny dialogs.
+fn summary(v: &CsrView) -> Vec<(Option<Tone>, String)> {
+    let mut out = vec![
+        (None, format!("Requestor  {}", v.requestor)),
+        (None, format!("Signer     {}", v.signer_column())),
+    ];
+    match v.request.as_ref() {
+        Ok(r) => {
+            out.push((None, format!("Subject    {}", r.subject)));
+            let sans = r.sans();
+            if !sans.is_empty() {
+                out.push((None, format!("SANs       {}", sans.join(", "))));
+            }
+        }
+        Err(e) => out.push((
+            Some(Tone::Expired),
+            format!("Request    cannot be read: {e}"),
+        )),
+    }
+    out.push((None, format!("Duration   {}", v.requested_duration())));
+    out
+}

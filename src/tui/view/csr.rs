@@ -1,0 +1,97 @@
+//! The CSR tab: the list on top (kubectl's columns plus VERDICT), the selected CSR's details
+//! below, or a calm sentence while there is nothing to list.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+
+use super::details::scrolled_pane;
+use super::{csr_details, csr_table};
+use crate::cluster::Diagnosis;
+use crate::tui::app::{App, Focus};
+
+pub use csr_details::lines as details_lines;
+
+/// List and details, one above the other (the columns need the full width). The list is as
+/// tall as its rows, up to 45% of the body; the details get the rest.
+pub fn split(body: Rect, rows: usize) -> (Rect, Rect) {
+    let most = body.height * 45 / 100;
+    let wanted = u16::try_from(rows.max(1) + 3).unwrap_or(u16::MAX);
+    let [list, details] =
+        Layout::vertical([Constraint::Length(wanted.min(most)), Constraint::Fill(1)]).areas(body);
+    (list, details)
+}
+
+/// CSR rows the list shows at once (inside its border, under the column headers).
+pub fn list_rows(body: Rect, rows: usize) -> usize {
+    usize::from(split(body, rows).0.height.saturating_sub(3))
+}
+
+pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
+    let tab = &app.csr;
+    if !tab.enabled && !tab.loaded {
+        return message(app, body, buf, vec![Line::raw("Cluster access is off.")]);
+    }
+    if let Some(Diagnosis::NoKubeconfig { tried }) = tab.no_kubeconfig() {
+        if tab.set.views().is_empty() {
+            return message(app, body, buf, no_kubeconfig(app, tried));
+        }
+    }
+    if !tab.loaded {
+        let line = if tab.failure.is_some() {
+            Line::styled(
+                "No CSRs yet: the cluster cannot be reached (see above).",
+                app.theme.muted(),
+            )
+        } else {
+            Line::styled("Connecting to the cluster…", app.theme.accent())
+        };
+        return message(app, body, buf, vec![line]);
+    }
+    let (list, details) = split(body, tab.set.views().len());
+    csr_table::render(app, list, buf);
+    let lines = csr_details::lines(app, details.width);
+    let focused = tab.focus == Focus::Details;
+    scrolled_pane(app, &lines, tab.details_scroll, focused, details, buf);
+}
+
+/// No kubeconfig is not an error: kcert works without a cluster, and says where it looked.
+fn no_kubeconfig(app: &App, tried: &[std::path::PathBuf]) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines = vec![
+        Line::styled("No cluster to show", t.heading()),
+        Line::raw(""),
+        Line::raw("kcert found no kubeconfig, so it cannot list certificate signing requests."),
+        Line::raw("The local PKI tab (1) does not need a cluster."),
+        Line::raw(""),
+        Line::styled("Looked in:", t.muted()),
+    ];
+    lines.extend(
+        tried
+            .iter()
+            .map(|p| Line::styled(p.display().to_string(), t.muted())),
+    );
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(
+        "Start kcert with --kubeconfig FILE (and --context NAME), or run it as root on a control-plane node.",
+    ));
+    lines
+}
+
+/// A bordered box with `lines` centred in it.
+fn message(app: &App, area: Rect, buf: &mut Buffer, lines: Vec<Line<'static>>) {
+    let block = Block::bordered().title(Span::styled(
+        " Certificate signing requests ",
+        app.theme.heading(),
+    ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let text = Text::from(lines);
+    let h = text.height() as u16;
+    let y = inner.y + inner.height.saturating_sub(h) / 2;
+    Paragraph::new(text)
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: false })
+        .render(Rect::new(inner.x, y, inner.width, inner.bottom() - y), buf);
+}

@@ -1,0 +1,255 @@
+//! The CSR list: `kubectl get csr`'s columns plus VERDICT, drawn only for the rows on screen.
+//!
+//! All seven columns need about 150 cells. Narrower terminals first shorten the built-in signer
+//! names (`kubelet-serving`), then hide REQUESTEDDURATION, then SIGNERNAME (both stay in the
+//! details pane), then cut the longest of NAME, REQUESTOR and VERDICT with `…`.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+use super::rows::pane_block;
+use crate::cluster::output::HEADERS;
+use crate::cluster::{ConnectionState, CsrView};
+use crate::tui::app::{App, ColumnWidths, Focus};
+use crate::tui::csr_text::{short_signer, verdict_cell, verdict_tone};
+use crate::tui::status::Tone;
+
+const GAP: usize = 2;
+const NAME: usize = 0;
+const AGE: usize = 1;
+const SIGNER: usize = 2;
+const REQUESTOR: usize = 3;
+const DURATION: usize = 4;
+const CONDITION: usize = 5;
+const VERDICT: usize = 6;
+/// The columns that are cut, each first down to its floor (NAME keeps the most: it is what
+/// tells rows apart), then all alike down to [`MIN_CUT`].
+const SHRINKABLE: [(usize, usize); 3] = [(NAME, 24), (REQUESTOR, 12), (VERDICT, 12)];
+const MIN_CUT: usize = 9;
+
+/// Each column's width for one frame (0: hidden) and whether signers are shortened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fit {
+    pub widths: [usize; 7],
+    pub short_signer: bool,
+}
+
+fn total(widths: &[usize; 7]) -> usize {
+    let shown = widths.iter().filter(|w| **w > 0).count();
+    widths.iter().sum::<usize>() + GAP * shown.saturating_sub(1)
+}
+
+/// Fit the columns into `room` cells. `age` is the widest AGE on screen; `busy` reserves room
+/// for `approving…` in CONDITION.
+pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
+    let head = HEADERS.map(|h| h.chars().count());
+    let natural = |short: bool| {
+        let signer = if short { w.short_signer } else { w.signer };
+        let busy_w = if busy {
+            "approving…".chars().count()
+        } else {
+            0
+        };
+        let mut cells = [0; 7];
+        cells[NAME] = w.name;
+        cells[AGE] = age;
+        cells[SIGNER] = signer;
+        cells[REQUESTOR] = w.requestor;
+        cells[DURATION] = w.duration;
+        cells[CONDITION] = w.condition.max(busy_w);
+        cells[VERDICT] = w.verdict;
+        std::array::from_fn(|i| cells[i].max(head[i]))
+    };
+    let mut widths: [usize; 7] = natural(false);
+    if total(&widths) <= room {
+        return Fit {
+            widths,
+            short_signer: false,
+        };
+    }
+    widths = natural(true);
+    for hide in [DURATION, SIGNER] {
+        if total(&widths) <= room {
+            break;
+        }
+        widths[hide] = 0;
+    }
+    while total(&widths) > room {
+        let over_floor = SHRINKABLE
+            .iter()
+            .filter(|(i, floor)| widths[*i] > *floor)
+            .max_by_key(|(i, floor)| widths[*i] - floor);
+        let over_min = || {
+            SHRINKABLE
+                .iter()
+                .filter(|(i, _)| widths[*i] > MIN_CUT.max(head[*i]))
+                .max_by_key(|(i, _)| widths[*i])
+        };
+        let Some(&(i, _)) = over_floor.or_else(over_min) else {
+            break;
+        };
+        widths[i] -= 1;
+    }
+    Fit {
+        widths,
+        short_signer: true,
+    }
+}
+
+/// `s` cut to `w` cells, with `…` when something was cut.
+fn clip(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let tab = &app.csr;
+    let t = &app.theme;
+    let views = tab.set.views();
+    let title = Line::styled(" Certificate signing requests ", t.heading());
+    let mut block = pane_block(app, title, tab.focus == Focus::Tree);
+    if let Some(ConnectionState::Connected {
+        server,
+        context,
+        user,
+    }) = tab.set.connection()
+    {
+        let source = format!(" {context}: {user} at {server} ");
+        block = block.title_bottom(Line::styled(source, t.muted()));
+    }
+    if !views.is_empty() {
+        let pos = format!(" {}/{} ", tab.list.index + 1, views.len());
+        block = block.title_bottom(Line::styled(pos, t.muted()).right_aligned());
+    }
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height < 2 {
+        return;
+    }
+    if views.is_empty() {
+        let line = Line::styled(
+            "  The cluster has no certificate signing requests.",
+            t.muted(),
+        );
+        buf.set_line(inner.x, inner.y + 1, &line, inner.width);
+    }
+    let visible: Vec<(usize, &CsrView)> = views
+        .iter()
+        .enumerate()
+        .skip(tab.list.offset)
+        .take(usize::from(inner.height - 1))
+        .collect();
+    let ages: Vec<String> = visible.iter().map(|(_, v)| v.age(app.now)).collect();
+    let age_w = ages.iter().map(|a| a.chars().count()).max().unwrap_or(0);
+    let fit = fit(
+        &tab.widths,
+        age_w,
+        !tab.busy.is_empty(),
+        usize::from(inner.width),
+    );
+    let header: Vec<(String, Style)> = HEADERS
+        .iter()
+        .map(|h| (h.to_string(), t.heading()))
+        .collect();
+    draw_cells(&fit, &header, Rect { height: 1, ..inner }, buf);
+    for (y, ((i, v), age)) in (inner.y + 1..).zip(visible.into_iter().zip(ages)) {
+        let line = Rect::new(inner.x, y, inner.width, 1);
+        draw_cells(&fit, &cells(app, v, age, fit.short_signer), line, buf);
+        if i == tab.list.index {
+            buf.set_style(line, t.selected());
+        }
+    }
+}
+
+/// One row's cells in HEADERS order, with their styles.
+fn cells(app: &App, v: &CsrView, age: String, short: bool) -> Vec<(String, Style)> {
+    let t = &app.theme;
+    let signer = if short {
+        short_signer(v.signer_column())
+    } else {
+        v.signer_column()
+    };
+    let condition = match app.csr.busy.get(&v.name) {
+        Some(verb) => (format!("{verb}…"), t.accent()),
+        None if v.is_denied() => (v.condition.clone(), t.tone(Tone::Expired)),
+        None if v.is_pending() => (v.condition.clone(), t.accent()),
+        None => (v.condition.clone(), t.tone(Tone::Ok)),
+    };
+    vec![
+        (v.name.clone(), Style::new()),
+        (age, t.muted()),
+        (signer.to_string(), Style::new()),
+        (v.requestor.clone(), Style::new()),
+        (v.requested_duration(), Style::new()),
+        condition,
+        (verdict_cell(&v.verdict), t.tone(verdict_tone(&v.verdict))),
+    ]
+}
+
+fn draw_cells(fit: &Fit, cells: &[(String, Style)], area: Rect, buf: &mut Buffer) {
+    let mut x = usize::from(area.x);
+    let right = usize::from(area.right());
+    for (w, (text, style)) in fit.widths.iter().zip(cells) {
+        if *w == 0 || x >= right {
+            continue;
+        }
+        let room = (*w).min(right - x);
+        buf.set_stringn(x as u16, area.y, clip(text, *w), room, *style);
+        x += w + GAP;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_widths() -> ColumnWidths {
+        ColumnWidths {
+            name: 31,
+            signer: 43,
+            short_signer: 29,
+            requestor: 23,
+            duration: 6,
+            condition: 15,
+            verdict: 29,
+        }
+    }
+
+    #[test]
+    fn wide_terminals_show_every_column_in_full() {
+        let f = fit(&demo_widths(), 3, false, 200);
+        assert!(!f.short_signer);
+        assert_eq!(f.widths, [31, 3, 43, 23, 17, 15, 29]);
+    }
+
+    #[test]
+    fn narrower_terminals_shorten_then_hide_then_cut() {
+        let w = demo_widths();
+        let f = fit(&w, 3, false, 160);
+        assert!(f.short_signer);
+        assert_eq!(f.widths[SIGNER], 29);
+        assert!(f.widths.iter().all(|w| *w > 0));
+        let f = fit(&w, 3, false, 145);
+        assert_eq!((f.widths[DURATION], f.widths[SIGNER]), (0, 29));
+        let f = fit(&w, 3, false, 78);
+        assert_eq!((f.widths[DURATION], f.widths[SIGNER]), (0, 0));
+        assert!(total(&f.widths) <= 78, "{f:?}");
+        assert_eq!(f.widths[CONDITION], 15, "CONDITION is never cut");
+        assert!(f.widths[NAME] >= 24, "names stay readable: {f:?}");
+        let f = fit(&w, 3, false, 98);
+        assert_eq!(f.widths[NAME], 31, "at 100 columns names are whole: {f:?}");
+    }
+
+    #[test]
+    fn clip_marks_what_it_cut() {
+        assert_eq!(clip("csr-serving-worker-1", 8), "csr-ser…");
+        assert_eq!(clip("short", 8), "short");
+    }
+}
