@@ -10,6 +10,8 @@ use kcert::cli::{CheckArgs, Cli, Command, DemoArgs, OutputFormat, RenewArgs, Sca
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
 
+mod runtime_cmd;
+
 fn main() -> ExitCode {
     let _ = color_eyre::install();
     let cli = Cli::parse();
@@ -46,6 +48,11 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Check(args)) => check(&args, cli.now),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Restart(args)) => {
+            runtime_cmd::restart(&args, cli.now.unwrap_or_else(Utc::now))
+        }
+        Some(Command::Explain(args)) => runtime_cmd::explain(&args, cli.now),
         Some(Command::Tui(_)) | None => {
             color_eyre::eyre::bail!("the terminal UI is not built yet")
         }
@@ -54,11 +61,16 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
     let opts = scan_options(&args.scan, now)?;
-    let inv = pki::scan(&opts).wrap_err("cannot scan")?;
+    let mut inv = pki::scan(&opts).wrap_err("cannot scan")?;
+    let rt = runtime_cmd::for_check(args, &mut inv)?;
+    let extras = report::Extras {
+        usage: rt.findings.as_ref().map(|f| &f.usage),
+        probes: rt.probes.as_deref(),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.output {
-        OutputFormat::Json => report::write_json(&inv, &mut out)
+        OutputFormat::Json => report::write_json_with(&inv, &extras, &mut out)
             .map_err(std::io::Error::from)
             .and_then(|_| out.write_all(b"\n")),
         OutputFormat::Table => {

@@ -20,6 +20,7 @@ mod scan;
 pub mod walk;
 
 pub use cert::{hex, sha256_hex};
+pub use chain::signed_by;
 pub use model::*;
 pub use scan::scan;
 
