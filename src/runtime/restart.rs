@@ -550,3 +550,34 @@ fn history_line(r: &RestartReport, ok: bool) -> serde_json::Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A UI spawns the restart on its runtime: the future must be `Send` and own its plan.
+    #[test]
+    fn a_restart_can_be_spawned() {
+        fn spawnable<T: Future + Send + 'static>(_: T) {}
+        let plan = RestartPlan {
+            component: Component::Scheduler,
+            manifest: "/nonexistent/m/kube-scheduler.yaml".into(),
+            backup_dir: "/nonexistent/tmp/b".into(),
+            moved_to: "/nonexistent/tmp/b/kube-scheduler.yaml".into(),
+            tmp_dir: "/nonexistent/tmp".into(),
+            endpoints: Vec::new(),
+            stop_timeout: Duration::ZERO,
+            start_timeout: Duration::ZERO,
+            poll: Duration::ZERO,
+            probe_timeout: Duration::ZERO,
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        spawnable(async move {
+            let cancel = async {
+                let _ = rx.await;
+            };
+            restart(&plan, cancel, |_: Progress<'_>| {}).await
+        });
+        drop(tx);
+    }
+}
