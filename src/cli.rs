@@ -42,6 +42,8 @@ pub enum Command {
     Restart(RestartArgs),
     /// Find the certificates a Go x509 "expired or not yet valid" error line is about.
     Explain(ExplainArgs),
+    /// List, approve or deny the live cluster's CertificateSigningRequests.
+    Csr(CsrArgs),
 }
 
 /// Roots and thresholds shared by every command that scans.
@@ -301,4 +303,68 @@ impl ColorChoice {
             }
         }
     }
+}
+
+// ---- `kcert csr` (owned by the cluster side; see src/cluster/command.rs) ----
+
+/// Which cluster to talk to.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, /etc/kubernetes/admin.conf,
+    /// /etc/kubernetes/super-admin.conf).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Context of the kubeconfig to use (default: its current-context).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+
+    /// Seconds to wait for the API server.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, global = true)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CsrArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    #[command(subcommand)]
+    pub command: CsrCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CsrCommand {
+    /// Print every CSR with kubectl's columns plus kcert's verdict.
+    List {
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        /// Only CSRs that are neither approved nor denied.
+        #[arg(long)]
+        pending: bool,
+        /// When to use colours (NO_COLOR is honoured with auto).
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Approve the named CSRs, or every pending CSR that passes kcert's checks.
+    Approve {
+        #[arg(
+            value_name = "NAME",
+            required_unless_present = "all_valid",
+            conflicts_with = "all_valid"
+        )]
+        names: Vec<String>,
+        /// Approve every pending CSR whose verdict is valid.
+        #[arg(long)]
+        all_valid: bool,
+    },
+    /// Deny the named CSRs.
+    Deny {
+        #[arg(value_name = "NAME", required = true)]
+        names: Vec<String>,
+        /// Why: recorded in the Denied condition's message.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }

@@ -10,9 +10,14 @@
 //!   trust bundles, safe static pod restarts and x509 error lookup.
 //! - [`sign`]: key generation and certificate signing shared by renewal and the demo tree.
 //! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
+//! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
+//!   watch, approve and deny.
+//! - [`testserver`]: an in-process API server speaking the CSR and Node API, for tests and
+//!   `kcert demo`.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 
 pub mod cli;
+pub mod cluster;
 pub mod demo;
 pub mod error;
 pub mod pki;
@@ -20,4 +25,5 @@ pub mod renew;
 pub mod report;
 pub mod runtime;
 pub mod sign;
+pub mod testserver;
 pub mod tui;

@@ -46,6 +46,7 @@ fn scan_options(args: &ScanArgs, cli_now: Option<chrono::DateTime<Utc>>) -> Resu
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Check(args)) => check(&args, cli.now),
+        Some(Command::Csr(args)) => Ok(csr(&args)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
@@ -53,9 +54,8 @@ fn run(cli: Cli) -> Result<u8> {
             runtime_cmd::restart(&args, cli.now.unwrap_or_else(Utc::now))
         }
         Some(Command::Explain(args)) => runtime_cmd::explain(&args, cli.now),
-        Some(Command::Tui(_)) | None => {
-            color_eyre::eyre::bail!("the terminal UI is not built yet")
-        }
+        Some(Command::Tui(args)) => tui(&args, cli.now),
+        None => tui(&cli.scan, cli.now),
     }
 }
 
@@ -193,6 +193,39 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     let layout = kcert::demo::write_kubeadm_tree(&dir, &kcert::demo::demo_spec(now))
         .wrap_err_with(|| format!("cannot write the demo tree into {}", dir.display()))?;
     println!("Demo kubeadm tree written to {}", layout.root.display());
-    println!("  kcert check {}", layout.root.display());
+    if args.no_tui {
+        println!("  kcert check {}", layout.root.display());
+        return Ok(0);
+    }
+    let scan = ScanArgs {
+        paths: vec![layout.root.clone()],
+        warn: 30,
+        crit: 7,
+        color: kcert::cli::ColorChoice::Auto,
+    };
+    tui(&scan, Some(now))?;
+    println!(
+        "The demo tree stays in {} (try: kcert renew --root {} --expiring --dry-run)",
+        layout.root.display(),
+        layout.root.display()
+    );
     Ok(0)
+}
+
+fn tui(args: &ScanArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
+    let opts = kcert::tui::TuiOptions {
+        scan: scan_options(args, now)?,
+        color: args.color.enabled(std::io::stdout().is_terminal()),
+        now,
+    };
+    kcert::tui::run(opts)?;
+    Ok(0)
+}
+
+/// `kcert csr ...`: the cluster side does the work and picks the exit code.
+fn csr(args: &kcert::cli::CsrArgs) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let color = std::io::stdout().is_terminal();
+    kcert::cluster::command::run(args, color, &mut out, &mut err)
 }

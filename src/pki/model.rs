@@ -239,6 +239,12 @@ impl CertEntry {
         (self.not_after - now).num_seconds().div_euclid(86_400)
     }
 
+    /// What `kubeadm join --discovery-token-ca-cert-hash` expects for a CA: `sha256:` and the
+    /// SHA-256 of its DER SubjectPublicKeyInfo.
+    pub fn join_hash(&self) -> Option<String> {
+        self.is_ca.then(|| format!("sha256:{}", self.spki_sha256))
+    }
+
     pub fn is_self_issued(&self) -> bool {
         self.subject_raw == self.issuer_raw
     }

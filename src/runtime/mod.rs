@@ -20,7 +20,7 @@ mod node;
 pub mod probe;
 pub mod restart;
 pub mod text;
-mod tls;
+pub mod tls;
 pub mod trust;
 pub mod verify;
 

@@ -1,1 +1,79 @@
-//! The terminal UI.
+//! The terminal UI: a view over the inventory, driven by messages.
+//!
+//! - [`app`]: the model and `update(msg) -> Option<Cmd>`, synchronous and free of I/O.
+//! - [`view`]: rendering, a pure function of the model (`impl Widget for &App`).
+//! - [`keymap`]: the one key table behind dispatch, footer hints and help.
+//! - [`tree`]: pure inventory → sections and rows logic.
+//! - `runner`: the tokio loop joining key events, a clock tick and scan results; the scan runs
+//!   on a blocking thread and comes back as a message, so a keypress never waits on the disk.
+//! - `terminal`: raw mode and the alternate screen, undone on every exit path.
+
+pub mod action;
+pub mod app;
+mod cursor;
+pub mod keymap;
+mod runner;
+pub mod status;
+mod terminal;
+pub mod theme;
+pub mod tree;
+pub mod view;
+
+#[cfg(test)]
+mod testutil;
+
+use chrono::{DateTime, Utc};
+
+use crate::pki::ScanOptions;
+
+pub use app::App;
+
+/// What the UI scans and how it looks.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// Roots, `explicit` flag and thresholds; `now` in here is replaced by the UI's clock.
+    pub scan: ScanOptions,
+    /// Colour resolved from `--color` and `NO_COLOR`; false gives the mono theme.
+    pub color: bool,
+    /// A fixed clock (`--now`/`KCERT_NOW`); `None` follows the wall clock.
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// Why the UI could not run or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+impl From<std::convert::Infallible> for TuiError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+/// Run the UI until the user quits. The terminal is restored before this returns, also on
+/// error, and by the panic hook on a panic.
+pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if opts.color {
+        // `--color always` wins over NO_COLOR, which crossterm would otherwise honour.
+        crossterm::style::force_color_output(true);
+    }
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let app = App::new(host, &opts, Utc::now());
+    let mut guard = terminal::Guard::enter()?;
+    let result = rt.block_on(runner::run_loop(
+        guard.terminal(),
+        crossterm::event::EventStream::new(),
+        app,
+        runner::quit_signal(),
+    ));
+    drop(guard);
+    // A scan still running must not keep the process alive after the user quit.
+    rt.shutdown_background();
+    result
+}

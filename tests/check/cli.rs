@@ -134,3 +134,43 @@ fn regex_escape(s: &str) -> String {
         out
     })
 }
+
+#[test]
+fn the_join_hash_of_the_cluster_ca_matches_openssl() {
+    let tree = fixtures().join("zetaoss__zeta-linux/etc/kubernetes");
+    let ca = tree.join("pki/ca.crt");
+    let (_, stdout, _) = run(
+        &["check", "-o", "json", tree.to_str().unwrap()],
+        "2026-11-22T12:00:00Z",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cert = doc["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ca")
+        .unwrap();
+    // openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256sum
+    let script = format!(
+        "openssl x509 -pubkey -noout -in {} | openssl pkey -pubin -outform der | sha256sum",
+        ca.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let hex = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(hex.len(), 64);
+    assert_eq!(cert["join_hash"], format!("sha256:{hex}"));
+    let leaf = doc["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "apiserver")
+        .unwrap();
+    assert!(leaf["join_hash"].is_null());
+}

@@ -1,0 +1,35 @@
+//! The live cluster side: CertificateSigningRequests read from the API server, decoded,
+//! judged and approved or denied.
+//!
+//! - [`source`] picks the kubeconfig (flags, `$KUBECONFIG`, `~/.kube/config`, then kubeadm's
+//!   `admin.conf`/`super-admin.conf`); [`connect`] builds a client and probes it.
+//! - [`diagnose`] turns a failed connection into one plain sentence, using kcert's own view of
+//!   the local certificates (expired client certificate, expired or stale server certificate).
+//! - [`request`], [`rules`] and [`view`] decode a CSR and judge it; they are pure.
+//! - [`watch`] keeps a live set of [`CsrView`]s (list, then watch, resumed after drops) and
+//!   sends [`ClusterEvent`]s over a channel: this is what the terminal UI consumes.
+//! - [`actions`] approves and denies through the `approval` subresource, like kubectl.
+
+pub mod actions;
+pub mod command;
+pub mod connect;
+pub mod diagnose;
+pub mod nodes;
+pub mod output;
+pub mod request;
+pub mod rules;
+pub mod set;
+pub mod source;
+mod tlsprobe;
+pub mod view;
+pub mod watch;
+
+pub use actions::{approve, deny, ActionError, ActionOutcome};
+pub use connect::{connect, Connection};
+pub use diagnose::Diagnosis;
+pub use nodes::NodeIndex;
+pub use rules::{Check, Outcome, Verdict};
+pub use set::CsrSet;
+pub use source::{Access, Locations};
+pub use view::CsrView;
+pub use watch::{spawn_watch, ClusterEvent, ConnectionState, WatchHandle};

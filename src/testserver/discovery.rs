@@ -1,0 +1,84 @@
+//! Discovery documents: what kubectl reads to learn that `csr` means
+//! `certificatesigningrequests.certificates.k8s.io/v1` and that it has an `approval`
+//! subresource. Plain JSON; kubectl falls back from aggregated discovery to these.
+
+use serde_json::{json, Value};
+
+pub fn version() -> Value {
+    json!({
+        "major": "1", "minor": "32", "gitVersion": "v1.32.0-kcert-test",
+        "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
+        "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3", "compiler": "gc",
+        "platform": "linux/amd64"
+    })
+}
+
+pub fn api_versions(addr: &str) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": addr }]
+    })
+}
+
+fn certificates_group() -> Value {
+    json!({
+        "name": "certificates.k8s.io",
+        "versions": [{ "groupVersion": "certificates.k8s.io/v1", "version": "v1" }],
+        "preferredVersion": { "groupVersion": "certificates.k8s.io/v1", "version": "v1" }
+    })
+}
+
+pub fn api_group_list() -> Value {
+    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [certificates_group()] })
+}
+
+pub fn certificates_api_group() -> Value {
+    let mut g = certificates_group();
+    g["kind"] = "APIGroup".into();
+    g["apiVersion"] = "v1".into();
+    g
+}
+
+const ALL_VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+
+pub fn core_v1() -> Value {
+    json!({
+        "kind": "APIResourceList",
+        "groupVersion": "v1",
+        "resources": [
+            { "name": "nodes", "singularName": "node", "namespaced": false, "kind": "Node",
+              "verbs": ALL_VERBS, "shortNames": ["no"] },
+            { "name": "nodes/status", "singularName": "", "namespaced": false, "kind": "Node",
+              "verbs": ["get", "patch", "update"] }
+        ]
+    })
+}
+
+pub fn certificates_v1() -> Value {
+    json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": "certificates.k8s.io/v1",
+        "resources": [
+            { "name": "certificatesigningrequests", "singularName": "certificatesigningrequest",
+              "namespaced": false, "kind": "CertificateSigningRequest", "verbs": ALL_VERBS,
+              "shortNames": ["csr"], "storageVersionHash": "95fRKMXA+00=" },
+            { "name": "certificatesigningrequests/approval", "singularName": "",
+              "namespaced": false, "kind": "CertificateSigningRequest",
+              "verbs": ["get", "patch", "update"] },
+            { "name": "certificatesigningrequests/status", "singularName": "",
+              "namespaced": false, "kind": "CertificateSigningRequest",
+              "verbs": ["get", "patch", "update"] }
+        ]
+    })
+}

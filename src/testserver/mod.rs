@@ -1,0 +1,324 @@
+//! An in-process HTTPS server that speaks the real `certificates.k8s.io/v1` and core `v1`
+//! Node API, for tests and for `kcert demo` (no real kube-apiserver can run here).
+//!
+//! It is faithful where kcert and kubectl look: discovery, lists with `limit`/`continue`,
+//! server-side Tables for `kubectl get`, watches with resume and 410 Gone, the `approval`
+//! subresource with JSON or kubectl's protobuf body and resourceVersion conflicts,
+//! client-certificate authentication with 401 for expired certificates, and RBAC-like
+//! 403s. Hooks let tests garbage-collect CSRs, drop watches and compact history.
+
+mod approval;
+pub mod certs;
+mod discovery;
+mod http;
+mod printer;
+mod proto;
+mod routes;
+pub mod seed;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+pub use certs::{make_request, Ca, Identity, Validity};
+pub use http::Caller;
+
+/// Why the test server could not start or do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("certificate generation failed: {0}")]
+    Pki(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("invalid object: {0}")]
+    Object(String),
+}
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Validity of the serving certificate (expired, to test that banner).
+    pub serving_validity: Validity,
+    /// Issue certificates for approved requests, as kube-controller-manager does.
+    pub auto_issue: bool,
+    /// Users that may read CSRs and Nodes but not approve (everyone outside the admin
+    /// groups `system:masters` and `kubeadm:cluster-admins` gets 403 otherwise).
+    pub readers: Vec<String>,
+    /// Where to listen; port 0 picks a free one.
+    pub bind: SocketAddr,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            serving_validity: Validity::days(365),
+            auto_issue: true,
+            readers: Vec::new(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// State shared by all connections.
+pub(crate) struct Shared {
+    store: Mutex<store::Store>,
+    ca: Ca,
+    opts: ServerOptions,
+    addr: SocketAddr,
+    drop_watches: watch::Sender<u64>,
+    expire_watches: watch::Sender<u64>,
+    shutdown: watch::Sender<bool>,
+    log: Mutex<Vec<String>>,
+    /// CSR name → how many more GETs are followed by a concurrent update (see
+    /// [`TestServer::touch_after_get`]).
+    meddle: Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl Shared {
+    fn store(&self) -> MutexGuard<'_, store::Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// After a GET of `name`: play a concurrent writer if asked to.
+    fn after_get(&self, name: &str) {
+        let mut m = self.meddle.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(name).filter(|n| **n > 0) {
+            *n -= 1;
+            let mut store = self.store();
+            if let Some(o) = store.get(store::Kind::Csr, name).cloned() {
+                store.put(store::Kind::Csr, o);
+            }
+        }
+    }
+
+    fn log(&self, line: String) {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line);
+    }
+}
+
+/// Resolves once the server is stopping, also when it already was (unlike `changed`).
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stopped| *stopped).await;
+}
+
+/// A running server; stops when dropped.
+pub struct TestServer {
+    shared: Arc<Shared>,
+    serving: Identity,
+}
+
+impl TestServer {
+    /// Generate a CA and serving certificate and start listening on the current runtime.
+    pub async fn start(opts: ServerOptions) -> Result<TestServer, ServerError> {
+        let ca = Ca::generate()?;
+        let serving = ca.serving(opts.serving_validity)?;
+        let tls = http::tls_config(&serving, &ca.cert_der)?;
+        let listener = tokio::net::TcpListener::bind(opts.bind).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store::Store::new()),
+            ca,
+            opts,
+            addr,
+            drop_watches: watch::channel(0).0,
+            expire_watches: watch::channel(0).0,
+            shutdown: watch::channel(false).0,
+            log: Mutex::new(Vec::new()),
+            meddle: Mutex::new(std::collections::HashMap::new()),
+        });
+        tokio::spawn(http::serve(listener, tls, shared.clone()));
+        Ok(TestServer { shared, serving })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.shared.addr)
+    }
+
+    pub fn ca_pem(&self) -> &str {
+        &self.shared.ca.cert_pem
+    }
+
+    /// The serving certificate, e.g. to play the local `pki/apiserver.crt`.
+    pub fn serving_cert_pem(&self) -> &str {
+        &self.serving.cert_pem
+    }
+
+    /// A client identity signed by the cluster CA.
+    pub fn client(
+        &self,
+        cn: &str,
+        groups: &[&str],
+        validity: Validity,
+    ) -> Result<Identity, ServerError> {
+        self.shared.ca.client(cn, groups, validity)
+    }
+
+    /// Write a kubeconfig (context `kcert-test`, user `user`) that embeds `identity`.
+    pub fn write_kubeconfig(
+        &self,
+        path: &Path,
+        user: &str,
+        identity: &Identity,
+    ) -> Result<(), ServerError> {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let yaml = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: kcert-test\n  cluster:\n    server: {}\n    certificate-authority-data: {}\nusers:\n- name: {user}\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\ncontexts:\n- name: kcert-test\n  context:\n    cluster: kcert-test\n    user: {user}\ncurrent-context: kcert-test\n",
+            self.url(),
+            b64(self.ca_pem()),
+            b64(&identity.cert_pem),
+            b64(&identity.key_pem),
+        );
+        std::fs::write(path, yaml)?;
+        Ok(())
+    }
+
+    /// A kubeconfig for `kubernetes-admin` (group `kubeadm:cluster-admins`), like admin.conf.
+    pub fn write_admin_kubeconfig(&self, path: &Path) -> Result<(), ServerError> {
+        let id = self.client(
+            "kubernetes-admin",
+            &["kubeadm:cluster-admins"],
+            Validity::days(365),
+        )?;
+        self.write_kubeconfig(path, "kubernetes-admin", &id)
+    }
+
+    /// Store a CSR object (JSON form of the API object); the server fills uid, version and
+    /// creation time unless given. Returns the stored object.
+    pub fn add_csr(&self, object: Value) -> Result<Value, ServerError> {
+        if object["metadata"]["name"]
+            .as_str()
+            .is_none_or(str::is_empty)
+        {
+            return Err(ServerError::Object("metadata.name is required".into()));
+        }
+        Ok(self.shared.store().put(store::Kind::Csr, object))
+    }
+
+    /// Store a Node with `(type, address)` pairs in `status.addresses`.
+    pub fn add_node(&self, name: &str, addresses: &[(&str, &str)]) -> Value {
+        let addresses: Vec<Value> = addresses
+            .iter()
+            .map(|(t, a)| json!({ "type": t, "address": a }))
+            .collect();
+        let node = json!({ "metadata": { "name": name }, "status": { "addresses": addresses } });
+        self.shared.store().put(store::Kind::Node, node)
+    }
+
+    pub fn csr(&self, name: &str) -> Option<Value> {
+        self.shared.store().get(store::Kind::Csr, name).cloned()
+    }
+
+    pub fn csr_names(&self) -> Vec<String> {
+        let store = self.shared.store();
+        store
+            .list(store::Kind::Csr, None)
+            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Replace a CSR's object as a controller would (bumps its resourceVersion).
+    pub fn update_csr(&self, object: Value) -> Result<Value, ServerError> {
+        self.add_csr(object)
+    }
+
+    /// Garbage-collect a CSR, as kube-controller-manager's cleaner does.
+    pub fn delete_csr(&self, name: &str) -> bool {
+        self.shared.store().delete(store::Kind::Csr, name).is_some()
+    }
+
+    /// End every open watch stream (a network blip); clients must resume.
+    pub fn drop_watches(&self) {
+        self.shared.drop_watches.send_modify(|g| *g += 1);
+    }
+
+    /// Forget the event history: resumed watches get 410 Gone and must relist.
+    pub fn compact(&self) {
+        self.shared.store().compact();
+    }
+
+    /// Compact, and tell every open watch its position is too old (an `ERROR` event with
+    /// 410 Expired, as kube-apiserver sends a watcher that fell out of its cache window).
+    pub fn expire_watches(&self) {
+        self.compact();
+        self.shared.expire_watches.send_modify(|g| *g += 1);
+    }
+
+    /// Make the next `times` GETs of CSR `name` be followed by another writer's update, so
+    /// that a client's read-modify-write gets a genuine 409 Conflict.
+    pub fn touch_after_get(&self, name: &str, times: usize) {
+        self.shared
+            .meddle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), times);
+    }
+
+    /// Every request seen so far, as `METHOD /path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Stop listening and close every connection.
+    pub fn stop(&self) {
+        self.shared.shutdown.send_replace(true);
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A server on its own runtime thread, for synchronous callers (CLI tests, the demo).
+pub struct BackgroundServer {
+    pub server: TestServer,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl BackgroundServer {
+    pub fn start(opts: ServerOptions) -> Result<BackgroundServer, ServerError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let server = runtime.block_on(TestServer::start(opts))?;
+        Ok(BackgroundServer {
+            server,
+            _runtime: runtime,
+        })
+    }
+}
+
+/// For `kcert demo`: a background server holding the demo CSRs and nodes, and an admin
+/// kubeconfig for it written to `dir/kubeconfig`.
+pub fn start_demo(dir: &Path) -> Result<(BackgroundServer, std::path::PathBuf), ServerError> {
+    let server = BackgroundServer::start(ServerOptions::default())?;
+    seed::demo(&server)?;
+    let kubeconfig = dir.join("kubeconfig");
+    server.write_admin_kubeconfig(&kubeconfig)?;
+    Ok((server, kubeconfig))
+}
+
+impl std::ops::Deref for BackgroundServer {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.server
+    }
+}

@@ -1,0 +1,400 @@
+//! Request routing, authorization and the read paths (get, list with limit/continue, watch).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response};
+use serde_json::{json, Value};
+
+use super::http::{Body, Caller};
+use super::store::{Event, Kind};
+use super::{approval, discovery, printer, Shared};
+
+const CSR_PATH: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+const NODE_PATH: &str = "/api/v1/nodes";
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+pub fn json_response(code: StatusCode, v: &Value) -> Response<Body> {
+    let body = serde_json::to_vec(v).unwrap_or_default();
+    Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)).boxed())
+        .unwrap_or_default()
+}
+
+/// A `Status` failure, the way kube-apiserver writes one.
+pub fn status(
+    code: StatusCode,
+    reason: &str,
+    message: String,
+    details: Option<Value>,
+) -> Response<Body> {
+    let mut v = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": message, "reason": reason, "code": code.as_u16()
+    });
+    if let Some(d) = details {
+        v["details"] = d;
+    }
+    json_response(code, &v)
+}
+
+pub fn not_found(kind: Kind, name: &str) -> Response<Body> {
+    status(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        format!("{} \"{name}\" not found", kind.qualified()),
+        Some(json!({ "name": name, "group": group(kind), "kind": kind.plural() })),
+    )
+}
+
+fn group(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Csr => "certificates.k8s.io",
+        Kind::Node => "",
+    }
+}
+
+/// A refusal: an error response, boxed because responses are large.
+pub type Rejection = Box<Response<Body>>;
+
+/// RBAC as kubeadm sets it up: cluster admins may do anything, `readers` may read.
+fn authorize(
+    shared: &Shared,
+    caller: &Caller,
+    verb: &str,
+    kind: Kind,
+    sub: &str,
+    name: Option<&str>,
+) -> Result<(), Rejection> {
+    let (user, groups) = match caller {
+        Caller::Rejected => {
+            return Err(Box::new(status(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Unauthorized".into(),
+                None,
+            )))
+        }
+        Caller::Anonymous => ("system:anonymous".to_string(), Vec::new()),
+        Caller::User { name, groups } => (name.clone(), groups.clone()),
+    };
+    let admin = groups
+        .iter()
+        .any(|g| g == "system:masters" || g == "kubeadm:cluster-admins");
+    let reader = shared.opts.readers.contains(&user) && matches!(verb, "get" | "list" | "watch");
+    if admin || reader {
+        return Ok(());
+    }
+    let resource = if sub.is_empty() {
+        kind.plural().to_string()
+    } else {
+        format!("{}/{sub}", kind.plural())
+    };
+    let what = match name {
+        Some(n) => format!("{} \"{n}\"", kind.qualified()),
+        None => kind.qualified().to_string(),
+    };
+    Err(Box::new(status(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        format!(
+            "{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{}\" at the cluster scope",
+            group(kind)
+        ),
+        Some(json!({ "name": name.unwrap_or(""), "group": group(kind), "kind": kind.plural() })),
+    )))
+}
+
+fn query(req: &Request<Incoming>) -> HashMap<String, String> {
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn wants_table(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get_all("accept")
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|s| s.contains("as=Table")))
+}
+
+pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path().trim_end_matches('/').to_string();
+    shared.log(format!("{} {}", req.method(), req.uri()));
+    if caller == Caller::Rejected {
+        return status(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Unauthorized".into(),
+            None,
+        );
+    }
+    let get = req.method() == Method::GET;
+    match path.as_str() {
+        "/version" if get => return json_response(StatusCode::OK, &discovery::version()),
+        "/api" if get => {
+            return json_response(
+                StatusCode::OK,
+                &discovery::api_versions(&shared.addr.to_string()),
+            )
+        }
+        "/apis" if get => return json_response(StatusCode::OK, &discovery::api_group_list()),
+        "/api/v1" if get => return json_response(StatusCode::OK, &discovery::core_v1()),
+        "/apis/certificates.k8s.io" if get => {
+            return json_response(StatusCode::OK, &discovery::certificates_api_group())
+        }
+        "/apis/certificates.k8s.io/v1" if get => {
+            return json_response(StatusCode::OK, &discovery::certificates_v1())
+        }
+        _ => {}
+    }
+    let (kind, rest) = if let Some(r) = path.strip_prefix(CSR_PATH) {
+        (Kind::Csr, r)
+    } else if let Some(r) = path.strip_prefix(NODE_PATH) {
+        (Kind::Node, r)
+    } else {
+        return status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "the server could not find the requested resource".into(),
+            None,
+        );
+    };
+    let parts: Vec<&str> = rest
+        .trim_start_matches('/')
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let q = query(&req);
+    let method = req.method().clone();
+    let result = match (parts.as_slice(), &method) {
+        ([], &Method::GET) if matches!(q.get("watch").map(String::as_str), Some("true" | "1")) => {
+            authorize(&shared, &caller, "watch", kind, "", None).map(|_| watch(&shared, kind, &q))
+        }
+        ([], &Method::GET) => authorize(&shared, &caller, "list", kind, "", None)
+            .map(|_| list(&shared, kind, &q, wants_table(&req))),
+        ([], &Method::POST) if kind == Kind::Csr => {
+            match authorize(&shared, &caller, "create", kind, "", None) {
+                Ok(()) => Ok(approval::create(&shared, &caller, req).await),
+                Err(e) => Err(e),
+            }
+        }
+        ([name], &Method::GET) => authorize(&shared, &caller, "get", kind, "", Some(name))
+            .map(|_| get_one(&shared, kind, name, wants_table(&req))),
+        ([name], &Method::DELETE) => authorize(&shared, &caller, "delete", kind, "", Some(name))
+            .map(|_| delete(&shared, kind, name)),
+        ([name, "approval"], &Method::GET) if kind == Kind::Csr => {
+            authorize(&shared, &caller, "get", kind, "approval", Some(name))
+                .map(|_| get_one(&shared, kind, name, false))
+        }
+        ([name, "approval"], &Method::PUT) if kind == Kind::Csr => {
+            let name = name.to_string();
+            match authorize(&shared, &caller, "update", kind, "approval", Some(&name)) {
+                Ok(()) => Ok(approval::put(&shared, &name, req).await),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(Box::new(status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            format!("{method} is not supported here"),
+            None,
+        ))),
+    };
+    result.unwrap_or_else(|e| *e)
+}
+
+fn get_one(shared: &Shared, kind: Kind, name: &str, table: bool) -> Response<Body> {
+    let response = {
+        let store = shared.store();
+        match store.get(kind, name) {
+            Some(o) if table => json_response(
+                StatusCode::OK,
+                &printer::table(kind, &[o], &store.rv.to_string(), None),
+            ),
+            Some(o) => json_response(StatusCode::OK, o),
+            None => return not_found(kind, name),
+        }
+    };
+    if kind == Kind::Csr {
+        shared.after_get(name);
+    }
+    response
+}
+
+fn delete(shared: &Shared, kind: Kind, name: &str) -> Response<Body> {
+    match shared.store().delete(kind, name) {
+        Some(o) => json_response(StatusCode::OK, &o),
+        None => not_found(kind, name),
+    }
+}
+
+/// Continue tokens look like the real ones: base64 of `{"v","rv","start"}`.
+fn list(shared: &Shared, kind: Kind, q: &HashMap<String, String>, table: bool) -> Response<Body> {
+    let store = shared.store();
+    let (list_rv, after) = match q.get("continue").filter(|c| !c.is_empty()) {
+        None => (store.rv, None),
+        Some(c) => {
+            let token = B64
+                .decode(c)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+            match token {
+                Some(t) => (
+                    t["rv"].as_u64().unwrap_or(store.rv),
+                    t["start"]
+                        .as_str()
+                        .map(|s| s.trim_end_matches('\0').to_string()),
+                ),
+                None => {
+                    return status(
+                        StatusCode::BAD_REQUEST,
+                        "BadRequest",
+                        "continue key is not valid: illegal base64 data".into(),
+                        None,
+                    )
+                }
+            }
+        }
+    };
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0);
+    let mut items: Vec<&Value> = store.list(kind, after.as_deref()).collect();
+    let mut cont = None;
+    let mut remaining = None;
+    if let Some(limit) = limit {
+        if items.len() > limit {
+            remaining = Some(items.len() - limit);
+            items.truncate(limit);
+            let last = items[limit - 1]["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default();
+            let token =
+                json!({ "v": "meta.k8s.io/v1", "rv": list_rv, "start": format!("{last}\0") });
+            cont = Some(B64.encode(token.to_string()));
+        }
+    }
+    let rv = list_rv.to_string();
+    if table {
+        return json_response(
+            StatusCode::OK,
+            &printer::table(kind, &items, &rv, cont.as_deref()),
+        );
+    }
+    let mut meta = json!({ "resourceVersion": rv });
+    if let Some(c) = cont {
+        meta["continue"] = c.into();
+        meta["remainingItemCount"] = remaining.unwrap_or(0).into();
+    }
+    let list_kind = format!("{}List", kind.kind());
+    json_response(
+        StatusCode::OK,
+        &json!({ "kind": list_kind, "apiVersion": kind.api_version(), "metadata": meta, "items": items }),
+    )
+}
+
+fn line(type_: &str, object: &Value) -> Bytes {
+    let mut b = serde_json::to_vec(&json!({ "type": type_, "object": object })).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+fn gone(rv: u64, oldest: u64) -> Value {
+    json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": format!("too old resource version: {rv} ({oldest})"), "reason": "Expired", "code": 410
+    })
+}
+
+/// A watch: replay from `resourceVersion` (or synthetic ADDED for all when unset or "0"),
+/// then live events, until `timeoutSeconds`, a dropped-watches signal or shutdown.
+fn watch(shared: &Arc<Shared>, kind: Kind, q: &HashMap<String, String>) -> Response<Body> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(1024);
+    let from = q.get("resourceVersion").map(String::as_str).unwrap_or("");
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(1800);
+    let (initial, mut live, mut last) = {
+        let store = shared.store();
+        let live = store.events.subscribe();
+        match from.parse::<u64>() {
+            Ok(rv) if rv > 0 => match store.since(kind, rv) {
+                Some(evs) => (
+                    evs.iter().map(|e| line(e.type_, &e.object)).collect(),
+                    live,
+                    store.rv,
+                ),
+                None => (vec![line("ERROR", &gone(rv, store.oldest))], live, u64::MAX),
+            },
+            _ => (
+                store
+                    .list(kind, None)
+                    .map(|o| line("ADDED", o))
+                    .collect::<Vec<_>>(),
+                live,
+                store.rv,
+            ),
+        }
+    };
+    let mut drop_rx = shared.drop_watches.subscribe();
+    let mut expire_rx = shared.expire_watches.subscribe();
+    let oldest = |s: &Arc<Shared>| s.store().oldest;
+    let shared_for_task = shared.clone();
+    let mut shutdown = shared.shutdown.subscribe();
+    tokio::spawn(async move {
+        for b in initial {
+            if tx.send(b).await.is_err() {
+                return;
+            }
+        }
+        if last == u64::MAX {
+            return;
+        }
+        let deadline = tokio::time::sleep(Duration::from_secs(timeout));
+        tokio::pin!(deadline);
+        loop {
+            let ev: Arc<Event> = tokio::select! {
+                r = live.recv() => match r {
+                    Ok(ev) => ev,
+                    // Fell behind the broadcast buffer: end the watch; the client resumes.
+                    Err(_) => return,
+                },
+                _ = &mut deadline => return,
+                _ = drop_rx.changed() => return,
+                _ = expire_rx.changed() => {
+                    let _ = tx.send(line("ERROR", &gone(last, oldest(&shared_for_task)))).await;
+                    return;
+                }
+                _ = super::stopped(&mut shutdown) => return,
+            };
+            if ev.kind != kind || ev.rv <= last {
+                continue;
+            }
+            last = ev.rv;
+            if tx.send(line(ev.type_, &ev.object)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let stream = futures::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|o| o.map(|b| Ok::<_, Infallible>(Frame::data(b))))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(StreamBody::new(stream).boxed())
+        .unwrap_or_default()
+}

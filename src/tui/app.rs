@@ -1,0 +1,408 @@
+//! The model: everything the screen shows, and [`App::update`], the one place it changes.
+//! `update` is synchronous and does no I/O; side effects leave it as [`Cmd`] values.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEventKind};
+use ratatui::layout::Rect;
+
+use super::action::{Action, Cmd, Msg};
+use super::cursor::Cursor;
+use super::keymap::{self, Context};
+use super::status::{status_at, Tone};
+use super::theme::Theme;
+use super::tree::{build, Forest, Node, NodeKey, Row, RowOptions};
+use super::view;
+use super::TuiOptions;
+use crate::pki::{Inventory, ScanOptions, Severity};
+
+/// Whether a scan is running and how the last one ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanState {
+    Scanning,
+    Done,
+    Failed(String),
+}
+
+/// Screens of the local PKI tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Tree,
+    Timeline,
+}
+
+/// Top-level tabs; later issues add certificate signing requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    LocalPki,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Details,
+}
+
+/// Drawn over the main screen, topmost last; the topmost gets the keys.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Dialog(Box<Dialog>),
+}
+
+/// A framed text shown over the screen: a question (with what `y` does) or a report.
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub title: String,
+    /// Each line with its tone; `None` is plain text.
+    pub lines: Vec<(Option<Tone>, String)>,
+    pub scroll: usize,
+    /// `None` for a report that only closes.
+    pub on_yes: Option<Cmd>,
+    /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
+    pub replan: Option<Cmd>,
+}
+
+/// Certificates per display status at `now`, and problems at warning level or worse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub expired: usize,
+    pub critical: usize,
+    pub warning: usize,
+    pub ok: usize,
+    pub not_yet_valid: usize,
+    pub problems: usize,
+}
+
+impl Counts {
+    fn of(inv: &Inventory, now: DateTime<Utc>) -> Counts {
+        let mut c = Counts::default();
+        for cert in &inv.certs {
+            match Tone::from(status_at(cert, now, inv.thresholds)) {
+                Tone::Expired => c.expired += 1,
+                Tone::Critical => c.critical += 1,
+                Tone::Warning => c.warning += 1,
+                Tone::NotYetValid => c.not_yet_valid += 1,
+                Tone::Ok | Tone::Unknown => c.ok += 1,
+            }
+        }
+        c.problems = inv
+            .problems
+            .iter()
+            .filter(|p| p.severity >= Severity::Warning)
+            .count();
+        c
+    }
+}
+
+/// A scan's result with the structures derived from it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Shared with background renewal planning, which needs the inventory off the UI thread.
+    pub inv: std::sync::Arc<Inventory>,
+    pub forest: Forest,
+    pub counts: Counts,
+}
+
+/// The filter, switches and fold state that decide which rows exist.
+#[derive(Debug, Default)]
+pub struct ViewState {
+    pub filter: String,
+    pub editing_filter: bool,
+    pub problems_only: bool,
+    pub sort_by_expiry: bool,
+    pub monthly: bool,
+    pub collapsed: HashSet<NodeKey>,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub now: DateTime<Utc>,
+    clock_fixed: bool,
+    pub host: String,
+    scan_opts: ScanOptions,
+    pub theme: Theme,
+    pub scan: ScanState,
+    pub data: Option<Loaded>,
+    /// What the operator must do next after a renewal (restart components), until the next one.
+    pub banner: Option<(Tone, String)>,
+    pub view: ViewState,
+    pub rows: Vec<Row>,
+    pub tree: Cursor,
+    /// Certificates in expiry order, for the timeline.
+    pub timeline_ids: Vec<usize>,
+    pub timeline: Cursor,
+    pub details_scroll: usize,
+    pub focus: Focus,
+    pub screen: Screen,
+    pub tab: Tab,
+    pub overlays: Vec<Overlay>,
+    pub size: Rect,
+    /// A one-line message for the footer (scan errors, "already scanning").
+    pub notice: Option<String>,
+    /// Counts ticks, for the scanning spinner.
+    pub ticks: u64,
+}
+
+impl App {
+    /// `wall_now` is used unless the options fix the clock.
+    pub fn new(host: impl Into<String>, opts: &TuiOptions, wall_now: DateTime<Utc>) -> App {
+        App {
+            now: opts.now.unwrap_or(wall_now),
+            clock_fixed: opts.now.is_some(),
+            host: host.into(),
+            scan_opts: opts.scan.clone(),
+            theme: Theme::new(opts.color),
+            scan: ScanState::Done,
+            data: None,
+            banner: None,
+            view: ViewState::default(),
+            rows: Vec::new(),
+            tree: Cursor::default(),
+            timeline_ids: Vec::new(),
+            timeline: Cursor::default(),
+            details_scroll: 0,
+            focus: Focus::Tree,
+            screen: Screen::Tree,
+            tab: Tab::LocalPki,
+            overlays: Vec::new(),
+            size: Rect::new(0, 0, 80, 24),
+            notice: None,
+            ticks: 0,
+        }
+    }
+
+    pub fn roots(&self) -> &[std::path::PathBuf] {
+        &self.scan_opts.roots
+    }
+
+    /// Start a scan against the current clock, unless one is running.
+    pub fn request_scan(&mut self) -> Option<Cmd> {
+        if self.scan == ScanState::Scanning {
+            self.notice = Some("a scan is already running".into());
+            return None;
+        }
+        self.scan = ScanState::Scanning;
+        self.notice = None;
+        let mut opts = self.scan_opts.clone();
+        opts.now = self.now;
+        Some(Cmd::Scan(opts))
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
+        match msg {
+            Msg::Key(ev) => {
+                if ev.kind != KeyEventKind::Press {
+                    return None;
+                }
+                let action = keymap::resolve(&self.contexts(), &ev)?;
+                let typed = match ev.code {
+                    KeyCode::Char(c) => Some(c),
+                    _ => None,
+                };
+                self.apply(action, typed)
+            }
+            Msg::Tick(t) => {
+                self.ticks += 1;
+                if !self.clock_fixed {
+                    self.set_now(t);
+                }
+                None
+            }
+            Msg::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.reveal();
+                None
+            }
+            Msg::ScanDone(Ok(inv)) => {
+                self.scan = ScanState::Done;
+                let forest = Forest::build(&inv);
+                let counts = Counts::of(&inv, self.now);
+                self.data = Some(Loaded {
+                    inv: std::sync::Arc::new(*inv),
+                    forest,
+                    counts,
+                });
+                self.rebuild();
+                None
+            }
+            Msg::ScanDone(Err(e)) => {
+                self.scan = ScanState::Failed(e.to_string());
+                None
+            }
+            Msg::ScanCrashed(why) => {
+                self.scan = ScanState::Failed(format!("the scanner crashed: {why}"));
+                None
+            }
+            Msg::RenewPlanned(result) => self.renew_planned(result),
+            Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
+        }
+    }
+
+    fn set_now(&mut self, t: DateTime<Utc>) {
+        self.now = t;
+        let Some(d) = &mut self.data else { return };
+        let counts = Counts::of(&d.inv, t);
+        if counts != d.counts {
+            d.counts = counts;
+            // Something crossed a threshold; problems-only membership may have changed.
+            if self.view.problems_only {
+                self.rebuild();
+            }
+        }
+    }
+
+    /// Active key contexts, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        use Context::*;
+        match self.overlays.last() {
+            Some(Overlay::Help { .. }) => return vec![Always, Help],
+            Some(Overlay::Dialog(d)) if d.on_yes.is_some() => return vec![Always, Confirm],
+            Some(Overlay::Dialog(_)) => return vec![Always, Message],
+            None => {}
+        }
+        if self.view.editing_filter {
+            return vec![Always, Filter];
+        }
+        match (self.screen, self.focus) {
+            (Screen::Timeline, _) => vec![Always, Timeline, Nav, Main],
+            (Screen::Tree, Focus::Tree) => vec![Always, Tree, Panes, Nav, Main],
+            (Screen::Tree, Focus::Details) => vec![Always, Panes, Nav, Main],
+        }
+    }
+
+    /// The selected row's node: a timeline entry or a tree row.
+    pub fn selected(&self) -> Option<Node> {
+        match self.screen {
+            Screen::Timeline => self
+                .timeline_ids
+                .get(self.timeline.index)
+                .map(|&id| Node::Cert(id)),
+            Screen::Tree => self.rows.get(self.tree.index).map(|r| r.node),
+        }
+    }
+
+    fn selected_key(&self) -> Option<NodeKey> {
+        let d = self.data.as_ref()?;
+        Some(d.forest.key(&d.inv, self.selected()?))
+    }
+
+    fn apply(&mut self, action: Action, typed: Option<char>) -> Option<Cmd> {
+        match action {
+            Action::Quit => return Some(Cmd::Quit),
+            Action::Rescan => return self.request_scan(),
+            Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
+            Action::CloseOverlay => {
+                self.overlays.pop();
+            }
+            Action::Up => self.nav(-1),
+            Action::Down => self.nav(1),
+            Action::PageUp => self.nav(-(self.page() as isize)),
+            Action::PageDown => self.nav(self.page() as isize),
+            Action::Home => self.nav(isize::MIN / 2),
+            Action::End => self.nav(isize::MAX / 2),
+            Action::Collapse => self.collapse(),
+            Action::Expand => self.expand(),
+            Action::Toggle => match self.rows.get(self.tree.index) {
+                Some(r) if r.expanded => self.collapse(),
+                Some(_) => self.expand(),
+                None => {}
+            },
+            Action::SwitchPane => {
+                self.focus = match self.focus {
+                    Focus::Tree => Focus::Details,
+                    Focus::Details => Focus::Tree,
+                }
+            }
+            Action::StartFilter => self.view.editing_filter = true,
+            Action::FilterDone => self.view.editing_filter = false,
+            Action::ClearFilter => {
+                self.view.editing_filter = false;
+                if !self.view.filter.is_empty() {
+                    self.view.filter.clear();
+                    self.rebuild();
+                }
+            }
+            Action::FilterInsert => {
+                if let Some(c) = typed {
+                    self.view.filter.push(c);
+                    self.rebuild();
+                }
+            }
+            Action::FilterBackspace => {
+                if self.view.filter.pop().is_some() {
+                    self.rebuild();
+                }
+            }
+            Action::ToggleProblems => {
+                self.view.problems_only = !self.view.problems_only;
+                self.rebuild();
+            }
+            Action::ToggleSort => {
+                self.view.sort_by_expiry = !self.view.sort_by_expiry;
+                self.rebuild();
+            }
+            Action::ToggleTimeline => self.toggle_timeline(),
+            Action::ToggleMonthly => self.view.monthly = !self.view.monthly,
+            Action::Renew => return self.renew_selected(),
+            Action::RenewExpiring => return self.renew_expiring(),
+            Action::Confirm => return self.confirm(),
+            Action::ToggleCaData => return self.replan(),
+        }
+        None
+    }
+
+    /// Recompute rows and the timeline order, keeping the selection on the same item if it is
+    /// still shown (else the first match, else the same position).
+    fn rebuild(&mut self) {
+        let Some(d) = &self.data else { return };
+        let keep = self.selected_key();
+        let filter = self.view.filter.to_lowercase();
+        let opts = RowOptions {
+            filter: &filter,
+            problems_only: self.view.problems_only,
+            sort_by_expiry: self.view.sort_by_expiry,
+            collapsed: &self.view.collapsed,
+            now: self.now,
+        };
+        (self.rows, self.timeline_ids) = build(&d.inv, &d.forest, &opts);
+        let narrowing = !filter.is_empty() || self.view.problems_only;
+        // While narrowing, a section heading is no match of its own: go to the first real one.
+        let found = keep
+            .filter(|k| !(narrowing && matches!(k, NodeKey::Section(_))))
+            .and_then(|k| d.forest.find(&d.inv, &k))
+            .and_then(|node| self.rows.iter().position(|r| r.matched && r.node == node));
+        let first_match = || {
+            self.rows
+                .iter()
+                .position(|r| r.matched && !matches!(r.node, Node::Section(_)))
+        };
+        let before = self.tree.index;
+        self.tree.index = match found {
+            Some(i) => i,
+            None if narrowing => first_match().unwrap_or(0),
+            None => before,
+        };
+        if self.tree.index != before || found.is_none() {
+            self.details_scroll = 0;
+        }
+        self.reveal();
+    }
+
+    /// Keep cursors valid and visible after the rows or the window size changed.
+    fn reveal(&mut self) {
+        let Some(areas) = view::layout(self.size, self.banner.is_some()) else {
+            return;
+        };
+        let tree_h = usize::from(areas.tree.height.saturating_sub(2));
+        self.tree.reveal(self.rows.len(), tree_h);
+        let tl_h = usize::from(view::timeline::list_height(areas.body));
+        self.timeline.reveal(self.timeline_ids.len(), tl_h);
+    }
+}
+
+mod nav;
+mod renew;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! Moving around: cursors, page sizes, folding and switching to the timeline.
+
+use super::{App, Focus, Overlay, Screen};
+use crate::tui::tree::Node;
+use crate::tui::view;
+
+impl App {
+    /// Rows a page key moves by in whatever has the keys.
+    pub(super) fn page(&self) -> usize {
+        let Some(areas) = view::layout(self.size, self.banner.is_some()) else {
+            return 1;
+        };
+        let h = match (self.overlays.last(), self.screen, self.focus) {
+            (Some(_), ..) => areas.body.height.saturating_sub(4),
+            (None, Screen::Timeline, _) => view::timeline::list_height(areas.body),
+            (None, Screen::Tree, Focus::Tree) => areas.tree.height.saturating_sub(2),
+            (None, Screen::Tree, Focus::Details) => areas.details.height.saturating_sub(2),
+        };
+        usize::from(h.max(1))
+    }
+
+    pub(super) fn nav(&mut self, delta: isize) {
+        let page = self.page();
+        match self.overlays.last_mut() {
+            Some(Overlay::Help { scroll }) => {
+                let max = view::help::max_scroll(self.size);
+                *scroll = scroll.saturating_add_signed(delta).min(max);
+                return;
+            }
+            Some(Overlay::Dialog(d)) => {
+                let max = d.lines.len().saturating_sub(1);
+                d.scroll = d.scroll.saturating_add_signed(delta).min(max);
+                return;
+            }
+            None => {}
+        }
+        match (self.screen, self.focus) {
+            (Screen::Timeline, _) => {
+                self.timeline.move_by(delta, self.timeline_ids.len(), page);
+            }
+            (Screen::Tree, Focus::Details) if !self.view.editing_filter => {
+                let width =
+                    view::layout(self.size, self.banner.is_some()).map_or(0, |a| a.details.width);
+                let len = view::details::lines(self, width).len();
+                let max = len.saturating_sub(page);
+                self.details_scroll = self.details_scroll.saturating_add_signed(delta).min(max);
+            }
+            (Screen::Tree, _) => {
+                let before = self.tree.index;
+                self.tree.move_by(delta, self.rows.len(), page);
+                if self.tree.index != before {
+                    self.details_scroll = 0;
+                }
+            }
+        }
+    }
+
+    pub(super) fn collapse(&mut self) {
+        let Some(row) = self.rows.get(self.tree.index).copied() else {
+            return;
+        };
+        if row.expanded {
+            self.set_collapsed(row.node, true);
+            return;
+        }
+        if matches!(row.node, Node::Section(_)) {
+            return;
+        }
+        // Already folded or a leaf: go to the parent, as file managers do.
+        let parent = self.rows[..self.tree.index].iter().rposition(|r| {
+            matches!(r.node, Node::Section(_)) && row.depth == 0
+                || (r.depth < row.depth && !matches!(r.node, Node::Section(_)))
+        });
+        if let Some(p) = parent {
+            self.tree.set(p, self.rows.len(), self.page());
+            self.details_scroll = 0;
+        }
+    }
+
+    pub(super) fn expand(&mut self) {
+        let Some(row) = self.rows.get(self.tree.index).copied() else {
+            return;
+        };
+        if row.has_children && !row.expanded {
+            self.set_collapsed(row.node, false);
+        } else if row.expanded {
+            self.nav(1);
+        }
+    }
+
+    fn set_collapsed(&mut self, node: Node, fold: bool) {
+        let Some(d) = &self.data else { return };
+        if !self.view.filter.is_empty() || self.view.problems_only {
+            self.notice = Some("folding is off while filtering".into());
+            return;
+        }
+        let key = d.forest.key(&d.inv, node);
+        if fold {
+            self.view.collapsed.insert(key);
+        } else {
+            self.view.collapsed.remove(&key);
+        }
+        self.rebuild();
+    }
+
+    pub(super) fn toggle_timeline(&mut self) {
+        let selected = self.selected();
+        self.screen = match self.screen {
+            Screen::Tree => Screen::Timeline,
+            Screen::Timeline => Screen::Tree,
+        };
+        let Some(Node::Cert(id)) = selected else {
+            return;
+        };
+        let page = self.page();
+        match self.screen {
+            Screen::Timeline => {
+                if let Some(i) = self.timeline_ids.iter().position(|&c| c == id) {
+                    self.timeline.set(i, self.timeline_ids.len(), page);
+                }
+            }
+            Screen::Tree => {
+                if let Some(i) = self.rows.iter().position(|r| r.node == Node::Cert(id)) {
+                    self.tree.set(i, self.rows.len(), page);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Rendering: pure functions of [`App`]. Nothing here changes state or touches the disk.
+//!
+//! [`layout`] is shared with `update`, which needs page heights for PgUp/PgDn.
+
+pub mod details;
+mod dialog;
+pub mod help;
+mod rows;
+mod screen;
+pub mod timeline;
+
+use std::path::Path;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+use super::app::{App, Overlay, Screen};
+
+/// The smallest terminal the layout is designed for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Where each part of the main screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    /// A line under the header for what to do after a renewal.
+    pub banner: Option<Rect>,
+    /// Everything between header and footer (the timeline uses all of it).
+    pub body: Rect,
+    pub tree: Rect,
+    pub details: Rect,
+    pub footer: Rect,
+}
+
+/// `None` when the terminal is below [`MIN_WIDTH`]x[`MIN_HEIGHT`].
+pub fn layout(area: Rect, banner: bool) -> Option<Areas> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let [header, banner_area, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(u16::from(banner)),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [tree, details] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    Some(Areas {
+        header,
+        banner: banner.then_some(banner_area),
+        body,
+        tree,
+        details,
+        footer,
+    })
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let Some(a) = layout(area, self.banner.is_some()) else {
+            screen::too_small(self, area, buf);
+            return;
+        };
+        screen::header(self, a.header, buf);
+        if let (Some(rect), Some((tone, text))) = (a.banner, &self.banner) {
+            let line = Line::styled(format!("{} {text}", tone.glyph()), self.theme.tone(*tone));
+            buf.set_line(rect.x, rect.y, &line, rect.width);
+        }
+        if self.data.is_none() {
+            screen::placeholder(self, a.body, buf);
+        } else {
+            match self.screen {
+                Screen::Tree => {
+                    rows::render(self, a.tree, buf);
+                    details::render(self, a.details, buf);
+                }
+                Screen::Timeline => timeline::render(self, a.body, buf),
+            }
+        }
+        screen::footer(self, a.footer, buf);
+        for overlay in &self.overlays {
+            match overlay {
+                Overlay::Help { scroll } => help::render(self, *scroll, area, buf),
+                Overlay::Dialog(d) => dialog::render(self, d, area, buf),
+            }
+        }
+    }
+}
+
+/// A path as shown to the operator: relative to the scan root that holds it.
+pub fn show_path(app: &App, path: &Path) -> String {
+    let roots = app.data.as_ref().map_or(app.roots(), |d| &d.inv.roots);
+    for root in roots {
+        if let Ok(rel) = path.strip_prefix(root) {
+            if rel.as_os_str().is_empty() {
+                break;
+            }
+            return rel.display().to_string();
+        }
+    }
+    path.display().to_string()
+}
+
+/// Width of a line in terminal cells.
+fn width(line: &Line) -> u16 {
+    u16::try_from(line.width()).unwrap_or(u16::MAX)
+}
+
+/// Greedy word wrap to `width` cells. Words longer than a line (paths, fingerprints) are split,
+/// after a `/` when there is one.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut cur: Vec<char> = Vec::new();
+    for word in s.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let sep = usize::from(!cur.is_empty());
+        if cur.len() + sep + word.len() <= width {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.append(&mut word);
+            continue;
+        }
+        if !cur.is_empty() {
+            out.push(cur.drain(..).collect());
+        }
+        while word.len() > width {
+            let cut = word[..width]
+                .iter()
+                .rposition(|&c| c == '/')
+                .filter(|&i| i > 0)
+                .map_or(width, |i| i + 1);
+            let rest = word.split_off(cut);
+            out.push(word.into_iter().collect());
+            word = rest;
+        }
+        cur = word;
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur.into_iter().collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_then_slashes_then_anywhere() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("x abcdefgh", 4), ["x", "abcd", "efgh"]);
+        assert_eq!(
+            wrap("etc/kubernetes/pki/ca.crt", 16),
+            ["etc/kubernetes/", "pki/ca.crt"]
+        );
+    }
+}

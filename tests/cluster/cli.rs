@@ -1,0 +1,196 @@
+//! `kcert csr list|approve|deny` as a script uses them: output, exit codes, and the
+//! state kubectl sees afterwards.
+
+use serde_json::Value;
+
+use super::util::Env;
+
+/// Run the kcert binary; returns (exit code, stdout, stderr).
+async fn kcert(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .env("HOME", env.dir.path())
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_prints_kubectl_columns_plus_verdict_pending_first() {
+    let env = Env::demo().await;
+    let (code, out, err) = kcert(&env, &["csr", "list"]).await;
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        [
+            "NAME",
+            "AGE",
+            "SIGNERNAME",
+            "REQUESTOR",
+            "REQUESTEDDURATION",
+            "CONDITION",
+            "VERDICT"
+        ]
+    );
+    assert_eq!(lines.len(), 13);
+    let conditions: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().nth(5).unwrap())
+        .collect();
+    let first_settled = conditions.iter().position(|c| *c != "Pending").unwrap();
+    assert_eq!(first_settled, 9);
+    let impostor = lines
+        .iter()
+        .find(|l| l.starts_with("csr-impostor-worker-2 "))
+        .unwrap();
+    assert!(impostor.ends_with("FAIL: cn, node-addresses"), "{impostor}");
+    let bob = lines.iter().find(|l| l.starts_with("bob-admin ")).unwrap();
+    assert!(
+        bob.contains("24h") && bob.ends_with("FAIL: groups"),
+        "{bob}"
+    );
+
+    let (code, out, _) = kcert(&env, &["csr", "list", "--pending", "-o", "json"]).await;
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 9);
+    let forged = items
+        .iter()
+        .find(|i| i["name"] == "csr-forged-signature")
+        .unwrap();
+    assert_eq!(forged["verdict"]["passed"], false);
+    assert_eq!(forged["request"]["signature"]["valid"], false);
+    assert_eq!(forged["request"]["keyAlgorithm"], "ECDSA-P256");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_all_valid_takes_exactly_the_pending_requests_that_pass() {
+    let env = Env::demo().await;
+    let (code, out, err) = kcert(&env, &["csr", "approve", "--all-valid"]).await;
+    assert_eq!(code, 0, "{err}");
+    let mut approved: Vec<&str> = out
+        .lines()
+        .map(|l| {
+            l.trim_start_matches("certificatesigningrequest.certificates.k8s.io/")
+                .trim_end_matches(" approved")
+        })
+        .collect();
+    approved.sort();
+    assert_eq!(
+        approved,
+        [
+            "alice-dev",
+            "csr-serving-worker-1",
+            "csr-serving-worker-2",
+            "node-csr-worker-3-bootstrap"
+        ]
+    );
+    let (ok, out, _) = env
+        .kubectl(&["get", "csr", "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.conditions[0].reason}{\"\\n\"}{end}"])
+        .await;
+    assert!(ok);
+    let kcert_approved: Vec<&str> = out
+        .lines()
+        .filter(|l| l.ends_with(" KcertApprove"))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(kcert_approved.len(), 4, "{out}");
+    // Nothing left to approve.
+    let (code, out, err) = kcert(&env, &["csr", "approve", "--all-valid"]).await;
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert!(err.contains("nothing approved"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_give_a_non_zero_exit_and_explicit_names_warn_about_failed_checks() {
+    let env = Env::demo().await;
+    let (code, out, err) = kcert(
+        &env,
+        &[
+            "csr",
+            "approve",
+            "csr-impostor-worker-2",
+            "mallory-admin",
+            "nope",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        out.trim(),
+        "certificatesigningrequest.certificates.k8s.io/csr-impostor-worker-2 approved"
+    );
+    assert!(
+        err.contains("warning: csr-impostor-worker-2: cn check failed"),
+        "{err}"
+    );
+    assert!(err.contains("\"mallory-admin\" is already Denied"), "{err}");
+    assert!(err.contains("\"nope\" not found"), "{err}");
+
+    let (code, out, err) = kcert(
+        &env,
+        &[
+            "csr",
+            "deny",
+            "bob-admin",
+            "--reason",
+            "asks for system:masters",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        "certificatesigningrequest.certificates.k8s.io/bob-admin denied"
+    );
+    let (code, _, err) = kcert(&env, &["csr", "deny", "csr-serving-cp-1", "--reason", "x"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("already Approved"), "{err}");
+    let (code, _, _) = kcert(&env, &["csr", "deny", "bob-admin"]).await;
+    assert_eq!(code, 2, "--reason is required");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_exits_3_with_the_banner() {
+    let env = Env::demo().await;
+    env.server.stop();
+    let (code, out, err) = kcert(&env, &["csr", "list"]).await;
+    assert_eq!((code, out.as_str()), (3, ""));
+    assert!(
+        err.contains("Connection refused") || err.contains("closed the connection"),
+        "{err}"
+    );
+}
+
+/// What `kcert demo` will do: a background server on its own runtime, used from sync code.
+#[test]
+fn the_demo_cluster_serves_a_dozen_csrs_to_a_separate_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, kubeconfig) = kcert::testserver::start_demo(dir.path()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .args(["csr", "list", "--pending", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1 + 9, "{text}");
+    assert!(text.contains("csr-impostor-worker-2") && text.contains("bob-admin"));
+    drop(server);
+}

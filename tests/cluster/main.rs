@@ -1,0 +1,10 @@
+//! The cluster side against an in-process API server: kubectl agrees with kcert, rules on
+//! real and generated requests, connection banners, watch behaviour, actions and the CLI.
+
+mod actions;
+mod banners;
+mod cli;
+mod kubectl;
+mod rules;
+mod util;
+mod watch;

@@ -1,0 +1,89 @@
+//! Shared helpers: a running test server with an admin kubeconfig, kubectl, fixtures.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use kcert::cluster::{connect, Access, Connection, Locations};
+use kcert::testserver::{ServerOptions, TestServer};
+use tempfile::TempDir;
+
+/// The real fixtures beside the project.
+pub fn fixtures() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
+    assert!(
+        dir.is_dir(),
+        "the real fixtures are missing: expected {} (shared/ beside the project root)",
+        dir.display()
+    );
+    dir
+}
+
+/// A server, a temp dir and an admin kubeconfig in it.
+pub struct Env {
+    pub server: TestServer,
+    pub dir: TempDir,
+    pub kubeconfig: PathBuf,
+}
+
+impl Env {
+    pub async fn start(opts: ServerOptions) -> Env {
+        let server = TestServer::start(opts).await.expect("server starts");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("admin.conf");
+        server.write_admin_kubeconfig(&kubeconfig).unwrap();
+        Env {
+            server,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    pub async fn demo() -> Env {
+        let env = Env::start(ServerOptions::default()).await;
+        kcert::testserver::seed::demo(&env.server).unwrap();
+        env
+    }
+
+    pub fn access(&self) -> Access {
+        Access {
+            kubeconfig: Some(self.kubeconfig.clone()),
+            timeout: Duration::from_secs(5),
+            ..Access::default()
+        }
+    }
+
+    /// Locations that cannot reach the real /etc/kubernetes or $HOME.
+    pub fn locations(&self) -> Locations {
+        Locations::isolated(self.dir.path().join("etc-kubernetes"))
+    }
+
+    pub async fn connect(&self) -> Connection {
+        connect(&self.access(), &self.locations())
+            .await
+            .expect("connects")
+    }
+
+    /// Run the real kubectl against the server; returns (success, stdout, stderr).
+    pub async fn kubectl(&self, args: &[&str]) -> (bool, String, String) {
+        let mut cmd = tokio::process::Command::new("kubectl");
+        cmd.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("kube-cache"))
+            .args(args)
+            .env("HOME", self.dir.path())
+            .env_remove("KUBECONFIG");
+        let out = cmd.output().await.expect("kubectl is installed");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// A CSR object as kube sees it, from the server's JSON.
+pub fn typed(v: serde_json::Value) -> CertificateSigningRequest {
+    serde_json::from_value(v).expect("a valid CSR object")
+}

@@ -1,0 +1,227 @@
+//! The real binary in a real pseudo-terminal (tmux): the screen a user sees, keys as a
+//! terminal sends them, and the terminal handed back intact.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::util::demo_tree;
+
+/// A private tmux server (own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, command: &str) -> Tmux {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let socket = format!("kcert-e2e-{}-{n}", std::process::id());
+        let t = Tmux { socket };
+        let (ok, out) = t.run(&[
+            "new-session",
+            "-d",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            command,
+        ]);
+        assert!(ok, "tmux new-session failed (is tmux installed?): {out}");
+        // Send Esc as a key of its own, not as the start of an escape sequence.
+        t.run(&["set-option", "-s", "escape-time", "0"]);
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> (bool, String) {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend(keys);
+        let (ok, out) = self.run(&args);
+        assert!(ok, "send-keys {keys:?}: {out}");
+    }
+
+    /// Literal text, character by character as a user types it.
+    fn type_text(&self, s: &str) {
+        self.send(&["-l", s]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "0"]).1
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        self.run(&["display-message", "-p", "-t", "0", "#{alternate_on}"])
+            .1
+            .trim()
+            == "1"
+    }
+
+    /// Wait (up to 20 s, for slow CI) until the screen satisfies `pred`; the last screen
+    /// goes into the failure message.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // tmux leaves its socket file behind; remove it with the server.
+        let socket = self.run(&["display-message", "-p", "#{socket_path}"]).1;
+        let _ = self.run(&["kill-server"]);
+        let socket = socket.trim();
+        if !socket.is_empty() {
+            let _ = std::fs::remove_file(socket);
+        }
+    }
+}
+
+/// A shell line that prints a marker, runs kcert, then reports its exit code and whether the
+/// tty is back in canonical (cooked) mode, and stays open for inspection.
+fn session_command(root: &Path) -> String {
+    format!(
+        "sh -c 'echo BEFORE-KCERT; KCERT_NOW=2026-11-22T12:00:00Z NO_COLOR=1 {bin} {root}; \
+         echo AFTER-KCERT exit=$?; \
+         if stty -a | tr \" \" \"\\n\" | grep -qx icanon; then echo TTY-COOKED; else echo TTY-RAW; fi; \
+         sleep 600'",
+        bin = env!("CARGO_BIN_EXE_kcert"),
+        root = root.display(),
+    )
+}
+
+#[test]
+fn move_filter_help_and_quit_in_a_real_terminal() {
+    let dir = demo_tree();
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+
+    let s = tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    assert!(
+        tmux.alternate_screen_on(),
+        "the UI runs on the alternate screen"
+    );
+    assert!(
+        !s.contains("BEFORE-KCERT"),
+        "the shell's screen is hidden while the UI runs"
+    );
+    assert!(s.contains("etcd CA") && s.contains("Front-proxy CA"));
+    assert!(
+        s.contains("? help") && s.contains("q quit"),
+        "footer hints:\n{s}"
+    );
+
+    // Move down to the first certificate under the Kubernetes CA: details follow.
+    tmux.send(&["Down", "j"]);
+    tmux.wait_for("details of a selected certificate", |s| {
+        s.contains("Status") && s.contains("Subject")
+    });
+
+    // Incremental filter: the tree narrows as we type.
+    tmux.type_text("/");
+    tmux.type_text("etcd-peer");
+    let s = tmux.wait_for("the filtered tree", |s| s.contains("/etcd-peer█"));
+    assert!(s.contains("etcd-peer"));
+    assert!(!s.contains("front-proxy-client"), "filtered out:\n{s}");
+    tmux.send(&["Enter"]);
+
+    // Help overlay, generated from the key table, and closed with Esc.
+    tmux.type_text("?");
+    tmux.wait_for("the help overlay", |s| {
+        s.contains("collapse, or go to parent")
+    });
+    tmux.send(&["Escape"]);
+    tmux.wait_for("help closed", |s| !s.contains("collapse, or go to parent"));
+
+    // Too small, then big enough again.
+    tmux.run(&["resize-window", "-t", "0", "-x", "70", "-y", "20"]);
+    tmux.wait_for("the too-small notice", |s| s.contains("Terminal too small"));
+    tmux.run(&["resize-window", "-t", "0", "-x", "100", "-y", "30"]);
+    tmux.wait_for("the tree again", |s| s.contains("etcd CA"));
+
+    tmux.type_text("q");
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("BEFORE-KCERT"),
+        "the shell's screen is back:\n{s}"
+    );
+    assert!(s.contains("AFTER-KCERT exit=0"), "{s}");
+    assert!(s.contains("TTY-COOKED"), "raw mode was left:\n{s}");
+    assert!(!tmux.alternate_screen_on(), "alternate screen was left");
+    assert!(
+        !s.contains("Kubernetes CA"),
+        "no UI remnants on the shell's screen:\n{s}"
+    );
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let dir = demo_tree();
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    tmux.wait_for("the UI", |s| s.contains("kcert"));
+    tmux.type_text("/");
+    tmux.send(&["C-c"]);
+    let s = tmux.wait_for("the shell after Ctrl-C", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+    assert!(!tmux.alternate_screen_on());
+}
+
+#[test]
+fn renew_from_the_ui_in_a_real_terminal() {
+    let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/apiserver.crt");
+    let before = std::fs::read(&crt).unwrap();
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.type_text("r");
+    tmux.wait_for("the renewal plan", |s| {
+        s.contains("Renew 1 certificate(s)?") && s.contains("apiserver.crt")
+    });
+    assert_eq!(
+        std::fs::read(&crt).unwrap(),
+        before,
+        "nothing is written before y"
+    );
+    tmux.type_text("y");
+    tmux.wait_for("the report", |s| s.contains("apiserver renewed"));
+    tmux.send(&["Escape"]);
+    let s = tmux.wait_for("the banner", |s| s.contains("now restart kube-apiserver"));
+    assert!(!s.contains("apiserver renewed"), "the report closed:\n{s}");
+    tmux.type_text("q");
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+    assert_ne!(
+        std::fs::read(&crt).unwrap(),
+        before,
+        "apiserver.crt was renewed"
+    );
+}

@@ -1,0 +1,25 @@
+//! The terminal UI on real generated trees.
+//!
+//! - `screens`: whole-app snapshots on a `TestBackend` with a fixed clock (text, and styles where
+//!   the colour is the point).
+//! - `e2e`: the real binary in a tmux pseudo-terminal: moving, filtering, help, quitting, and the
+//!   terminal restored afterwards, and renewing from the UI.
+//! - `renew`: `r`/`y` through `update`, with the commands performed as the event loop would.
+
+/// Snapshot `$text` under `$name`, with what differs between runs masked: the demo tree makes
+/// new keys each time, so serials and fingerprints change (their layout does not).
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(r"\b[0-9a-f]{10,}\b", "[sha256]");
+        // The short tail of a fingerprint wrapped onto its own line in the details pane.
+        settings.add_filter(r"│( {9})[0-9a-f]{1,9}( +)│", "│${1}[tail]${2}│");
+        settings.add_filter(r"Serial   [0-9A-F]+", "Serial   [serial]");
+        settings.bind(|| insta::assert_snapshot!($name, $text));
+    }};
+}
+
+mod e2e;
+mod renew;
+mod screens;
+mod util;

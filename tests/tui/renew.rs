@@ -1,0 +1,123 @@
+//! Renewal from the UI: `r` shows the plan and changes nothing until `y`; then the files are
+//! renewed, a report and a banner name the components to restart, and the tree is rescanned.
+
+use crossterm::event::KeyCode;
+use kcert::pki::{scan, Status};
+use kcert::renew;
+use kcert::tui::action::{Cmd, Msg};
+use kcert::tui::app::Overlay;
+
+use crate::util::{demo_tree, key, keys, now, scanned_app, screen};
+
+/// Do what the event loop does with a command, synchronously.
+fn perform(cmd: Cmd) -> Msg {
+    match cmd {
+        Cmd::PlanRenew {
+            inv,
+            selection,
+            opts,
+        } => Msg::RenewPlanned(
+            renew::plan(&inv, &selection, &opts)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
+        Cmd::ApplyRenew(plan) => {
+            let r = renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+            Msg::RenewDone(plan, r)
+        }
+        Cmd::Scan(opts) => Msg::ScanDone(scan(&opts).map(Box::new)),
+        Cmd::Quit => panic!("unexpected quit"),
+    }
+}
+
+fn bytes(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn r_shows_the_plan_and_y_renews_then_rescans() {
+    let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/apiserver.crt");
+    let before = bytes(&crt);
+    let mut app = scanned_app(dir.path(), 100, 30, false);
+    keys(&mut app, "/apiserver");
+    key(&mut app, KeyCode::Enter);
+
+    // r: a plan is asked for in the background; nothing is written.
+    let plan_cmd = app.update(msg_key('r')).expect("r asks for a plan");
+    assert!(matches!(plan_cmd, Cmd::PlanRenew { .. }));
+    assert!(app.update(perform(plan_cmd)).is_none());
+    let s = screen(&app, 100, 30, dir.path());
+    snapshot!("renew_confirmation", s);
+    assert_eq!(bytes(&crt), before, "planning writes nothing");
+
+    // n cancels; nothing was written.
+    keys(&mut app, "n");
+    assert!(app.overlays.is_empty());
+    assert_eq!(bytes(&crt), before);
+
+    // r again, then y.
+    let cmd = app.update(msg_key('r')).expect("plan");
+    app.update(perform(cmd));
+    let apply = app.update(msg_key('y')).expect("y applies");
+    assert!(matches!(apply, Cmd::ApplyRenew(_)));
+    let rescan = app
+        .update(perform(apply))
+        .expect("a rescan follows the renewal");
+    let (tone_text, report) = (
+        app.banner.clone().expect("banner").1,
+        screen(&app, 100, 30, dir.path()),
+    );
+    assert!(
+        tone_text.contains("now restart kube-apiserver"),
+        "{tone_text}"
+    );
+    assert!(
+        report.contains("apiserver renewed") && report.contains("Backups:"),
+        "{report}"
+    );
+    assert_ne!(bytes(&crt), before, "apiserver.crt was renewed");
+    app.update(perform(rescan));
+    let d = app.data.as_ref().unwrap();
+    let c = d
+        .inv
+        .certs
+        .iter()
+        .find(|c| c.kubeadm_name.as_deref() == Some("apiserver"))
+        .unwrap();
+    assert_eq!(c.status, Status::Ok);
+    assert_eq!((c.not_after - now()).num_days(), 365);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.overlays.iter().any(|o| matches!(o, Overlay::Dialog(_))));
+    assert!(
+        screen(&app, 100, 30, dir.path()).contains("now restart kube-apiserver"),
+        "the banner stays"
+    );
+}
+
+#[test]
+fn r_on_a_ca_explains_why_not() {
+    let dir = demo_tree();
+    let mut app = scanned_app(dir.path(), 100, 30, false);
+    keys(&mut app, "/etcd-ca");
+    key(&mut app, KeyCode::Enter);
+    let cmd = app.update(msg_key('r')).expect("plan");
+    app.update(perform(cmd));
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(
+        s.contains("CAs are not renewed") && s.contains("Nothing to renew"),
+        "{s}"
+    );
+    assert!(
+        app.contexts()
+            .contains(&kcert::tui::keymap::Context::Message),
+        "a report, no question"
+    );
+}
+
+fn msg_key(c: char) -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}

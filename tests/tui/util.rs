@@ -1,0 +1,80 @@
+//! A demo kubeadm tree scanned with a fixed clock, loaded into an `App` the way the loop does.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kcert::demo::{demo_spec, write_kubeadm_tree};
+use kcert::pki::{scan, ScanOptions, Thresholds};
+use kcert::tui::action::{Cmd, Msg};
+use kcert::tui::{App, TuiOptions};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tempfile::TempDir;
+
+/// The clock of every TUI test: the demo tree's certificates are dated from it.
+pub fn now() -> DateTime<Utc> {
+    "2026-11-22T12:00:00Z".parse().unwrap()
+}
+
+/// A temp dir whose path always has the same length (`/tmp/kcert-tui-XXXXXX`), so that layouts
+/// do not depend on `TMPDIR`, and the demo tree written into it.
+pub fn demo_tree() -> TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("kcert-tui-")
+        .tempdir_in("/tmp")
+        .expect("temp dir in /tmp");
+    write_kubeadm_tree(dir.path(), &demo_spec(now())).expect("demo tree");
+    dir
+}
+
+pub fn options(root: &Path, color: bool) -> TuiOptions {
+    TuiOptions {
+        scan: ScanOptions::new(vec![root.to_path_buf()], now(), Thresholds::default()),
+        color,
+        now: Some(now()),
+    }
+}
+
+/// An app on a `width`x`height` terminal that has scanned `root` (through the same
+/// request-scan → scan → `ScanDone` path the event loop takes).
+pub fn scanned_app(root: &Path, width: u16, height: u16, color: bool) -> App {
+    let mut app = App::new("cp-1", &options(root, color), now());
+    app.update(Msg::Resize(width, height));
+    let Some(Cmd::Scan(opts)) = app.request_scan() else {
+        panic!("a fresh app should ask for a scan");
+    };
+    let inv = scan(&opts).expect("scan of the demo tree");
+    app.update(Msg::ScanDone(Ok(Box::new(inv))));
+    app
+}
+
+pub fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+pub fn keys(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+pub fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| f.render_widget(app, f.area())).unwrap();
+    t
+}
+
+/// The screen as text, with the temp root replaced by `[root]`.
+pub fn screen(app: &App, width: u16, height: u16, root: &Path) -> String {
+    draw(app, width, height)
+        .backend()
+        .to_string()
+        .replace(&root.display().to_string(), "[root]")
+}
+
+/// The buffer with its style runs (`Buffer`'s `Debug`), temp root replaced.
+pub fn styled_screen(app: &App, width: u16, height: u16, root: &Path) -> String {
+    format!("{:?}", draw(app, width, height).backend().buffer())
+        .replace(&root.display().to_string(), "[root]")
+}
