@@ -30,7 +30,8 @@ fn time(t: x509_parser::time::ASN1Time) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
+/// The common name and organizations of a name (CSR rules and renewal need both).
+pub fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
     let cn = name
         .iter_common_name()
         .next()
