@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::runtime::NodePaths;
+
 /// Inspect and renew a Kubernetes node's certificates.
 ///
 /// With no command, opens the terminal UI on the default roots (or the PATHs given).
@@ -36,6 +38,14 @@ pub enum Command {
     Demo(DemoArgs),
     /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
     Renew(RenewArgs),
+    /// Connect to each component on this node and compare the certificate it serves with the
+    /// file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate.
+    Probe(ProbeArgs),
+    /// Restart a static pod (move its manifest out and back) and wait until it serves the
+    /// certificate on disk.
+    Restart(RestartArgs),
+    /// Find the certificates a Go x509 "expired or not yet valid" error line is about.
+    Explain(ExplainArgs),
     /// List, approve or deny the live cluster's CertificateSigningRequests.
     Csr(CsrArgs),
 }
@@ -92,6 +102,142 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+
+    /// Also connect to the components on this node (loopback and --node-address only) and
+    /// compare what they serve with the files; off by default so check stays offline.
+    #[arg(long)]
+    pub probe: bool,
+
+    /// Per-endpoint timeout for --probe, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000, requires = "probe")]
+    pub probe_timeout: u64,
+
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// Where the node's runtime configuration is; every path is a parameter.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NodeArgs {
+    /// Read the node below DIR (DIR/etc/kubernetes, DIR/var/lib/kubelet) instead of `/`;
+    /// by default found under the scanned PATHs, or `/` when none are given.
+    #[arg(long, value_name = "DIR")]
+    pub node_root: Option<PathBuf>,
+
+    /// The static pod manifests directory (default <kubernetes dir>/manifests).
+    #[arg(long, value_name = "DIR")]
+    pub manifests: Option<PathBuf>,
+
+    /// The kubelet's KubeletConfiguration file (default /var/lib/kubelet/config.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub kubelet_config: Option<PathBuf>,
+
+    /// The kubeconfig to compare with admin.conf (default $KUBECONFIG or ~/.kube/config
+    /// when reading the real node).
+    #[arg(long, value_name = "FILE")]
+    pub user_kubeconfig: Option<PathBuf>,
+
+    /// Also probe components on this address of the node (repeatable); loopback always is.
+    #[arg(long = "node-address", value_name = "IP")]
+    pub node_addresses: Vec<std::net::IpAddr>,
+}
+
+impl NodeArgs {
+    /// The node's paths: `--node-root`, else found under the scanned PATHs, else the real
+    /// node when nothing was named; then the single-path overrides. `None` when PATHs were
+    /// given and none of them holds a node's configuration.
+    pub fn paths(&self, scanned: &[PathBuf]) -> Option<NodePaths> {
+        let mut p = match (&self.node_root, &self.manifests) {
+            (Some(root), _) => NodePaths::under(root),
+            (None, _) if scanned.is_empty() => NodePaths::system(),
+            (None, Some(m)) => {
+                NodePaths::discover(scanned).unwrap_or_else(|| NodePaths::from_manifests(m))
+            }
+            (None, None) => NodePaths::discover(scanned)?,
+        };
+        if let Some(m) = &self.manifests {
+            p.manifests = m.clone();
+        }
+        if let Some(k) = &self.kubelet_config {
+            p.kubelet_config = Some(k.clone());
+        }
+        if let Some(u) = &self.user_kubeconfig {
+            p.user_kubeconfig = Some(u.clone());
+        }
+        Some(p)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub node: NodeArgs,
+
+    /// Per-endpoint timeout in milliseconds; endpoints are probed in parallel.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub timeout: u64,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Replace a stale copy of admin.conf in the user kubeconfig with admin.conf's current
+    /// credentials, after a backup.
+    #[arg(long)]
+    pub refresh_kubeconfig: bool,
+
+    /// Do not ask before --refresh-kubeconfig.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestartArgs {
+    /// kube-apiserver, kube-controller-manager, kube-scheduler or etcd (`apiserver`,
+    /// `controller-manager`, `scheduler` also work).
+    #[arg(value_name = "COMPONENT", required_unless_present = "recover")]
+    pub component: Option<String>,
+
+    #[command(flatten)]
+    pub node: NodeArgs,
+
+    /// Only put back a manifest an interrupted kcert left in its backup directory.
+    #[arg(long)]
+    pub recover: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Where the manifest waits (default <kubernetes dir>/tmp/kcert-backup-restart-<component>-<UTC timestamp>).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Seconds to wait for the component to stop serving before moving the manifest back.
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    pub stop_timeout: u64,
+
+    /// Seconds to wait for it to serve the certificate on disk afterwards.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub start_timeout: u64,
+
+    /// Milliseconds between probes while waiting.
+    #[arg(long, value_name = "MS", default_value_t = 500, hide = true)]
+    pub poll: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The error line (quote it, or give `-` to read lines from standard input).
+    #[arg(value_name = "LINE", required = true, num_args = 1..)]
+    pub line: Vec<String>,
+
+    /// Where to look for certificates (repeatable); default: kcert's default roots.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub node: NodeArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,6 +6,8 @@
 //!   pair keys into an [`pki::Inventory`]. Blocking and pure apart from reading files.
 //! - [`report`]: `kcert check` output (table and JSON) and the exit-code policy.
 //! - [`renew`]: plan and apply renewals with backups, atomic writes and rollback.
+//! - [`runtime`]: the running control plane: consumers of each file, served versus on disk,
+//!   trust bundles, safe static pod restarts and x509 error lookup.
 //! - [`sign`]: key generation and certificate signing shared by renewal and the demo tree.
 //! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
 //! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
@@ -21,6 +23,7 @@ pub mod error;
 pub mod pki;
 pub mod renew;
 pub mod report;
+pub mod runtime;
 pub mod sign;
 pub mod testserver;
 pub mod tui;

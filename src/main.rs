@@ -14,6 +14,8 @@ use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
 use kcert::tui::ClusterOptions;
 
+mod runtime_cmd;
+
 fn main() -> ExitCode {
     let _ = color_eyre::install();
     let cli = Cli::parse();
@@ -51,6 +53,11 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Csr(args)) => Ok(csr(&args)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Restart(args)) => {
+            runtime_cmd::restart(&args, cli.now.unwrap_or_else(Utc::now))
+        }
+        Some(Command::Explain(args)) => runtime_cmd::explain(&args, cli.now),
         Some(Command::Tui(args)) => tui(&args.scan, Some(cluster_options(&args.cluster)), cli.now),
         None => tui(&cli.scan, Some(cluster_options(&cli.cluster)), cli.now),
     }
@@ -58,11 +65,16 @@ fn run(cli: Cli) -> Result<u8> {
 
 fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
     let opts = scan_options(&args.scan, now)?;
-    let inv = pki::scan(&opts).wrap_err("cannot scan")?;
+    let mut inv = pki::scan(&opts).wrap_err("cannot scan")?;
+    let rt = runtime_cmd::for_check(args, &mut inv)?;
+    let extras = report::Extras {
+        usage: rt.findings.as_ref().map(|f| &f.usage),
+        probes: rt.probes.as_deref(),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.output {
-        OutputFormat::Json => report::write_json(&inv, &mut out)
+        OutputFormat::Json => report::write_json_with(&inv, &extras, &mut out)
             .map_err(std::io::Error::from)
             .and_then(|_| out.write_all(b"\n")),
         OutputFormat::Table => {

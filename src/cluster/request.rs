@@ -9,10 +9,10 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
-use x509_parser::x509::X509Name;
 
 use crate::pki::decode::{looks_like_pem, pem_blocks, BlockKind};
 use crate::pki::keys::spki_info;
+use crate::pki::name_attrs;
 use crate::pki::KeyAlgorithm;
 
 /// What a CSR's `spec.request` asks for.
@@ -85,20 +85,6 @@ fn first_block(bytes: &[u8], want: BlockKind, what: &str) -> Result<Vec<u8>, Str
             None => format!("holds no {what} PEM block"),
         }),
     }
-}
-
-fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
-    let cn = name
-        .iter_common_name()
-        .next()
-        .and_then(|a| a.as_str().ok())
-        .map(str::to_string);
-    let orgs = name
-        .iter_organization()
-        .filter_map(|a| a.as_str().ok())
-        .map(str::to_string)
-        .collect();
-    (cn, orgs)
 }
 
 #[derive(Default)]

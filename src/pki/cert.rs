@@ -30,7 +30,8 @@ fn time(t: x509_parser::time::ASN1Time) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
+/// The common name and organizations of a name (CSR rules and renewal need both).
+pub fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
     let cn = name
         .iter_common_name()
         .next()
@@ -101,7 +102,8 @@ fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
     out
 }
 
-fn serial_hex(raw: &[u8]) -> String {
+/// A serial number as `openssl x509 -serial` prints it: upper-case hex, no leading zero bytes.
+pub fn serial_hex(raw: &[u8]) -> String {
     let trimmed = match raw.iter().position(|&b| b != 0) {
         Some(i) => &raw[i..],
         None => &raw[raw.len().saturating_sub(1)..],

@@ -43,13 +43,14 @@ fn check(cert: &X509Certificate<'_>, issuer_spki: &[u8]) -> Check {
     }
 }
 
-/// Prefer issuers that sit beside the certificate, then files over kubeconfig copies.
+/// Prefer files over kubeconfig copies (a copy never has the CA's key, so renewal needs the
+/// file), then issuers that sit beside the certificate.
 fn preference(cert: &CertEntry, candidate: &CertEntry) -> (bool, bool, bool) {
     let dir = |o: &Origin| o.path().parent().map(Path::to_path_buf);
     (
         candidate.superseded,
-        dir(&candidate.origin) != dir(&cert.origin),
         matches!(candidate.origin, Origin::Kubeconfig { .. }),
+        dir(&candidate.origin) != dir(&cert.origin),
     )
 }
 
@@ -160,4 +161,17 @@ fn link_one(
             claimed: candidates.first().copied(),
         },
     }
+}
+
+/// Whether `issuer_der` issued `cert_der`: names chain and its key verifies the signature.
+/// For CA bundles a component is configured with, which need not be in the inventory.
+pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
+    let (Ok((_, cert)), Ok((_, issuer))) = (
+        X509Certificate::from_der(cert_der),
+        X509Certificate::from_der(issuer_der),
+    ) else {
+        return false;
+    };
+    cert.issuer().as_raw() == issuer.subject().as_raw()
+        && matches!(check(&cert, issuer.public_key().raw), Check::Good)
 }

@@ -310,6 +310,13 @@ pub enum ProblemKind {
     OrphanKey,
     ServiceAccount,
     Kubeconfig,
+    /// How running components use the files: a flag naming a missing file, a CA file that
+    /// does not verify what it must, a certificate nothing references.
+    Consumer,
+    /// What a component serves differs from the file on disk, or it does not answer.
+    Served,
+    /// A kubeconfig's CA data, a copied kubeconfig or a CA bundle out of step with the CA.
+    TrustBundle,
 }
 
 #[derive(Debug, Clone, Serialize)]

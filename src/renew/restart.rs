@@ -4,47 +4,18 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use serde_yaml::Value;
-
 use super::plan::Item;
 use crate::pki::Inventory;
 
-/// Every absolute path a manifest's container flags name, with the container's name.
+/// Every absolute path a manifest's container flags name (on the host, through its mounts),
+/// with the container's name.
 fn manifest_files(dir: &Path) -> Vec<(PathBuf, String)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            continue;
-        }
-        let Ok(text) = std::fs::read(&path) else {
-            continue;
-        };
-        let Ok(doc) = serde_yaml::from_slice::<Value>(&text) else {
-            continue;
-        };
-        let containers = doc
-            .get("spec")
-            .and_then(|s| s.get("containers"))
-            .and_then(Value::as_sequence);
-        for c in containers.into_iter().flatten() {
-            let Some(name) = c.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let words = ["command", "args"]
-                .iter()
-                .filter_map(|k| c.get(*k).and_then(Value::as_sequence))
-                .flatten()
-                .filter_map(Value::as_str);
-            for word in words {
-                let value = word.split_once('=').map_or(word, |(_, v)| v);
-                for part in value.split(',') {
-                    if part.starts_with('/') {
-                        out.push((PathBuf::from(part), name.to_string()));
-                    }
+    for pod in crate::runtime::manifest::read_dir(dir).pods {
+        for c in &pod.containers {
+            for (_, value) in c.flags() {
+                for part in value.split(',').filter(|p| p.starts_with('/')) {
+                    out.push((c.host_path(Path::new(part)), c.name.clone()));
                 }
             }
         }

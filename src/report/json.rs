@@ -14,6 +14,8 @@ use crate::pki::{
     CertEntry, ChainVerdict, CsrEntry, EntryKind, Inventory, KeyAlgorithm, KeyEntry, KeyFormat,
     Origin, Problem, ProblemKind, Severity, Status,
 };
+use crate::runtime::probe::served_by_cert;
+use crate::runtime::{Component, ProbeResult, Role, ServedState, Usage};
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -71,6 +73,74 @@ struct Cert<'a> {
     symlink_target: Option<&'a PathBuf>,
     superseded: bool,
     source: Source<'a>,
+    /// Who uses this certificate, from the node's manifests and kubelet config.
+    consumers: Vec<ConsumerOut<'a>>,
+    /// What the endpoints serving this file serve; `null` when not probed.
+    served: Option<Vec<ServedOut<'a>>>,
+}
+
+#[derive(Serialize)]
+struct ConsumerOut<'a> {
+    component: &'a str,
+    flag: &'a str,
+    path: &'a std::path::Path,
+    role: Role,
+}
+
+#[derive(Serialize)]
+struct ServedOut<'a> {
+    component: Component,
+    listener: &'a str,
+    address: String,
+    state: ServedState,
+    served_sha256: Option<&'a str>,
+    served_serial: Option<&'a str>,
+    served_not_after: Option<String>,
+    elapsed_ms: u64,
+}
+
+/// What `kcert check` knows beyond the inventory: the node's consumers and, with `--probe`,
+/// what its endpoints serve.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    pub usage: Option<&'a Usage>,
+    /// `None`: not probed (every `served` is `null`).
+    pub probes: Option<&'a [ProbeResult]>,
+}
+
+fn consumers<'a>(extras: &Extras<'a>, id: usize) -> Vec<ConsumerOut<'a>> {
+    extras
+        .usage
+        .map(|u| {
+            u.of(id)
+                .map(|c| ConsumerOut {
+                    component: &c.component,
+                    flag: &c.flag,
+                    path: &c.path,
+                    role: c.role,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn served<'a>(probes: &'a [ProbeResult], indices: &[usize]) -> Vec<ServedOut<'a>> {
+    indices
+        .iter()
+        .map(|&i| {
+            let r = &probes[i];
+            ServedOut {
+                component: r.endpoint.component,
+                listener: r.endpoint.listener,
+                address: r.endpoint.addr.to_string(),
+                state: r.state,
+                served_sha256: r.served.as_ref().map(|s| s.sha256.as_str()),
+                served_serial: r.served.as_ref().map(|s| s.serial.as_str()),
+                served_not_after: r.served.as_ref().map(|s| rfc3339(s.not_after)),
+                elapsed_ms: u64::try_from(r.elapsed.as_millis()).unwrap_or(u64::MAX),
+            }
+        })
+        .collect()
 }
 
 fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry) -> Cert<'a> {
@@ -103,6 +173,8 @@ fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry) -> Cert<'a> {
         symlink_target: c.symlink_target.as_ref(),
         superseded: c.superseded,
         source: (&c.origin).into(),
+        consumers: Vec::new(),
+        served: None,
     }
 }
 
@@ -205,6 +277,30 @@ struct Document<'a> {
 
 /// Write the whole inventory as the documented JSON document, pretty-printed.
 pub fn write_json(inv: &Inventory, out: impl Write) -> serde_json::Result<()> {
+    write_json_with(inv, &Extras::default(), out)
+}
+
+/// [`write_json`] with each certificate's `consumers` and `served` filled in from `extras`.
+pub fn write_json_with(
+    inv: &Inventory,
+    extras: &Extras<'_>,
+    out: impl Write,
+) -> serde_json::Result<()> {
+    let by_cert = extras.probes.map(|p| served_by_cert(inv, p));
+    let certificates = inv
+        .certs
+        .iter()
+        .enumerate()
+        .map(|(id, c)| {
+            let mut out = cert(inv, c);
+            out.consumers = consumers(extras, id);
+            out.served = match (extras.probes, &by_cert) {
+                (Some(p), Some(b)) => Some(served(p, &b[id])),
+                _ => None,
+            };
+            out
+        })
+        .collect();
     let doc = Document {
         generated_at: rfc3339(inv.generated_at),
         roots: inv.roots.iter().map(|r| absolute(r)).collect(),
@@ -212,7 +308,7 @@ pub fn write_json(inv: &Inventory, out: impl Write) -> serde_json::Result<()> {
             warn_days: inv.thresholds.warn_days,
             crit_days: inv.thresholds.crit_days,
         },
-        certificates: inv.certs.iter().map(|c| cert(inv, c)).collect(),
+        certificates,
         keys: inv.keys.iter().map(|k| key(inv, k)).collect(),
         service_accounts: inv
             .service_accounts

@@ -3,9 +3,9 @@
 //! Exit codes follow the monitoring-plugin convention, decided in one place ([`exit_code`]).
 
 mod json;
-mod table;
+pub(crate) mod table;
 
-pub use json::write_json;
+pub use json::{write_json, write_json_with, Extras};
 pub use table::render_table;
 
 pub use crate::pki::absolute;

@@ -36,7 +36,7 @@ impl Paint {
 }
 
 /// Columns padded like Go's tabwriter (min width 10, padding 3); colour codes do not count.
-fn write_rows(out: &mut String, rows: &[Vec<(String, String)>]) {
+pub(crate) fn write_rows(out: &mut String, rows: &[Vec<(String, String)>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
     for row in rows {

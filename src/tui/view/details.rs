@@ -339,5 +339,8 @@ fn kind_word(kind: ProblemKind) -> &'static str {
         ProblemKind::OrphanKey => "key without certificate",
         ProblemKind::ServiceAccount => "service account",
         ProblemKind::Kubeconfig => "kubeconfig",
+        ProblemKind::Consumer => "used by",
+        ProblemKind::Served => "served",
+        ProblemKind::TrustBundle => "trust bundle",
     }
 }

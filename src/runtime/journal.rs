@@ -1,0 +1,226 @@
+//! The restart journal: written and synced before a manifest leaves the manifests directory,
+//! removed once it is back. A kcert that was killed in between leaves it behind, and the next
+//! kcert finds it and puts the manifest back.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::pki::sha256_hex;
+
+/// File name of the pending-restart record in the kubeadm `tmp` directory.
+pub const PENDING: &str = "kcert-restart-pending.json";
+/// The history kcert appends every renewal and restart to (shared with `kcert renew`).
+pub const HISTORY: &str = "kcert-journal.jsonl";
+
+/// A manifest that is, or may be, out of the manifests directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub component: String,
+    /// Where the manifest belongs.
+    pub manifest: PathBuf,
+    /// Where it was moved.
+    pub moved_to: PathBuf,
+    /// SHA-256 of its bytes, to prove it comes back unchanged.
+    pub sha256: String,
+    /// The kcert process that moved it.
+    pub pid: u32,
+    pub started: DateTime<Utc>,
+}
+
+pub fn pending_path(tmp_dir: &Path) -> PathBuf {
+    tmp_dir.join(PENDING)
+}
+
+/// Why the journal could not be read or acted on.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: not a kcert restart journal ({reason}); look at it and remove it by hand", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The pending restart recorded in `tmp_dir`, if any.
+pub fn read_pending(tmp_dir: &Path) -> Result<Option<Pending>, JournalError> {
+    let path = pending_path(tmp_dir);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(&path)(e)),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| JournalError::Corrupt {
+            path,
+            reason: e.to_string(),
+        })
+}
+
+pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Record `p` before the move. Fails if a record exists: one restart at a time.
+pub(super) fn write_pending(tmp_dir: &Path, p: &Pending) -> Result<(), JournalError> {
+    fs::create_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
+    let path = pending_path(tmp_dir);
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    let text = serde_json::to_vec_pretty(p).map_err(|e| JournalError::Corrupt {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    f.write_all(&text)
+        .and_then(|_| f.sync_all())
+        .and_then(|_| sync_dir(tmp_dir))
+        .map_err(io_err(&path))
+}
+
+pub(super) fn clear_pending(tmp_dir: &Path) -> Result<(), JournalError> {
+    let path = pending_path(tmp_dir);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(&path)(e)),
+        _ => sync_dir(tmp_dir).map_err(io_err(tmp_dir)),
+    }
+}
+
+/// Append one JSON line to the history. A record, not part of the change: callers report
+/// a failure rather than undo anything.
+pub(super) fn append_history(tmp_dir: &Path, line: &serde_json::Value) -> io::Result<()> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(tmp_dir.join(HISTORY))?;
+    writeln!(f, "{line}")?;
+    f.sync_all()
+}
+
+/// Move a file, across filesystems if need be, and sync both directories.
+pub(super) fn move_file(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::rename(from, to) {
+        Ok(()) => {}
+        // EXDEV: the backup directory is on another filesystem.
+        Err(e) if e.raw_os_error() == Some(18) => {
+            let mode = fs::metadata(from)?.permissions().mode();
+            fs::copy(from, to)?;
+            fs::set_permissions(to, fs::Permissions::from_mode(mode))?;
+            File::open(to)?.sync_all()?;
+            fs::remove_file(from)?;
+        }
+        Err(e) => return Err(e),
+    }
+    for dir in [from.parent(), to.parent()].into_iter().flatten() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// What [`recover`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Recovery {
+    NothingPending,
+    /// The manifest was already back; the stale record was removed.
+    AlreadyInPlace {
+        pending: Pending,
+    },
+    /// The manifest was moved back from the backup directory.
+    Restored {
+        pending: Pending,
+    },
+    /// The kcert that moved it is still running: left alone.
+    InProgress {
+        pending: Pending,
+    },
+    /// Nothing was touched; the reason says what to do by hand.
+    Conflict {
+        pending: Pending,
+        reason: String,
+    },
+}
+
+fn alive(pid: u32) -> bool {
+    pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn hash_of(path: &Path) -> Option<String> {
+    fs::read(path).ok().map(|b| sha256_hex(&b))
+}
+
+/// Put back a manifest a killed kcert left in its backup directory.
+pub fn recover(tmp_dir: &Path) -> Result<Recovery, JournalError> {
+    let Some(p) = read_pending(tmp_dir)? else {
+        return Ok(Recovery::NothingPending);
+    };
+    if alive(p.pid) {
+        return Ok(Recovery::InProgress { pending: p });
+    }
+    let here = hash_of(&p.manifest);
+    let there = hash_of(&p.moved_to);
+    let conflict = |reason: String| Recovery::Conflict {
+        pending: p.clone(),
+        reason,
+    };
+    let outcome = match (here, there) {
+        (Some(h), _) if h == p.sha256 => Recovery::AlreadyInPlace { pending: p.clone() },
+        (Some(_), _) => {
+            return Ok(conflict(format!(
+                "{} exists but differs from the manifest kcert moved; compare it with {}",
+                p.manifest.display(),
+                p.moved_to.display()
+            )))
+        }
+        (None, Some(t)) if t == p.sha256 => {
+            move_file(&p.moved_to, &p.manifest).map_err(io_err(&p.manifest))?;
+            Recovery::Restored { pending: p.clone() }
+        }
+        (None, Some(_)) => {
+            return Ok(conflict(format!(
+                "{} differs from the manifest kcert moved; copy it to {} by hand if it is right",
+                p.moved_to.display(),
+                p.manifest.display()
+            )))
+        }
+        (None, None) => {
+            return Ok(conflict(format!(
+                "neither {} nor {} exists",
+                p.manifest.display(),
+                p.moved_to.display()
+            )))
+        }
+    };
+    clear_pending(tmp_dir)?;
+    let _ = append_history(
+        tmp_dir,
+        &serde_json::json!({
+            "time": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "action": "restart-recovered",
+            "component": p.component,
+            "manifest": p.manifest,
+            "moved_to": p.moved_to,
+            "outcome": match &outcome { Recovery::Restored { .. } => "restored", _ => "already in place" },
+        }),
+    );
+    Ok(outcome)
+}

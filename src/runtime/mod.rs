@@ -1,0 +1,90 @@
+//! The running control plane: which component uses which file, what each one serves, trust
+//! bundles, safe static pod restarts and x509 error lookup.
+//!
+//! Everything is plain data computed from parameters (no fixed `/etc/kubernetes`):
+//! - [`Node::read`] reads the static pod manifests ([`manifest`]) and the kubelet config.
+//! - [`analyse`] maps consumers onto an inventory ([`consumers::usage`]), checks client CA
+//!   files ([`verify`]) and trust bundles ([`trust`]); all offline and fast.
+//! - [`endpoints::targets`] lists the TLS listeners (loopback and given addresses only) and
+//!   [`probe::probe`] reads what each serves, in parallel, async.
+//! - [`restart::restart`] moves a manifest out and back with a journal ([`journal`]).
+//! - [`explain::explain`] finds the certificate a Go x509 validity error is about.
+
+pub mod consumers;
+pub mod endpoints;
+pub mod explain;
+pub mod journal;
+pub mod kubelet;
+pub mod manifest;
+mod node;
+pub mod probe;
+pub mod restart;
+pub mod text;
+pub mod tls;
+pub mod trust;
+pub mod verify;
+
+pub use consumers::{Consumer, Role, Usage};
+pub use endpoints::{targets, Endpoint, Targets};
+pub use explain::{explain, Explanation, Reading};
+pub use node::{Component, Node, NodePaths};
+pub use probe::{probe, probe_blocking, ProbeResult, ServedCert, ServedState};
+pub use restart::{plan_restart, restart, RestartOptions, RestartPlan, RestartReport};
+pub use trust::{CopyState, Trust, UserKubeconfig};
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::pki::{Inventory, Problem};
+
+/// Everything kcert can tell offline about how the node uses its certificates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Findings {
+    pub node: Node,
+    pub usage: Usage,
+    pub trust: Trust,
+    /// Client CA files that do not verify the certificates meant for them.
+    pub ca_problems: Vec<Problem>,
+}
+
+impl Findings {
+    /// Every problem found, in the order: consumers, client CAs, trust bundles.
+    pub fn problems(&self) -> impl Iterator<Item = &Problem> {
+        self.usage
+            .problems
+            .iter()
+            .chain(&self.ca_problems)
+            .chain(&self.trust.problems)
+    }
+}
+
+/// Read the node at `paths` and relate it to `inv`. Reads a handful of small files.
+pub fn analyse(inv: &Inventory, paths: &NodePaths) -> Findings {
+    let node = Node::read(paths);
+    let usage = consumers::usage(inv, &node);
+    let ca_problems = verify::client_ca_problems(inv, &usage);
+    let trust = trust::trust(inv, &node, &usage);
+    Findings {
+        node,
+        usage,
+        trust,
+        ca_problems,
+    }
+}
+
+/// Add problems to the inventory, keeping its order (worst first, then by path), so the
+/// table, the JSON and the exit code include them.
+pub fn add_problems<'a>(inv: &mut Inventory, problems: impl IntoIterator<Item = &'a Problem>) {
+    inv.problems.extend(problems.into_iter().cloned());
+    inv.problems.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+}
+
+/// Durations in JSON as whole milliseconds.
+pub(crate) fn ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

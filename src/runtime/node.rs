@@ -1,0 +1,208 @@
+//! Where a node keeps its runtime configuration, and reading it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::kubelet::{self, KubeletConfig};
+use super::manifest::{self, Manifests};
+
+/// The control-plane components kcert knows how to find, probe and restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Component {
+    ApiServer,
+    ControllerManager,
+    Scheduler,
+    Etcd,
+    /// A systemd service, not a static pod: probed, never restarted by kcert.
+    Kubelet,
+}
+
+impl Component {
+    pub const ALL: [Component; 5] = [
+        Component::ApiServer,
+        Component::ControllerManager,
+        Component::Scheduler,
+        Component::Etcd,
+        Component::Kubelet,
+    ];
+
+    /// The name kubeadm gives the static pod (and the kubelet's unit name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::ApiServer => "kube-apiserver",
+            Component::ControllerManager => "kube-controller-manager",
+            Component::Scheduler => "kube-scheduler",
+            Component::Etcd => "etcd",
+            Component::Kubelet => "kubelet",
+        }
+    }
+
+    /// The exact pod or unit name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Component::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// What an operator may type: `apiserver`, `kube-apiserver`, `controller-manager`, `kcm`, ...
+    pub fn parse(word: &str) -> Option<Self> {
+        let w = word.trim().to_ascii_lowercase();
+        let w = w.strip_prefix("kube-").unwrap_or(&w);
+        Some(match w {
+            "apiserver" | "api-server" | "api" => Component::ApiServer,
+            "controller-manager" | "kcm" => Component::ControllerManager,
+            "scheduler" => Component::Scheduler,
+            "etcd" => Component::Etcd,
+            "kubelet" => Component::Kubelet,
+            _ => return None,
+        })
+    }
+
+    /// The port it serves on when nothing says otherwise.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Component::ApiServer => 6443,
+            Component::ControllerManager => 10257,
+            Component::Scheduler => 10259,
+            Component::Etcd => 2379,
+            Component::Kubelet => kubelet::DEFAULT_PORT,
+        }
+    }
+}
+
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Component {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Where the node's runtime configuration lives. Every path is a parameter so tests and
+/// `kcert check PATH` never read the real `/etc/kubernetes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodePaths {
+    /// kubeadm's directory: kubeconfigs, `pki/`, `manifests/`, `tmp/`.
+    pub kubernetes_dir: PathBuf,
+    /// The kubelet's static pod directory.
+    pub manifests: PathBuf,
+    /// The kubelet's `KubeletConfiguration` file.
+    pub kubelet_config: Option<PathBuf>,
+    /// The kubelet's `--kubeconfig`.
+    pub kubelet_kubeconfig: PathBuf,
+    /// The kubelet's `--cert-dir`.
+    pub kubelet_cert_dir: Option<PathBuf>,
+    /// The operator's kubeconfig, compared with `admin.conf`.
+    pub user_kubeconfig: Option<PathBuf>,
+}
+
+impl NodePaths {
+    /// kubeadm's layout below `root` (`/` on a real node), without a user kubeconfig.
+    pub fn under(root: &Path) -> Self {
+        let etc = root.join("etc/kubernetes");
+        let kubelet = root.join("var/lib/kubelet");
+        NodePaths {
+            manifests: etc.join("manifests"),
+            kubelet_kubeconfig: etc.join("kubelet.conf"),
+            kubernetes_dir: etc,
+            kubelet_config: Some(kubelet.join("config.yaml")),
+            kubelet_cert_dir: Some(kubelet.join("pki")),
+            user_kubeconfig: None,
+        }
+    }
+
+    /// The real node: `/etc/kubernetes`, `/var/lib/kubelet` and `$KUBECONFIG` (its first
+    /// entry) or `~/.kube/config`.
+    pub fn system() -> Self {
+        let mut p = NodePaths::under(Path::new("/"));
+        p.user_kubeconfig = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+            Some(list) => std::env::split_paths(&list).next(),
+            None => std::env::var_os("HOME").map(|h| Path::new(&h).join(".kube/config")),
+        };
+        p
+    }
+
+    /// The layout of the first scanned path that holds one: a root with `etc/kubernetes`,
+    /// or a kubeadm directory with `manifests/` (its kubelet files then are unknown unless
+    /// it sits at `<root>/etc/kubernetes`).
+    pub fn discover(paths: &[PathBuf]) -> Option<Self> {
+        for p in paths {
+            if p.join("etc/kubernetes").is_dir() {
+                return Some(NodePaths::under(p));
+            }
+            if p.join("manifests").is_dir() {
+                if let Some(root) = p
+                    .ends_with("etc/kubernetes")
+                    .then(|| p.parent().and_then(Path::parent))
+                    .flatten()
+                {
+                    return Some(NodePaths::under(root));
+                }
+                return Some(NodePaths::from_manifests(&p.join("manifests")));
+            }
+        }
+        None
+    }
+
+    /// A kubeadm directory known only by its manifests directory: the kubelet's files are
+    /// unknown, its kubeconfig is assumed beside the manifests.
+    pub fn from_manifests(manifests: &Path) -> Self {
+        let etc = manifests.parent().unwrap_or(Path::new("/")).to_path_buf();
+        NodePaths {
+            manifests: manifests.to_path_buf(),
+            kubelet_kubeconfig: etc.join("kubelet.conf"),
+            kubernetes_dir: etc,
+            kubelet_config: None,
+            kubelet_cert_dir: None,
+            user_kubeconfig: None,
+        }
+    }
+
+    /// `admin.conf`, the file `~/.kube/config` is copied from.
+    pub fn admin_conf(&self) -> PathBuf {
+        self.kubernetes_dir.join("admin.conf")
+    }
+
+    /// Where kcert keeps restart backups and its restart journal.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.kubernetes_dir.join("tmp")
+    }
+}
+
+/// What was read from a node's runtime configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub paths: NodePaths,
+    pub manifests: Manifests,
+    pub kubelet: Option<KubeletConfig>,
+    /// Why the kubelet config could not be read.
+    pub kubelet_error: Option<String>,
+}
+
+impl Node {
+    /// Read the manifests and the kubelet config. Never fails: what cannot be read is kept
+    /// as an error beside what could.
+    pub fn read(paths: &NodePaths) -> Node {
+        let manifests = manifest::read_dir(&paths.manifests);
+        let (kubelet, kubelet_error) = match paths.kubelet_config.as_deref().map(kubelet::read) {
+            None | Some(Ok(None)) => (None, None),
+            Some(Ok(Some(k))) => (Some(k), None),
+            Some(Err(e)) => (None, Some(e)),
+        };
+        Node {
+            paths: paths.clone(),
+            manifests,
+            kubelet,
+            kubelet_error,
+        }
+    }
+
+    /// Whether anything says a control plane or kubelet runs here.
+    pub fn has_runtime_config(&self) -> bool {
+        !self.manifests.pods.is_empty() || self.kubelet.is_some()
+    }
+}

@@ -1,0 +1,208 @@
+//! The runtime results in an operator's words, for the CLI (and any plain-text view).
+
+use std::time::Duration;
+
+use super::endpoints::Skipped;
+use super::explain::{Explanation, Reading};
+use super::journal::{Pending, Recovery};
+use super::probe::ProbeResult;
+use super::restart::{RestartPlan, Step};
+use super::Usage;
+use crate::pki::Inventory;
+use crate::report::table::write_rows;
+
+fn cell(s: impl Into<String>) -> (String, String) {
+    let s = s.into();
+    (s.clone(), s)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{} ms", d.as_millis())
+}
+
+/// One row per endpoint: what it serves against the file on disk.
+pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
+    let mut out = String::new();
+    if results.is_empty() {
+        out.push_str(
+            "No component to probe: no static pod manifest or kubelet config was found.\n",
+        );
+    } else {
+        let mut rows = vec![[
+            "COMPONENT",
+            "LISTENER",
+            "ADDRESS",
+            "STATE",
+            "SERVED CERTIFICATE",
+            "FILE",
+            "TIME",
+        ]
+        .map(cell)
+        .to_vec()];
+        for r in results {
+            let served = r
+                .served
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        "serial {} until {}",
+                        s.serial,
+                        s.not_after.format("%Y-%m-%d %H:%M UTC")
+                    )
+                })
+                .or_else(|| r.detail.clone())
+                .unwrap_or_else(|| "-".into());
+            let file = r
+                .endpoint
+                .cert_file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "-".into());
+            rows.push(vec![
+                cell(r.endpoint.component.name()),
+                cell(r.endpoint.listener),
+                cell(r.endpoint.addr.to_string()),
+                cell(r.state.describe()),
+                cell(served),
+                cell(file),
+                cell(ms(r.elapsed)),
+            ]);
+        }
+        write_rows(&mut out, &rows);
+    }
+    for s in skipped {
+        out.push_str(&format!(
+            "not probed: {} ({}) on {}: {}\n",
+            s.component, s.listener, s.address, s.reason
+        ));
+    }
+    out
+}
+
+/// What a restart will do, before the operator confirms.
+pub fn plan_lines(plan: &RestartPlan) -> Vec<String> {
+    let mut out = vec![format!("Restart {}:", plan.component)];
+    out.push(format!(
+        "  1. journal the move in {}",
+        super::journal::pending_path(&plan.tmp_dir).display()
+    ));
+    out.push(format!(
+        "  2. move {} to {}",
+        plan.manifest.display(),
+        plan.moved_to.display()
+    ));
+    let watched: Vec<String> = plan.endpoints.iter().map(|e| e.addr.to_string()).collect();
+    if watched.is_empty() {
+        out.push(format!(
+            "  3. wait {} s for the kubelet to stop it (no endpoint to watch)",
+            plan.stop_timeout.as_secs().min(20)
+        ));
+    } else {
+        out.push(format!(
+            "  3. wait up to {} s until {} stops serving",
+            plan.stop_timeout.as_secs(),
+            watched.join(", ")
+        ));
+    }
+    out.push(format!("  4. move it back to {}", plan.manifest.display()));
+    out.push(format!(
+        "  5. wait up to {} s until it serves the certificate on disk",
+        plan.start_timeout.as_secs()
+    ));
+    out.push(
+        "The manifest is put back on any failure or interrupt; the control plane component is down meanwhile."
+            .into(),
+    );
+    out
+}
+
+/// One finished restart step with its timing.
+pub fn step_line(step: &Step) -> String {
+    format!(
+        "  [{}] {} ({}): {}",
+        if step.ok { "ok" } else { "!!" },
+        step.kind.describe(),
+        ms(step.took),
+        step.note
+    )
+}
+
+/// A pending journal record, for the warning every kcert start prints.
+pub fn pending_line(p: &Pending) -> String {
+    format!(
+        "an interrupted restart of {} (pid {}, {}) left {} at {}: run `kcert restart --recover` to put it back",
+        p.component,
+        p.pid,
+        p.started.format("%Y-%m-%d %H:%M:%S UTC"),
+        p.manifest.display(),
+        p.moved_to.display()
+    )
+}
+
+pub fn recovery_line(r: &Recovery) -> String {
+    match r {
+        Recovery::NothingPending => "No interrupted restart to recover.".into(),
+        Recovery::AlreadyInPlace { pending } => format!(
+            "{} was already back in place; the journal record was removed.",
+            pending.manifest.display()
+        ),
+        Recovery::Restored { pending } => format!(
+            "Put {} back from {} (unchanged).",
+            pending.manifest.display(),
+            pending.moved_to.display()
+        ),
+        Recovery::InProgress { pending } => format!(
+            "kcert (pid {}) is restarting {} right now; left alone.",
+            pending.pid, pending.component
+        ),
+        Recovery::Conflict { reason, .. } => format!("Not recovered: {reason}."),
+    }
+}
+
+/// The certificates an x509 error line is about, with who uses each.
+pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) -> Vec<String> {
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let mut out = vec![match e.reading {
+        Reading::Expired { now, not_after } => format!(
+            "At {} a certificate that expired at {} was presented or used.",
+            when(now),
+            when(not_after)
+        ),
+        Reading::NotYetValid { now, not_before } => format!(
+            "At {} a certificate not valid before {} was presented or used (is a clock wrong?).",
+            when(now),
+            when(not_before)
+        ),
+    }];
+    if e.matches.is_empty() {
+        out.push(format!(
+            "No certificate under {} has that time; the certificate may live on another machine (the peer that presented it).",
+            inv.roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for &id in &e.matches {
+        let c = &inv.certs[id];
+        let mut line = format!(
+            "  {}  {}  {}{}",
+            crate::report::label(inv, c),
+            c.origin.describe(),
+            c.subject,
+            if c.superseded { " (rotated out)" } else { "" }
+        );
+        if let Some(u) = usage {
+            let users: Vec<String> = u
+                .of(id)
+                .map(|x| format!("{} {}", x.component, x.flag))
+                .collect();
+            if !users.is_empty() {
+                line.push_str(&format!("\n      used by {}", users.join(", ")));
+            }
+        }
+        out.push(line);
+    }
+    out
+}

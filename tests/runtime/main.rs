@@ -1,0 +1,10 @@
+//! The running control plane: consumers of each file, served versus on disk with real TLS
+//! servers on loopback, trust bundles, restarts with a kubelet stand-in, x509 error lookup.
+
+mod consumers;
+mod explain;
+mod probe;
+mod restart;
+mod server;
+mod trust;
+mod util;

@@ -1,0 +1,223 @@
+//! Control-plane nodes in temp dirs: a demo kubeadm tree whose manifests name free loopback
+//! ports, a kubeadm kubelet config, and the binary with a fixed clock.
+#![allow(dead_code)]
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chrono::{DateTime, Utc};
+use kcert::demo::{write_kubeadm_tree, Faults, TreeLayout, TreeSpec};
+use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
+use kcert::runtime::NodePaths;
+use kcert::sign::KeySpec;
+
+use crate::server::free_port;
+
+/// When the trees are made.
+pub fn made() -> DateTime<Utc> {
+    "2026-01-10T08:00:00Z".parse().unwrap()
+}
+
+/// A later day: leaves still valid, so the only story is the one a test tells.
+pub fn later() -> DateTime<Utc> {
+    "2026-03-01T08:00:00Z".parse().unwrap()
+}
+
+/// The TLS ports the manifests and kubelet config name.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub api: u16,
+    pub kcm: u16,
+    pub scheduler: u16,
+    pub etcd_client: u16,
+    pub etcd_peer: u16,
+    pub kubelet: u16,
+}
+
+impl Ports {
+    pub fn free() -> Ports {
+        Ports {
+            api: free_port(),
+            kcm: free_port(),
+            scheduler: free_port(),
+            etcd_client: free_port(),
+            etcd_peer: free_port(),
+            kubelet: free_port(),
+        }
+    }
+}
+
+pub struct TestNode {
+    pub dir: tempfile::TempDir,
+    pub layout: TreeLayout,
+    pub ports: Ports,
+}
+
+impl TestNode {
+    pub fn root(&self) -> &str {
+        self.layout.root.to_str().unwrap()
+    }
+    pub fn paths(&self) -> NodePaths {
+        NodePaths::under(&self.layout.root)
+    }
+    pub fn pki(&self, rel: &str) -> std::path::PathBuf {
+        self.layout.pki.join(rel)
+    }
+    pub fn manifest(&self, name: &str) -> std::path::PathBuf {
+        self.layout.manifests.join(name)
+    }
+}
+
+/// A kubeadm control-plane node advertising `advertise`, every listener on a free port.
+pub fn node(faults: Faults, advertise: &str) -> TestNode {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TreeSpec {
+        now: made(),
+        key: KeySpec::EcdsaP256,
+        node_name: "cp-1".into(),
+        advertise_ip: advertise.parse::<IpAddr>().unwrap(),
+        intermediate: false,
+        faults,
+    };
+    let layout = write_kubeadm_tree(dir.path(), &spec).expect("demo tree");
+    let ports = Ports::free();
+    retarget(&layout.manifests, &ports);
+    write_kubelet_config(&layout, ports.kubelet);
+    TestNode { dir, layout, ports }
+}
+
+fn replace_all(path: &Path, pairs: &[(&str, String)]) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in pairs {
+        assert!(
+            text.contains(from),
+            "{} no longer contains {from:?}: the demo manifests changed",
+            path.display()
+        );
+        text = text.replace(from, to);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Point the kubeadm manifests at the test's ports, the way `--secure-port`,
+/// `--listen-client-urls` and the probes name them on a real node.
+fn retarget(manifests: &Path, p: &Ports) {
+    replace_all(
+        &manifests.join("kube-apiserver.yaml"),
+        &[
+            ("--secure-port=6443", format!("--secure-port={}", p.api)),
+            ("port: 6443", format!("port: {}", p.api)),
+        ],
+    );
+    replace_all(
+        &manifests.join("kube-controller-manager.yaml"),
+        &[("port: 10257", format!("port: {}", p.kcm))],
+    );
+    replace_all(
+        &manifests.join("kube-scheduler.yaml"),
+        &[("port: 10259", format!("port: {}", p.scheduler))],
+    );
+    replace_all(
+        &manifests.join("etcd.yaml"),
+        &[
+            (":2379", format!(":{}", p.etcd_client)),
+            (":2380", format!(":{}", p.etcd_peer)),
+        ],
+    );
+}
+
+/// `/var/lib/kubelet/config.yaml` as kubeadm writes it (v1.31), with the test's port.
+pub fn write_kubelet_config(layout: &TreeLayout, port: u16) {
+    let text = format!(
+        "apiVersion: kubelet.config.k8s.io/v1beta1
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    cacheTTL: 0s
+    enabled: true
+  x509:
+    clientCAFile: {pki}/ca.crt
+authorization:
+  mode: Webhook
+  webhook:
+    cacheAuthorizedTTL: 0s
+    cacheUnauthorizedTTL: 0s
+cgroupDriver: systemd
+clusterDNS:
+- 10.96.0.10
+clusterDomain: cluster.local
+containerRuntimeEndpoint: \"\"
+cpuManagerReconcilePeriod: 0s
+evictionPressureTransitionPeriod: 0s
+fileCheckFrequency: 0s
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+httpCheckFrequency: 0s
+imageMaximumGCAge: 0s
+imageMinimumGCAge: 0s
+kind: KubeletConfiguration
+logging:
+  flushFrequency: 0
+  options:
+    json:
+      infoBufferSize: \"0\"
+    text:
+      infoBufferSize: \"0\"
+  verbosity: 0
+memorySwap: {{}}
+nodeStatusReportFrequency: 0s
+nodeStatusUpdateFrequency: 0s
+port: {port}
+resolvConf: /run/systemd/resolve/resolv.conf
+rotateCertificates: true
+runtimeRequestTimeout: 0s
+shutdownGracePeriod: 0s
+shutdownGracePeriodCriticalPods: 0s
+staticPodPath: {manifests}
+streamingConnectionIdleTimeout: 0s
+syncFrequency: 0s
+volumeStatsAggPeriod: 0s
+",
+        pki = layout.pki.display(),
+        manifests = layout.manifests.display(),
+    );
+    let path = layout.root.join("var/lib/kubelet/config.yaml");
+    std::fs::write(path, text).unwrap();
+}
+
+pub fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {
+    scan(&ScanOptions::new(
+        vec![root.to_path_buf()],
+        now,
+        Thresholds::default(),
+    ))
+    .unwrap()
+}
+
+/// The binary with the clock at `now`, no terminal on stdin, no ambient kubeconfig.
+pub fn kcert_cmd(now: DateTime<Utc>) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kcert"));
+    c.env("KCERT_NOW", now.to_rfc3339())
+        .env("NO_COLOR", "1")
+        .env_remove("KUBECONFIG")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
+    kcert_cmd(now).args(args).output().unwrap()
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(o)))
+}
