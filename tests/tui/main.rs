@@ -16,7 +16,7 @@ macro_rules! snapshot {
         settings.add_filter(r"\b[0-9a-f]{10,}\b", "[sha256]");
         // The short tail of a fingerprint wrapped onto its own line in the details pane.
         settings.add_filter(r"│( {9})[0-9a-f]{1,9}( +)│", "│${1}[tail]${2}│");
-        settings.add_filter(r"Serial   [0-9A-F]+", "Serial   [serial]");
+        settings.add_filter(r"Serial   [0-9A-F]+ *", "Serial   [serial] ");
         settings.bind(|| insta::assert_snapshot!($name, $text));
     }};
 }
