@@ -100,6 +100,15 @@ pub async fn presented_chain(
     addr: SocketAddr,
     timeout: Duration,
 ) -> Result<Vec<Vec<u8>>, TlsFailure> {
+    presented_chain_as(addr, ServerName::IpAddress(addr.ip().into()), timeout).await
+}
+
+/// [`presented_chain`] with the name sent as SNI (a host name from a kubeconfig's server URL).
+pub async fn presented_chain_as(
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    timeout: Duration,
+) -> Result<Vec<Vec<u8>>, TlsFailure> {
     let recorder = Arc::new(Recorder {
         chain: Mutex::new(None),
         provider: provider(),
@@ -117,7 +126,6 @@ pub async fn presented_chain(
             _ => TlsFailure::Connect(e.to_string()),
         })?;
         let _ = tcp.set_nodelay(true);
-        let name = ServerName::IpAddress(addr.ip().into());
         match connector.connect(name, tcp).await {
             Ok(mut stream) => {
                 let _ = stream.shutdown().await;
