@@ -59,6 +59,13 @@ impl ScanOptions {
 /// Absolute and lexically clean (`a/../b` → `b`), without resolving symlinks: reports name
 /// files the way the operator reaches them, and `kubelet-client-current.pem` stays a link.
 pub fn absolute(path: &Path) -> PathBuf {
+    // Scan results are already absolute and clean (the roots are made so): skip the rebuild.
+    let clean = path
+        .components()
+        .all(|c| !matches!(c, Component::CurDir | Component::ParentDir));
+    if path.is_absolute() && clean {
+        return path.to_path_buf();
+    }
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for c in abs.components() {
