@@ -54,6 +54,14 @@ fn preference(cert: &CertEntry, candidate: &CertEntry) -> (bool, bool, bool) {
     )
 }
 
+/// Parse only what a signature check needs: extensions were read (and deep-parsed) already.
+fn shallow(der: &[u8]) -> x509_parser::nom::IResult<&[u8], X509Certificate<'_>, X509Error> {
+    use x509_parser::nom::Parser;
+    x509_parser::certificate::X509CertificateParser::new()
+        .with_deep_parse_extensions(false)
+        .parse(der)
+}
+
 /// Verify every certificate; returns one link per certificate, in order.
 pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
     // Issuer candidates: CAs and self-issued certificates (v1 roots have no CA flag).
@@ -64,7 +72,7 @@ pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
         if !(c.is_ca || c.is_self_issued()) {
             continue;
         }
-        let Ok((_, parsed)) = X509Certificate::from_der(&c.der) else {
+        let Ok((_, parsed)) = shallow(&c.der) else {
             continue;
         };
         spki.insert(id, parsed.public_key().raw.to_vec());
@@ -96,7 +104,7 @@ fn link_one(
         issuer: None,
         claimed: None,
     };
-    let Ok((_, parsed)) = X509Certificate::from_der(&cert.der) else {
+    let Ok((_, parsed)) = shallow(&cert.der) else {
         return unknown;
     };
     let self_keyed = cert.aki.is_none() || cert.aki == cert.ski;
