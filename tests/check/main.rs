@@ -1,5 +1,8 @@
 //! `kcert check` and the inventory behind it, tested on real and generated trees.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod bad_input;
 mod cli;
 mod generated;

@@ -1,21 +1,12 @@
 //! Shared helpers: fixture location, a fixed clock, scanning, running openssl and the binary.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
 use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
 
-/// The real PKI trees committed publicly by kubeadm/kubelet/cfssl users (beside the project).
-pub fn fixtures() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
-    assert!(
-        dir.is_dir(),
-        "the real fixtures are missing: expected {} (shared/ beside the project root)",
-        dir.display()
-    );
-    dir
-}
+pub use crate::common::{copy_tree, fixtures};
 
 /// The clock every test uses: the day the fixtures were collected.
 pub fn now() -> DateTime<Utc> {
@@ -56,21 +47,4 @@ pub fn kcert() -> Command {
         .env("NO_COLOR", "1")
         .env_remove("KUBECONFIG");
     cmd
-}
-
-/// Copy a directory tree (files and symlinks) into `to`.
-pub fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else if entry.file_type().is_symlink() {
-            let target = std::fs::read_link(entry.path()).unwrap();
-            std::os::unix::fs::symlink(target, &dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }

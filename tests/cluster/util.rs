@@ -1,6 +1,6 @@
 //! Shared helpers: a running test server with an admin kubeconfig, kubectl, fixtures.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
@@ -8,16 +8,7 @@ use kcert::cluster::{connect, Access, Connection, Locations};
 use kcert::testserver::{ServerOptions, TestServer};
 use tempfile::TempDir;
 
-/// The real fixtures beside the project.
-pub fn fixtures() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
-    assert!(
-        dir.is_dir(),
-        "the real fixtures are missing: expected {} (shared/ beside the project root)",
-        dir.display()
-    );
-    dir
-}
+pub use crate::common::fixtures;
 
 /// A server, a temp dir and an admin kubeconfig in it.
 pub struct Env {

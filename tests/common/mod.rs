@@ -91,3 +91,19 @@ pub fn openssl_pubkey_der(key: &Path) -> Vec<u8> {
     assert!(out.status.success(), "openssl pkey: {}", text(&out));
     out.stdout
 }
+
+/// Copy a directory tree (files and symlinks) into `to`: tests work on copies, never on the fixtures.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if entry.file_type().is_symlink() {
+            let target = std::fs::read_link(entry.path()).unwrap();
+            std::os::unix::fs::symlink(target, &dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}

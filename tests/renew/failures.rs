@@ -6,7 +6,7 @@ use kcert::demo::Faults;
 use kcert::renew::{apply, plan, Disk, RealDisk, RenewOptions, Selection};
 use kcert::sign::KeySpec;
 
-use crate::util::{changed, kcert, later, scan_at, snapshot, text, tree};
+use crate::util::{assert_unchanged, changed, later, renew, scan_at, snapshot, text, tree};
 
 /// Makes a directory unwritable for real: immutable as root (root ignores modes), 0555 otherwise.
 struct Unwritable<'a>(&'a Path);
@@ -58,17 +58,7 @@ fn an_unwritable_directory_half_way_restores_everything() {
     let etcd = layout.pki.join("etcd");
     let guard = Unwritable::new(&etcd);
     // apiserver is written first, then etcd-peer fails in the read-only directory.
-    let out = kcert(
-        later(),
-        &[
-            "renew",
-            "--root",
-            layout.root.to_str().unwrap(),
-            "apiserver",
-            "etcd-peer",
-            "--yes",
-        ],
-    );
+    let out = renew(&layout, &["apiserver", "etcd-peer", "--yes"]);
     drop(guard);
     let msg = text(&out);
     assert_eq!(out.status.code(), Some(1), "{msg}");
@@ -78,10 +68,7 @@ fn an_unwritable_directory_half_way_restores_everything() {
             && msg.contains("every file was restored"),
         "{msg}"
     );
-    assert_eq!(
-        changed(&before, &snapshot(&layout.root)),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_unchanged(&before, &layout.root);
 }
 
 /// Fails the n-th write half-way: a partial temp file is left behind, then an error.
@@ -149,16 +136,7 @@ fn a_missing_ca_key_is_refused_with_what_to_do() {
     let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
     std::fs::remove_file(layout.pki.join("etcd/ca.key")).unwrap();
     let before = snapshot(&layout.root);
-    let out = kcert(
-        later(),
-        &[
-            "renew",
-            "--root",
-            layout.root.to_str().unwrap(),
-            "etcd-peer",
-            "--yes",
-        ],
-    );
+    let out = renew(&layout, &["etcd-peer", "--yes"]);
     let msg = text(&out);
     assert_eq!(out.status.code(), Some(1), "{msg}");
     assert!(
@@ -167,10 +145,7 @@ fn a_missing_ca_key_is_refused_with_what_to_do() {
             && msg.contains("generate-csr"),
         "{msg}"
     );
-    assert_eq!(
-        changed(&before, &snapshot(&layout.root)),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_unchanged(&before, &layout.root);
 }
 
 #[test]
@@ -181,42 +156,19 @@ fn an_expired_ca_is_refused() {
     };
     let (_dir, layout) = tree(KeySpec::EcdsaP256, faults);
     let before = snapshot(&layout.root);
-    let out = kcert(
-        later(),
-        &[
-            "renew",
-            "--root",
-            layout.root.to_str().unwrap(),
-            "etcd-server",
-            "--yes",
-        ],
-    );
+    let out = renew(&layout, &["etcd-server", "--yes"]);
     let msg = text(&out);
     assert_eq!(out.status.code(), Some(1), "{msg}");
     assert!(msg.contains("CA etcd-ca expired on"), "{msg}");
-    assert_eq!(
-        changed(&before, &snapshot(&layout.root)),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_unchanged(&before, &layout.root);
 }
 
 #[test]
 fn without_yes_and_without_a_terminal_nothing_happens() {
     let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
     let before = snapshot(&layout.root);
-    let out = kcert(
-        later(),
-        &[
-            "renew",
-            "--root",
-            layout.root.to_str().unwrap(),
-            "apiserver",
-        ],
-    );
+    let out = renew(&layout, &["apiserver"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out).contains("pass --yes"), "{}", text(&out));
-    assert_eq!(
-        changed(&before, &snapshot(&layout.root)),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_unchanged(&before, &layout.root);
 }

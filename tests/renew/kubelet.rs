@@ -3,7 +3,7 @@
 use kcert::demo::Faults;
 use kcert::sign::KeySpec;
 
-use crate::util::{changed, kcert, later, scan_at, snapshot, text, tree};
+use crate::util::{assert_unchanged, changed, later, renew, scan_at, snapshot, text, tree};
 
 #[test]
 fn the_kubelet_client_certificate_rotates_like_the_kubelet_does() {
@@ -11,16 +11,7 @@ fn the_kubelet_client_certificate_rotates_like_the_kubelet_does() {
     let current = layout.kubelet_pki.join("kubelet-client-current.pem");
     let old_target = std::fs::read_link(&current).unwrap();
     let before = snapshot(&layout.root);
-    let out = kcert(
-        later(),
-        &[
-            "renew",
-            "--root",
-            layout.root.to_str().unwrap(),
-            "kubelet.conf",
-            "--yes",
-        ],
-    );
+    let out = renew(&layout, &["kubelet.conf", "--yes"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("restart kubelet"), "{}", text(&out));
 
@@ -71,16 +62,7 @@ fn the_kubelet_client_certificate_rotates_like_the_kubelet_does() {
 fn a_dry_run_changes_nothing_at_all() {
     let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
     let before = snapshot(&layout.root);
-    let out = kcert(
-        later(),
-        &[
-            "renew",
-            "--root",
-            layout.root.to_str().unwrap(),
-            "--all",
-            "--dry-run",
-        ],
-    );
+    let out = renew(&layout, &["--all", "--dry-run"]);
     let msg = text(&out);
     assert!(out.status.success(), "{msg}");
     assert!(
@@ -100,8 +82,5 @@ fn a_dry_run_changes_nothing_at_all() {
             .all(|p| !p.to_string_lossy().contains("kcert-")),
         "{after_all:?}"
     );
-    assert_eq!(
-        changed(&before, &snapshot(&layout.root)),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_unchanged(&before, &layout.root);
 }

@@ -1,6 +1,9 @@
 //! `kcert renew`: every kubeadm leaf and kubeconfig, real trees, failure injection, the
 //! kubelet's symlink, and dry runs — each checked by re-reading the files.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod failures;
 mod generated;
 mod kubelet;

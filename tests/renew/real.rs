@@ -2,29 +2,8 @@
 
 use kcert::pki::{ChainVerdict, Status};
 
+use crate::common::{copy_tree, fixtures};
 use crate::util::{kcert, openssl_verify, scan_at, text};
-
-fn fixtures() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
-    assert!(
-        dir.is_dir(),
-        "the real fixtures are missing: expected {}",
-        dir.display()
-    );
-    dir
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
 
 fn renew_real(tree: &str, expected: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();

@@ -55,6 +55,18 @@ pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `kcert renew --root <tree> ARGS...` at [`later`].
+pub fn renew(layout: &TreeLayout, args: &[&str]) -> Output {
+    let mut all = vec!["renew", "--root", layout.root.to_str().unwrap()];
+    all.extend(args);
+    kcert(later(), &all)
+}
+
+/// Nothing under the tree changed since `before` (backups in `tmp/` aside).
+pub fn assert_unchanged(before: &BTreeMap<PathBuf, Entry>, root: &Path) {
+    assert_eq!(changed(before, &snapshot(root)), Vec::<PathBuf>::new());
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
