@@ -121,14 +121,6 @@ fn ip(b: &[u8]) -> Option<IpAddr> {
     }
 }
 
-fn sig_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
-    x509_parser::oid_registry::OidRegistry::default()
-        .with_crypto()
-        .get(oid)
-        .map(|e| e.sn().to_string())
-        .unwrap_or_else(|| oid.to_id_string())
-}
-
 /// Decode `spec.request` (PEM `CERTIFICATE REQUEST`) and check its self-signature.
 pub fn decode_request(bytes: &[u8]) -> Result<DecodedRequest, String> {
     let der = first_block(bytes, BlockKind::CertificateRequest, "CERTIFICATE REQUEST")?;
@@ -155,7 +147,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<DecodedRequest, String> {
         ip_addresses: sans.ips,
         other_sans: sans.other,
         key_algorithm: spki_info(&info.subject_pki).algorithm,
-        signature_algorithm: sig_name(&csr.signature_algorithm.algorithm),
+        signature_algorithm: crate::pki::algorithm_name(&csr.signature_algorithm.algorithm),
         signature,
     })
 }

@@ -19,7 +19,7 @@ mod read;
 mod scan;
 pub mod walk;
 
-pub use cert::{hex, name_attrs, serial_hex, sha256_hex};
+pub use cert::{algorithm_name, hex, name_attrs, serial_hex, sha256_hex};
 pub use chain::signed_by;
 pub use model::*;
 pub use scan::scan;

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
+use std::os::unix::fs::MetadataExt;
+
+use walkdir::{DirEntryExt, WalkDir};
 
 use super::{Problem, ProblemKind, Severity};
 use crate::error::ScanError;
@@ -43,7 +45,6 @@ pub struct Candidate {
 
 /// Device and inode of what `path` leads to (symlinks followed).
 pub fn file_id(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
@@ -122,6 +123,9 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             .filter_entry(|e| {
                 e.depth() == 0 || !(e.file_type().is_dir() && is_backup_dir(e.path()))
             });
+        // The device of each directory on the current path, by depth: a regular file's id is
+        // its directory's device and the inode from the directory entry, with no stat.
+        let mut devices: Vec<u64> = Vec::new();
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
@@ -132,6 +136,8 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             };
             let path = entry.path();
             if entry.file_type().is_dir() {
+                devices.truncate(entry.depth());
+                devices.push(entry.metadata().map(|m| m.dev()).unwrap_or(0));
                 if entry.depth() > 0 && is_candidate_name(path) && has_cert_extension(path) {
                     out.problems.push(problem(
                         path,
@@ -147,13 +153,28 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             if !(is_root || is_candidate_name(path)) {
                 continue;
             }
-            // Comparing inodes costs one stat; canonicalizing every path cost a readlink per component.
-            let id = match entry.metadata() {
-                Ok(m) => {
-                    use std::os::unix::fs::MetadataExt;
-                    (m.dev(), m.ino())
+            if !entry.file_type().is_file() {
+                // Opening a FIFO or a device would block or read forever.
+                if is_root || has_cert_extension(path) {
+                    out.problems.push(problem(
+                        path,
+                        Severity::Warning,
+                        "is not a regular file (a FIFO, socket or device); not read".into(),
+                    ));
                 }
-                Err(_) => continue,
+                continue;
+            }
+            let parent_device = entry
+                .depth()
+                .checked_sub(1)
+                .and_then(|d| devices.get(d).copied());
+            let id = match parent_device {
+                Some(dev) if !entry.path_is_symlink() => (dev, entry.ino()),
+                // Symlinks and file roots: one stat of what the path leads to.
+                _ => match entry.metadata() {
+                    Ok(m) => (m.dev(), m.ino()),
+                    Err(_) => continue,
+                },
             };
             let link_target = entry
                 .path_is_symlink()

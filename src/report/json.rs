@@ -267,8 +267,8 @@ struct Document<'a> {
     generated_at: String,
     roots: Vec<PathBuf>,
     thresholds: Thresholds,
-    certificates: Vec<Cert<'a>>,
-    keys: Vec<Key<'a>>,
+    certificates: Slot,
+    keys: Slot,
     service_accounts: Vec<ServiceAccount>,
     csrs: Vec<Csr<'a>>,
     problems: Vec<ProblemOut<'a>>,
@@ -284,23 +284,9 @@ pub fn write_json(inv: &Inventory, out: impl Write) -> serde_json::Result<()> {
 pub fn write_json_with(
     inv: &Inventory,
     extras: &Extras<'_>,
-    out: impl Write,
+    mut out: impl Write,
 ) -> serde_json::Result<()> {
     let by_cert = extras.probes.map(|p| served_by_cert(inv, p));
-    let certificates = inv
-        .certs
-        .iter()
-        .enumerate()
-        .map(|(id, c)| {
-            let mut out = cert(inv, c);
-            out.consumers = consumers(extras, id);
-            out.served = match (extras.probes, &by_cert) {
-                (Some(p), Some(b)) => Some(served(p, &b[id])),
-                _ => None,
-            };
-            out
-        })
-        .collect();
     let doc = Document {
         generated_at: rfc3339(inv.generated_at),
         roots: inv.roots.iter().map(|r| absolute(r)).collect(),
@@ -308,8 +294,8 @@ pub fn write_json_with(
             warn_days: inv.thresholds.warn_days,
             crit_days: inv.thresholds.crit_days,
         },
-        certificates,
-        keys: inv.keys.iter().map(|k| key(inv, k)).collect(),
+        certificates: Slot(CERTIFICATES),
+        keys: Slot(KEYS),
         service_accounts: inv
             .service_accounts
             .iter()
@@ -323,5 +309,130 @@ pub fn write_json_with(
         problems: inv.problems.iter().map(problem).collect(),
         exit_code: exit_code(inv),
     };
-    serde_json::to_writer_pretty(out, &doc)
+    let skeleton = serde_json::to_vec_pretty(&doc)?;
+    let (head, rest) = split_at_slot(&skeleton, CERTIFICATES);
+    let (middle, tail) = split_at_slot(rest, KEYS);
+    out.write_all(head).map_err(serde_json::Error::io)?;
+    write_array(&mut out, &inv.certs, |id, c| {
+        let mut view = cert(inv, c);
+        view.consumers = consumers(extras, id);
+        view.served = match (extras.probes, &by_cert) {
+            (Some(p), Some(b)) => Some(served(p, &b[id])),
+            _ => None,
+        };
+        view
+    })?;
+    out.write_all(middle).map_err(serde_json::Error::io)?;
+    write_array(&mut out, &inv.keys, |_, k| key(inv, k))?;
+    out.write_all(tail).map_err(serde_json::Error::io)
+}
+
+/// The two long arrays are rendered apart, in parallel, and spliced into the pretty-printed
+/// rest of the document where these placeholders stand. A NUL cannot occur in the paths
+/// and numbers that come before them, so the first match is the placeholder.
+const CERTIFICATES: &str = "\u{0}kcert:certificates";
+const KEYS: &str = "\u{0}kcert:keys";
+
+struct Slot(&'static str);
+
+impl Serialize for Slot {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+/// The bytes before and after the placeholder's JSON string.
+fn split_at_slot<'b>(json: &'b [u8], slot: &str) -> (&'b [u8], &'b [u8]) {
+    let quoted = serde_json::to_vec(slot).unwrap_or_default();
+    match json
+        .windows(quoted.len())
+        .position(|w| w == quoted.as_slice())
+    {
+        Some(at) => (&json[..at], &json[at + quoted.len()..]),
+        None => (json, &[]),
+    }
+}
+
+/// Write `items` as the pretty JSON array a member of the top-level object would be, the
+/// same bytes `serde_json::to_writer_pretty` gives. Rendered in parallel a window at a time,
+/// so memory stays bounded by the window, not the document.
+fn write_array<'a, T: Sync, V: Serialize>(
+    out: &mut impl Write,
+    items: &'a [T],
+    view: impl Fn(usize, &'a T) -> V + Sync,
+) -> serde_json::Result<()> {
+    use rayon::prelude::*;
+    use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
+    const CHUNK: usize = 128;
+    const WINDOW: usize = 16 * CHUNK;
+    if items.is_empty() {
+        return out.write_all(b"[]").map_err(serde_json::Error::io);
+    }
+    let render = |first: usize, chunk: &'a [T]| -> serde_json::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(chunk.len() * 2048);
+        for (i, item) in chunk.iter().enumerate() {
+            let id = first + i;
+            buf.extend_from_slice(if id == 0 { b"\n    " } else { b",\n    " });
+            // Inside the document's object and this array: two levels deep.
+            let mut f = PrettyFormatter::with_indent(b"  ");
+            f.begin_object(&mut std::io::sink())
+                .map_err(serde_json::Error::io)?;
+            f.begin_array(&mut std::io::sink())
+                .map_err(serde_json::Error::io)?;
+            view(id, item).serialize(&mut Serializer::with_formatter(&mut buf, f))?;
+        }
+        Ok(buf)
+    };
+    out.write_all(b"[").map_err(serde_json::Error::io)?;
+    for (w, window) in items.chunks(WINDOW).enumerate() {
+        let parts: Vec<Vec<u8>> = window
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| render(w * WINDOW + c * CHUNK, chunk))
+            .collect::<serde_json::Result<_>>()?;
+        for part in parts {
+            out.write_all(&part).map_err(serde_json::Error::io)?;
+        }
+    }
+    out.write_all(b"\n  ]").map_err(serde_json::Error::io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn item(id: usize) -> serde_json::Value {
+        json!({"id": id, "name": format!("leaf-{id}"), "sans": ["a", "b"], "nested": {"x": []}})
+    }
+
+    #[test]
+    fn arrays_rendered_in_parallel_are_the_bytes_serde_writes() {
+        // Chunk and window edges, and the empty array.
+        for n in [0usize, 1, 127, 128, 129, 2048, 2049, 5000] {
+            let items: Vec<usize> = (0..n).collect();
+            let mut ours = b"{\n  \"a\": ".to_vec();
+            write_array(&mut ours, &items, |id, &it| {
+                assert_eq!(id, it, "ids follow the items");
+                item(it)
+            })
+            .unwrap();
+            ours.extend_from_slice(b"\n}");
+            let whole: Vec<_> = items.iter().map(|&i| item(i)).collect();
+            let expected = serde_json::to_vec_pretty(&json!({ "a": whole })).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "{n} items"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_placeholder_is_split_at() {
+        let json = br#"{"a": "x", "b": "\u0000kcert:keys", "c": "\u0000kcert:keys"}"#;
+        let (head, tail) = split_at_slot(json, KEYS);
+        assert_eq!(head, br#"{"a": "x", "b": "#);
+        assert_eq!(tail, br#", "c": "\u0000kcert:keys"}"#);
+    }
 }

@@ -45,6 +45,10 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
         .unwrap()
         .set_len(40 * 1024 * 1024)
         .unwrap();
+    // Opening a FIFO blocks until a writer comes: the scan must not wait for one.
+    let fifo = pki.join("fifo.crt");
+    let made = crate::common::run("mkfifo", &[fifo.to_str().unwrap()]);
+    assert!(made.status.success(), "{made:?}");
     let broken_conf = root.join("broken.conf");
     std::fs::write(
         &broken_conf,
@@ -103,6 +107,7 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
     expect(&loop_dir.join("back"), "symlink loop");
     expect(&big, "over 1 MiB");
     expect(&broken_conf, "broken kubeconfig YAML");
+    expect(&fifo, "not a regular file");
     assert_eq!(
         inv.problems
             .iter()

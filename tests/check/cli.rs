@@ -48,6 +48,12 @@ fn json_has_the_documented_fields() {
     );
     assert_eq!(code, 2);
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    // The long arrays are rendered in parallel and spliced in: still one pretty document.
+    assert_eq!(
+        serde_json::to_string_pretty(&doc).unwrap() + "\n",
+        stdout,
+        "kcert's JSON is what a pretty printer writes"
+    );
     assert_eq!(doc["generated_at"], "2026-11-22T12:00:00Z");
     assert_eq!(doc["exit_code"], 2);
     let certs = doc["certificates"].as_array().unwrap();
