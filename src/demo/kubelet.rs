@@ -81,7 +81,11 @@ pub(super) fn write(
 
 /// `/var/lib/kubelet/config.yaml` as kubeadm v1.31 writes it: client certificate rotation on,
 /// serving certificate self-signed (no `serverTLSBootstrap`), the cluster CA as client CA.
-pub(super) fn write_config(kubelet_dir: &Path, pki: &Path, manifests: &Path) -> Result<(), DemoError> {
+pub(super) fn write_config(
+    kubelet_dir: &Path,
+    pki: &Path,
+    manifests: &Path,
+) -> Result<(), DemoError> {
     let text = format!(
         "apiVersion: kubelet.config.k8s.io/v1beta1
 authentication:

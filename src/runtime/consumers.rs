@@ -63,14 +63,38 @@ const FLAGS: &[(&str, Role)] = &[
     ("--root-ca-file", Role::ServerCa),
     ("--cluster-signing-cert-file", Role::SigningCert),
     ("--cluster-signing-key-file", Role::SigningKey),
-    ("--cluster-signing-kubelet-client-cert-file", Role::SigningCert),
-    ("--cluster-signing-kubelet-client-key-file", Role::SigningKey),
-    ("--cluster-signing-kube-apiserver-client-cert-file", Role::SigningCert),
-    ("--cluster-signing-kube-apiserver-client-key-file", Role::SigningKey),
-    ("--cluster-signing-kubelet-serving-cert-file", Role::SigningCert),
-    ("--cluster-signing-kubelet-serving-key-file", Role::SigningKey),
-    ("--cluster-signing-legacy-unknown-cert-file", Role::SigningCert),
-    ("--cluster-signing-legacy-unknown-key-file", Role::SigningKey),
+    (
+        "--cluster-signing-kubelet-client-cert-file",
+        Role::SigningCert,
+    ),
+    (
+        "--cluster-signing-kubelet-client-key-file",
+        Role::SigningKey,
+    ),
+    (
+        "--cluster-signing-kube-apiserver-client-cert-file",
+        Role::SigningCert,
+    ),
+    (
+        "--cluster-signing-kube-apiserver-client-key-file",
+        Role::SigningKey,
+    ),
+    (
+        "--cluster-signing-kubelet-serving-cert-file",
+        Role::SigningCert,
+    ),
+    (
+        "--cluster-signing-kubelet-serving-key-file",
+        Role::SigningKey,
+    ),
+    (
+        "--cluster-signing-legacy-unknown-cert-file",
+        Role::SigningCert,
+    ),
+    (
+        "--cluster-signing-legacy-unknown-key-file",
+        Role::SigningKey,
+    ),
     ("--kubeconfig", Role::Kubeconfig),
     ("--authentication-kubeconfig", Role::Kubeconfig),
     ("--authorization-kubeconfig", Role::Kubeconfig),

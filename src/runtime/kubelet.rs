@@ -142,7 +142,10 @@ featureGates:
         );
         assert_eq!(c.port, DEFAULT_PORT);
         assert!(c.rotate_certificates && !c.server_tls_bootstrap);
-        assert_eq!(c.feature_gates.get("RotateKubeletServerCertificate"), Some(&false));
+        assert_eq!(
+            c.feature_gates.get("RotateKubeletServerCertificate"),
+            Some(&false)
+        );
     }
 
     #[test]

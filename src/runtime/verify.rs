@@ -120,7 +120,11 @@ fn consumer_path(usage: &Usage, c: Component, flag: &str) -> Option<PathBuf> {
 }
 
 /// Certificates a presenter presents: the file's first certificate, or a kubeconfig's users'.
-pub(super) fn presented(inv: &Inventory, usage: &Usage, p: &Presenter) -> Vec<(CertId, PathBuf, String)> {
+pub(super) fn presented(
+    inv: &Inventory,
+    usage: &Usage,
+    p: &Presenter,
+) -> Vec<(CertId, PathBuf, String)> {
     let (component, flag, kubeconfig) = match p {
         Presenter::File(c, f) => (*c, *f, false),
         Presenter::Kubeconfig(c, f) => (*c, *f, true),

@@ -131,10 +131,7 @@ fn retarget(manifests: &Path, p: &Ports) {
 pub fn write_kubelet_config(layout: &TreeLayout, port: u16) {
     replace_all(
         &layout.root.join("var/lib/kubelet/config.yaml"),
-        &[(
-            "resolvConf:",
-            format!("port: {port}\nresolvConf:"),
-        )],
+        &[("resolvConf:", format!("port: {port}\nresolvConf:"))],
     );
 }
 

@@ -69,9 +69,8 @@ pub(super) fn check(
     let verified = id
         .filter(|_| !bundle.is_empty())
         .map(|id| bundle_verifies(inv, &bundle, id));
-    let cn_allowed = id.map(|_| {
-        allowed.is_empty() || proxy_cn.as_ref().is_some_and(|cn| allowed.contains(cn))
-    });
+    let cn_allowed =
+        id.map(|_| allowed.is_empty() || proxy_cn.as_ref().is_some_and(|cn| allowed.contains(cn)));
     let (key_ok, key_judged) = match (id, &key) {
         (Some(id), Some(k)) => key_matches(inv, id, k),
         _ => (None, false),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::duration::{go_duration_string, parse_go_duration};
@@ -93,10 +93,13 @@ pub(super) fn check(
 ) -> Option<Signing> {
     let pod = node.manifests.pod(Component::ControllerManager)?;
     let kcm = Component::ControllerManager;
-    let (duration_flag, written) = ["--cluster-signing-duration", "--experimental-cluster-signing-duration"]
-        .into_iter()
-        .find_map(|f| pod.flag(f).map(|v| (Some(f), v.to_string())))
-        .unwrap_or((None, go_duration_string(DEFAULT_DURATION)));
+    let (duration_flag, written) = [
+        "--cluster-signing-duration",
+        "--experimental-cluster-signing-duration",
+    ]
+    .into_iter()
+    .find_map(|f| pod.flag(f).map(|v| (Some(f), v.to_string())))
+    .unwrap_or((None, go_duration_string(DEFAULT_DURATION)));
     let seconds = match parse_go_duration(&written) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -130,7 +133,8 @@ pub(super) fn check(
     .map(|(id, _, _)| id)
     .find(|&id| !inv.certs[id].superseded);
 
-    let now = inv.generated_at;
+    // Whole seconds, as certificates have them.
+    let now = inv.generated_at.trunc_subsecs(0);
     let until = seconds.map(|d| now + Duration::seconds(d));
     let mut signers = Vec::new();
     let mut ids = Vec::new();
@@ -180,7 +184,9 @@ pub(super) fn check(
             signers
                 .iter()
                 .zip(SIGNERS)
-                .filter(|(o, (_, _, client))| o.cert_file.as_ref() == Some(file) && (*client || !client_only))
+                .filter(|(o, (_, _, client))| {
+                    o.cert_file.as_ref() == Some(file) && (*client || !client_only)
+                })
                 .map(|(o, _)| o.name)
                 .collect()
         };
