@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{cert_named, key_matches, problem};
+use super::{cert_named, key_matches, path_flag, problem};
 use crate::pki::{Inventory, Problem, Severity};
 use crate::runtime::consumers::Usage;
 use crate::runtime::verify::{bundle_verifies, read_bundle};
@@ -42,12 +42,7 @@ pub(super) fn check(
 ) -> Option<Aggregator> {
     let pod = node.manifests.pod(Component::ApiServer)?;
     let c = pod.main_container()?;
-    let file = |flag| {
-        c.flag(flag)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(|v| c.host_path(Path::new(v)))
-    };
+    let file = |flag| path_flag(pod, flag);
     let (ca, cert, key) = (file(CA_FLAG), file(CERT_FLAG), file(KEY_FLAG));
     let names = c.flag(NAMES_FLAG);
     if ca.is_none() && cert.is_none() && names.is_none() {

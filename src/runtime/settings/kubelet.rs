@@ -10,11 +10,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{date, problem};
+use super::{date, kubelet_client_cert, problem};
 use crate::pki::{Inventory, Problem, Severity, Status};
 use crate::runtime::consumers::Usage;
-use crate::runtime::verify::{presented, Presenter};
-use crate::runtime::{Component, Node};
+use crate::runtime::Node;
 
 const SERVER_GATE: &str = "RotateKubeletServerCertificate";
 
@@ -41,14 +40,7 @@ pub(super) fn check(
     problems: &mut Vec<Problem>,
 ) -> Option<KubeletSettings> {
     let k = node.kubelet.as_ref()?;
-    let client = presented(
-        inv,
-        usage,
-        &Presenter::Kubeconfig(Component::Kubelet, "--kubeconfig"),
-    )
-    .into_iter()
-    .map(|(id, _, _)| id)
-    .find(|&id| !inv.certs[id].superseded);
+    let client = kubelet_client_cert(inv, usage);
     let gate_off = k.feature_gates.get(SERVER_GATE) == Some(&false);
     let config = k.path.display();
 

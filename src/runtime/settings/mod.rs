@@ -12,12 +12,14 @@ pub use duration::{go_duration_string, parse_go_duration};
 pub use kubelet::KubeletSettings;
 pub use signing::{Signer, Signing};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::consumers::Usage;
+use super::manifest::StaticPod;
+use super::verify::{presented, Presenter};
 use super::{Component, Node};
 use crate::pki::walk::file_id;
 use crate::pki::{absolute, CertId, Inventory, KeyId, Origin, Problem, ProblemKind, Severity};
@@ -95,6 +97,25 @@ fn key_matches(inv: &Inventory, cert: CertId, key_path: &Path) -> (Option<bool>,
         _ => None,
     };
     (matches, c.key_id == Some(kid))
+}
+
+/// The client certificate the kubelet's kubeconfig uses (the current rotation file).
+fn kubelet_client_cert(inv: &Inventory, usage: &Usage) -> Option<CertId> {
+    presented(
+        inv,
+        usage,
+        &Presenter::Kubeconfig(Component::Kubelet, "--kubeconfig"),
+    )
+    .into_iter()
+    .map(|(id, _, _)| id)
+    .find(|&id| !inv.certs[id].superseded)
+}
+
+/// The host path a non-empty path flag of the pod's main container names.
+fn path_flag(pod: &StaticPod, flag: &str) -> Option<PathBuf> {
+    let c = pod.main_container()?;
+    let v = c.flag(flag)?.trim();
+    (!v.is_empty()).then(|| c.host_path(Path::new(v)))
 }
 
 fn date(t: DateTime<Utc>) -> String {

@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::duration::{go_duration_string, parse_go_duration};
-use super::{cert_named, date, key_matches, problem};
+use super::{cert_named, date, key_matches, kubelet_client_cert, path_flag, problem};
 use crate::pki::{CertId, Inventory, Problem, Severity};
 use crate::runtime::consumers::Usage;
 use crate::runtime::manifest::StaticPod;
-use crate::runtime::verify::{bundle_accepts, bundle_verifies, presented, read_bundle, Presenter};
+use crate::runtime::verify::{bundle_accepts, bundle_verifies, read_bundle};
 use crate::runtime::{Component, Node};
 
 /// kube-controller-manager's default `--cluster-signing-duration`: one year.
@@ -78,13 +78,6 @@ pub struct Signer {
     pub clipped: bool,
 }
 
-/// `(flag, host path)` of a non-empty path flag.
-fn path_flag(pod: &StaticPod, flag: &str) -> Option<PathBuf> {
-    let c = pod.main_container()?;
-    let v = c.flag(flag)?.trim();
-    (!v.is_empty()).then(|| c.host_path(Path::new(v)))
-}
-
 pub(super) fn check(
     inv: &Inventory,
     node: &Node,
@@ -124,15 +117,7 @@ pub(super) fn check(
         .consumers
         .iter()
         .find(|c| c.component == Component::ApiServer.name() && c.flag == "--client-ca-file");
-    let kubelet_client = presented(
-        inv,
-        usage,
-        &Presenter::Kubeconfig(Component::Kubelet, "--kubeconfig"),
-    )
-    .into_iter()
-    .map(|(id, _, _)| id)
-    .find(|&id| !inv.certs[id].superseded);
-
+    let kubelet_client = kubelet_client_cert(inv, usage);
     // Whole seconds, as certificates have them.
     let now = inv.generated_at.trunc_subsecs(0);
     let until = seconds.map(|d| now + Duration::seconds(d));
