@@ -70,6 +70,7 @@ fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
     let extras = report::Extras {
         usage: rt.findings.as_ref().map(|f| &f.usage),
         probes: rt.probes.as_deref(),
+        settings: rt.findings.as_ref().map(|f| &f.settings),
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -316,14 +316,19 @@ fn file_modes_match_kubeadm() {
             continue;
         }
         let name = path.file_name().unwrap().to_str().unwrap();
-        let want = if name.ends_with(".crt") { 0o644 } else { 0o600 };
+        // kubeadm writes the kubelet's config.yaml with 0644 too.
+        let want = if name.ends_with(".crt") || name == "config.yaml" {
+            0o644
+        } else {
+            0o600
+        };
         assert_eq!(mode(path), want, "{}", path.display());
         checked += 1;
     }
     assert_eq!(
         checked,
-        20 + 2 + 5 + 4 + 3,
-        "pki pairs, sa, kubeconfigs, manifests, kubelet pki"
+        20 + 2 + 5 + 4 + 3 + 1,
+        "pki pairs, sa, kubeconfigs, manifests, kubelet pki, kubelet config"
     );
 }
 

@@ -79,6 +79,69 @@ pub(super) fn write(
     Ok(current)
 }
 
+/// `/var/lib/kubelet/config.yaml` as kubeadm v1.31 writes it: client certificate rotation on,
+/// serving certificate self-signed (no `serverTLSBootstrap`), the cluster CA as client CA.
+pub(super) fn write_config(
+    kubelet_dir: &Path,
+    pki: &Path,
+    manifests: &Path,
+) -> Result<(), DemoError> {
+    let text = format!(
+        "apiVersion: kubelet.config.k8s.io/v1beta1
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    cacheTTL: 0s
+    enabled: true
+  x509:
+    clientCAFile: {pki}/ca.crt
+authorization:
+  mode: Webhook
+  webhook:
+    cacheAuthorizedTTL: 0s
+    cacheUnauthorizedTTL: 0s
+cgroupDriver: systemd
+clusterDNS:
+- 10.96.0.10
+clusterDomain: cluster.local
+containerRuntimeEndpoint: \"\"
+cpuManagerReconcilePeriod: 0s
+evictionPressureTransitionPeriod: 0s
+fileCheckFrequency: 0s
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+httpCheckFrequency: 0s
+imageMaximumGCAge: 0s
+imageMinimumGCAge: 0s
+kind: KubeletConfiguration
+logging:
+  flushFrequency: 0
+  options:
+    json:
+      infoBufferSize: \"0\"
+    text:
+      infoBufferSize: \"0\"
+  verbosity: 0
+memorySwap: {{}}
+nodeStatusReportFrequency: 0s
+nodeStatusUpdateFrequency: 0s
+resolvConf: /run/systemd/resolve/resolv.conf
+rotateCertificates: true
+runtimeRequestTimeout: 0s
+shutdownGracePeriod: 0s
+shutdownGracePeriodCriticalPods: 0s
+staticPodPath: {manifests}
+streamingConnectionIdleTimeout: 0s
+syncFrequency: 0s
+volumeStatsAggPeriod: 0s
+",
+        pki = pki.display(),
+        manifests = manifests.display(),
+    );
+    files::write(&kubelet_dir.join("config.yaml"), text, files::PUBLIC)
+}
+
 /// client-go's `GenerateSelfSignedCertKey`: a throwaway CA `<host>-ca@<unix>` signs the leaf
 /// `<host>@<unix>`; `kubelet.crt` holds leaf then CA. (The kubelet uses RSA-2048; the demo uses
 /// the tree's key type to stay fast.)

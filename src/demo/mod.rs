@@ -233,6 +233,9 @@ pub fn write_kubeadm_tree(root: &Path, spec: &TreeSpec) -> Result<TreeLayout, De
         &ca,
         &front,
     )?;
+    if let Some(kubelet_dir) = layout.kubelet_pki.parent() {
+        kubelet::write_config(kubelet_dir, pki, &layout.manifests)?;
+    }
     manifests::write(
         &layout.manifests,
         root,

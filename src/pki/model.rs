@@ -317,6 +317,9 @@ pub enum ProblemKind {
     Served,
     /// A kubeconfig's CA data, a copied kubeconfig or a CA bundle out of step with the CA.
     TrustBundle,
+    /// Kubelet rotation, the controller-manager's CSR signer or the aggregation layer's
+    /// front proxy configured so certificates will not be renewed or accepted.
+    Settings,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -15,7 +15,7 @@ use crate::pki::{
     Origin, Problem, ProblemKind, Severity, Status,
 };
 use crate::runtime::probe::served_by_cert;
-use crate::runtime::{Component, ProbeResult, Role, ServedState, Usage};
+use crate::runtime::{Component, NodeSettings, ProbeResult, Role, ServedState, Usage};
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -106,6 +106,8 @@ pub struct Extras<'a> {
     pub usage: Option<&'a Usage>,
     /// `None`: not probed (every `served` is `null`).
     pub probes: Option<&'a [ProbeResult]>,
+    /// Kubelet rotation, CSR signer and aggregation layer settings; `None`: no node config.
+    pub settings: Option<&'a NodeSettings>,
 }
 
 fn consumers<'a>(extras: &Extras<'a>, id: usize) -> Vec<ConsumerOut<'a>> {
@@ -271,6 +273,7 @@ struct Document<'a> {
     keys: Slot,
     service_accounts: Vec<ServiceAccount>,
     csrs: Vec<Csr<'a>>,
+    node_settings: Option<&'a NodeSettings>,
     problems: Vec<ProblemOut<'a>>,
     exit_code: u8,
 }
@@ -306,6 +309,7 @@ pub fn write_json_with(
             })
             .collect(),
         csrs: inv.csrs.iter().map(csr).collect(),
+        node_settings: extras.settings,
         problems: inv.problems.iter().map(problem).collect(),
         exit_code: exit_code(inv),
     };

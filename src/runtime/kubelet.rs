@@ -1,6 +1,7 @@
 //! The kubelet's `KubeletConfiguration` (`/var/lib/kubelet/config.yaml`): the fields that name
 //! PKI files or say where it serves.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -20,7 +21,11 @@ pub struct KubeletConfig {
     pub tls_private_key_file: Option<PathBuf>,
     /// Serving certificate from the CSR API (`kubelet-server-current.pem`) instead of self-signed.
     pub server_tls_bootstrap: bool,
+    /// Renew the client certificate through the CSR API; off unless the config sets it (kubeadm
+    /// does).
     pub rotate_certificates: bool,
+    /// `featureGates` as written (`RotateKubeletServerCertificate: false`, ...).
+    pub feature_gates: BTreeMap<String, bool>,
     /// `address` (default all addresses).
     pub address: Option<String>,
     pub port: u16,
@@ -79,6 +84,13 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<KubeletConfig, String> {
         tls_private_key_file: file(doc.get("tlsPrivateKeyFile")),
         server_tls_bootstrap: flag("serverTLSBootstrap"),
         rotate_certificates: flag("rotateCertificates"),
+        feature_gates: doc
+            .get("featureGates")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_bool()?)))
+            .collect(),
         address: doc
             .get("address")
             .and_then(Value::as_str)
@@ -116,6 +128,8 @@ authentication:
 rotateCertificates: true
 staticPodPath: /etc/kubernetes/manifests
 tlsCertFile: pki/serving.crt
+featureGates:
+  RotateKubeletServerCertificate: false
 ";
         let c = parse(yaml, Path::new("/var/lib/kubelet/config.yaml")).unwrap();
         assert_eq!(
@@ -128,6 +142,10 @@ tlsCertFile: pki/serving.crt
         );
         assert_eq!(c.port, DEFAULT_PORT);
         assert!(c.rotate_certificates && !c.server_tls_bootstrap);
+        assert_eq!(
+            c.feature_gates.get("RotateKubeletServerCertificate"),
+            Some(&false)
+        );
     }
 
     #[test]

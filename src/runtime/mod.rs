@@ -4,7 +4,8 @@
 //! Everything is plain data computed from parameters (no fixed `/etc/kubernetes`):
 //! - [`Node::read`] reads the static pod manifests ([`manifest`]) and the kubelet config.
 //! - [`analyse`] maps consumers onto an inventory ([`consumers::usage`]), checks client CA
-//!   files ([`verify`]) and trust bundles ([`trust`]); all offline and fast.
+//!   files ([`verify`]), trust bundles ([`trust`]) and the kubelet, signer and front-proxy
+//!   settings ([`settings`]); all offline and fast.
 //! - [`endpoints::targets`] lists the TLS listeners (loopback and given addresses only) and
 //!   [`probe::probe`] reads what each serves, in parallel, async.
 //! - [`restart::restart`] moves a manifest out and back with a journal ([`journal`]).
@@ -19,6 +20,7 @@ pub mod manifest;
 mod node;
 pub mod probe;
 pub mod restart;
+pub mod settings;
 pub mod text;
 pub mod tls;
 pub mod trust;
@@ -30,6 +32,7 @@ pub use explain::{explain, Explanation, Reading};
 pub use node::{Component, Node, NodePaths};
 pub use probe::{probe, probe_blocking, ProbeResult, ServedCert, ServedState};
 pub use restart::{plan_restart, restart, RestartOptions, RestartPlan, RestartReport};
+pub use settings::NodeSettings;
 pub use trust::{CopyState, Trust, UserKubeconfig};
 
 use std::time::Duration;
@@ -46,16 +49,19 @@ pub struct Findings {
     pub trust: Trust,
     /// Client CA files that do not verify the certificates meant for them.
     pub ca_problems: Vec<Problem>,
+    /// Kubelet rotation, the CSR signer and the aggregation layer.
+    pub settings: NodeSettings,
 }
 
 impl Findings {
-    /// Every problem found, in the order: consumers, client CAs, trust bundles.
+    /// Every problem found, in the order: consumers, client CAs, trust bundles, settings.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
         self.usage
             .problems
             .iter()
             .chain(&self.ca_problems)
             .chain(&self.trust.problems)
+            .chain(&self.settings.problems)
     }
 }
 
@@ -65,11 +71,13 @@ pub fn analyse(inv: &Inventory, paths: &NodePaths) -> Findings {
     let usage = consumers::usage(inv, &node);
     let ca_problems = verify::client_ca_problems(inv, &usage);
     let trust = trust::trust(inv, &node, &usage);
+    let settings = settings::settings(inv, &node, &usage);
     Findings {
         node,
         usage,
         trust,
         ca_problems,
+        settings,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::pki::walk::MAX_FILE_SIZE;
 use crate::pki::{signed_by, CertId, EntryKind, Inventory, Origin, Problem, Severity};
 
 /// Who presents the certificate.
-enum Presenter {
+pub(super) enum Presenter {
     /// A certificate file named by a flag.
     File(Component, &'static str),
     /// The client certificate of the kubeconfig named by a flag.
@@ -101,10 +101,14 @@ pub fn read_bundle(path: &Path) -> Vec<Vec<u8>> {
 
 /// Whether a bundle accepts `id`: it, or a CA on its chain, is in the bundle or signed by it.
 pub fn bundle_verifies(inv: &Inventory, bundle: &[Vec<u8>], id: CertId) -> bool {
-    inv.chain_path(id).into_iter().any(|c| {
-        let der = &inv.certs[c].der;
-        bundle.iter().any(|b| b == der || signed_by(der, b))
-    })
+    inv.chain_path(id)
+        .into_iter()
+        .any(|c| bundle_accepts(bundle, &inv.certs[c].der))
+}
+
+/// Whether `der` is in the bundle or signed by a certificate in it.
+pub fn bundle_accepts(bundle: &[Vec<u8>], der: &[u8]) -> bool {
+    bundle.iter().any(|b| b == der || signed_by(der, b))
 }
 
 fn consumer_path(usage: &Usage, c: Component, flag: &str) -> Option<PathBuf> {
@@ -116,7 +120,11 @@ fn consumer_path(usage: &Usage, c: Component, flag: &str) -> Option<PathBuf> {
 }
 
 /// Certificates a presenter presents: the file's first certificate, or a kubeconfig's users'.
-fn presented(inv: &Inventory, usage: &Usage, p: &Presenter) -> Vec<(CertId, PathBuf, String)> {
+pub(super) fn presented(
+    inv: &Inventory,
+    usage: &Usage,
+    p: &Presenter,
+) -> Vec<(CertId, PathBuf, String)> {
     let (component, flag, kubeconfig) = match p {
         Presenter::File(c, f) => (*c, *f, false),
         Presenter::Kubeconfig(c, f) => (*c, *f, true),

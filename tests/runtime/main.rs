@@ -6,5 +6,6 @@ mod explain;
 mod probe;
 mod restart;
 mod server;
+mod settings;
 mod trust;
 mod util;

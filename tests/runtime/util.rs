@@ -127,64 +127,12 @@ fn retarget(manifests: &Path, p: &Ports) {
     );
 }
 
-/// `/var/lib/kubelet/config.yaml` as kubeadm writes it (v1.31), with the test's port.
+/// The demo's kubeadm `/var/lib/kubelet/config.yaml`, serving on the test's port.
 pub fn write_kubelet_config(layout: &TreeLayout, port: u16) {
-    let text = format!(
-        "apiVersion: kubelet.config.k8s.io/v1beta1
-authentication:
-  anonymous:
-    enabled: false
-  webhook:
-    cacheTTL: 0s
-    enabled: true
-  x509:
-    clientCAFile: {pki}/ca.crt
-authorization:
-  mode: Webhook
-  webhook:
-    cacheAuthorizedTTL: 0s
-    cacheUnauthorizedTTL: 0s
-cgroupDriver: systemd
-clusterDNS:
-- 10.96.0.10
-clusterDomain: cluster.local
-containerRuntimeEndpoint: \"\"
-cpuManagerReconcilePeriod: 0s
-evictionPressureTransitionPeriod: 0s
-fileCheckFrequency: 0s
-healthzBindAddress: 127.0.0.1
-healthzPort: 10248
-httpCheckFrequency: 0s
-imageMaximumGCAge: 0s
-imageMinimumGCAge: 0s
-kind: KubeletConfiguration
-logging:
-  flushFrequency: 0
-  options:
-    json:
-      infoBufferSize: \"0\"
-    text:
-      infoBufferSize: \"0\"
-  verbosity: 0
-memorySwap: {{}}
-nodeStatusReportFrequency: 0s
-nodeStatusUpdateFrequency: 0s
-port: {port}
-resolvConf: /run/systemd/resolve/resolv.conf
-rotateCertificates: true
-runtimeRequestTimeout: 0s
-shutdownGracePeriod: 0s
-shutdownGracePeriodCriticalPods: 0s
-staticPodPath: {manifests}
-streamingConnectionIdleTimeout: 0s
-syncFrequency: 0s
-volumeStatsAggPeriod: 0s
-",
-        pki = layout.pki.display(),
-        manifests = layout.manifests.display(),
+    replace_all(
+        &layout.root.join("var/lib/kubelet/config.yaml"),
+        &[("resolvConf:", format!("port: {port}\nresolvConf:"))],
     );
-    let path = layout.root.join("var/lib/kubelet/config.yaml");
-    std::fs::write(path, text).unwrap();
 }
 
 pub fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {

@@ -342,5 +342,6 @@ fn kind_word(kind: ProblemKind) -> &'static str {
         ProblemKind::Consumer => "used by",
         ProblemKind::Served => "served",
         ProblemKind::TrustBundle => "trust bundle",
+        ProblemKind::Settings => "setting",
     }
 }
