@@ -261,6 +261,8 @@ fn tui(
         color: args.color.enabled(std::io::stdout().is_terminal()),
         now,
         cluster,
+        // The same choice as `check`: found under the scanned paths, the real node without any.
+        node: kcert::cli::NodeArgs::default().paths(&args.paths),
     };
     kcert::tui::run(opts)?;
     Ok(0)

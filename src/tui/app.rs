@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEventKind};
 use ratatui::layout::Rect;
 
-use super::action::{Action, Cmd, Msg};
+use super::action::{Action, Cmd, Msg, ScanRequest, Scanned};
 use super::cursor::Cursor;
 use super::keymap::{self, Context};
 use super::status::Tone;
@@ -16,6 +16,7 @@ use super::tree::{build, Forest, Node, NodeKey, Row, RowOptions};
 use super::view;
 use super::{ClusterOptions, TuiOptions};
 use crate::pki::{Inventory, ScanOptions};
+use crate::runtime::{Findings, NodePaths, Targets};
 
 /// Whether a scan is running and how the last one ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,12 @@ pub struct Dialog {
     pub replan: Option<Cmd>,
     /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
     pub input: Option<String>,
+    /// The text field's label (`Reason`, `x509 error`).
+    pub prompt: &'static str,
+    /// Enter explains the typed x509 error line here, in `update` (pure, no command).
+    pub explain: bool,
+    /// Lines are added as a background task reports (a restart).
+    pub progress: bool,
 }
 
 /// A scan's result with the structures derived from it.
@@ -75,6 +82,13 @@ pub struct Loaded {
     pub inv: std::sync::Arc<Inventory>,
     pub forest: Forest,
     pub counts: Counts,
+    /// Who uses which file; `None` without node configuration.
+    pub findings: Option<Findings>,
+    pub targets: Targets,
+    /// What the listeners serve, once the probe started after this scan has answered.
+    pub served: Option<Served>,
+    /// Which scan this is, counted from 1; probe results name the scan they were made for.
+    pub generation: u64,
 }
 
 /// The filter, switches and fold state that decide which rows exist.
@@ -94,6 +108,11 @@ pub struct App {
     clock_fixed: bool,
     pub host: String,
     scan_opts: ScanOptions,
+    node: Option<NodePaths>,
+    /// Scans loaded so far: the generation of the next one is this plus one.
+    generations: u64,
+    /// A restart is running: no second one until it ends.
+    pub restarting: bool,
     pub theme: Theme,
     pub scan: ScanState,
     pub data: Option<Loaded>,
@@ -128,6 +147,9 @@ impl App {
             clock_fixed: opts.now.is_some(),
             host: host.into(),
             scan_opts: opts.scan.clone(),
+            node: opts.node.clone(),
+            generations: 0,
+            restarting: false,
             theme: Theme::new(opts.color),
             scan: ScanState::Done,
             data: None,
@@ -172,7 +194,10 @@ impl App {
         self.notice = None;
         let mut opts = self.scan_opts.clone();
         opts.now = self.now;
-        Some(Cmd::Scan(opts))
+        Some(Cmd::Scan(Box::new(ScanRequest {
+            opts,
+            node: self.node.clone(),
+        })))
     }
 
     pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
@@ -188,6 +213,10 @@ impl App {
                 };
                 self.apply(action, typed)
             }
+            Msg::Paste(text) => {
+                self.paste(&text);
+                None
+            }
             Msg::Tick(t) => {
                 self.ticks += 1;
                 if !self.clock_fixed {
@@ -200,18 +229,7 @@ impl App {
                 self.reveal();
                 None
             }
-            Msg::ScanDone(Ok(inv)) => {
-                self.scan = ScanState::Done;
-                let forest = Forest::build(&inv);
-                let counts = Counts::of(&inv, self.now);
-                self.data = Some(Loaded {
-                    inv: std::sync::Arc::new(*inv),
-                    forest,
-                    counts,
-                });
-                self.rebuild();
-                None
-            }
+            Msg::ScanDone(Ok(scanned)) => self.loaded(*scanned),
             Msg::ScanDone(Err(e)) => {
                 self.scan = ScanState::Failed(e.to_string());
                 None
@@ -230,6 +248,65 @@ impl App {
                 self.csr_acted(*done);
                 None
             }
+            Msg::Probed {
+                generation,
+                results,
+            } => {
+                self.probed(generation, results);
+                None
+            }
+            Msg::RestartPlanned(result) => {
+                self.restart_planned(result);
+                None
+            }
+            Msg::Restart(m) => self.restart_progress(m),
+        }
+    }
+
+    /// Take a scan's result; ask for the listeners to be probed when there are any.
+    fn loaded(&mut self, scanned: Scanned) -> Option<Cmd> {
+        self.scan = ScanState::Done;
+        let Scanned {
+            inv,
+            findings,
+            targets,
+        } = scanned;
+        let forest = Forest::build(&inv);
+        let counts = Counts::of(&inv, self.now);
+        self.generations += 1;
+        let generation = self.generations;
+        let probe = (!targets.endpoints.is_empty()).then(|| Cmd::Probe {
+            generation,
+            endpoints: targets.endpoints.clone(),
+        });
+        self.data = Some(Loaded {
+            inv: std::sync::Arc::new(inv),
+            forest,
+            counts,
+            findings,
+            targets,
+            served: None,
+            generation,
+        });
+        self.rebuild();
+        probe
+    }
+
+    /// Pasted text goes where text is being typed; line breaks become spaces.
+    fn paste(&mut self, text: &str) {
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        if let Some(Overlay::Dialog(d)) = self.overlays.last_mut() {
+            if let Some(input) = &mut d.input {
+                input.push_str(clean.trim_end());
+            }
+            return;
+        }
+        if self.overlays.is_empty() && self.view.editing_filter {
+            self.view.filter.push_str(clean.trim());
+            self.rebuild();
         }
     }
 
@@ -358,6 +435,8 @@ impl App {
             Action::Reconnect => return self.reconnect(),
             Action::PromptInsert => self.edit_prompt(typed),
             Action::PromptBackspace => self.edit_prompt(None),
+            Action::RestartConsumers => return self.restart_selected(),
+            Action::Explain => self.ask_explain(),
         }
         if matches!(action, Action::ShowLocalPki | Action::ShowCsrs) {
             self.reveal();
@@ -421,6 +500,9 @@ impl App {
 mod counts;
 mod csr;
 mod csr_dialogs;
+mod explain;
+mod restart;
+mod served;
 #[cfg(test)]
 mod csr_tests;
 mod nav;
@@ -428,5 +510,6 @@ mod renew;
 
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};
+pub use served::Served;
 #[cfg(test)]
 mod tests;

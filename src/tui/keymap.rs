@@ -26,7 +26,7 @@ pub enum Context {
     Help,
     /// A dialog asking yes or no.
     Confirm,
-    /// A dialog asking for a line of text (the reason for a denial).
+    /// A dialog asking for a line of text (a denial's reason, an x509 error line).
     Prompt,
     /// A dialog that only reports.
     Message,
@@ -55,7 +55,7 @@ impl Context {
             Context::Filter => "While typing a filter",
             Context::Help => "This help",
             Context::Confirm => "Confirmation",
-            Context::Prompt => "Typing a reason",
+            Context::Prompt => "Typing into a dialog",
             Context::Message => "Report",
         }
     }
@@ -168,6 +168,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[ctrl('r')], Action::Rescan, Some("rescan"), "scan the disk again"),
     b(Main, &[k('r')], Action::Renew, Some("renew"), "renew the selected certificate"),
     b(Main, &[k('R')], Action::RenewExpiring, None, "renew every expired or expiring leaf"),
+    b(Main, &[k('S')], Action::RestartConsumers, Some("restart"), "restart the static pods using it"),
+    b(Main, &[k('e')], Action::Explain, Some("explain"), "which cert is an x509 error about?"),
     b(Csr, &[k('a')], Action::Approve, Some("approve"), "approve the selected CSR"),
     b(Csr, &[k('d')], Action::Deny, Some("deny"), "deny it, giving a reason"),
     b(Csr, &[k('A')], Action::ApproveAll, Some("approve valid"), "approve all valid pending"),

@@ -3,6 +3,7 @@
 
 use crossterm::event::KeyCode;
 use kcert::pki::{scan, Status};
+use kcert::tui::node_tasks;
 use kcert::renew;
 use kcert::tui::action::{Cmd, Msg};
 use kcert::tui::app::Overlay;
@@ -25,7 +26,7 @@ fn perform(cmd: Cmd) -> Msg {
             let r = renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
             Msg::RenewDone(plan, r)
         }
-        Cmd::Scan(opts) => Msg::ScanDone(scan(&opts).map(Box::new)),
+        Cmd::Scan(req) => Msg::ScanDone(node_tasks::scan(&req).map(Box::new)),
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kcert::demo::{demo_spec, write_kubeadm_tree};
-use kcert::pki::{scan, ScanOptions, Thresholds};
+use kcert::pki::{ScanOptions, Thresholds};
+use kcert::tui::node_tasks;
 use kcert::tui::action::{Cmd, Msg};
 use kcert::tui::{App, TuiOptions};
 use ratatui::backend::TestBackend;
@@ -34,6 +35,7 @@ pub fn options(root: &Path, color: bool) -> TuiOptions {
         color,
         now: Some(now()),
         cluster: None,
+        node: None,
     }
 }
 
@@ -42,11 +44,11 @@ pub fn options(root: &Path, color: bool) -> TuiOptions {
 pub fn scanned_app(root: &Path, width: u16, height: u16, color: bool) -> App {
     let mut app = App::new("cp-1", &options(root, color), now());
     app.update(Msg::Resize(width, height));
-    let Some(Cmd::Scan(opts)) = app.request_scan() else {
+    let Some(Cmd::Scan(req)) = app.request_scan() else {
         panic!("a fresh app should ask for a scan");
     };
-    let inv = scan(&opts).expect("scan of the demo tree");
-    app.update(Msg::ScanDone(Ok(Box::new(inv))));
+    let scanned = node_tasks::scan(&req).expect("scan of the demo tree");
+    app.update(Msg::ScanDone(Ok(Box::new(scanned))));
     app
 }
 

@@ -24,6 +24,7 @@ fn app(cluster: bool) -> App {
             access: Access::default(),
             locations: Locations::isolated("/nonexistent/kcert"),
         }),
+        node: None,
     };
     let mut app = App::new("node-1", &opts, now());
     app.update(Msg::Resize(100, 30));
