@@ -2,7 +2,7 @@
 //! renewed, a report and a banner name the components to restart, and the tree is rescanned.
 
 use crossterm::event::KeyCode;
-use kcert::pki::{scan, Status};
+use kcert::pki::Status;
 use kcert::tui::node_tasks;
 use kcert::renew;
 use kcert::tui::action::{Cmd, Msg};
