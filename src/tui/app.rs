@@ -506,6 +506,8 @@ mod served;
 #[cfg(test)]
 mod csr_tests;
 mod nav;
+#[cfg(test)]
+mod node_tests;
 mod renew;
 
 pub use counts::Counts;

@@ -84,11 +84,6 @@ impl App {
             .map(|l| (None, l))
             .collect();
         lines.push((None, String::new()));
-        lines.push((
-            Some(Tone::Warning),
-            "The component is down between the moves; the manifest is put back on any error."
-                .into(),
-        ));
         lines.push((Some(Tone::Ok), "Press y to restart, n to cancel.".into()));
         let names: Vec<&str> = plans.iter().map(|p| p.component.name()).collect();
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
@@ -101,6 +96,10 @@ impl App {
 
     /// `y` on a restart plan: open the progress dialog and start.
     pub(super) fn restart_confirmed(&mut self, plans: Vec<RestartPlan>) -> Option<Cmd> {
+        if self.restarting {
+            self.notice = Some("a restart is running; wait for it to end".into());
+            return None;
+        }
         self.restarting = true;
         let names: Vec<&str> = plans.iter().map(|p| p.component.name()).collect();
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
@@ -123,11 +122,14 @@ impl App {
             RestartMsg::Done {
                 component,
                 result: Ok(total),
-            } => (
-                Some(Tone::Ok),
-                format!("✓ {component} restarted in {:.1} s", total.as_secs_f64()),
-                false,
-            ),
+            } => {
+                self.banner = Some((Tone::Ok, format!("Restarted {component}.")));
+                (
+                    Some(Tone::Ok),
+                    format!("✓ {component} restarted in {:.1} s", total.as_secs_f64()),
+                    false,
+                )
+            }
             RestartMsg::Done {
                 component,
                 result: Err(lines),
