@@ -291,3 +291,41 @@ fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
         "{addr} still accepts connections"
     );
 }
+
+/// A real TLS server plays the API server and keeps serving the certificate it read before a
+/// renewal: the real binary shows "restart needed" without the UI ever waiting on the probe.
+#[test]
+fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
+    let (dir, layout, ports) = crate::runtime::node();
+    let _api = crate::server::TlsServer::from_files(
+        crate::server::loopback(ports.api),
+        &layout.pki.join("apiserver.crt"),
+        &layout.pki.join("apiserver.key"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .env("KCERT_NOW", "2026-11-22T12:00:00Z")
+        .args(["renew", "apiserver", "--yes", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    let start = Instant::now();
+    tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    let tree = start.elapsed();
+    let s = tmux.wait_for("the served state", |s| s.contains("⟳ restart"));
+    let served = start.elapsed();
+    eprintln!("tree after {tree:?}, served state after {served:?}");
+    let row = s.lines().find(|l| l.contains("─ apiserver ")).unwrap_or_default();
+    assert!(row.contains("⟳ restart"), "{s}");
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the served line in the details", |s| {
+        s.contains("serving an") && s.contains("restart needed")
+    });
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"), "{s}");
+}

@@ -25,7 +25,7 @@ const W: u16 = 80;
 const H: u16 = 24;
 
 /// A demo tree whose listeners are on free loopback ports, and its API server's port.
-fn node() -> (TempDir, TreeLayout, Ports) {
+pub fn node() -> (TempDir, TreeLayout, Ports) {
     let (dir, layout) = demo_tree_with_layout();
     let ports = Ports::free();
     retarget(&layout.manifests, &ports);
@@ -146,7 +146,7 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
     let apply = app.update(Msg::Key(press('y'))).expect("y applies");
     let rescan = app.update(perform_one(apply)).expect("a rescan follows");
     let report = screen(&app, W, H, dir.path());
-    assert!(report.contains("Press y to restart it"), "{report}");
+    assert!(report.contains("press y to restart it"), "{report}");
     let offer = app
         .overlays
         .last()

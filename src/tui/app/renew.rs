@@ -178,9 +178,10 @@ impl App {
                     lines.push((
                         Some(Tone::Warning),
                         format!(
-                            "{} still serve the old certificate. Press y to restart {} \
+                            "{} read{} the files only at start: press y to restart {} \
                              (the plan is shown first), n to leave it for later.",
                             names.join(", "),
+                            if names.len() == 1 { "s" } else { "" },
                             if names.len() == 1 { "it" } else { "them" }
                         ),
                     ));
