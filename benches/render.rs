@@ -41,6 +41,7 @@ fn options(root: &std::path::Path) -> TuiOptions {
         now: Some(now()),
         cluster: None,
         node: None,
+        probe: false,
     }
 }
 

@@ -109,6 +109,7 @@ pub struct App {
     pub host: String,
     scan_opts: ScanOptions,
     node: Option<NodePaths>,
+    probe: bool,
     /// Scans loaded so far: the generation of the next one is this plus one.
     generations: u64,
     /// A restart is running: no second one until it ends.
@@ -148,6 +149,7 @@ impl App {
             host: host.into(),
             scan_opts: opts.scan.clone(),
             node: opts.node.clone(),
+            probe: opts.probe,
             generations: 0,
             restarting: false,
             theme: Theme::new(opts.color),
@@ -275,7 +277,7 @@ impl App {
         let counts = Counts::of(&inv, self.now);
         self.generations += 1;
         let generation = self.generations;
-        let probe = (!targets.endpoints.is_empty()).then(|| Cmd::Probe {
+        let probe = (self.probe && !targets.endpoints.is_empty()).then(|| Cmd::Probe {
             generation,
             endpoints: targets.endpoints.clone(),
         });
@@ -284,7 +286,11 @@ impl App {
             forest,
             counts,
             findings,
-            targets,
+            targets: if self.probe {
+                targets
+            } else {
+                Targets::default()
+            },
             served: None,
             generation,
         });

@@ -49,6 +49,9 @@ pub struct TuiOptions {
     /// The node's runtime configuration (manifests, kubelet config): who uses each file and
     /// what its components serve. `None` leaves both out.
     pub node: Option<crate::runtime::NodePaths>,
+    /// Probe the node's listeners (loopback only) after each scan. Off for `kcert demo`, whose
+    /// manifests name the usual ports, which may be a real control plane's on this machine.
+    pub probe: bool,
 }
 
 /// Which kubeconfig the CSR tab uses: `--kubeconfig`/`--context`, else the usual search.

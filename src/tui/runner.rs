@@ -259,6 +259,7 @@ mod tests {
             now: Some(now()),
             cluster: None,
             node: None,
+            probe: false,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -304,6 +305,7 @@ mod tests {
                 locations: Locations::isolated(dir.path()),
             }),
             node: None,
+            probe: false,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -334,6 +336,7 @@ mod tests {
             now: Some(now()),
             cluster: None,
             node: None,
+            probe: false,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();

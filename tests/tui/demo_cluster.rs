@@ -63,6 +63,7 @@ pub fn tui_options(cluster: ClusterOptions, color: bool) -> TuiOptions {
         now: Some(now()),
         cluster: Some(cluster),
         node: None,
+        probe: false,
     }
 }
 

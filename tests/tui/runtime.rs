@@ -37,6 +37,7 @@ pub fn node() -> (TempDir, TreeLayout, Ports) {
 fn app(root: &Path) -> App {
     let mut opts = options(root, false);
     opts.node = NodeArgs::default().paths(&[root.to_path_buf()]);
+    opts.probe = true;
     assert!(opts.node.is_some(), "the demo tree has manifests");
     let mut app = App::new("cp-1", &opts, now());
     app.update(Msg::Resize(W, H));

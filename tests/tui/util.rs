@@ -96,6 +96,7 @@ pub fn options(root: &Path, color: bool) -> TuiOptions {
         now: Some(now()),
         cluster: None,
         node: None,
+        probe: false,
     }
 }
 

@@ -25,6 +25,7 @@ fn app(cluster: bool) -> App {
             locations: Locations::isolated("/nonexistent/kcert"),
         }),
         node: None,
+        probe: false,
     };
     let mut app = App::new("node-1", &opts, now());
     app.update(Msg::Resize(100, 30));

@@ -16,6 +16,10 @@ use crate::tui::action::RestartMsg;
 use crate::tui::testutil::{kubeadm_like, now};
 
 fn app() -> App {
+    app_probing(true)
+}
+
+fn app_probing(probe: bool) -> App {
     let opts = TuiOptions {
         scan: ScanOptions {
             roots: vec!["/pki".into()],
@@ -27,6 +31,7 @@ fn app() -> App {
         now: Some(now()),
         cluster: None,
         node: None,
+        probe,
     };
     let mut app = App::new("node-1", &opts, now());
     app.update(Msg::Resize(100, 30));
@@ -124,6 +129,15 @@ fn a_scan_without_listeners_asks_for_no_probe() {
     assert!(app
         .update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))))
         .is_none());
+}
+
+/// `kcert demo`: the demo's manifests name the usual ports, which may be a real node's.
+#[test]
+fn with_probing_off_a_scan_asks_for_no_probe() {
+    let mut app = app_probing(false);
+    app.request_scan();
+    assert!(app.update(Msg::ScanDone(Ok(scanned_with_api()))).is_none());
+    assert!(!app.data.as_ref().unwrap().probing());
 }
 
 fn plan() -> RestartPlan {

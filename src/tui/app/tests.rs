@@ -19,6 +19,7 @@ fn options(fixed: bool) -> TuiOptions {
         now: fixed.then(now),
         cluster: None,
         node: None,
+        probe: false,
     }
 }
 
