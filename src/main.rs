@@ -64,7 +64,12 @@ fn run(cli: Cli) -> Result<u8> {
             cli.now,
             true,
         ),
-        None => tui(&cli.scan, Some(cluster_options(&cli.cluster)), cli.now, true),
+        None => tui(
+            &cli.scan,
+            Some(cluster_options(&cli.cluster)),
+            cli.now,
+            true,
+        ),
     }
 }
 

@@ -506,15 +506,15 @@ impl App {
 mod counts;
 mod csr;
 mod csr_dialogs;
-mod explain;
-mod restart;
-mod served;
 #[cfg(test)]
 mod csr_tests;
+mod explain;
 mod nav;
 #[cfg(test)]
 mod node_tests;
 mod renew;
+mod restart;
+mod served;
 
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};

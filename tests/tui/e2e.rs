@@ -318,7 +318,10 @@ fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
     let s = tmux.wait_for("the served state", |s| s.contains("⟳ restart"));
     let served = start.elapsed();
     eprintln!("tree after {tree:?}, served state after {served:?}");
-    let row = s.lines().find(|l| l.contains("─ apiserver ")).unwrap_or_default();
+    let row = s
+        .lines()
+        .find(|l| l.contains("─ apiserver "))
+        .unwrap_or_default();
     assert!(row.contains("⟳ restart"), "{s}");
     tmux.type_text("/apiserver");
     tmux.send(&["Enter"]);
@@ -327,5 +330,8 @@ fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
     });
     tmux.send(&["q"]);
     let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
-    assert!(s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"), "{s}");
+    assert!(
+        s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
 }

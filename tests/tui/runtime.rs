@@ -17,9 +17,7 @@ use tempfile::TempDir;
 
 use crate::node_util::{retarget, write_kubelet_config, Ports};
 use crate::server::play_kubelet;
-use crate::util::{
-    demo_tree_with_layout, key, keys, now, options, perform, perform_one, screen,
-};
+use crate::util::{demo_tree_with_layout, key, keys, now, options, perform, perform_one, screen};
 
 const W: u16 = 80;
 const H: u16 = 24;
@@ -131,7 +129,10 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
             started.elapsed().as_secs() < 20,
             "the stand-in never served:\n{}\n{:#?}",
             screen(&app, W, H, dir.path()),
-            app.data.as_ref().and_then(|d| d.served.as_ref()).map(|s| &s.results)
+            app.data
+                .as_ref()
+                .and_then(|d| d.served.as_ref())
+                .map(|s| &s.results)
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
         let rescan = app.request_scan().unwrap();
@@ -188,10 +189,7 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
 }
 
 fn press(c: char) -> crossterm::event::KeyEvent {
-    crossterm::event::KeyEvent::new(
-        KeyCode::Char(c),
-        crossterm::event::KeyModifiers::NONE,
-    )
+    crossterm::event::KeyEvent::new(KeyCode::Char(c), crossterm::event::KeyModifiers::NONE)
 }
 
 #[test]
@@ -216,10 +214,7 @@ fn explain_prompt_takes_a_pasted_line_and_selects_the_certificate() {
     );
     key(&mut app, KeyCode::Char('e'));
     app.update(Msg::Paste(line));
-    snapshot!(
-        "explain_prompt_80x24",
-        screen(&app, W, H, dir.path())
-    );
+    snapshot!("explain_prompt_80x24", screen(&app, W, H, dir.path()));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.selected(), Some(kcert::tui::tree::Node::Cert(id)));
     let notice = app.notice.clone().unwrap_or_default();

@@ -9,7 +9,6 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::*;
-use crate::pki::Thresholds;
 use crate::runtime::restart::{Step, StepKind};
 use crate::runtime::{Component, Endpoint, ProbeResult, RestartPlan, ServedState};
 use crate::tui::action::RestartMsg;
@@ -20,21 +19,18 @@ fn app() -> App {
 }
 
 fn app_probing(probe: bool) -> App {
-    let opts = TuiOptions {
-        scan: ScanOptions {
-            roots: vec!["/pki".into()],
-            explicit: true,
-            now: now(),
-            thresholds: Thresholds::default(),
-        },
-        color: false,
-        now: Some(now()),
-        cluster: None,
-        node: None,
-        probe,
-    };
+    let mut opts = super::tests::options(true);
+    opts.probe = probe;
     let mut app = App::new("node-1", &opts, now());
     app.update(Msg::Resize(100, 30));
+    app
+}
+
+/// An app that has scanned [`kubeadm_like`], without node configuration.
+fn loaded() -> App {
+    let mut app = app();
+    app.request_scan();
+    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
     app
 }
 
@@ -115,7 +111,11 @@ fn probe_results_of_an_older_scan_are_dropped() {
     });
     let d = app.data.as_ref().unwrap();
     let served = d.served.as_ref().expect("this scan's probe is kept");
-    assert_eq!(served.worst(0), Some(ServedState::Stale), "apiserver is cert 0");
+    assert_eq!(
+        served.worst(0),
+        Some(ServedState::Stale),
+        "apiserver is cert 0"
+    );
     assert_eq!(served.worst(1), None, "nothing serves ca.crt");
     let s = screen(&app);
     let row = s.lines().find(|l| l.contains("apiserver")).unwrap();
@@ -157,14 +157,15 @@ fn plan() -> RestartPlan {
 
 #[test]
 fn a_restart_runs_only_after_y() {
-    let mut app = app();
-    app.request_scan();
-    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
+    let mut app = loaded();
 
     assert!(app.update(Msg::RestartPlanned(Ok(vec![plan()]))).is_none());
     let s = screen(&app);
     assert!(s.contains("Restart kube-scheduler?"), "{s}");
-    assert!(s.contains("move /nonexistent/m/kube-scheduler.yaml to"), "{s}");
+    assert!(
+        s.contains("move /nonexistent/m/kube-scheduler.yaml to"),
+        "{s}"
+    );
     assert!(press(&mut app, KeyCode::Char('n')).is_none());
     assert!(app.overlays.is_empty() && !app.restarting);
     assert!(press(&mut app, KeyCode::Esc).is_none());
@@ -172,7 +173,10 @@ fn a_restart_runs_only_after_y() {
     app.update(Msg::RestartPlanned(Ok(vec![plan()])));
     assert!(press(&mut app, KeyCode::Enter).is_none(), "Enter is no yes");
     let cmd = press(&mut app, KeyCode::Char('y'));
-    assert!(matches!(&cmd, Some(Cmd::Restart(p)) if p == &vec![plan()]), "{cmd:?}");
+    assert!(
+        matches!(&cmd, Some(Cmd::Restart(p)) if p == &vec![plan()]),
+        "{cmd:?}"
+    );
     assert!(app.restarting);
     assert!(app.update(Msg::RestartPlanned(Ok(vec![plan()]))).is_none());
     assert!(
@@ -206,7 +210,10 @@ fn a_restart_runs_only_after_y() {
     let s = screen(&app);
     assert!(s.contains("Restarting kube-scheduler"), "{s}");
     assert!(s.contains("move the manifest out (4 ms)"), "{s}");
-    assert!(!s.contains("move the manifest out…"), "the ended step replaces its start");
+    assert!(
+        !s.contains("move the manifest out…"),
+        "the ended step replaces its start"
+    );
     assert!(s.contains("✓ kube-scheduler restarted in 2.5 s"), "{s}");
     let rescan = app.update(Msg::Restart(RestartMsg::AllDone));
     assert!(matches!(rescan, Some(Cmd::Scan(_))), "{rescan:?}");
@@ -235,12 +242,14 @@ fn a_failed_restart_shows_the_journal_state() {
 
 #[test]
 fn s_without_node_configuration_says_so() {
-    let mut app = app();
-    app.request_scan();
-    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
+    let mut app = loaded();
     press(&mut app, KeyCode::Down);
     assert!(press(&mut app, KeyCode::Char('S')).is_none());
-    assert!(app.notice.as_deref().unwrap().contains("no node configuration"));
+    assert!(app
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("no node configuration"));
 }
 
 const EXPIRED_ETCD: &str = "E0101 12:00:00 etcd: x509: certificate has expired or is not yet \
@@ -248,9 +257,7 @@ const EXPIRED_ETCD: &str = "E0101 12:00:00 etcd: x509: certificate has expired o
 
 #[test]
 fn e_finds_the_certificate_an_x509_error_is_about_and_selects_it() {
-    let mut app = app();
-    app.request_scan();
-    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
+    let mut app = loaded();
     assert!(press(&mut app, KeyCode::Char('e')).is_none());
     assert!(screen(&app).contains("x509 error: █"));
     // A bracketed paste lands in the field as one piece, its newline dropped.
@@ -268,13 +275,16 @@ fn e_finds_the_certificate_an_x509_error_is_about_and_selects_it() {
 
 #[test]
 fn e_says_when_nothing_matches_and_keeps_a_bad_line_for_fixing() {
-    let mut app = app();
-    app.request_scan();
-    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
+    let mut app = loaded();
     press(&mut app, KeyCode::Char('e'));
     assert!(press(&mut app, KeyCode::Enter).is_none());
-    assert!(!app.overlays.is_empty(), "Enter on nothing keeps the prompt");
-    app.update(Msg::Paste("x509: certificate signed by unknown authority".into()));
+    assert!(
+        !app.overlays.is_empty(),
+        "Enter on nothing keeps the prompt"
+    );
+    app.update(Msg::Paste(
+        "x509: certificate signed by unknown authority".into(),
+    ));
     press(&mut app, KeyCode::Enter);
     assert!(screen(&app).contains("not an x509 validity error"));
     press(&mut app, KeyCode::Esc);
@@ -291,9 +301,7 @@ fn e_says_when_nothing_matches_and_keeps_a_bad_line_for_fixing() {
 
 #[test]
 fn a_paste_outside_a_text_field_does_nothing() {
-    let mut app = app();
-    app.request_scan();
-    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
+    let mut app = loaded();
     let before = app.tree.index;
     assert!(app.update(Msg::Paste("qjjjR".into())).is_none());
     assert_eq!(app.tree.index, before);

@@ -202,8 +202,7 @@ impl App {
                     )
                 });
                 self.open_report("Renewed", lines);
-                if let (Some(cmd), Some(Overlay::Dialog(d))) = (restart, self.overlays.last_mut())
-                {
+                if let (Some(cmd), Some(Overlay::Dialog(d))) = (restart, self.overlays.last_mut()) {
                     d.on_yes = Some(cmd);
                 }
                 self.notice = None;

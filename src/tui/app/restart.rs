@@ -54,7 +54,8 @@ impl App {
         };
         let d = self.data.as_ref()?;
         if d.findings.is_none() {
-            self.notice = Some("no node configuration (manifests) was read: nothing to restart".into());
+            self.notice =
+                Some("no node configuration (manifests) was read: nothing to restart".into());
             return None;
         }
         let components = self.restart_components(&[id]);
@@ -143,9 +144,12 @@ impl App {
             RestartMsg::AllDone => {
                 self.restarting = false;
                 self.progress_line(None, "Scanning and probing again…".into(), false);
-                if let Some(Overlay::Dialog(d)) = self.overlays.iter_mut().rev().find(
-                    |o| matches!(o, Overlay::Dialog(d) if d.progress),
-                ) {
+                if let Some(Overlay::Dialog(d)) = self
+                    .overlays
+                    .iter_mut()
+                    .rev()
+                    .find(|o| matches!(o, Overlay::Dialog(d) if d.progress))
+                {
                     d.progress = false;
                 }
                 return self.request_scan();

@@ -7,7 +7,7 @@ use crate::pki::{ScanOptions, Thresholds};
 use crate::tui::testutil::{kubeadm_like, now};
 use crate::tui::tree::SectionKind;
 
-fn options(fixed: bool) -> TuiOptions {
+pub(super) fn options(fixed: bool) -> TuiOptions {
     TuiOptions {
         scan: ScanOptions {
             roots: vec!["/pki".into()],

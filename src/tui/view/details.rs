@@ -218,7 +218,10 @@ fn runtime_lines(out: &mut Out, d: &Loaded, id: usize) {
         .any(|p| p.cert_id == Some(id) && p.kind == ProblemKind::Consumer);
     if users.is_empty() {
         let (text, style) = if unreferenced {
-            ("no component on this node references it", t.tone(Tone::Warning))
+            (
+                "no component on this node references it",
+                t.tone(Tone::Warning),
+            )
         } else {
             ("no component (none expected)", t.muted())
         };
