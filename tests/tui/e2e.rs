@@ -328,6 +328,21 @@ fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
     tmux.wait_for("the served line in the details", |s| {
         s.contains("serving an") && s.contains("restart needed")
     });
+    // `e`, then a real bracketed paste of a log line about the renewed certificate. Its line
+    // break would be Enter if the paste came as keys; pasted, it stays in the field.
+    tmux.send(&["e"]);
+    tmux.wait_for("the explain prompt", |s| s.contains("x509 error: "));
+    let line = "E1123 kubectl: x509: certificate has expired or is not yet valid: current time \
+                2027-11-23T00:00:00Z is after 2027-11-22T12:00:00Z\n";
+    let (ok, out) = tmux.run(&["set-buffer", line]);
+    assert!(ok, "{out}");
+    let (ok, out) = tmux.run(&["paste-buffer", "-p", "-t", "0"]);
+    assert!(ok, "{out}");
+    tmux.wait_for("the pasted line", |s| s.contains("2027-11-22T12:00:00Z█"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the explanation", |s| {
+        s.contains("1 certificate matches NotAfter 2027-11-22 12:00:00 UTC: apiserver")
+    });
     tmux.send(&["q"]);
     let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
     assert!(
