@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEventKind};
 use ratatui::layout::Rect;
 
-use super::action::{Action, Cmd, Msg, ScanRequest, Scanned};
+use super::action::{Action, Cmd, Msg, ScanRequest};
 use super::cursor::Cursor;
 use super::keymap::{self, Context};
 use super::status::Tone;
@@ -44,35 +44,6 @@ pub enum Tab {
 pub enum Focus {
     Tree,
     Details,
-}
-
-/// Drawn over the main screen, topmost last; the topmost gets the keys.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Dialog(Box<Dialog>),
-}
-
-/// A framed text shown over the screen: a question (with what `y` does), a question with a
-/// text field (`input`, passed into `on_yes` on Enter) or a report.
-#[derive(Debug, Clone, Default)]
-pub struct Dialog {
-    pub title: String,
-    /// Each line with its tone; `None` is plain text.
-    pub lines: Vec<(Option<Tone>, String)>,
-    pub scroll: usize,
-    /// `None` for a report that only closes.
-    pub on_yes: Option<Cmd>,
-    /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
-    pub replan: Option<Cmd>,
-    /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
-    pub input: Option<String>,
-    /// The text field's label (`Reason`, `x509 error`).
-    pub prompt: &'static str,
-    /// Enter explains the typed x509 error line here, in `update` (pure, no command).
-    pub explain: bool,
-    /// Lines are added as a background task reports (a restart).
-    pub progress: bool,
 }
 
 /// A scan's result with the structures derived from it.
@@ -263,39 +234,6 @@ impl App {
             }
             Msg::Restart(m) => self.restart_progress(m),
         }
-    }
-
-    /// Take a scan's result; ask for the listeners to be probed when there are any.
-    fn loaded(&mut self, scanned: Scanned) -> Option<Cmd> {
-        self.scan = ScanState::Done;
-        let Scanned {
-            inv,
-            findings,
-            targets,
-        } = scanned;
-        let forest = Forest::build(&inv);
-        let counts = Counts::of(&inv, self.now);
-        self.generations += 1;
-        let generation = self.generations;
-        let probe = (self.probe && !targets.endpoints.is_empty()).then(|| Cmd::Probe {
-            generation,
-            endpoints: targets.endpoints.clone(),
-        });
-        self.data = Some(Loaded {
-            inv: std::sync::Arc::new(inv),
-            forest,
-            counts,
-            findings,
-            targets: if self.probe {
-                targets
-            } else {
-                Targets::default()
-            },
-            served: None,
-            generation,
-        });
-        self.rebuild();
-        probe
     }
 
     /// Pasted text goes where text is being typed; line breaks become spaces.
@@ -512,12 +450,14 @@ mod explain;
 mod nav;
 #[cfg(test)]
 mod node_tests;
+mod overlay;
 mod renew;
 mod restart;
-mod served;
+mod scan;
 
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};
-pub use served::Served;
+pub use overlay::{Dialog, Overlay};
+pub use scan::Served;
 #[cfg(test)]
 mod tests;

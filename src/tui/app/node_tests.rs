@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use super::*;
 use crate::runtime::restart::{Step, StepKind};
 use crate::runtime::{Component, Endpoint, ProbeResult, RestartPlan, ServedState};
-use crate::tui::action::RestartMsg;
+use crate::tui::action::{RestartMsg, Scanned};
 use crate::tui::testutil::{kubeadm_like, now};
 
 fn app() -> App {

@@ -1,10 +1,14 @@
-//! Served versus on disk: probe results arrive after the scan they were made for and are kept
-//! only while that scan is the one shown.
+//! A scan's result arriving, and served versus on disk: probe results arrive after the scan
+//! they were made for and are kept only while that scan is the one shown.
 
-use super::{App, Loaded};
+use std::sync::Arc;
+
+use super::{App, Counts, Loaded, ScanState};
 use crate::pki::CertId;
 use crate::runtime::probe::served_by_cert;
-use crate::runtime::{ProbeResult, ServedState};
+use crate::runtime::{ProbeResult, ServedState, Targets};
+use crate::tui::action::{Cmd, Scanned};
+use crate::tui::tree::Forest;
 
 /// What the listeners served, mapped onto the certificates of one scan.
 #[derive(Debug, Clone)]
@@ -51,6 +55,39 @@ impl Loaded {
 }
 
 impl App {
+    /// Take a scan's result; ask for the listeners to be probed when there are any.
+    pub(super) fn loaded(&mut self, scanned: Scanned) -> Option<Cmd> {
+        self.scan = ScanState::Done;
+        let Scanned {
+            inv,
+            findings,
+            targets,
+        } = scanned;
+        let forest = Forest::build(&inv);
+        let counts = Counts::of(&inv, self.now);
+        self.generations += 1;
+        let generation = self.generations;
+        let probe = (self.probe && !targets.endpoints.is_empty()).then(|| Cmd::Probe {
+            generation,
+            endpoints: targets.endpoints.clone(),
+        });
+        self.data = Some(Loaded {
+            inv: Arc::new(inv),
+            forest,
+            counts,
+            findings,
+            targets: if self.probe {
+                targets
+            } else {
+                Targets::default()
+            },
+            served: None,
+            generation,
+        });
+        self.rebuild();
+        probe
+    }
+
     /// Keep probe results only for the scan on screen: an older scan's answer is dropped.
     pub(super) fn probed(&mut self, generation: u64, results: Vec<ProbeResult>) {
         let Some(d) = &mut self.data else { return };
