@@ -172,6 +172,8 @@ pub enum Action {
     RestartConsumers,
     /// Open the line to paste an x509 error into.
     Explain,
+    /// Stop the running restart; its manifest is put back.
+    CancelRestart,
 }
 
 /// Work the loop performs on behalf of `update`, which itself never does I/O.
@@ -193,6 +195,8 @@ pub enum Cmd {
     },
     /// Carry out confirmed restart plans, one after another; progress as [`Msg::Restart`].
     Restart(Vec<RestartPlan>),
+    /// Stop the running restart (the manifest is put back); it ends with [`Msg::Restart`].
+    CancelRestart,
     /// Sign in memory (reads key files, may generate RSA keys): off the UI thread.
     PlanRenew {
         inv: Arc<Inventory>,

@@ -274,6 +274,7 @@ impl App {
             Some(Overlay::Help { .. }) => return vec![Always, Help],
             Some(Overlay::Dialog(d)) if d.input.is_some() => return vec![Always, Prompt],
             Some(Overlay::Dialog(d)) if d.on_yes.is_some() => return vec![Always, Confirm],
+            Some(Overlay::Dialog(d)) if d.progress => return vec![Always, Progress],
             Some(Overlay::Dialog(_)) => return vec![Always, Message],
             None => {}
         }
@@ -381,6 +382,7 @@ impl App {
             Action::PromptBackspace => self.edit_prompt(None),
             Action::RestartConsumers => return self.restart_selected(),
             Action::Explain => self.ask_explain(),
+            Action::CancelRestart => return self.cancel_restart(),
         }
         if matches!(action, Action::ShowLocalPki | Action::ShowCsrs) {
             self.reveal();

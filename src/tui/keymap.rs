@@ -30,6 +30,8 @@ pub enum Context {
     Prompt,
     /// A dialog that only reports.
     Message,
+    /// A running restart's steps.
+    Progress,
 }
 
 impl Context {
@@ -38,7 +40,11 @@ impl Context {
     pub fn in_help(self) -> bool {
         !matches!(
             self,
-            Context::Help | Context::Confirm | Context::Prompt | Context::Message
+            Context::Help
+                | Context::Confirm
+                | Context::Prompt
+                | Context::Message
+                | Context::Progress
         )
     }
 
@@ -57,6 +63,7 @@ impl Context {
             Context::Confirm => "Confirmation",
             Context::Prompt => "Typing into a dialog",
             Context::Message => "Report",
+            Context::Progress => "Restart running",
         }
     }
 }
@@ -203,6 +210,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Message, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], Action::CloseOverlay, Some("close"), "close the report"),
     b(Message, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
     b(Message, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
+    b(Progress, &[k('c')], Action::CancelRestart, Some("cancel restart"), "stop it: the manifest goes back"),
+    b(Progress, &[code(KeyCode::Esc), k('q')], Action::CloseOverlay, Some("hide"), "hide this; the restart goes on"),
+    b(Progress, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
+    b(Progress, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
 ];
 
 /// The action bound to `ev` in the first of `contexts` that binds it.

@@ -72,6 +72,11 @@ where
                     move || Msg::RestartPlanned(node_tasks::plan_restarts(&node, &components, now)),
                     |e| Msg::RestartPlanned(Err(e)),
                 ),
+                Cmd::CancelRestart => {
+                    if let Some(cancel) = restart_cancel.take() {
+                        let _ = cancel.send(());
+                    }
+                }
                 Cmd::Restart(plans) => {
                     let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel::<()>();
                     restart_cancel = Some(cancel_tx);

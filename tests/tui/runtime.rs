@@ -11,7 +11,8 @@ use std::time::Instant;
 use crossterm::event::KeyCode;
 use kcert::cli::NodeArgs;
 use kcert::demo::TreeLayout;
-use kcert::tui::action::{Cmd, Msg};
+use kcert::runtime::restart::StepKind;
+use kcert::tui::action::{Cmd, Msg, RestartMsg};
 use kcert::tui::App;
 use tempfile::TempDir;
 
@@ -185,6 +186,55 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
     assert!(
         api_row(&s).contains("● served"),
         "after the restart and the reprobe ({took:?}):\n{s}"
+    );
+}
+
+/// `c` during a real restart: the manifest goes back and the dialog says so, with the journal.
+#[test]
+fn a_cancelled_restart_puts_the_manifest_back_and_says_so() {
+    let (dir, layout, ports) = node();
+    let _kubelet = Kubelet::start(&layout, ports.api);
+    let mut app = app(dir.path());
+    let scan = app.request_scan().unwrap();
+    app.update(perform_one(scan));
+    select(&mut app, "apiserver");
+    let plan = app.update(Msg::Key(press('S'))).expect("S plans a restart");
+    app.update(perform_one(plan));
+    let Some(Cmd::Restart(plans)) = app.update(Msg::Key(press('y'))) else {
+        panic!("y starts the restart");
+    };
+    assert!(matches!(
+        app.update(Msg::Key(press('c'))),
+        Some(Cmd::CancelRestart)
+    ));
+    // The runner's cancel, fired once the manifest is out and the wait for the stop began.
+    let out = Arc::new(tokio::sync::Notify::new());
+    let msgs = std::sync::Mutex::new(Vec::new());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(kcert::tui::node_tasks::restart_all(
+        plans,
+        out.notified(),
+        |m: Msg| {
+            if let Msg::Restart(RestartMsg::Begin(_, StepKind::WaitStopped)) = &m {
+                out.notify_one();
+            }
+            msgs.lock().unwrap().push(m);
+        },
+    ));
+    let mut rescan = None;
+    for m in msgs.into_inner().unwrap() {
+        rescan = app.update(m).or(rescan);
+    }
+    assert!(layout.manifests.join("kube-apiserver.yaml").exists());
+    assert!(matches!(rescan, Some(Cmd::Scan(_))), "a rescan follows");
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(s.contains("interrupted during"), "{s}");
+    assert!(
+        s.contains("Journal: nothing pending; the manifest is in place"),
+        "{s}"
     );
 }
 

@@ -188,6 +188,19 @@ fn a_restart_runs_only_after_y() {
         Some("a restart is running; wait for it to end")
     );
 
+    // The progress dialog has its own keys: c cancels (the runner puts the manifest back).
+    assert_eq!(
+        app.contexts(),
+        vec![
+            crate::tui::keymap::Context::Always,
+            crate::tui::keymap::Context::Progress
+        ]
+    );
+    assert!(matches!(
+        press(&mut app, KeyCode::Char('c')),
+        Some(Cmd::CancelRestart)
+    ));
+
     let c = Component::Scheduler;
     for m in [
         RestartMsg::Begin(c, StepKind::MoveOut),

@@ -111,6 +111,19 @@ impl App {
         Some(Cmd::Restart(plans))
     }
 
+    /// `c` while a restart runs: stop it; the task puts the manifest back and reports.
+    pub(super) fn cancel_restart(&mut self) -> Option<Cmd> {
+        if !self.restarting {
+            return None;
+        }
+        self.progress_line(
+            Some(Tone::Warning),
+            "Cancelling: the manifest goes back.".into(),
+            false,
+        );
+        Some(Cmd::CancelRestart)
+    }
+
     /// A step of a running restart; the end of all of them rescans (and so probes again).
     pub(super) fn restart_progress(&mut self, m: RestartMsg) -> Option<Cmd> {
         let (tone, line, replace) = match &m {

@@ -20,6 +20,7 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
     );
     Clear.render(area, buf);
     let ctx = match (&d.input, &d.on_yes) {
+        _ if d.progress => Context::Progress,
         (Some(_), _) => Context::Prompt,
         (None, Some(_)) => Context::Confirm,
         (None, None) => Context::Message,
