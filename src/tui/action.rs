@@ -86,6 +86,8 @@ pub enum RestartMsg {
     },
     /// Every planned restart has ended.
     AllDone,
+    /// The restart task died (a bug); the manifest guard put the manifest back.
+    Crashed(String),
 }
 
 /// Approve or deny on the cluster; performed in a background task.

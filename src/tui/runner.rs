@@ -14,7 +14,7 @@ use ratatui::Terminal;
 use tokio::sync::mpsc::{channel, unbounded_channel, UnboundedSender};
 use tokio::time::{interval, MissedTickBehavior};
 
-use super::action::{Cmd, CsrAction, Msg, ScanRequest};
+use super::action::{Cmd, CsrAction, Msg, RestartMsg, ScanRequest};
 use super::app::App;
 use super::{csr_actions, node_tasks, TuiError};
 use crate::cluster::{spawn_watch, ClusterEvent, WatchHandle};
@@ -82,13 +82,21 @@ where
                     restart_cancel = Some(cancel_tx);
                     let tx = tx.clone();
                     tokio::spawn(async move {
-                        let cancel = async {
-                            let _ = cancel_rx.await;
-                        };
-                        let send = |m| {
-                            let _ = tx.send(m);
-                        };
-                        node_tasks::restart_all(plans, cancel, send).await;
+                        let task_tx = tx.clone();
+                        let run = tokio::spawn(async move {
+                            let cancel = async {
+                                let _ = cancel_rx.await;
+                            };
+                            let send = |m| {
+                                let _ = task_tx.send(m);
+                            };
+                            node_tasks::restart_all(plans, cancel, send).await;
+                        });
+                        // A panic unwinds through the guard that puts the manifest back; the
+                        // UI must still learn that the restart is over.
+                        if let Err(e) = run.await {
+                            let _ = tx.send(Msg::Restart(RestartMsg::Crashed(panic_message(e))));
+                        }
                     });
                 }
                 Cmd::PlanRenew {

@@ -320,3 +320,16 @@ fn a_paste_outside_a_text_field_does_nothing() {
     assert_eq!(app.tree.index, before);
     assert!(app.overlays.is_empty());
 }
+
+#[test]
+fn a_crashed_restart_task_ends_the_restart_and_says_so() {
+    let mut app = loaded();
+    app.update(Msg::RestartPlanned(Ok(vec![plan()])));
+    assert!(press(&mut app, KeyCode::Char('y')).is_some());
+    let rescan = app.update(Msg::Restart(RestartMsg::Crashed(
+        "index out of bounds".into(),
+    )));
+    assert!(matches!(rescan, Some(Cmd::Scan(_))));
+    assert!(!app.restarting, "a new restart can be asked for");
+    assert!(screen(&app).contains("The restart task crashed: index out of bounds"));
+}

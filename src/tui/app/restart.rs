@@ -154,6 +154,15 @@ impl App {
                 }
                 return None;
             }
+            RestartMsg::Crashed(why) => {
+                self.banner = Some((Tone::Expired, "The restart task crashed.".into()));
+                self.progress_line(
+                    Some(Tone::Expired),
+                    format!("The restart task crashed: {why}. Check the manifests directory."),
+                    false,
+                );
+                return self.restart_progress(RestartMsg::AllDone);
+            }
             RestartMsg::AllDone => {
                 self.restarting = false;
                 self.progress_line(None, "Scanning and probing again…".into(), false);
