@@ -158,7 +158,9 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
     assert!(offer.contains("PlanRestart"), "{offer}");
     // The rescan and its probe: the row and the details say a restart is needed.
     let probe = app.update(perform_one(rescan)).expect("probe after rescan");
+    let t = Instant::now();
     app.update(perform_one(probe));
+    eprintln!("probe of every listener answered in {:?}", t.elapsed());
     key(&mut app, KeyCode::Esc);
     assert!(app.overlays.is_empty(), "n/Esc leave the restart for later");
     let s = masked(&screen(&app, W, H, dir.path()), &ports);
@@ -178,6 +180,7 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
     let t = Instant::now();
     run(&mut app, restart);
     let took = t.elapsed();
+    eprintln!("restart, rescan and reprobe through the message flow took {took:?}");
     assert!(manifest.exists(), "the manifest is back");
     let s = screen(&app, W, H, dir.path());
     assert!(s.contains("✓ kube-apiserver restarted in"), "{s}");
