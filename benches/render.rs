@@ -40,6 +40,8 @@ fn options(root: &std::path::Path) -> TuiOptions {
         color: true,
         now: Some(now()),
         cluster: None,
+        node: None,
+        probe: false,
     }
 }
 
@@ -58,7 +60,7 @@ fn loaded(dir: &std::path::Path, inv: &Inventory) -> App {
     let mut app = App::new("bench", &options(dir), now());
     app.update(Msg::Resize(W, H));
     app.request_scan();
-    app.update(Msg::ScanDone(Ok(Box::new(inv.clone()))));
+    app.update(Msg::ScanDone(Ok(Box::new(inv.clone().into()))));
     app
 }
 
@@ -95,7 +97,7 @@ fn benches(c: &mut Criterion) {
         let mut app = App::new("bench", &options(dir.path()), now());
         app.update(Msg::Resize(W, H));
         b.iter_batched(
-            || Box::new(inv.clone()),
+            || Box::new(inv.clone().into()),
             |inv| {
                 app.request_scan();
                 app.update(Msg::ScanDone(Ok(inv)));

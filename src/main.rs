@@ -58,8 +58,18 @@ fn run(cli: Cli) -> Result<u8> {
             runtime_cmd::restart(&args, cli.now.unwrap_or_else(Utc::now))
         }
         Some(Command::Explain(args)) => runtime_cmd::explain(&args, cli.now),
-        Some(Command::Tui(args)) => tui(&args.scan, Some(cluster_options(&args.cluster)), cli.now),
-        None => tui(&cli.scan, Some(cluster_options(&cli.cluster)), cli.now),
+        Some(Command::Tui(args)) => tui(
+            &args.scan,
+            Some(cluster_options(&args.cluster)),
+            cli.now,
+            true,
+        ),
+        None => tui(
+            &cli.scan,
+            Some(cluster_options(&cli.cluster)),
+            cli.now,
+            true,
+        ),
     }
 }
 
@@ -227,7 +237,7 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         },
         locations: Locations::isolated(cluster_dir.path()),
     };
-    let result = tui(&scan, Some(cluster), Some(now));
+    let result = tui(&scan, Some(cluster), Some(now), false);
     // Stop listening and end the server's runtime before saying it is gone.
     drop(server);
     println!("The demo API server has stopped.");
@@ -256,12 +266,16 @@ fn tui(
     args: &ScanArgs,
     cluster: Option<ClusterOptions>,
     now: Option<chrono::DateTime<Utc>>,
+    probe: bool,
 ) -> Result<u8> {
     let opts = kcert::tui::TuiOptions {
         scan: scan_options(args, now)?,
         color: args.color.enabled(std::io::stdout().is_terminal()),
         now,
         cluster,
+        // The same choice as `check`: found under the scanned paths, the real node without any.
+        node: kcert::cli::NodeArgs::default().paths(&args.paths),
+        probe,
     };
     kcert::tui::run(opts)?;
     Ok(0)

@@ -111,6 +111,13 @@ const FLAGS: &[(&str, Role)] = &[
 
 const PKI_EXTENSIONS: [&str; 7] = ["crt", "pem", "key", "pub", "cer", "conf", "kubeconfig"];
 
+impl Role {
+    /// A certificate the component presents on a listener.
+    pub fn is_served(self) -> bool {
+        matches!(self, Role::ServingCert | Role::PeerCert)
+    }
+}
+
 fn role_of(flag: &str, value: &Path) -> Option<Role> {
     if let Some((_, r)) = FLAGS.iter().find(|(f, _)| *f == flag) {
         return Some(*r);

@@ -11,15 +11,29 @@ use crate::cluster::{ActionError, ActionOutcome, ClusterEvent};
 use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
 use crate::renew::{Applied, Plan, RenewOptions, Selection};
+use crate::runtime::restart::{Step, StepKind};
+use crate::runtime::{Component, Endpoint, Findings, NodePaths, ProbeResult, RestartPlan, Targets};
 
 /// An input to [`crate::tui::app::App::update`].
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): typed into a filter or a dialog's
+    /// text field, ignored elsewhere so a paste never runs commands.
+    Paste(String),
     /// The wall clock moved; ignored when the clock is fixed.
     Tick(DateTime<Utc>),
     Resize(u16, u16),
-    ScanDone(Result<Box<Inventory>, ScanError>),
+    ScanDone(Result<Box<Scanned>, ScanError>),
+    /// What the components served for the scan numbered `generation` (see [`Cmd::Probe`]).
+    Probed {
+        generation: u64,
+        results: Vec<ProbeResult>,
+    },
+    /// Restart plans were made (they read the restart journal), or could not be.
+    RestartPlanned(Result<Vec<RestartPlan>, String>),
+    /// A running restart moved on.
+    Restart(RestartMsg),
     /// The scan task died (a bug in the scanner); the message says how.
     ScanCrashed(String),
     /// A renewal plan was made (signed in memory) or could not be.
@@ -30,6 +44,50 @@ pub enum Msg {
     Cluster(ClusterEvent),
     /// An approval or denial finished, one result per CSR named in it.
     CsrActed(Box<CsrActed>),
+}
+
+/// A scan's inventory (the node's problems already added) with what the node's runtime
+/// configuration says about it.
+#[derive(Debug)]
+pub struct Scanned {
+    pub inv: Inventory,
+    /// `None` when no node configuration was given or found.
+    pub findings: Option<Findings>,
+    /// The listeners to probe (loopback only).
+    pub targets: Targets,
+}
+
+impl From<Inventory> for Scanned {
+    fn from(inv: Inventory) -> Self {
+        Scanned {
+            inv,
+            findings: None,
+            targets: Targets::default(),
+        }
+    }
+}
+
+/// What a scan reads: the files and, when known, the node's runtime configuration.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    pub opts: ScanOptions,
+    pub node: Option<NodePaths>,
+}
+
+/// Progress of the restarts started by [`Cmd::Restart`], one component after another.
+#[derive(Debug, Clone)]
+pub enum RestartMsg {
+    Begin(Component, StepKind),
+    End(Component, Step),
+    /// One component is done; `Err` holds the error and what the journal says now.
+    Done {
+        component: Component,
+        result: Result<std::time::Duration, Vec<String>>,
+    },
+    /// Every planned restart has ended.
+    AllDone,
+    /// The restart task died (a bug); the manifest guard put the manifest back.
+    Crashed(String),
 }
 
 /// Approve or deny on the cluster; performed in a background task.
@@ -112,12 +170,35 @@ pub enum Action {
     /// Type the pressed character into a dialog's text field.
     PromptInsert,
     PromptBackspace,
+    /// Ask to restart the static pods that use the selected certificate.
+    RestartConsumers,
+    /// Open the line to paste an x509 error into.
+    Explain,
+    /// Stop the running restart; its manifest is put back.
+    CancelRestart,
 }
 
 /// Work the loop performs on behalf of `update`, which itself never does I/O.
 #[derive(Debug, Clone)]
 pub enum Cmd {
-    Scan(ScanOptions),
+    /// Scan, then relate the node's runtime configuration to what was found.
+    Scan(Box<ScanRequest>),
+    /// Probe the listeners (in parallel, each with a timeout); results come back as
+    /// [`Msg::Probed`] tagged with `generation`, so a late answer about an older scan is dropped.
+    Probe {
+        generation: u64,
+        endpoints: Vec<Endpoint>,
+    },
+    /// Plan restarts of these static pods (reads the journal); comes back as [`Msg::RestartPlanned`].
+    PlanRestart {
+        node: NodePaths,
+        components: Vec<Component>,
+        now: DateTime<Utc>,
+    },
+    /// Carry out confirmed restart plans, one after another; progress as [`Msg::Restart`].
+    Restart(Vec<RestartPlan>),
+    /// Stop the running restart (the manifest is put back); it ends with [`Msg::Restart`].
+    CancelRestart,
     /// Sign in memory (reads key files, may generate RSA keys): off the UI thread.
     PlanRenew {
         inv: Arc<Inventory>,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEventKind};
 use ratatui::layout::Rect;
 
-use super::action::{Action, Cmd, Msg};
+use super::action::{Action, Cmd, Msg, ScanRequest};
 use super::cursor::Cursor;
 use super::keymap::{self, Context};
 use super::status::Tone;
@@ -16,6 +16,7 @@ use super::tree::{build, Forest, Node, NodeKey, Row, RowOptions};
 use super::view;
 use super::{ClusterOptions, TuiOptions};
 use crate::pki::{Inventory, ScanOptions};
+use crate::runtime::{Findings, NodePaths, Targets};
 
 /// Whether a scan is running and how the last one ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,29 +46,6 @@ pub enum Focus {
     Details,
 }
 
-/// Drawn over the main screen, topmost last; the topmost gets the keys.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Dialog(Box<Dialog>),
-}
-
-/// A framed text shown over the screen: a question (with what `y` does), a question with a
-/// text field (`input`, passed into `on_yes` on Enter) or a report.
-#[derive(Debug, Clone, Default)]
-pub struct Dialog {
-    pub title: String,
-    /// Each line with its tone; `None` is plain text.
-    pub lines: Vec<(Option<Tone>, String)>,
-    pub scroll: usize,
-    /// `None` for a report that only closes.
-    pub on_yes: Option<Cmd>,
-    /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
-    pub replan: Option<Cmd>,
-    /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
-    pub input: Option<String>,
-}
-
 /// A scan's result with the structures derived from it.
 #[derive(Debug)]
 pub struct Loaded {
@@ -75,6 +53,13 @@ pub struct Loaded {
     pub inv: std::sync::Arc<Inventory>,
     pub forest: Forest,
     pub counts: Counts,
+    /// Who uses which file; `None` without node configuration.
+    pub findings: Option<Findings>,
+    pub targets: Targets,
+    /// What the listeners serve, once the probe started after this scan has answered.
+    pub served: Option<Served>,
+    /// Which scan this is, counted from 1; probe results name the scan they were made for.
+    pub generation: u64,
 }
 
 /// The filter, switches and fold state that decide which rows exist.
@@ -94,6 +79,12 @@ pub struct App {
     clock_fixed: bool,
     pub host: String,
     scan_opts: ScanOptions,
+    node: Option<NodePaths>,
+    probe: bool,
+    /// Scans loaded so far: the generation of the next one is this plus one.
+    generations: u64,
+    /// A restart is running: no second one until it ends.
+    pub restarting: bool,
     pub theme: Theme,
     pub scan: ScanState,
     pub data: Option<Loaded>,
@@ -128,6 +119,10 @@ impl App {
             clock_fixed: opts.now.is_some(),
             host: host.into(),
             scan_opts: opts.scan.clone(),
+            node: opts.node.clone(),
+            probe: opts.probe,
+            generations: 0,
+            restarting: false,
             theme: Theme::new(opts.color),
             scan: ScanState::Done,
             data: None,
@@ -172,7 +167,10 @@ impl App {
         self.notice = None;
         let mut opts = self.scan_opts.clone();
         opts.now = self.now;
-        Some(Cmd::Scan(opts))
+        Some(Cmd::Scan(Box::new(ScanRequest {
+            opts,
+            node: self.node.clone(),
+        })))
     }
 
     pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
@@ -188,6 +186,10 @@ impl App {
                 };
                 self.apply(action, typed)
             }
+            Msg::Paste(text) => {
+                self.paste(&text);
+                None
+            }
             Msg::Tick(t) => {
                 self.ticks += 1;
                 if !self.clock_fixed {
@@ -200,18 +202,7 @@ impl App {
                 self.reveal();
                 None
             }
-            Msg::ScanDone(Ok(inv)) => {
-                self.scan = ScanState::Done;
-                let forest = Forest::build(&inv);
-                let counts = Counts::of(&inv, self.now);
-                self.data = Some(Loaded {
-                    inv: std::sync::Arc::new(*inv),
-                    forest,
-                    counts,
-                });
-                self.rebuild();
-                None
-            }
+            Msg::ScanDone(Ok(scanned)) => self.loaded(*scanned),
             Msg::ScanDone(Err(e)) => {
                 self.scan = ScanState::Failed(e.to_string());
                 None
@@ -230,6 +221,36 @@ impl App {
                 self.csr_acted(*done);
                 None
             }
+            Msg::Probed {
+                generation,
+                results,
+            } => {
+                self.probed(generation, results);
+                None
+            }
+            Msg::RestartPlanned(result) => {
+                self.restart_planned(result);
+                None
+            }
+            Msg::Restart(m) => self.restart_progress(m),
+        }
+    }
+
+    /// Pasted text goes where text is being typed; line breaks become spaces.
+    fn paste(&mut self, text: &str) {
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        if let Some(Overlay::Dialog(d)) = self.overlays.last_mut() {
+            if let Some(input) = &mut d.input {
+                input.push_str(clean.trim_end());
+            }
+            return;
+        }
+        if self.overlays.is_empty() && self.view.editing_filter {
+            self.view.filter.push_str(clean.trim());
+            self.rebuild();
         }
     }
 
@@ -253,6 +274,7 @@ impl App {
             Some(Overlay::Help { .. }) => return vec![Always, Help],
             Some(Overlay::Dialog(d)) if d.input.is_some() => return vec![Always, Prompt],
             Some(Overlay::Dialog(d)) if d.on_yes.is_some() => return vec![Always, Confirm],
+            Some(Overlay::Dialog(d)) if d.progress => return vec![Always, Progress],
             Some(Overlay::Dialog(_)) => return vec![Always, Message],
             None => {}
         }
@@ -358,6 +380,9 @@ impl App {
             Action::Reconnect => return self.reconnect(),
             Action::PromptInsert => self.edit_prompt(typed),
             Action::PromptBackspace => self.edit_prompt(None),
+            Action::RestartConsumers => return self.restart_selected(),
+            Action::Explain => self.ask_explain(),
+            Action::CancelRestart => return self.cancel_restart(),
         }
         if matches!(action, Action::ShowLocalPki | Action::ShowCsrs) {
             self.reveal();
@@ -423,10 +448,18 @@ mod csr;
 mod csr_dialogs;
 #[cfg(test)]
 mod csr_tests;
+mod explain;
 mod nav;
+#[cfg(test)]
+mod node_tests;
+mod overlay;
 mod renew;
+mod restart;
+mod scan;
 
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};
+pub use overlay::{Dialog, Overlay};
+pub use scan::Served;
 #[cfg(test)]
 mod tests;

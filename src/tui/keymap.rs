@@ -26,10 +26,12 @@ pub enum Context {
     Help,
     /// A dialog asking yes or no.
     Confirm,
-    /// A dialog asking for a line of text (the reason for a denial).
+    /// A dialog asking for a line of text (a denial's reason, an x509 error line).
     Prompt,
     /// A dialog that only reports.
     Message,
+    /// A running restart's steps.
+    Progress,
 }
 
 impl Context {
@@ -38,7 +40,11 @@ impl Context {
     pub fn in_help(self) -> bool {
         !matches!(
             self,
-            Context::Help | Context::Confirm | Context::Prompt | Context::Message
+            Context::Help
+                | Context::Confirm
+                | Context::Prompt
+                | Context::Message
+                | Context::Progress
         )
     }
 
@@ -55,8 +61,9 @@ impl Context {
             Context::Filter => "While typing a filter",
             Context::Help => "This help",
             Context::Confirm => "Confirmation",
-            Context::Prompt => "Typing a reason",
+            Context::Prompt => "Typing into a dialog",
             Context::Message => "Report",
+            Context::Progress => "Restart running",
         }
     }
 }
@@ -166,8 +173,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[k('s')], Action::ToggleSort, Some("sort"), "sort by expiry, not as tree"),
     b(Main, &[k('t')], Action::ToggleTimeline, Some("timeline"), "timeline of expiries"),
     b(Main, &[ctrl('r')], Action::Rescan, Some("rescan"), "scan the disk again"),
-    b(Main, &[k('r')], Action::Renew, Some("renew"), "renew the selected certificate"),
-    b(Main, &[k('R')], Action::RenewExpiring, None, "renew every expired or expiring leaf"),
+    b(Main, &[k('r')], Action::Renew, Some("renew"), "renew this certificate"),
+    b(Main, &[k('R')], Action::RenewExpiring, None, "renew all expiring leaves"),
+    b(Main, &[k('S')], Action::RestartConsumers, Some("restart"), "restart its static pods"),
+    b(Main, &[k('e')], Action::Explain, Some("explain"), "explain an x509 error line"),
     b(Csr, &[k('a')], Action::Approve, Some("approve"), "approve the selected CSR"),
     b(Csr, &[k('d')], Action::Deny, Some("deny"), "deny it, giving a reason"),
     b(Csr, &[k('A')], Action::ApproveAll, Some("approve valid"), "approve all valid pending"),
@@ -201,6 +210,10 @@ pub const BINDINGS: &[Binding] = &[
     b(Message, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], Action::CloseOverlay, Some("close"), "close the report"),
     b(Message, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
     b(Message, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
+    b(Progress, &[k('c')], Action::CancelRestart, Some("cancel restart"), "stop it: the manifest goes back"),
+    b(Progress, &[code(KeyCode::Esc), k('q')], Action::CloseOverlay, Some("hide"), "hide this; the restart goes on"),
+    b(Progress, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
+    b(Progress, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
 ];
 
 /// The action bound to `ev` in the first of `contexts` that binds it.

@@ -7,6 +7,7 @@
 //! - `runner`: the tokio loop joining key events, a clock tick, scan results and the cluster
 //!   watch; the scan runs on a blocking thread and comes back as a message, so a keypress never
 //!   waits on the disk or the network.
+//! - [`node_tasks`]: consumers, probes and restarts as the loop performs them, shared with tests.
 //! - [`csr_actions`]: approvals and denials as the loop performs them, shared with tests.
 //! - `terminal`: raw mode and the alternate screen, undone on every exit path.
 
@@ -16,6 +17,7 @@ pub mod csr_actions;
 pub mod csr_text;
 mod cursor;
 pub mod keymap;
+pub mod node_tasks;
 mod runner;
 pub mod status;
 mod terminal;
@@ -44,6 +46,12 @@ pub struct TuiOptions {
     pub now: Option<DateTime<Utc>>,
     /// The cluster behind the CSR tab; `None` leaves the tab off (tests and benchmarks).
     pub cluster: Option<ClusterOptions>,
+    /// The node's runtime configuration (manifests, kubelet config): who uses each file and
+    /// what its components serve. `None` leaves both out.
+    pub node: Option<crate::runtime::NodePaths>,
+    /// Probe the node's listeners (loopback only) after each scan. Off for `kcert demo`, whose
+    /// manifests name the usual ports, which may be a real control plane's on this machine.
+    pub probe: bool,
 }
 
 /// Which kubeconfig the CSR tab uses: `--kubeconfig`/`--context`, else the usual search.

@@ -14,11 +14,10 @@ use ratatui::Terminal;
 use tokio::sync::mpsc::{channel, unbounded_channel, UnboundedSender};
 use tokio::time::{interval, MissedTickBehavior};
 
-use super::action::{Cmd, CsrAction, Msg};
+use super::action::{Cmd, CsrAction, Msg, RestartMsg, ScanRequest};
 use super::app::App;
-use super::{csr_actions, TuiError};
+use super::{csr_actions, node_tasks, TuiError};
 use crate::cluster::{spawn_watch, ClusterEvent, WatchHandle};
-use crate::pki::{self, ScanOptions};
 use crate::renew;
 
 /// Clock refresh and spinner rate.
@@ -41,6 +40,8 @@ where
     // One channel for every watch the loop starts, so a reconnect needs no new plumbing.
     let (cluster_tx, mut cluster_rx) = channel::<ClusterEvent>(CLUSTER_QUEUE);
     let mut watch: Option<WatchHandle> = None;
+    // Dropped when the loop returns, which cancels a running restart (the manifest goes back).
+    let mut restart_cancel: Option<tokio::sync::oneshot::Sender<()>> = None;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     let mut cmds: Vec<Cmd> = app.start();
@@ -52,22 +53,75 @@ where
         for cmd in cmds.drain(..) {
             match cmd {
                 Cmd::Quit => return Ok(()),
-                Cmd::Scan(opts) => spawn_scan(opts, tx.clone()),
+                Cmd::Scan(req) => spawn_scan(*req, tx.clone()),
+                Cmd::Probe {
+                    generation,
+                    endpoints,
+                } => {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let _ = tx.send(node_tasks::probe(generation, endpoints).await);
+                    });
+                }
+                Cmd::PlanRestart {
+                    node,
+                    components,
+                    now,
+                } => spawn_blocking_msg(
+                    tx.clone(),
+                    move || Msg::RestartPlanned(node_tasks::plan_restarts(&node, &components, now)),
+                    |e| Msg::RestartPlanned(Err(e)),
+                ),
+                Cmd::CancelRestart => {
+                    if let Some(cancel) = restart_cancel.take() {
+                        let _ = cancel.send(());
+                    }
+                }
+                Cmd::Restart(plans) => {
+                    let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel::<()>();
+                    restart_cancel = Some(cancel_tx);
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let task_tx = tx.clone();
+                        let run = tokio::spawn(async move {
+                            let cancel = async {
+                                let _ = cancel_rx.await;
+                            };
+                            let send = |m| {
+                                let _ = task_tx.send(m);
+                            };
+                            node_tasks::restart_all(plans, cancel, send).await;
+                        });
+                        // A panic unwinds through the guard that puts the manifest back; the
+                        // UI must still learn that the restart is over.
+                        if let Err(e) = run.await {
+                            let _ = tx.send(Msg::Restart(RestartMsg::Crashed(panic_message(e))));
+                        }
+                    });
+                }
                 Cmd::PlanRenew {
                     inv,
                     selection,
                     opts,
-                } => spawn_blocking_msg(tx.clone(), move || {
-                    let result = renew::plan(&inv, &selection, &opts)
-                        .map(Box::new)
-                        .map_err(|e| e.to_string());
-                    Msg::RenewPlanned(result)
-                }),
-                Cmd::ApplyRenew(plan) => spawn_blocking_msg(tx.clone(), move || {
-                    let result =
-                        renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
-                    Msg::RenewDone(plan, result)
-                }),
+                } => spawn_blocking_msg(
+                    tx.clone(),
+                    move || {
+                        let result = renew::plan(&inv, &selection, &opts)
+                            .map(Box::new)
+                            .map_err(|e| e.to_string());
+                        Msg::RenewPlanned(result)
+                    },
+                    |e| Msg::RenewPlanned(Err(e)),
+                ),
+                Cmd::ApplyRenew(plan) => spawn_blocking_msg(
+                    tx.clone(),
+                    move || {
+                        let result =
+                            renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+                        Msg::RenewDone(plan, result)
+                    },
+                    |e| Msg::RenewPlanned(Err(e)),
+                ),
                 Cmd::WatchCluster(opts) => {
                     // Dropping the old handle stops its task before the new one starts.
                     drop(watch.take());
@@ -78,6 +132,9 @@ where
                     spawn_csr_action(conn, action, tx.clone());
                 }
             }
+        }
+        if restart_cancel.as_ref().is_some_and(|c| c.is_closed()) {
+            restart_cancel = None;
         }
         if std::mem::take(&mut repaint) {
             terminal.clear()?;
@@ -116,15 +173,17 @@ where
 fn to_msg(ev: Event) -> Option<Msg> {
     match ev {
         Event::Key(k) => Some(Msg::Key(k)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         _ => None,
     }
 }
 
-/// Scan on a blocking thread; the result (or the panic) comes back as a message.
-fn spawn_scan(opts: ScanOptions, tx: UnboundedSender<Msg>) {
+/// Scan (and read the node's configuration) on a blocking thread; the result (or the panic)
+/// comes back as a message.
+fn spawn_scan(req: ScanRequest, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
-        let msg = match tokio::task::spawn_blocking(move || pki::scan(&opts)).await {
+        let msg = match tokio::task::spawn_blocking(move || node_tasks::scan(&req)).await {
             Ok(result) => Msg::ScanDone(result.map(Box::new)),
             Err(e) => Msg::ScanCrashed(panic_message(e)),
         };
@@ -149,11 +208,15 @@ fn spawn_csr_action(
 }
 
 /// Run blocking work (file I/O, signing) off the UI thread; a panic becomes a report, not a crash.
-fn spawn_blocking_msg(tx: UnboundedSender<Msg>, work: impl FnOnce() -> Msg + Send + 'static) {
+fn spawn_blocking_msg(
+    tx: UnboundedSender<Msg>,
+    work: impl FnOnce() -> Msg + Send + 'static,
+    crashed: fn(String) -> Msg,
+) {
     tokio::spawn(async move {
         let msg = match tokio::task::spawn_blocking(work).await {
             Ok(msg) => msg,
-            Err(e) => Msg::RenewPlanned(Err(format!("internal error: {}", panic_message(e)))),
+            Err(e) => crashed(format!("internal error: {}", panic_message(e))),
         };
         let _ = tx.send(msg);
     });
@@ -192,7 +255,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::pki::Thresholds;
+    use crate::pki::{ScanOptions, Thresholds};
     use crate::tui::testutil::now;
     use crate::tui::TuiOptions;
 
@@ -208,6 +271,8 @@ mod tests {
             color: false,
             now: Some(now()),
             cluster: None,
+            node: None,
+            probe: false,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -252,6 +317,8 @@ mod tests {
                 },
                 locations: Locations::isolated(dir.path()),
             }),
+            node: None,
+            probe: false,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
@@ -281,6 +348,8 @@ mod tests {
             color: false,
             now: Some(now()),
             cluster: None,
+            node: None,
+            probe: false,
         };
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();

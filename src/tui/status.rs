@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::pki::{expiry, CertEntry, Status, Thresholds};
+use crate::runtime::ServedState;
 
 /// Display status: the expiry [`Status`] plus `Unknown` for rows that have none (unparsed files).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,6 +45,21 @@ impl Tone {
     pub fn is_expiry_problem(self) -> bool {
         matches!(self, Tone::Warning | Tone::Critical | Tone::Expired)
     }
+}
+
+/// How a listener's served state reads beside a certificate: a glyph and a word that need no
+/// colour, and the tone that colours them. `None` for a listener with no file to compare.
+pub fn served_tag(state: ServedState) -> Option<(Tone, &'static str)> {
+    Some(match state {
+        ServedState::Stale => (Tone::Critical, "⟳ restart"),
+        ServedState::Different => (Tone::Warning, "≠ served"),
+        ServedState::FileUnreadable => (Tone::Warning, "? served"),
+        ServedState::Current => (Tone::Ok, "● served"),
+        ServedState::NotListening | ServedState::Timeout | ServedState::Failed => {
+            (Tone::Unknown, "○ down")
+        }
+        ServedState::NoFile => return None,
+    })
 }
 
 impl From<Status> for Tone {

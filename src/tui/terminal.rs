@@ -7,6 +7,7 @@ use std::sync::{Once, OnceLock};
 use std::thread::ThreadId;
 
 use crossterm::cursor::Show;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -31,7 +32,8 @@ impl Guard {
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let _ = UI_THREAD.set(std::thread::current().id());
-        if let Err(e) = execute!(stdout(), EnterAlternateScreen) {
+        // Bracketed paste: a pasted x509 error line arrives as one event, not as keys.
+        if let Err(e) = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste) {
             restore();
             return Err(e);
         }
@@ -55,11 +57,12 @@ impl Drop for Guard {
     }
 }
 
-/// Leave raw mode and the alternate screen and show the cursor; a no-op when not active.
+/// Leave raw mode, bracketed paste and the alternate screen and show the cursor; a no-op
+/// when not active.
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = disable_raw_mode();
-        let _ = execute!(stdout(), LeaveAlternateScreen, Show);
+        let _ = execute!(stdout(), DisableBracketedPaste, LeaveAlternateScreen, Show);
     }
 }
 

@@ -11,7 +11,7 @@ use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::restart::{Progress, RestartError, StepKind};
 use kcert::runtime::{self, Component, Node, RestartOptions, ServedState};
 
-use crate::server::{loopback, TlsServer};
+use crate::server::{loopback, play_kubelet, TlsServer};
 use crate::util::{kcert, kcert_cmd, later, node, text, TestNode};
 
 const STANDIN: &str = "restart::kubelet_standin";
@@ -33,18 +33,13 @@ fn kubelet_standin() {
     };
     let port: u16 = port.parse().expect("port");
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut server: Option<TlsServer> = None;
-    while Instant::now() < deadline {
-        let present = Path::new(&manifest).exists();
-        if present && server.is_none() {
-            std::thread::sleep(Duration::from_millis(150));
-            server = TlsServer::from_files(loopback(port), Path::new(&cert), Path::new(&key)).ok();
-        } else if !present && server.is_some() {
-            std::thread::sleep(Duration::from_millis(150));
-            server = None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    play_kubelet(
+        Path::new(&manifest),
+        port,
+        Path::new(&cert),
+        Path::new(&key),
+        || Instant::now() >= deadline,
+    );
 }
 
 /// The stand-in process for the API server of `n`; killed (by its pid) when dropped.

@@ -119,6 +119,24 @@ impl Drop for TlsServer {
     }
 }
 
+/// Play the kubelet for one static pod until `stop` says so: serve `cert` and `key` on
+/// `port` while `manifest` is there (after a start delay, like a container starting, reading
+/// the files anew each time) and stop (after a grace delay) when it leaves.
+pub fn play_kubelet(manifest: &Path, port: u16, cert: &Path, key: &Path, stop: impl Fn() -> bool) {
+    let mut server: Option<TlsServer> = None;
+    while !stop() {
+        let present = manifest.exists();
+        if present && server.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            server = TlsServer::from_files(loopback(port), cert, key).ok();
+        } else if !present && server.is_some() {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            server = None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A port that accepts connections but never speaks: a hung process, for timeouts.
 pub fn black_hole() -> StdListener {
     StdListener::bind("127.0.0.1:0").expect("bind a loopback port")

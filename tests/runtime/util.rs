@@ -102,7 +102,7 @@ fn replace_all(path: &Path, pairs: &[(&str, String)]) {
 
 /// Point the kubeadm manifests at the test's ports, the way `--secure-port`,
 /// `--listen-client-urls` and the probes name them on a real node.
-fn retarget(manifests: &Path, p: &Ports) {
+pub fn retarget(manifests: &Path, p: &Ports) {
     replace_all(
         &manifests.join("kube-apiserver.yaml"),
         &[

@@ -62,6 +62,8 @@ pub fn tui_options(cluster: ClusterOptions, color: bool) -> TuiOptions {
         color,
         now: Some(now()),
         cluster: Some(cluster),
+        node: None,
+        probe: false,
     }
 }
 

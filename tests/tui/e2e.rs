@@ -291,3 +291,62 @@ fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
         "{addr} still accepts connections"
     );
 }
+
+/// A real TLS server plays the API server and keeps serving the certificate it read before a
+/// renewal: the real binary shows "restart needed" without the UI ever waiting on the probe.
+#[test]
+fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
+    let (dir, layout, ports) = crate::runtime::node();
+    let _api = crate::server::TlsServer::from_files(
+        crate::server::loopback(ports.api),
+        &layout.pki.join("apiserver.crt"),
+        &layout.pki.join("apiserver.key"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .env("KCERT_NOW", "2026-11-22T12:00:00Z")
+        .args(["renew", "apiserver", "--yes", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    let start = Instant::now();
+    tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    let tree = start.elapsed();
+    let s = tmux.wait_for("the served state", |s| s.contains("⟳ restart"));
+    let served = start.elapsed();
+    eprintln!("tree after {tree:?}, served state after {served:?}");
+    let row = s
+        .lines()
+        .find(|l| l.contains("─ apiserver "))
+        .unwrap_or_default();
+    assert!(row.contains("⟳ restart"), "{s}");
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the served line in the details", |s| {
+        s.contains("serving an") && s.contains("restart needed")
+    });
+    // `e`, then a real bracketed paste of a log line about the renewed certificate. Its line
+    // break would be Enter if the paste came as keys; pasted, it stays in the field.
+    tmux.send(&["e"]);
+    tmux.wait_for("the explain prompt", |s| s.contains("x509 error: "));
+    let line = "E1123 kubectl: x509: certificate has expired or is not yet valid: current time \
+                2027-11-23T00:00:00Z is after 2027-11-22T12:00:00Z\n";
+    let (ok, out) = tmux.run(&["set-buffer", line]);
+    assert!(ok, "{out}");
+    let (ok, out) = tmux.run(&["paste-buffer", "-p", "-t", "0"]);
+    assert!(ok, "{out}");
+    tmux.wait_for("the pasted line", |s| s.contains("2027-11-22T12:00:00Z█"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the explanation", |s| {
+        s.contains("1 certificate matches NotAfter 2027-11-22 12:00:00 UTC: apiserver")
+    });
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+}

@@ -5,6 +5,8 @@
 //! - `e2e`: the real binary in a tmux pseudo-terminal: moving, filtering, help, quitting, and the
 //!   terminal restored afterwards, and renewing from the UI.
 //! - `renew`: `r`/`y` through `update`, with the commands performed as the event loop would.
+//! - `runtime`: consumers, served state and restarts against a real TLS server on loopback
+//!   (the runtime tests' node and server helpers, shared by path), and `e` explain.
 //! - `csr_screens`, `csr_actions`: the CSR tab on the in-process API server with the demo CSRs:
 //!   snapshots at a fixed clock, and approvals and denials checked on the server.
 
@@ -21,10 +23,16 @@ macro_rules! snapshot {
     }};
 }
 
+#[path = "../runtime/util.rs"]
+mod node_util;
+#[path = "../runtime/server.rs"]
+mod server;
+
 mod csr_actions;
 mod csr_screens;
 mod demo_cluster;
 mod e2e;
 mod renew;
+mod runtime;
 mod screens;
 mod util;

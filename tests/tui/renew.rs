@@ -2,33 +2,11 @@
 //! renewed, a report and a banner name the components to restart, and the tree is rescanned.
 
 use crossterm::event::KeyCode;
-use kcert::pki::{scan, Status};
-use kcert::renew;
+use kcert::pki::Status;
 use kcert::tui::action::{Cmd, Msg};
 use kcert::tui::app::Overlay;
 
-use crate::util::{demo_tree, key, keys, now, scanned_app, screen};
-
-/// Do what the event loop does with a command, synchronously.
-fn perform(cmd: Cmd) -> Msg {
-    match cmd {
-        Cmd::PlanRenew {
-            inv,
-            selection,
-            opts,
-        } => Msg::RenewPlanned(
-            renew::plan(&inv, &selection, &opts)
-                .map(Box::new)
-                .map_err(|e| e.to_string()),
-        ),
-        Cmd::ApplyRenew(plan) => {
-            let r = renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
-            Msg::RenewDone(plan, r)
-        }
-        Cmd::Scan(opts) => Msg::ScanDone(scan(&opts).map(Box::new)),
-        other => panic!("unexpected {other:?}"),
-    }
-}
+use crate::util::{demo_tree, key, keys, now, perform_one, scanned_app, screen};
 
 fn bytes(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
@@ -46,7 +24,7 @@ fn r_shows_the_plan_and_y_renews_then_rescans() {
     // r: a plan is asked for in the background; nothing is written.
     let plan_cmd = app.update(msg_key('r')).expect("r asks for a plan");
     assert!(matches!(plan_cmd, Cmd::PlanRenew { .. }));
-    assert!(app.update(perform(plan_cmd)).is_none());
+    assert!(app.update(perform_one(plan_cmd)).is_none());
     let s = screen(&app, 100, 30, dir.path());
     snapshot!("renew_confirmation", s);
     assert_eq!(bytes(&crt), before, "planning writes nothing");
@@ -58,11 +36,11 @@ fn r_shows_the_plan_and_y_renews_then_rescans() {
 
     // r again, then y.
     let cmd = app.update(msg_key('r')).expect("plan");
-    app.update(perform(cmd));
+    app.update(perform_one(cmd));
     let apply = app.update(msg_key('y')).expect("y applies");
     assert!(matches!(apply, Cmd::ApplyRenew(_)));
     let rescan = app
-        .update(perform(apply))
+        .update(perform_one(apply))
         .expect("a rescan follows the renewal");
     let (tone_text, report) = (
         app.banner.clone().expect("banner").1,
@@ -77,7 +55,7 @@ fn r_shows_the_plan_and_y_renews_then_rescans() {
         "{report}"
     );
     assert_ne!(bytes(&crt), before, "apiserver.crt was renewed");
-    app.update(perform(rescan));
+    app.update(perform_one(rescan));
     let d = app.data.as_ref().unwrap();
     let c = d
         .inv
@@ -102,7 +80,7 @@ fn r_on_a_ca_explains_why_not() {
     keys(&mut app, "/etcd-ca");
     key(&mut app, KeyCode::Enter);
     let cmd = app.update(msg_key('r')).expect("plan");
-    app.update(perform(cmd));
+    app.update(perform_one(cmd));
     let s = screen(&app, 100, 30, dir.path());
     assert!(
         s.contains("CAs are not renewed") && s.contains("Nothing to renew"),

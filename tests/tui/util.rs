@@ -4,9 +4,11 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kcert::demo::{demo_spec, write_kubeadm_tree};
-use kcert::pki::{scan, ScanOptions, Thresholds};
+use kcert::demo::{demo_spec, write_kubeadm_tree, TreeLayout};
+use kcert::pki::{ScanOptions, Thresholds};
+use kcert::renew;
 use kcert::tui::action::{Cmd, Msg};
+use kcert::tui::node_tasks;
 use kcert::tui::{App, TuiOptions};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -20,12 +22,71 @@ pub fn now() -> DateTime<Utc> {
 /// A temp dir whose path always has the same length (`/tmp/kcert-tui-XXXXXX`), so that layouts
 /// do not depend on `TMPDIR`, and the demo tree written into it.
 pub fn demo_tree() -> TempDir {
+    demo_tree_with_layout().0
+}
+
+/// [`demo_tree`] with where it put things.
+pub fn demo_tree_with_layout() -> (TempDir, TreeLayout) {
     let dir = tempfile::Builder::new()
         .prefix("kcert-tui-")
         .tempdir_in("/tmp")
         .expect("temp dir in /tmp");
-    write_kubeadm_tree(dir.path(), &demo_spec(now())).expect("demo tree");
-    dir
+    let layout = write_kubeadm_tree(dir.path(), &demo_spec(now())).expect("demo tree");
+    (dir, layout)
+}
+
+/// Do what the event loop does with a command, synchronously; a restart's progress comes
+/// back as the several messages it is.
+pub fn perform(cmd: Cmd) -> Vec<Msg> {
+    let rt = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    match cmd {
+        Cmd::PlanRenew {
+            inv,
+            selection,
+            opts,
+        } => vec![Msg::RenewPlanned(
+            renew::plan(&inv, &selection, &opts)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        )],
+        Cmd::ApplyRenew(plan) => {
+            let r = renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+            vec![Msg::RenewDone(plan, r)]
+        }
+        Cmd::Scan(req) => vec![Msg::ScanDone(node_tasks::scan(&req).map(Box::new))],
+        Cmd::Probe {
+            generation,
+            endpoints,
+        } => vec![rt().block_on(node_tasks::probe(generation, endpoints))],
+        Cmd::PlanRestart {
+            node,
+            components,
+            now,
+        } => vec![Msg::RestartPlanned(node_tasks::plan_restarts(
+            &node,
+            &components,
+            now,
+        ))],
+        Cmd::Restart(plans) => {
+            let msgs = std::sync::Mutex::new(Vec::new());
+            let send = |m| msgs.lock().unwrap().push(m);
+            rt().block_on(node_tasks::restart_all(plans, std::future::pending(), send));
+            msgs.into_inner().unwrap()
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// [`perform`] for a command that answers with one message.
+pub fn perform_one(cmd: Cmd) -> Msg {
+    let mut msgs = perform(cmd);
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    msgs.remove(0)
 }
 
 pub fn options(root: &Path, color: bool) -> TuiOptions {
@@ -34,6 +95,8 @@ pub fn options(root: &Path, color: bool) -> TuiOptions {
         color,
         now: Some(now()),
         cluster: None,
+        node: None,
+        probe: false,
     }
 }
 
@@ -42,11 +105,11 @@ pub fn options(root: &Path, color: bool) -> TuiOptions {
 pub fn scanned_app(root: &Path, width: u16, height: u16, color: bool) -> App {
     let mut app = App::new("cp-1", &options(root, color), now());
     app.update(Msg::Resize(width, height));
-    let Some(Cmd::Scan(opts)) = app.request_scan() else {
+    let Some(Cmd::Scan(req)) = app.request_scan() else {
         panic!("a fresh app should ask for a scan");
     };
-    let inv = scan(&opts).expect("scan of the demo tree");
-    app.update(Msg::ScanDone(Ok(Box::new(inv))));
+    let scanned = node_tasks::scan(&req).expect("scan of the demo tree");
+    app.update(Msg::ScanDone(Ok(Box::new(scanned))));
     app
 }
 

@@ -123,6 +123,7 @@ impl App {
                 reason: String::new(),
             })),
             input: Some(String::new()),
+            prompt: "Reason",
             ..Dialog::default()
         })));
     }

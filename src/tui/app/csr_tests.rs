@@ -24,6 +24,8 @@ fn app(cluster: bool) -> App {
             access: Access::default(),
             locations: Locations::isolated("/nonexistent/kcert"),
         }),
+        node: None,
+        probe: false,
     };
     let mut app = App::new("node-1", &opts, now());
     app.update(Msg::Resize(100, 30));

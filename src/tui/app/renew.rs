@@ -83,7 +83,7 @@ impl App {
             scroll: 0,
             on_yes: Some(Cmd::ApplyRenew(plan)),
             replan,
-            input: None,
+            ..Dialog::default()
         })));
         None
     }
@@ -94,7 +94,17 @@ impl App {
             return None;
         };
         if d.input.as_deref().is_some_and(|i| i.trim().is_empty()) {
-            self.notice = Some("type a reason first (Esc cancels)".into());
+            self.notice = Some(if d.explain {
+                "paste an x509 error line first (Esc cancels)".into()
+            } else {
+                "type a reason first (Esc cancels)".into()
+            });
+            return None;
+        }
+        if d.explain {
+            let line = d.input.clone().unwrap_or_default();
+            self.notice = None;
+            self.explain_line(&line);
             return None;
         }
         let Some(Overlay::Dialog(d)) = self.overlays.pop() else {
@@ -107,6 +117,11 @@ impl App {
                 Some(Cmd::ApplyRenew(plan))
             }
             Some(Cmd::Csr(action)) => self.csr_confirmed(action, d.input),
+            Some(Cmd::Restart(plans)) => self.restart_confirmed(plans),
+            Some(cmd @ Cmd::PlanRestart { .. }) => {
+                self.notice = Some("planning the restart…".into());
+                Some(cmd)
+            }
             other => other,
         }
     }
@@ -150,6 +165,27 @@ impl App {
                 );
                 lines.push((None, format!("Backups: {}", done.backup_dir.display())));
                 lines.push((None, format!("Journal: {}", done.journal.display())));
+                let ids: Vec<usize> = plan.items.iter().map(|i| i.cert_id).collect();
+                let components = self.restart_components(&ids);
+                let restart = if components.is_empty() {
+                    None
+                } else {
+                    self.plan_restart_cmd(components.clone())
+                };
+                if restart.is_some() {
+                    let names: Vec<&str> = components.iter().map(|c| c.name()).collect();
+                    lines.push((None, String::new()));
+                    lines.push((
+                        Some(Tone::Warning),
+                        format!(
+                            "{} read{} the files only at start: press y to restart {} \
+                             (the plan is shown first), n to leave it for later.",
+                            names.join(", "),
+                            if names.len() == 1 { "s" } else { "" },
+                            if names.len() == 1 { "it" } else { "them" }
+                        ),
+                    ));
+                }
                 self.banner = Some(if done.restart.is_empty() {
                     (
                         Tone::Ok,
@@ -166,6 +202,10 @@ impl App {
                     )
                 });
                 self.open_report("Renewed", lines);
+                if let (Some(cmd), Some(Overlay::Dialog(d))) = (restart, self.overlays.last_mut()) {
+                    d.on_yes = Some(cmd);
+                }
+                self.notice = None;
             }
             Err(e) => {
                 let text = if e.contains("COULD NOT RESTORE") {
@@ -186,9 +226,7 @@ impl App {
             title: title.to_string(),
             lines,
             scroll: 0,
-            on_yes: None,
-            replan: None,
-            input: None,
+            ..Dialog::default()
         })));
     }
 }

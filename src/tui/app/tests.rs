@@ -7,7 +7,7 @@ use crate::pki::{ScanOptions, Thresholds};
 use crate::tui::testutil::{kubeadm_like, now};
 use crate::tui::tree::SectionKind;
 
-fn options(fixed: bool) -> TuiOptions {
+pub(super) fn options(fixed: bool) -> TuiOptions {
     TuiOptions {
         scan: ScanOptions {
             roots: vec!["/pki".into()],
@@ -18,6 +18,8 @@ fn options(fixed: bool) -> TuiOptions {
         color: false,
         now: fixed.then(now),
         cluster: None,
+        node: None,
+        probe: false,
     }
 }
 
@@ -26,7 +28,7 @@ fn loaded() -> App {
     let mut app = App::new("node-1", &options(true), now());
     app.update(Msg::Resize(100, 30));
     assert!(matches!(app.request_scan(), Some(Cmd::Scan(_))));
-    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like()))));
+    app.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
     app
 }
 
@@ -88,7 +90,7 @@ fn page_keys_move_by_the_visible_height() {
         };
         big.certs.push(c);
     }
-    app.update(Msg::ScanDone(Ok(Box::new(big))));
+    app.update(Msg::ScanDone(Ok(Box::new(big.into()))));
     press(&mut app, KeyCode::PageDown);
     assert_eq!(app.tree.index, page);
     assert_eq!(app.tree.offset, 1);
@@ -182,7 +184,7 @@ fn rescan_uses_the_current_clock_and_not_twice_at_once() {
     app.update(Msg::Tick(now() + Duration::days(1)));
     let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
     match app.update(Msg::Key(ctrl_r)) {
-        Some(Cmd::Scan(o)) => assert_eq!(o.now, now() + Duration::days(1)),
+        Some(Cmd::Scan(o)) => assert_eq!(o.opts.now, now() + Duration::days(1)),
         other => panic!("expected a scan, got {other:?}"),
     }
     assert_eq!(app.scan, ScanState::Scanning);
@@ -207,7 +209,7 @@ fn the_clock_moves_statuses_unless_fixed() {
     assert_eq!(fixed.now, now());
 
     let mut live = App::new("node-1", &options(false), now());
-    live.update(Msg::ScanDone(Ok(Box::new(kubeadm_like()))));
+    live.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
     assert_eq!(live.data.as_ref().unwrap().counts.expired, 1);
     live.update(Msg::Tick(now() + Duration::days(10)));
     let c = live.data.as_ref().unwrap().counts;

@@ -14,7 +14,7 @@ use super::{show_path, wrap};
 use crate::pki::expiry;
 use crate::pki::{CertEntry, ChainVerdict, Origin, Problem, ProblemKind, Severity};
 use crate::tui::app::{App, Focus, Loaded};
-use crate::tui::status::{badge, status_at, Tone};
+use crate::tui::status::{badge, served_tag, status_at, Tone};
 use crate::tui::tree::Node;
 
 const LABEL: usize = 9;
@@ -66,6 +66,7 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         Node::Cert(id) => {
             let c = &d.inv.certs[id];
             cert_head(&mut out, d, id);
+            runtime_lines(&mut out, d, id);
             out.problems(&problems, Some(c.origin.path()));
             cert_body(&mut out, d, id);
         }
@@ -198,6 +199,53 @@ fn cert_head(out: &mut Out, d: &Loaded, id: usize) {
         ),
     };
     out.field("Status", &status, t.tone(tone));
+}
+
+/// Which components use the certificate and what their listeners serve, from the node's
+/// manifests and the last probe; nothing without node configuration.
+fn runtime_lines(out: &mut Out, d: &Loaded, id: usize) {
+    let Some(f) = &d.findings else { return };
+    let t = &out.app.theme;
+    let users: Vec<String> = f
+        .usage
+        .of(id)
+        .map(|u| format!("{} {}", u.component, u.flag))
+        .collect();
+    let unreferenced = f
+        .usage
+        .problems
+        .iter()
+        .any(|p| p.cert_id == Some(id) && p.kind == ProblemKind::Consumer);
+    if users.is_empty() {
+        let (text, style) = if unreferenced {
+            (
+                "no component on this node references it",
+                t.tone(Tone::Warning),
+            )
+        } else {
+            ("no component (none expected)", t.muted())
+        };
+        out.field("Used by", text, style);
+    }
+    for (i, u) in users.iter().enumerate() {
+        out.field(if i == 0 { "Used by" } else { "" }, u, Style::new());
+    }
+    let Some(served) = &d.served else {
+        if d.probing() && f.usage.of(id).any(|u| u.role.is_served()) {
+            out.field("Served", "probing…", t.muted());
+        }
+        return;
+    };
+    for (i, r) in served.of(id).enumerate() {
+        let tone = served_tag(r.state).map_or(Tone::Unknown, |(tone, _)| tone);
+        let text = format!(
+            "{} :{} — {}",
+            r.endpoint.component,
+            r.endpoint.addr.port(),
+            r.state.describe()
+        );
+        out.field(if i == 0 { "Served" } else { "" }, &text, t.tone(tone));
+    }
 }
 
 /// Everything else about a certificate: names, validity, key, files and chain.

@@ -1,5 +1,6 @@
-//! A dialog over the screen: the renewal plan or a CSR approval waiting for `y`, the reason
-//! for a denial being typed, or a report of what happened.
+//! A dialog over the screen: the renewal plan, a restart plan or a CSR approval waiting for
+//! `y`, the reason for a denial or an x509 error line being typed, or a report of what
+//! happened (a restart's steps as they come).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Margin, Rect};
@@ -19,6 +20,7 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
     );
     Clear.render(area, buf);
     let ctx = match (&d.input, &d.on_yes) {
+        _ if d.progress => Context::Progress,
         (Some(_), _) => Context::Prompt,
         (None, Some(_)) => Context::Confirm,
         (None, None) => Context::Message,
@@ -42,10 +44,11 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
         // The text field keeps the last row, whatever the scroll.
         let y = inner.bottom().saturating_sub(1);
         // A long reason scrolls: its end, where the typing happens, stays in view.
-        let room = usize::from(inner.width).saturating_sub("Reason: █".chars().count());
+        let label = format!("{}: ", d.prompt);
+        let room = usize::from(inner.width).saturating_sub(label.chars().count() + 1);
         let skip = text.chars().count().saturating_sub(room);
         let field = Line::from(vec![
-            Span::styled("Reason: ", t.label()),
+            Span::styled(label, t.label()),
             Span::raw(text.chars().skip(skip).collect::<String>()),
             Span::styled("█", t.accent()),
         ]);

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Widget};
 use super::width;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus, Loaded};
-use crate::tui::status::{badge, status_at, Tone};
+use crate::tui::status::{badge, served_tag, status_at, Tone};
 use crate::tui::tree::{Node, Row};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -146,6 +146,10 @@ fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
             }
             if c.superseded {
                 markers.push(Span::styled(" (old)", t.muted()));
+            }
+            let served = d.served.as_ref().and_then(|s| s.worst(id));
+            if let Some((tone, word)) = served.and_then(served_tag) {
+                markers.push(Span::styled(format!(" {word}"), t.tone(tone)));
             }
             Cells {
                 badge: Span::styled(badge(c, app.now, tone, long), t.tone(tone)),

@@ -1,0 +1,85 @@
+//! `e`: paste a Go x509 validity error, Enter names the certificate it is about and puts the
+//! cursor on it. Pure: the line is matched against the inventory already loaded.
+
+use super::{App, Dialog, Focus, Overlay, Screen};
+use crate::runtime::{self, Reading};
+use crate::tui::status::Tone;
+use crate::tui::tree::Node;
+
+const HOW: &str = "Paste a line with \"x509: certificate has expired or is not yet valid: \
+                   current time … is after …\" (kubectl, kubelet or etcd log), then Enter.";
+
+impl App {
+    pub(super) fn ask_explain(&mut self) {
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: "Which certificate is this x509 error about?".into(),
+            lines: vec![(None, HOW.into())],
+            input: Some(String::new()),
+            prompt: "x509 error",
+            explain: true,
+            ..Dialog::default()
+        })));
+    }
+
+    /// Match `line`; on success close the prompt and select the first match, else say why in
+    /// the prompt so the line can be fixed.
+    pub(super) fn explain_line(&mut self, line: &str) {
+        let Some(d) = &self.data else {
+            self.notice = Some("nothing scanned yet".into());
+            return;
+        };
+        let e = match runtime::explain(line, &d.inv) {
+            Ok(e) => e,
+            Err(err) => {
+                if let Some(Overlay::Dialog(dlg)) = self.overlays.last_mut() {
+                    dlg.lines = vec![(None, HOW.into()), (Some(Tone::Expired), err.to_string())];
+                }
+                return;
+            }
+        };
+        self.overlays.pop();
+        let when = e.reading.instant().format("%Y-%m-%d %H:%M:%S UTC");
+        let field = match e.reading {
+            Reading::Expired { .. } => "NotAfter",
+            Reading::NotYetValid { .. } => "NotBefore",
+        };
+        let Some(&first) = e.matches.first() else {
+            self.notice = Some(format!(
+                "no certificate has {field} {when}: it may be the peer's, on another machine"
+            ));
+            return;
+        };
+        let names: Vec<String> = e
+            .matches
+            .iter()
+            .map(|&id| d.inv.certs[id].display_name())
+            .collect();
+        self.notice = Some(format!(
+            "{} certificate{} match{} {field} {when}: {}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            if names.len() == 1 { "es" } else { "" },
+            names.join(", ")
+        ));
+        self.select_cert(first);
+    }
+
+    /// Put the tree cursor on certificate `id`, clearing the filter and unfolding if that is
+    /// what hides it.
+    pub(super) fn select_cert(&mut self, id: usize) {
+        self.screen = Screen::Tree;
+        self.focus = Focus::Tree;
+        let find = |app: &App| app.rows.iter().position(|r| r.node == Node::Cert(id));
+        if find(self).is_none() {
+            self.view.filter.clear();
+            self.view.problems_only = false;
+            self.view.collapsed.clear();
+            self.rebuild();
+        }
+        if let Some(i) = find(self) {
+            let page = self.page();
+            self.tree.set(i, self.rows.len(), page);
+            self.details_scroll = 0;
+        }
+    }
+}

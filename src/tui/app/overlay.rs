@@ -1,0 +1,33 @@
+//! What is drawn over the screen: the help and dialogs.
+
+use crate::tui::action::Cmd;
+use crate::tui::status::Tone;
+
+/// Drawn over the main screen, topmost last; the topmost gets the keys.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Dialog(Box<Dialog>),
+}
+
+/// A framed text shown over the screen: a question (with what `y` does), a question with a
+/// text field (`input`, passed into `on_yes` on Enter) or a report.
+#[derive(Debug, Clone, Default)]
+pub struct Dialog {
+    pub title: String,
+    /// Each line with its tone; `None` is plain text.
+    pub lines: Vec<(Option<Tone>, String)>,
+    pub scroll: usize,
+    /// `None` for a report that only closes.
+    pub on_yes: Option<Cmd>,
+    /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
+    pub replan: Option<Cmd>,
+    /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
+    pub input: Option<String>,
+    /// The text field's label (`Reason`, `x509 error`).
+    pub prompt: &'static str,
+    /// Enter explains the typed x509 error line here, in `update` (pure, no command).
+    pub explain: bool,
+    /// Lines are added as a background task reports (a restart).
+    pub progress: bool,
+}

@@ -1,0 +1,200 @@
+//! Restarting the static pods that use a certificate: after a renewal, or `S` on a
+//! certificate. A background task plans (reading the journal), a dialog shows the plan and
+//! waits for `y`, the restart runs in a task and each step lands in a progress dialog; at the
+//! end the disk is scanned and the listeners probed again.
+
+use super::{App, Dialog, Overlay};
+use crate::pki::CertId;
+use crate::runtime::{text, Component, RestartPlan};
+use crate::tui::action::{Cmd, RestartMsg};
+use crate::tui::status::Tone;
+use crate::tui::tree::Node;
+
+impl App {
+    /// The static pods on this node that use any of `ids` (the kubelet is no static pod).
+    pub fn restart_components(&self, ids: &[CertId]) -> Vec<Component> {
+        let Some(f) = self.data.as_ref().and_then(|d| d.findings.as_ref()) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Component> = ids
+            .iter()
+            .flat_map(|&id| f.usage.of(id))
+            .filter_map(|c| Component::from_name(&c.component))
+            .filter(|&c| c != Component::Kubelet && f.node.manifests.pod(c).is_some())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// A command planning restarts of `components`, or why there is none.
+    pub(super) fn plan_restart_cmd(&mut self, components: Vec<Component>) -> Option<Cmd> {
+        if self.restarting {
+            self.notice = Some("a restart is running; wait for it to end".into());
+            return None;
+        }
+        let node = self
+            .data
+            .as_ref()
+            .and_then(|d| d.findings.as_ref())
+            .map(|f| f.node.paths.clone())?;
+        self.notice = Some("planning the restart…".into());
+        Some(Cmd::PlanRestart {
+            node,
+            components,
+            now: self.now,
+        })
+    }
+
+    /// `S`: restart what uses the selected certificate.
+    pub(super) fn restart_selected(&mut self) -> Option<Cmd> {
+        let Some(Node::Cert(id)) = self.selected() else {
+            self.notice = Some("select a certificate whose components to restart".into());
+            return None;
+        };
+        let d = self.data.as_ref()?;
+        if d.findings.is_none() {
+            self.notice =
+                Some("no node configuration (manifests) was read: nothing to restart".into());
+            return None;
+        }
+        let components = self.restart_components(&[id]);
+        if components.is_empty() {
+            self.notice = Some(format!(
+                "no static pod on this node uses {}",
+                d.inv.certs[id].display_name()
+            ));
+            return None;
+        }
+        self.plan_restart_cmd(components)
+    }
+
+    pub(super) fn restart_planned(&mut self, result: Result<Vec<RestartPlan>, String>) {
+        self.notice = None;
+        let plans = match result {
+            Ok(p) if !p.is_empty() => p,
+            Ok(_) => return,
+            Err(e) => {
+                self.open_report("Restart", vec![(Some(Tone::Expired), e)]);
+                return;
+            }
+        };
+        let mut lines: Vec<(Option<Tone>, String)> = plans
+            .iter()
+            .flat_map(text::plan_lines)
+            .map(|l| (None, l))
+            .collect();
+        lines.push((None, String::new()));
+        lines.push((Some(Tone::Ok), "Press y to restart, n to cancel.".into()));
+        let names: Vec<&str> = plans.iter().map(|p| p.component.name()).collect();
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: format!("Restart {}?", names.join(", ")),
+            lines,
+            on_yes: Some(Cmd::Restart(plans)),
+            ..Dialog::default()
+        })));
+    }
+
+    /// `y` on a restart plan: open the progress dialog and start.
+    pub(super) fn restart_confirmed(&mut self, plans: Vec<RestartPlan>) -> Option<Cmd> {
+        if self.restarting {
+            self.notice = Some("a restart is running; wait for it to end".into());
+            return None;
+        }
+        self.restarting = true;
+        let names: Vec<&str> = plans.iter().map(|p| p.component.name()).collect();
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: format!("Restarting {}", names.join(", ")),
+            progress: true,
+            ..Dialog::default()
+        })));
+        Some(Cmd::Restart(plans))
+    }
+
+    /// `c` while a restart runs: stop it; the task puts the manifest back and reports.
+    pub(super) fn cancel_restart(&mut self) -> Option<Cmd> {
+        if !self.restarting {
+            return None;
+        }
+        self.progress_line(
+            Some(Tone::Warning),
+            "Cancelling: the manifest goes back.".into(),
+            false,
+        );
+        Some(Cmd::CancelRestart)
+    }
+
+    /// A step of a running restart; the end of all of them rescans (and so probes again).
+    pub(super) fn restart_progress(&mut self, m: RestartMsg) -> Option<Cmd> {
+        let (tone, line, replace) = match &m {
+            RestartMsg::Begin(c, kind) => (None, format!("{c}: {}…", kind.describe()), false),
+            RestartMsg::End(c, step) => (
+                (!step.ok).then_some(Tone::Warning),
+                format!("{c}:{}", text::step_line(step).trim_start_matches(' ')),
+                true,
+            ),
+            RestartMsg::Done {
+                component,
+                result: Ok(total),
+            } => {
+                self.banner = Some((Tone::Ok, format!("Restarted {component}.")));
+                (
+                    Some(Tone::Ok),
+                    format!("✓ {component} restarted in {:.1} s", total.as_secs_f64()),
+                    false,
+                )
+            }
+            RestartMsg::Done {
+                component,
+                result: Err(lines),
+            } => {
+                self.banner = Some((Tone::Expired, format!("Restart of {component} failed.")));
+                for l in lines {
+                    self.progress_line(Some(Tone::Expired), l.clone(), false);
+                }
+                return None;
+            }
+            RestartMsg::Crashed(why) => {
+                self.banner = Some((Tone::Expired, "The restart task crashed.".into()));
+                self.progress_line(
+                    Some(Tone::Expired),
+                    format!("The restart task crashed: {why}. Check the manifests directory."),
+                    false,
+                );
+                return self.restart_progress(RestartMsg::AllDone);
+            }
+            RestartMsg::AllDone => {
+                self.restarting = false;
+                self.progress_line(None, "Scanning and probing again…".into(), false);
+                if let Some(Overlay::Dialog(d)) = self
+                    .overlays
+                    .iter_mut()
+                    .rev()
+                    .find(|o| matches!(o, Overlay::Dialog(d) if d.progress))
+                {
+                    d.progress = false;
+                }
+                return self.request_scan();
+            }
+        };
+        self.progress_line(tone, line, replace);
+        None
+    }
+
+    /// Add a line to the progress dialog (replacing the step's "…" line when it ended), or
+    /// to the footer when the dialog was closed.
+    fn progress_line(&mut self, tone: Option<Tone>, line: String, replace: bool) {
+        let dialog = self.overlays.iter_mut().rev().find_map(|o| match o {
+            Overlay::Dialog(d) if d.progress => Some(d),
+            _ => None,
+        });
+        let Some(d) = dialog else {
+            self.notice = Some(line);
+            return;
+        };
+        if replace && d.lines.last().is_some_and(|(_, l)| l.ends_with('…')) {
+            d.lines.pop();
+        }
+        d.lines.push((tone, line));
+    }
+}
