@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
 use super::ClusterOptions;
+use crate::cluster::doctor::Facts;
 use crate::cluster::{ActionError, ActionOutcome, ClusterEvent};
 use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
@@ -30,6 +31,8 @@ pub enum Msg {
     Cluster(ClusterEvent),
     /// An approval or denial finished, one result per CSR named in it.
     CsrActed(Box<CsrActed>),
+    /// The doctor's reading of RBAC, Deployments and bootstrap tokens, or why it could not run.
+    DoctorRead(Box<Result<Facts, String>>),
 }
 
 /// Approve or deny on the cluster; performed in a background task.
@@ -101,6 +104,9 @@ pub enum Action {
     ToggleCaData,
     ShowLocalPki,
     ShowCsrs,
+    ShowTokens,
+    /// The auto-approval report in full, over the screen.
+    ShowDoctor,
     /// Ask to approve the selected CSR.
     Approve,
     /// Ask why, then deny the selected CSR.
@@ -129,5 +135,7 @@ pub enum Cmd {
     WatchCluster(Box<ClusterOptions>),
     /// Approve or deny over the watch's connection; the result comes back as [`Msg::CsrActed`].
     Csr(CsrAction),
+    /// Read what the doctor needs over the watch's connection; comes back as [`Msg::DoctorRead`].
+    Doctor,
     Quit,
 }

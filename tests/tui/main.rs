@@ -27,4 +27,5 @@ mod demo_cluster;
 mod e2e;
 mod renew;
 mod screens;
+mod token_screens;
 mod util;

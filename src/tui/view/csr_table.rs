@@ -17,7 +17,7 @@ use crate::tui::app::{App, ColumnWidths, Focus};
 use crate::tui::csr_text::{short_signer, verdict_cell, verdict_tone};
 use crate::tui::status::Tone;
 
-const GAP: usize = 2;
+pub(super) const GAP: usize = 2;
 const NAME: usize = 0;
 const AGE: usize = 1;
 const SIGNER: usize = 2;
@@ -100,7 +100,7 @@ pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
 }
 
 /// `s` cut to `w` cells, with `…` when something was cut.
-fn clip(s: &str, w: usize) -> String {
+pub(super) fn clip(s: &str, w: usize) -> String {
     if s.chars().count() <= w {
         return s.to_string();
     }
@@ -158,10 +158,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|h| (h.to_string(), t.heading()))
         .collect();
-    draw_cells(&fit, &header, Rect { height: 1, ..inner }, buf);
+    draw_cells(&fit.widths, &header, Rect { height: 1, ..inner }, buf);
     for (y, ((i, v), age)) in (inner.y + 1..).zip(visible.into_iter().zip(ages)) {
         let line = Rect::new(inner.x, y, inner.width, 1);
-        draw_cells(&fit, &cells(app, v, age, fit.short_signer), line, buf);
+        draw_cells(
+            &fit.widths,
+            &cells(app, v, age, fit.short_signer),
+            line,
+            buf,
+        );
         if i == tab.list.index {
             buf.set_style(line, t.selected());
         }
@@ -193,10 +198,16 @@ fn cells(app: &App, v: &CsrView, age: String, short: bool) -> Vec<(String, Style
     ]
 }
 
-fn draw_cells(fit: &Fit, cells: &[(String, Style)], area: Rect, buf: &mut Buffer) {
+/// Cells left to right in columns of `widths` (0: hidden), `GAP` apart, cut with `…`.
+pub(super) fn draw_cells(
+    widths: &[usize],
+    cells: &[(String, Style)],
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let mut x = usize::from(area.x);
     let right = usize::from(area.right());
-    for (w, (text, style)) in fit.widths.iter().zip(cells) {
+    for (w, (text, style)) in widths.iter().zip(cells) {
         if *w == 0 || x >= right {
             continue;
         }
