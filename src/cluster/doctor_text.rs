@@ -101,11 +101,6 @@ pub fn text(r: &Report) -> String {
     out
 }
 
-/// `expired`, `critical`, ... or `never`.
-pub fn status_word(t: &TokenReport) -> &'static str {
-    t.status.map_or("never expires", Status::as_str)
-}
-
 /// `authentication,signing` or `<none>`, as `kubeadm token list` writes usages.
 pub fn usages(t: &TokenReport) -> String {
     if t.token.usages.is_empty() {
@@ -125,37 +120,59 @@ pub fn csr_count(t: &TokenReport) -> String {
     }
 }
 
+/// The tokens table's columns, as `kcert csr doctor` and the tokens tab show them.
+pub const TOKEN_HEADERS: [&str; 7] = [
+    "ID",
+    "DESCRIPTION",
+    "EXPIRES",
+    "STATUS",
+    "USAGES",
+    "GROUPS",
+    "CSRs",
+];
+
+/// `✗ expired`, `‼ critical`, `✓ ok`; `– never` for a token without expiry.
+pub fn status_cell(t: &TokenReport) -> String {
+    match t.status {
+        Some(s) => format!("{} {}", status_glyph(s), s.as_str()),
+        None => "– never".into(),
+    }
+}
+
+/// The glyph the certificates' statuses use.
+fn status_glyph(s: Status) -> char {
+    match s {
+        Status::Ok => '✓',
+        Status::Warning => '!',
+        Status::Critical => '‼',
+        Status::Expired => '✗',
+        Status::NotYetValid => '◷',
+    }
+}
+
+/// One token's cells in [`TOKEN_HEADERS`] order.
+pub fn token_row(t: &TokenReport) -> [String; 7] {
+    [
+        t.token.id.clone(),
+        t.token
+            .description
+            .clone()
+            .unwrap_or_else(|| "<none>".into()),
+        t.expires_in.clone(),
+        status_cell(t),
+        usages(t),
+        if t.token.extra_groups.is_empty() {
+            "<none>".into()
+        } else {
+            t.token.extra_groups.join(",")
+        },
+        csr_count(t),
+    ]
+}
+
 fn token_table(tokens: &[TokenReport]) -> String {
-    const HEAD: [&str; 7] = [
-        "ID",
-        "DESCRIPTION",
-        "EXPIRES",
-        "STATUS",
-        "USAGES",
-        "GROUPS",
-        "CSRs",
-    ];
-    let rows: Vec<[String; 7]> = tokens
-        .iter()
-        .map(|t| {
-            [
-                t.token.id.clone(),
-                t.token
-                    .description
-                    .clone()
-                    .unwrap_or_else(|| "<none>".into()),
-                t.expires_in.clone(),
-                status_word(t).to_string(),
-                usages(t),
-                if t.token.extra_groups.is_empty() {
-                    "<none>".into()
-                } else {
-                    t.token.extra_groups.join(",")
-                },
-                csr_count(t),
-            ]
-        })
-        .collect();
+    const HEAD: [&str; 7] = TOKEN_HEADERS;
+    let rows: Vec<[String; 7]> = tokens.iter().map(token_row).collect();
     let mut widths = HEAD.map(str::len);
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {

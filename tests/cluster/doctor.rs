@@ -37,6 +37,17 @@ fn fixes(state: &PathState) -> Vec<(String, String)> {
     }
 }
 
+/// Run the printed fix with kubectl; the path then works.
+async fn fix_and_check(env: &Env, line: &str, path: fn(&Report) -> &PathState) {
+    run_line(env, line).await;
+    let r = report(env).await;
+    assert!(
+        matches!(path(&r), PathState::Works { .. }),
+        "{:?}",
+        path(&r)
+    );
+}
+
 /// Run a printed `kubectl ...` line (words split on spaces; the doctor quotes nothing).
 async fn run_line(env: &Env, line: &str) {
     for part in line.split(" && ") {
@@ -126,13 +137,7 @@ async fn a_missing_binding_is_named_and_the_printed_kubectl_line_fixes_it() {
         "{out}"
     );
 
-    run_line(&env, &f[0].1).await;
-    let r = report(&env).await;
-    assert!(
-        matches!(r.bootstrap.state, PathState::Works { .. }),
-        "{:?}",
-        r.bootstrap
-    );
+    fix_and_check(&env, &f[0].1, |r| &r.bootstrap.state).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,13 +196,7 @@ async fn a_missing_cluster_role_breaks_its_binding_and_kubectl_can_recreate_it()
         "{}",
         f[0].0
     );
-    run_line(&env, &f[0].1).await;
-    let r = report(&env).await;
-    assert!(
-        matches!(r.renewal.state, PathState::Works { .. }),
-        "{:?}",
-        r.renewal
-    );
+    fix_and_check(&env, &f[0].1, |r| &r.renewal.state).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

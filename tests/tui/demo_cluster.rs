@@ -185,3 +185,11 @@ pub fn row<'a>(screen: &'a str, name: &str) -> &'a str {
         .find(|l| l.contains(name))
         .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"))
 }
+
+/// The screen as text, with the test server's random address masked.
+pub fn screen(app: &App, w: u16, h: u16, cluster: &DemoCluster) -> String {
+    crate::util::draw(app, w, h)
+        .backend()
+        .to_string()
+        .replace(&cluster.server.url(), "https://[server]")
+}

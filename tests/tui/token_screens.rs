@@ -7,16 +7,8 @@ use kcert::tui::action::Cmd;
 use kcert::tui::App;
 use ratatui::style::Color;
 
-use crate::demo_cluster::{pump_until, read_doctor, row, started, DemoCluster};
+use crate::demo_cluster::{pump_until, read_doctor, row, screen, started, DemoCluster};
 use crate::util::{draw, key};
-
-/// The screen as text, with the test server's random address masked.
-fn screen(app: &App, w: u16, h: u16, cluster: &DemoCluster) -> String {
-    draw(app, w, h)
-        .backend()
-        .to_string()
-        .replace(&cluster.server.url(), "https://[server]")
-}
 
 /// The demo cluster listed and the doctor's reading in, on a `w`x`h` terminal.
 async fn loaded(cluster: &DemoCluster, w: u16, h: u16, color: bool) -> App {

@@ -17,7 +17,7 @@ use crate::tui::app::{App, ColumnWidths, Focus};
 use crate::tui::csr_text::{short_signer, verdict_cell, verdict_tone};
 use crate::tui::status::Tone;
 
-pub(super) const GAP: usize = 2;
+const GAP: usize = 2;
 const NAME: usize = 0;
 const AGE: usize = 1;
 const SIGNER: usize = 2;
@@ -37,7 +37,8 @@ pub struct Fit {
     pub short_signer: bool,
 }
 
-fn total(widths: &[usize; 7]) -> usize {
+/// Cells the shown columns take, gaps included.
+pub(super) fn total(widths: &[usize; 7]) -> usize {
     let shown = widths.iter().filter(|w| **w > 0).count();
     widths.iter().sum::<usize>() + GAP * shown.saturating_sub(1)
 }

@@ -9,11 +9,11 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use super::csr::{message, no_cluster};
-use super::csr_table::{draw_cells, GAP};
+use super::csr_table::{draw_cells, total};
 use super::details::{scrolled_pane, Out};
 use super::rows::pane_block;
 use crate::cluster::doctor::TokenReport;
-use crate::cluster::doctor_text::{csr_count, severity_glyph, usages};
+use crate::cluster::doctor_text::{severity_glyph, status_cell, token_row, usages, TOKEN_HEADERS};
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus};
 use crate::tui::csr_text::date;
@@ -22,15 +22,6 @@ use crate::tui::status::Tone;
 pub use super::csr::{list_rows, split};
 
 const TITLE: &str = " Bootstrap tokens ";
-pub const HEADERS: [&str; 7] = [
-    "ID",
-    "DESCRIPTION",
-    "EXPIRES",
-    "STATUS",
-    "USAGES",
-    "GROUPS",
-    "CSRs",
-];
 const DESCRIPTION: usize = 1;
 const USAGES: usize = 4;
 const GROUPS: usize = 5;
@@ -38,69 +29,36 @@ const GROUPS: usize = 5;
 const SHRINKABLE: [usize; 3] = [GROUPS, DESCRIPTION, USAGES];
 const FLOOR: usize = 8;
 
-/// `✗ expired`, `‼ critical`, `✓ ok`; `– never` for a token without expiry.
-fn status_cell(t: &TokenReport) -> (Tone, String) {
-    match t.status {
-        Some(s) => {
-            let tone = Tone::from(s);
-            (tone, format!("{} {}", tone.glyph(), tone.word()))
-        }
-        None => (Tone::Unknown, "– never".into()),
-    }
-}
-
-fn groups(t: &TokenReport) -> String {
-    if t.token.extra_groups.is_empty() {
-        "<none>".into()
-    } else {
-        t.token.extra_groups.join(",")
-    }
+/// The tone a token's expiry is drawn in (grey for a token that never expires).
+fn tone(t: &TokenReport) -> Tone {
+    t.status.map_or(Tone::Unknown, Tone::from)
 }
 
 fn cells(app: &App, t: &TokenReport) -> Vec<(String, Style)> {
     let th = &app.theme;
-    let (tone, status) = status_cell(t);
+    let tone = th.tone(tone(t));
     let bad_groups = t.token.defects.iter().any(|d| d.contains("extra group"));
-    vec![
-        (t.token.id.clone(), th.heading()),
-        (
-            t.token
-                .description
-                .clone()
-                .unwrap_or_else(|| "<none>".into()),
-            Style::new(),
-        ),
-        (t.expires_in.clone(), th.tone(tone)),
-        (status, th.tone(tone)),
-        (usages(t), Style::new()),
-        (
-            groups(t),
-            if bad_groups {
-                th.danger()
-            } else {
-                Style::new()
-            },
-        ),
-        (
-            csr_count(t),
-            if t.csrs.iter().any(|c| c.pending) {
-                th.accent()
-            } else {
-                th.muted()
-            },
-        ),
-    ]
-}
-
-fn total(w: &[usize; 7]) -> usize {
-    let shown = w.iter().filter(|w| **w > 0).count();
-    w.iter().sum::<usize>() + GAP * shown.saturating_sub(1)
+    let pending = t.csrs.iter().any(|c| c.pending);
+    let styles = [
+        th.heading(),
+        Style::new(),
+        tone,
+        tone,
+        Style::new(),
+        if bad_groups {
+            th.danger()
+        } else {
+            Style::new()
+        },
+        if pending { th.accent() } else { th.muted() },
+    ];
+    token_row(t).into_iter().zip(styles).collect()
 }
 
 /// Column widths for `room` cells (0: hidden): natural; then the long text columns cut to
 /// their floor; then USAGES hidden (the details pane has it) and its room given back.
 pub fn fit(rows: &[Vec<(String, Style)>], room: usize) -> [usize; 7] {
-    let mut natural = HEADERS.map(|h| h.chars().count());
+    let mut natural = TOKEN_HEADERS.map(|h| h.chars().count());
     for r in rows {
         for (w, (c, _)) in natural.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
@@ -190,7 +148,7 @@ fn table(app: &App, tokens: &[TokenReport], area: Rect, buf: &mut Buffer) {
     }
     let rows: Vec<Vec<(String, Style)>> = tokens.iter().map(|tok| cells(app, tok)).collect();
     let widths = fit(&rows, usize::from(inner.width));
-    let header: Vec<(String, Style)> = HEADERS
+    let header: Vec<(String, Style)> = TOKEN_HEADERS
         .iter()
         .map(|h| (h.to_string(), t.heading()))
         .collect();
@@ -218,8 +176,8 @@ pub fn details_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         return out.lines;
     };
     let t = &app.theme;
-    let (tone, status) = status_cell(tok);
-    out.title(format!("Token {}", tok.token.id), Some(&status));
+    let tone = tone(tok);
+    out.title(format!("Token {}", tok.token.id), Some(&status_cell(tok)));
     let findings: Vec<_> = app
         .tokens
         .report
