@@ -2,7 +2,8 @@
 //! ClusterRoles and ClusterRoleBindings (kube-controller-manager auto-approves a kubelet
 //! client CSR when its requester may `create` `certificatesigningrequests/nodeclient` or
 //! `/selfnodeclient`), the Deployments (kubelet-serving CSRs need an external approver) and
-//! the bootstrap tokens. [`diagnose`] is pure; [`gather`] does the reading.
+//! the bootstrap tokens. [`diagnose`] is pure; [`gather`] does the reading; the RBAC side of
+//! the two client-certificate paths is in `autoapprove`.
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -11,21 +12,20 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::{Api, ListParams};
 use serde::Serialize;
 
+use super::autoapprove::{
+    path, request, AUTHENTICATED, CREATE_CSRS, NODE_CLIENT, SELF_NODE_CLIENT,
+};
+pub use super::autoapprove::{
+    Fix, PathCheck, PathState, DEFAULT_NODE_TOKEN_GROUP, NODECLIENT, NODE_BOOTSTRAPPER,
+    SELFNODECLIENT,
+};
 use super::connect::Connection;
-use super::rbac::{binds, granting, role_allows, role_of, subjects_text, Request, Requester};
+use super::rbac::{granting, Requester};
 use super::rules::KUBELET_SERVING;
 use super::source::error_chain;
 use super::tokens::{self, BootstrapToken, TOKEN_NAMESPACE, TOKEN_TYPE};
 use super::view::CsrView;
 use crate::pki::{Severity, Status, Thresholds};
-
-/// kubeadm's names (constants.go) for the bootstrap-policy roles and the token group.
-pub const NODE_BOOTSTRAPPER: &str = "system:node-bootstrapper";
-pub const NODECLIENT: &str = "system:certificates.k8s.io:certificatesigningrequests:nodeclient";
-pub const SELFNODECLIENT: &str =
-    "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient";
-pub const DEFAULT_NODE_TOKEN_GROUP: &str = "system:bootstrappers:kubeadm:default-node-token";
-
 /// Names in a Deployment (or its images) that mark a kubelet-serving approver.
 pub const APPROVER_NAMES: [&str; 3] = [
     "kubelet-csr-approver",
@@ -95,36 +95,6 @@ pub async fn gather(conn: &Connection) -> Facts {
         tokens: secrets.map(|s| tokens::from_secrets(&s)),
     }
 }
-
-/// How one way of getting a certificate stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum PathState {
-    /// Granted, by these bindings.
-    Works { bindings: Vec<String> },
-    /// Not granted; what to add.
-    Missing { fixes: Vec<Fix> },
-    /// RBAC could not be read.
-    Unknown { reason: String },
-}
-
-/// One thing to add, with the command that adds it (shown, never run).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fix {
-    /// The ClusterRoleBinding (or ClusterRole) the command creates.
-    pub creates: String,
-    pub why: String,
-    pub command: String,
-}
-
-/// One auto-approval path: what it is for and how it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PathCheck {
-    pub title: &'static str,
-    #[serde(flatten)]
-    pub state: PathState,
-}
-
 /// A Deployment that looks like a kubelet-serving approver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Approver {
@@ -212,200 +182,6 @@ impl Report {
             .max()
     }
 }
-
-const CSR_GROUP: &str = "certificates.k8s.io";
-const AUTHENTICATED: &str = "system:authenticated";
-
-/// One RBAC grant a path needs, and kubeadm's way of giving it.
-struct Need {
-    resource: &'static str,
-    role: &'static str,
-    binding: &'static str,
-    group: &'static str,
-}
-
-const CREATE_CSRS: Need = Need {
-    resource: "certificatesigningrequests",
-    role: NODE_BOOTSTRAPPER,
-    binding: "kubeadm:kubelet-bootstrap",
-    group: DEFAULT_NODE_TOKEN_GROUP,
-};
-const NODE_CLIENT: Need = Need {
-    resource: "certificatesigningrequests/nodeclient",
-    role: NODECLIENT,
-    binding: "kubeadm:node-autoapprove-bootstrap",
-    group: DEFAULT_NODE_TOKEN_GROUP,
-};
-const SELF_NODE_CLIENT: Need = Need {
-    resource: "certificatesigningrequests/selfnodeclient",
-    role: SELFNODECLIENT,
-    binding: "kubeadm:node-autoapprove-certificate-rotation",
-    group: "system:nodes",
-};
-
-fn request(need: &Need) -> Request<'static> {
-    Request {
-        verb: "create",
-        group: CSR_GROUP,
-        resource: need.resource,
-    }
-}
-
-/// The `kubectl create clusterrolebinding` line that grants `need` under `name`.
-fn create_binding(name: &str, need: &Need) -> String {
-    format!(
-        "kubectl create clusterrolebinding {name} --clusterrole={} --group={}",
-        need.role, need.group
-    )
-}
-
-/// Why `need` is not granted to `who`, and what would grant it.
-fn fixes_for(need: &Need, roles: &[ClusterRole], bindings: &[ClusterRoleBinding]) -> Vec<Fix> {
-    let resource = need.resource;
-    let mut fixes = Vec::new();
-    let role = roles
-        .iter()
-        .find(|r| r.metadata.name.as_deref() == Some(need.role));
-    match role {
-        None => fixes.push(Fix {
-            creates: need.role.into(),
-            why: format!(
-                "ClusterRole {} does not exist (kube-apiserver recreates its default roles when it restarts)",
-                need.role
-            ),
-            command: format!(
-                "kubectl create clusterrole {} --verb=create --resource={}",
-                need.role,
-                qualified(resource)
-            ),
-        }),
-        Some(r) if !role_allows(r, &request(need)) => fixes.push(Fix {
-            creates: need.role.into(),
-            why: format!("ClusterRole {} does not allow create on {resource}", need.role),
-            command: format!(
-                "kubectl delete clusterrole {0} && kubectl create clusterrole {0} --verb=create --resource={1}",
-                need.role,
-                qualified(resource)
-            ),
-        }),
-        Some(_) => {}
-    }
-    let existing = bindings
-        .iter()
-        .find(|b| b.metadata.name.as_deref() == Some(need.binding));
-    let (name, why) = match existing {
-        None => (
-            need.binding.to_string(),
-            format!(
-                "ClusterRoleBinding {} is missing: nothing grants group {} create on {resource}",
-                need.binding, need.group
-            ),
-        ),
-        Some(b) => {
-            let who = Requester {
-                user: None,
-                groups: vec![need.group.into()],
-            };
-            let detail = if b.role_ref.name != need.role {
-                format!("binds ClusterRole {}, not {}", b.role_ref.name, need.role)
-            } else if role_of(b, roles).is_none() {
-                format!("binds ClusterRole {}, which does not exist", need.role)
-            } else if !binds(b, &who) {
-                format!("binds {}, not group {}", subjects_text(b), need.group)
-            } else {
-                format!(
-                    "binds {}, which does not allow create on {resource}",
-                    need.role
-                )
-            };
-            // The name is taken: a second binding beside it does not disturb it.
-            let name = need.binding.replacen("kubeadm:", "kcert:", 1);
-            (
-                name,
-                format!("ClusterRoleBinding {} {detail}", need.binding),
-            )
-        }
-    };
-    let dangling_only = existing.is_some_and(|b| {
-        b.role_ref.name == need.role
-            && binds(
-                b,
-                &Requester {
-                    user: None,
-                    groups: vec![need.group.into()],
-                },
-            )
-    });
-    if dangling_only {
-        // The binding is right; only its role is missing or wrong (fixed above).
-        if let Some(f) = fixes.first_mut() {
-            f.why = format!(
-                "ClusterRoleBinding {} is right, but {}",
-                need.binding,
-                lower_first(&f.why)
-            );
-        }
-        return fixes;
-    }
-    fixes.push(Fix {
-        command: create_binding(&name, need),
-        creates: name,
-        why,
-    });
-    fixes
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-/// `certificatesigningrequests/nodeclient` → kubectl's `certificatesigningrequests.certificates.k8s.io/nodeclient`.
-fn qualified(resource: &str) -> String {
-    match resource.split_once('/') {
-        Some((r, sub)) => format!("{r}.{CSR_GROUP}/{sub}"),
-        None => format!("{resource}.{CSR_GROUP}"),
-    }
-}
-
-/// Whether the requester in `groups` has every grant in `needs`.
-fn path(
-    title: &'static str,
-    needs: &[&Need],
-    groups: &[&str],
-    rbac: &Result<(&[ClusterRole], &[ClusterRoleBinding]), String>,
-) -> PathCheck {
-    let (roles, bindings) = match rbac {
-        Ok(r) => *r,
-        Err(e) => {
-            return PathCheck {
-                title,
-                state: PathState::Unknown { reason: e.clone() },
-            }
-        }
-    };
-    let mut granted = Vec::new();
-    let mut fixes = Vec::new();
-    let who = Requester {
-        user: None,
-        groups: groups.iter().map(|g| g.to_string()).collect(),
-    };
-    for need in needs {
-        match granting(bindings, roles, &who, &request(need)) {
-            Some(b) => granted.push(b.metadata.name.clone().unwrap_or_default()),
-            None => fixes.extend(fixes_for(need, roles, bindings)),
-        }
-    }
-    let state = if fixes.is_empty() {
-        PathState::Works { bindings: granted }
-    } else {
-        PathState::Missing { fixes }
-    };
-    PathCheck { title, state }
-}
-
 fn approvers(deployments: &[Deployment]) -> Vec<Approver> {
     deployments
         .iter()

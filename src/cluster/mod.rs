@@ -13,6 +13,7 @@
 //!   ClusterRoleBindings; [`doctor`] says which CSRs are approved automatically and why not.
 
 pub mod actions;
+mod autoapprove;
 pub mod command;
 pub mod connect;
 pub mod diagnose;
