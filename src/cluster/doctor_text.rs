@@ -50,6 +50,18 @@ pub fn serving_words(s: &ServingCheck) -> (Option<Severity>, String) {
 
 /// `kcert csr doctor`'s text.
 pub fn text(r: &Report) -> String {
+    let mut out = approval(r);
+    out += "\nBootstrap tokens\n";
+    match &r.tokens {
+        Err(e) => out += &format!("? {e}\n"),
+        Ok(t) if t.is_empty() => out += "  none in kube-system\n",
+        Ok(t) => out += &token_table(t),
+    }
+    out + &findings(r)
+}
+
+/// The three paths, each with its state and what to add.
+pub fn approval(r: &Report) -> String {
     let mut out = String::from("Auto-approval of kubelet certificates\n\n");
     for p in [&r.bootstrap, &r.renewal] {
         let g = path_glyph(p);
@@ -77,26 +89,26 @@ pub fn text(r: &Report) -> String {
     for name in &r.serving.pending {
         out += &format!("    waiting: {name}\n");
     }
-    out += "\nBootstrap tokens\n";
-    match &r.tokens {
-        Err(e) => out += &format!("? {e}\n"),
-        Ok(t) if t.is_empty() => out += "  none in kube-system\n",
-        Ok(t) => out += &token_table(t),
+    out
+}
+
+/// Every finding, worst first as found, with its glyph and word.
+pub fn findings(r: &Report) -> String {
+    if r.findings.is_empty() {
+        return String::new();
     }
-    if !r.findings.is_empty() {
-        out += "\nFindings\n";
-        for f in &r.findings {
-            let word = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            };
-            out += &format!(
-                "{} {word}: {}\n",
-                severity_glyph(Some(f.severity)),
-                f.message
-            );
-        }
+    let mut out = String::from("\nFindings\n");
+    for f in &r.findings {
+        let word = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        out += &format!(
+            "{} {word}: {}\n",
+            severity_glyph(Some(f.severity)),
+            f.message
+        );
     }
     out
 }

@@ -122,6 +122,18 @@ async fn a_missing_binding_shows_in_the_banner_and_the_report_gives_the_line() {
         report.iter().any(|l| l.trim() == "add it: kubectl create clusterrolebinding kubeadm:node-autoapprove-certificate-rotation --clusterrole=system:certificates.k8s.io:certificatesigningrequests:selfnodeclient --group=system:nodes"),
         "{report:#?}"
     );
+    assert!(
+        report
+            .iter()
+            .any(|l| l == "Bootstrap tokens: 2 (tab 3 lists them)"),
+        "{report:#?}"
+    );
+    assert!(
+        report
+            .iter()
+            .any(|l| l.starts_with("✗ error: token abcdef expired")),
+        "{report:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -174,7 +174,13 @@ impl App {
             self.notice = Some(why);
             return;
         };
-        let lines = doctor_text::text(r)
+        // The tokens tab has the token table; here a table would wrap out of shape.
+        let tokens = match &r.tokens {
+            Ok(t) => format!("\nBootstrap tokens: {} (tab 3 lists them)\n", t.len()),
+            Err(e) => format!("\nBootstrap tokens\n? {e}\n"),
+        };
+        let text = doctor_text::approval(r) + &tokens + &doctor_text::findings(r);
+        let lines = text
             .lines()
             .map(|l| {
                 let glyph = l.trim_start().chars().next();
