@@ -356,3 +356,32 @@ fn token_report(
         auto_approved,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: u16, message: &str) -> kube::Error {
+        let status = serde_json::json!({ "code": code, "message": message });
+        kube::Error::Api(Box::new(serde_json::from_value(status).unwrap()))
+    }
+
+    #[test]
+    fn unreadable_lists_say_why_in_words() {
+        assert_eq!(
+            unreadable("clusterrolebindings", api(403, "User \"u\" cannot list")),
+            "cannot read clusterrolebindings: forbidden (User \"u\" cannot list)"
+        );
+        assert_eq!(
+            unreadable(
+                "deployments",
+                api(404, "the server could not find the requested resource")
+            ),
+            "cannot read deployments: the API server does not serve them (404)"
+        );
+        assert_eq!(
+            unreadable("secrets in kube-system", api(500, "etcd timeout")),
+            "cannot read secrets in kube-system: HTTP 500: etcd timeout"
+        );
+    }
+}

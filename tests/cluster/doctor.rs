@@ -391,3 +391,12 @@ async fn the_token_secret_never_appears_in_text_or_json() {
     );
     assert_eq!(v["serving"]["approvers"], serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_exits_3_with_the_reason() {
+    let env = Env::demo().await;
+    env.server.stop();
+    let (code, out, err) = kcert(&env, &["csr", "doctor", "--timeout", "3"]).await;
+    assert_eq!((code, out.as_str()), (3, ""), "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+}
