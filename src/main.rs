@@ -208,8 +208,8 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         color: kcert::cli::ColorChoice::Auto,
     };
     // The demo cluster: an in-process API server holding a dozen CSRs, kubeadm's bootstrap RBAC
-    // and two bootstrap tokens. Its kubeconfig (with
-    // a client key) lives in a directory of its own, outside the scanned tree, removed at exit.
+    // and two bootstrap tokens. Its kubeconfig (with a client key) lives in a directory of its
+    // own, outside the scanned tree, removed at exit.
     let cluster_dir = tempfile::Builder::new()
         .prefix("kcert-demo-cluster-")
         .tempdir()?;
