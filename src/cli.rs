@@ -313,6 +313,13 @@ pub enum OutputFormat {
     Json,
 }
 
+/// Prose or JSON, for reports that are not tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -386,6 +393,14 @@ pub enum CsrCommand {
         /// Approve every pending CSR whose verdict is valid.
         #[arg(long)]
         all_valid: bool,
+    },
+    /// Say which CSRs are approved automatically (RBAC), whether a kubelet-serving approver
+    /// runs, and how the bootstrap tokens stand. Exit 0 all well, 1 warnings, 2 something
+    /// broken, 3 the cluster could not be used.
+    Doctor {
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = ReportFormat::Text)]
+        output: ReportFormat,
     },
     /// Deny the named CSRs.
     Deny {

@@ -218,15 +218,16 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         crit: 7,
         color: kcert::cli::ColorChoice::Auto,
     };
-    // The demo cluster: an in-process API server holding a dozen CSRs. Its kubeconfig (with
-    // a client key) lives in a directory of its own, outside the scanned tree, removed at exit.
+    // The demo cluster: an in-process API server holding a dozen CSRs, kubeadm's bootstrap RBAC
+    // and two bootstrap tokens. Its kubeconfig (with a client key) lives in a directory of its
+    // own, outside the scanned tree, removed at exit.
     let cluster_dir = tempfile::Builder::new()
         .prefix("kcert-demo-cluster-")
         .tempdir()?;
     let (server, kubeconfig) = kcert::testserver::start_demo(cluster_dir.path())
         .wrap_err("cannot start the demo API server")?;
     println!(
-        "Demo API server at {} with {} certificate signing requests (press 2 in the UI)",
+        "Demo API server at {} with {} certificate signing requests and bootstrap tokens (press 2 and 3 in the UI)",
         server.url(),
         server.csr_names().len()
     );

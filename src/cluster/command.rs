@@ -1,5 +1,6 @@
-//! `kcert csr list|approve|deny` for scripts. Exit codes: 0 done, 1 at least one action
-//! failed, 3 the cluster could not be used at all.
+//! `kcert csr list|approve|deny|doctor` for scripts. Exit codes: 0 done, 1 at least one
+//! action failed (doctor: warnings), 2 (doctor) something is broken, 3 the cluster could not
+//! be used at all.
 
 use std::io::Write;
 use std::time::Duration;
@@ -15,10 +16,13 @@ use super::output;
 use super::source::{Access, Locations};
 use super::view::CsrView;
 use super::watch::{build_views, list_all, PAGE_SIZE};
-use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat};
+use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
+use crate::pki::{Severity, Thresholds};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ACTION_FAILED: u8 = 1;
+pub const EXIT_WARNINGS: u8 = 1;
+pub const EXIT_BROKEN: u8 = 2;
 pub const EXIT_CANNOT_RUN: u8 = 3;
 
 impl From<&ClusterArgs> for Access {
@@ -89,6 +93,7 @@ pub async fn run_async(
             approve_cmd(&conn, names, *all_valid, out, err).await
         }
         CsrCommand::Deny { names, reason } => deny_cmd(&conn, names, reason, out, err).await,
+        CsrCommand::Doctor { output } => doctor_cmd(&conn, *output, out, err).await,
     };
     let _ = out.flush();
     code
@@ -230,5 +235,44 @@ async fn deny_cmd(
         EXIT_OK
     } else {
         EXIT_ACTION_FAILED
+    }
+}
+
+async fn doctor_cmd(
+    conn: &Connection,
+    format: ReportFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    // CSRs are what kcert needs at the least: without them the cluster is not usable.
+    let (views, facts) = futures::join!(load(conn), super::doctor::gather(conn));
+    let views = match views {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
+            return EXIT_CANNOT_RUN;
+        }
+    };
+    let report = super::doctor::diagnose(&facts, &views, Utc::now(), Thresholds::default());
+    let text = match format {
+        ReportFormat::Json => {
+            let mut v = serde_json::Map::new();
+            v.insert("kind".into(), "CsrDoctorReport".into());
+            if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&report) {
+                v.extend(fields);
+            }
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        ReportFormat::Text => super::doctor_text::text(&report),
+    };
+    if let Err(e) = out.write_all(text.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return EXIT_CANNOT_RUN;
+        }
+    }
+    match report.worst() {
+        Some(Severity::Error) => EXIT_BROKEN,
+        Some(Severity::Warning) => EXIT_WARNINGS,
+        _ => EXIT_OK,
     }
 }

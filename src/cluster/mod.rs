@@ -9,18 +9,25 @@
 //! - [`watch`] keeps a live set of [`CsrView`]s (list, then watch, resumed after drops) and
 //!   sends [`ClusterEvent`]s over a channel: this is what the terminal UI consumes.
 //! - [`actions`] approves and denies through the `approval` subresource, like kubectl.
+//! - [`tokens`] reads bootstrap-token Secrets (never their secret); [`rbac`] evaluates
+//!   ClusterRoleBindings; [`doctor`] says which CSRs are approved automatically and why not.
 
 pub mod actions;
+mod autoapprove;
 pub mod command;
 pub mod connect;
 pub mod diagnose;
+pub mod doctor;
+pub mod doctor_text;
 pub mod nodes;
 pub mod output;
+pub mod rbac;
 pub mod request;
 pub mod rules;
 pub mod set;
 pub mod source;
 mod tlsprobe;
+pub mod tokens;
 pub mod view;
 pub mod watch;
 

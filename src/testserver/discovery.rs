@@ -1,6 +1,7 @@
 //! Discovery documents: what kubectl reads to learn that `csr` means
 //! `certificatesigningrequests.certificates.k8s.io/v1` and that it has an `approval`
-//! subresource. Plain JSON; kubectl falls back from aggregated discovery to these.
+//! subresource, and where secrets, cluster roles, their bindings and deployments live.
+//! Plain JSON; kubectl falls back from aggregated discovery to these.
 
 use serde_json::{json, Value};
 
@@ -29,8 +30,69 @@ fn certificates_group() -> Value {
     })
 }
 
+fn group(name: &str) -> Value {
+    let gv = format!("{name}/v1");
+    json!({
+        "name": name,
+        "versions": [{ "groupVersion": gv, "version": "v1" }],
+        "preferredVersion": { "groupVersion": gv, "version": "v1" }
+    })
+}
+
 pub fn api_group_list() -> Value {
-    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [certificates_group()] })
+    json!({
+        "kind": "APIGroupList", "apiVersion": "v1",
+        "groups": [certificates_group(), group(RBAC), group(APPS)]
+    })
+}
+
+const RBAC: &str = "rbac.authorization.k8s.io";
+const APPS: &str = "apps";
+
+/// `/apis/GROUP` and `/apis/GROUP/v1` for the RBAC and apps groups.
+pub fn group_document(path: &str) -> Option<Value> {
+    let rest = path.strip_prefix("/apis/")?;
+    let (name, version) = match rest.split_once('/') {
+        Some((n, v)) => (n, Some(v)),
+        None => (rest, None),
+    };
+    if name != RBAC && name != APPS {
+        return None;
+    }
+    match version {
+        None => {
+            let mut g = group(name);
+            g["kind"] = "APIGroup".into();
+            g["apiVersion"] = "v1".into();
+            Some(g)
+        }
+        Some("v1") if name == RBAC => Some(rbac_v1()),
+        Some("v1") => Some(apps_v1()),
+        Some(_) => None,
+    }
+}
+
+fn rbac_v1() -> Value {
+    json!({
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "rbac.authorization.k8s.io/v1",
+        "resources": [
+            { "name": "clusterrolebindings", "singularName": "clusterrolebinding", "namespaced": false,
+              "kind": "ClusterRoleBinding", "verbs": ALL_VERBS, "storageVersionHash": "48tpQ8gZHFc=" },
+            { "name": "clusterroles", "singularName": "clusterrole", "namespaced": false,
+              "kind": "ClusterRole", "verbs": ALL_VERBS, "storageVersionHash": "bYE5ZWDrJ44=" }
+        ]
+    })
+}
+
+fn apps_v1() -> Value {
+    json!({
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1",
+        "resources": [
+            { "name": "deployments", "singularName": "deployment", "namespaced": true,
+              "kind": "Deployment", "verbs": ALL_VERBS, "shortNames": ["deploy"],
+              "categories": ["all"], "storageVersionHash": "8aSe+NMegvE=" }
+        ]
+    })
 }
 
 pub fn certificates_api_group() -> Value {
@@ -59,7 +121,9 @@ pub fn core_v1() -> Value {
             { "name": "nodes", "singularName": "node", "namespaced": false, "kind": "Node",
               "verbs": ALL_VERBS, "shortNames": ["no"] },
             { "name": "nodes/status", "singularName": "", "namespaced": false, "kind": "Node",
-              "verbs": ["get", "patch", "update"] }
+              "verbs": ["get", "patch", "update"] },
+            { "name": "secrets", "singularName": "secret", "namespaced": true, "kind": "Secret",
+              "verbs": ALL_VERBS, "storageVersionHash": "S6u1pOWzb84=" }
         ]
     })
 }

@@ -11,8 +11,11 @@ mod approval;
 pub mod certs;
 mod discovery;
 mod http;
+pub mod kubeadm;
+mod paths;
 mod printer;
 mod proto;
+mod rbac;
 mod routes;
 pub mod seed;
 mod store;
@@ -50,6 +53,9 @@ pub struct ServerOptions {
     pub readers: Vec<String>,
     /// Where to listen; port 0 picks a free one.
     pub bind: SocketAddr,
+    /// Resources (plurals, e.g. `clusterrolebindings`) refused to everyone with 403, as RBAC
+    /// refuses a user without rights to them.
+    pub deny_resources: Vec<String>,
 }
 
 impl Default for ServerOptions {
@@ -59,6 +65,7 @@ impl Default for ServerOptions {
             auto_issue: true,
             readers: Vec::new(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            deny_resources: Vec::new(),
         }
     }
 }
@@ -214,6 +221,46 @@ impl TestServer {
             .collect();
         let node = json!({ "metadata": { "name": name }, "status": { "addresses": addresses } });
         self.shared.store().put(store::Kind::Node, node)
+    }
+
+    /// Store any served object (Secret, ClusterRole, ClusterRoleBinding, Deployment, ...),
+    /// chosen by its `apiVersion` and `kind`.
+    pub fn put_object(&self, object: Value) -> Result<Value, ServerError> {
+        let kind = store::Kind::of(&object).ok_or_else(|| {
+            ServerError::Object(format!(
+                "this server does not store {}/{}",
+                object["apiVersion"], object["kind"]
+            ))
+        })?;
+        if object["metadata"]["name"]
+            .as_str()
+            .is_none_or(str::is_empty)
+        {
+            return Err(ServerError::Object("metadata.name is required".into()));
+        }
+        Ok(self.shared.store().put(kind, object))
+    }
+
+    /// Delete an object by kind (`ClusterRoleBinding`, `Secret`, ...), namespace and name.
+    pub fn delete_object(&self, kind: &str, namespace: Option<&str>, name: &str) -> bool {
+        let Some(kind) = store::Kind::named(kind) else {
+            return false;
+        };
+        let key = match namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_string(),
+        };
+        self.shared.store().delete(kind, &key).is_some()
+    }
+
+    /// An object by kind, namespace and name.
+    pub fn object(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let kind = store::Kind::named(kind)?;
+        let key = match namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_string(),
+        };
+        self.shared.store().get(kind, &key).cloned()
     }
 
     pub fn csr(&self, name: &str) -> Option<Value> {

@@ -1,5 +1,5 @@
-//! Server-side printing (`Accept: ...;as=Table`), which gives `kubectl get csr` its real
-//! columns. Written from kube-apiserver's `printers.go` independently of kcert's own
+//! Server-side printing (`Accept: ...;as=Table`), which gives `kubectl get csr` (and
+//! secrets, cluster roles, their bindings and deployments) its real columns. Written from kube-apiserver's `printers.go` independently of kcert's own
 //! [`crate::cluster::view`], so that comparing kubectl's output with kcert's is a real check.
 
 use chrono::{DateTime, Utc};
@@ -11,6 +11,16 @@ use crate::pki::expiry::human_duration;
 fn column(name: &str, format: &str, description: &str) -> Value {
     json!({ "name": name, "type": "string", "format": format, "description": description, "priority": 0 })
 }
+
+/// A column kubectl shows only with `-o wide`.
+fn wide(name: &str, description: &str) -> Value {
+    let mut c = column(name, "", description);
+    c["priority"] = 1.into();
+    c
+}
+
+const AGE: &str =
+    "CreationTimestamp is a timestamp representing the server time when this object was created.";
 
 fn columns(kind: Kind) -> Value {
     match kind {
@@ -25,7 +35,32 @@ fn columns(kind: Kind) -> Value {
         Kind::Node => json!([
             column("Name", "name", "Name must be unique within a namespace."),
             column("Status", "", "The status of the node"),
-            column("Age", "", "CreationTimestamp is a timestamp representing the server time when this object was created."),
+            column("Age", "", AGE),
+        ]),
+        Kind::Secret => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Type", "", "The type of the secret"),
+            column("Data", "", "The number of entries in the data map"),
+            column("Age", "", AGE),
+        ]),
+        Kind::ClusterRole => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Created At", "", AGE),
+        ]),
+        Kind::ClusterRoleBinding => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Role", "", "RoleRef is the reference to the role bound"),
+            column("Age", "", AGE),
+            wide("Users", "Users in the binding"),
+            wide("Groups", "Groups in the binding"),
+            wide("ServiceAccounts", "ServiceAccounts in the binding"),
+        ]),
+        Kind::Deployment => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Ready", "", "Number of the pod with ready state"),
+            column("Up-to-date", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+            column("Available", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+            column("Age", "", AGE),
         ]),
     }
 }
@@ -94,6 +129,55 @@ fn cells(kind: Kind, o: &Value, now: DateTime<Utc>) -> Value {
             ])
         }
         Kind::Node => json!([name, "Ready", age(o, now)]),
+        Kind::Secret => {
+            let data = o["data"].as_object().map_or(0, |d| d.len());
+            json!([
+                name,
+                o["type"].as_str().unwrap_or("Opaque"),
+                data,
+                age(o, now)
+            ])
+        }
+        Kind::ClusterRole => json!([name, o["metadata"]["creationTimestamp"]]),
+        Kind::ClusterRoleBinding => {
+            let subjects = |kind: &str| {
+                o["subjects"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s["kind"] == kind)
+                    .filter_map(|s| match (kind, s["namespace"].as_str()) {
+                        ("ServiceAccount", Some(ns)) => {
+                            Some(format!("{ns}/{}", s["name"].as_str()?))
+                        }
+                        _ => s["name"].as_str().map(str::to_string),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            json!([
+                name,
+                format!(
+                    "ClusterRole/{}",
+                    o["roleRef"]["name"].as_str().unwrap_or("")
+                ),
+                age(o, now),
+                subjects("User"),
+                subjects("Group"),
+                subjects("ServiceAccount")
+            ])
+        }
+        Kind::Deployment => {
+            let want = o["spec"]["replicas"].as_i64().unwrap_or(1);
+            let count = |f: &str| o["status"][f].as_i64().unwrap_or(0);
+            json!([
+                name,
+                format!("{}/{want}", count("readyReplicas")),
+                count("updatedReplicas"),
+                count("availableReplicas"),
+                age(o, now)
+            ])
+        }
     }
 }
 

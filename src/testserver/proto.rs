@@ -105,10 +105,7 @@ fn condition(buf: &[u8]) -> Result<Value, String> {
 /// Decode a protobuf CertificateSigningRequest body into the JSON fields the approval
 /// handler reads: `{metadata: {name, resourceVersion}, status: {conditions}}`.
 pub fn decode_csr_body(body: &[u8]) -> Result<Value, String> {
-    let unknown = body
-        .strip_prefix(MAGIC)
-        .ok_or("protobuf body without the k8s\\0 magic")?;
-    let raw = bytes_field(unknown, 2)?.ok_or("runtime.Unknown without raw bytes")?;
+    let raw = raw(body)?;
     let mut out = json!({ "metadata": {}, "status": { "conditions": [] } });
     if let Some(meta) = bytes_field(raw, 1)? {
         if let Some(name) = string_field(meta, 1)? {
@@ -130,12 +127,105 @@ pub fn decode_csr_body(body: &[u8]) -> Result<Value, String> {
     Ok(out)
 }
 
+/// Every string of a repeated string field.
+fn strings(buf: &[u8], number: u64) -> Result<Vec<String>, String> {
+    Ok(fields(buf)?
+        .into_iter()
+        .filter_map(|(n, f)| match f {
+            Field::Bytes(b) if n == number => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// String fields of one message as a JSON object, by field number → JSON name.
+fn object(buf: &[u8], names: &[(u64, &str)]) -> Result<Value, String> {
+    let mut o = json!({});
+    for (n, name) in names {
+        if let Some(v) = string_field(buf, *n)? {
+            o[*name] = v.into();
+        }
+    }
+    Ok(o)
+}
+
+/// The `runtime.Unknown` payload of a protobuf body.
+fn raw(body: &[u8]) -> Result<&[u8], String> {
+    let unknown = body
+        .strip_prefix(MAGIC)
+        .ok_or("protobuf body without the k8s\\0 magic")?;
+    bytes_field(unknown, 2)?.ok_or_else(|| "runtime.Unknown without raw bytes".to_string())
+}
+
+/// `metadata.name` and `metadata.labels` of an ObjectMeta.
+fn metadata(raw: &[u8]) -> Result<Value, String> {
+    let mut meta = json!({});
+    if let Some(m) = bytes_field(raw, 1)? {
+        meta = object(m, &[(1, "name"), (3, "namespace")])?;
+    }
+    Ok(meta)
+}
+
+/// Decode what `kubectl create clusterrolebinding` POSTs (rbac/v1 generated.proto:
+/// metadata 1, subjects 2 {kind 1, apiGroup 2, name 3, namespace 4}, roleRef 3
+/// {apiGroup 1, kind 2, name 3}) into its JSON form.
+pub fn decode_cluster_role_binding(body: &[u8]) -> Result<Value, String> {
+    let raw = raw(body)?;
+    let mut subjects = Vec::new();
+    let mut role_ref = Value::Null;
+    for (n, f) in fields(raw)? {
+        match (n, f) {
+            (2, Field::Bytes(b)) => subjects.push(object(
+                b,
+                &[(1, "kind"), (2, "apiGroup"), (3, "name"), (4, "namespace")],
+            )?),
+            (3, Field::Bytes(b)) => {
+                role_ref = object(b, &[(1, "apiGroup"), (2, "kind"), (3, "name")])?
+            }
+            _ => {}
+        }
+    }
+    Ok(json!({ "metadata": metadata(raw)?, "subjects": subjects, "roleRef": role_ref }))
+}
+
+/// Decode what `kubectl create clusterrole` POSTs (rules 2 {verbs 1, apiGroups 2,
+/// resources 3, resourceNames 4, nonResourceURLs 5}).
+pub fn decode_cluster_role(body: &[u8]) -> Result<Value, String> {
+    let raw = raw(body)?;
+    let mut rules = Vec::new();
+    for (n, f) in fields(raw)? {
+        if let (2, Field::Bytes(b)) = (n, f) {
+            let mut rule = json!({});
+            for (i, name) in [
+                (1, "verbs"),
+                (2, "apiGroups"),
+                (3, "resources"),
+                (4, "resourceNames"),
+                (5, "nonResourceURLs"),
+            ] {
+                let values = strings(b, i)?;
+                if !values.is_empty() || i <= 2 {
+                    rule[name] = json!(values);
+                }
+            }
+            rules.push(rule);
+        }
+    }
+    Ok(json!({ "metadata": metadata(raw)?, "rules": rules }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn field(n: u64, bytes: &[u8]) -> Vec<u8> {
-        let mut out = vec![(n << 3 | 2) as u8, bytes.len() as u8];
+        let mut out = vec![(n << 3 | 2) as u8];
+        let mut len = bytes.len();
+        while len >= 0x80 {
+            out.push((len as u8 & 0x7f) | 0x80);
+            len >>= 7;
+        }
+        out.push(len as u8);
         out.extend_from_slice(bytes);
         out
     }
@@ -161,6 +251,35 @@ mod tests {
         assert_eq!(v["status"]["conditions"][0]["type"], "Approved");
         assert_eq!(v["status"]["conditions"][0]["reason"], "KubectlApprove");
         assert!(v["status"]["conditions"][0]["lastUpdateTime"].is_string());
+    }
+
+    #[test]
+    fn reads_a_cluster_role_binding() {
+        let meta = field(1, b"kubeadm:autoapprove");
+        let subject = [
+            field(1, b"Group"),
+            field(2, b"rbac.authorization.k8s.io"),
+            field(3, b"system:bootstrappers:x"),
+        ]
+        .concat();
+        let role_ref = [
+            field(1, b"rbac.authorization.k8s.io"),
+            field(2, b"ClusterRole"),
+            field(3, b"nodeclient"),
+        ]
+        .concat();
+        let crb = [field(1, &meta), field(2, &subject), field(3, &role_ref)].concat();
+        let body = [b"k8s\0".as_slice(), &field(2, &crb)].concat();
+        let v = decode_cluster_role_binding(&body).unwrap();
+        assert_eq!(v["metadata"]["name"], "kubeadm:autoapprove");
+        assert_eq!(v["subjects"][0]["kind"], "Group");
+        assert_eq!(v["subjects"][0]["name"], "system:bootstrappers:x");
+        assert_eq!(v["roleRef"]["name"], "nodeclient");
+        let rule = [field(1, b"create"), field(2, b"x"), field(3, b"y/z")].concat();
+        let cr = [field(1, &field(1, b"r")), field(2, &rule)].concat();
+        let v = decode_cluster_role(&[b"k8s\0".as_slice(), &field(2, &cr)].concat()).unwrap();
+        assert_eq!(v["rules"][0]["verbs"][0], "create");
+        assert_eq!(v["rules"][0]["resources"][0], "y/z");
     }
 
     #[test]

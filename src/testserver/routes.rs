@@ -14,11 +14,9 @@ use hyper::{Request, Response};
 use serde_json::{json, Value};
 
 use super::http::{Body, Caller};
-use super::store::{Event, Kind};
-use super::{approval, discovery, printer, Shared};
+use super::store::{key_of, Event, Kind};
+use super::{approval, discovery, paths, printer, rbac, Shared};
 
-const CSR_PATH: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
-const NODE_PATH: &str = "/api/v1/nodes";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 pub fn json_response(code: StatusCode, v: &Value) -> Response<Body> {
@@ -52,15 +50,8 @@ pub fn not_found(kind: Kind, name: &str) -> Response<Body> {
         StatusCode::NOT_FOUND,
         "NotFound",
         format!("{} \"{name}\" not found", kind.qualified()),
-        Some(json!({ "name": name, "group": group(kind), "kind": kind.plural() })),
+        Some(json!({ "name": name, "group": kind.group(), "kind": kind.plural() })),
     )
-}
-
-fn group(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Csr => "certificates.k8s.io",
-        Kind::Node => "",
-    }
 }
 
 /// A refusal: an error response, boxed because responses are large.
@@ -74,6 +65,7 @@ fn authorize(
     kind: Kind,
     sub: &str,
     name: Option<&str>,
+    namespace: Option<&str>,
 ) -> Result<(), Rejection> {
     let (user, groups) = match caller {
         Caller::Rejected => {
@@ -91,7 +83,12 @@ fn authorize(
         .iter()
         .any(|g| g == "system:masters" || g == "kubeadm:cluster-admins");
     let reader = shared.opts.readers.contains(&user) && matches!(verb, "get" | "list" | "watch");
-    if admin || reader {
+    let denied = shared
+        .opts
+        .deny_resources
+        .iter()
+        .any(|r| r == kind.plural());
+    if (admin || reader) && !denied {
         return Ok(());
     }
     let resource = if sub.is_empty() {
@@ -101,16 +98,20 @@ fn authorize(
     };
     let what = match name {
         Some(n) => format!("{} \"{n}\"", kind.qualified()),
-        None => kind.qualified().to_string(),
+        None => kind.qualified(),
+    };
+    let scope = match namespace {
+        Some(ns) => format!("in the namespace \"{ns}\""),
+        None => "at the cluster scope".into(),
     };
     Err(Box::new(status(
         StatusCode::FORBIDDEN,
         "Forbidden",
         format!(
-            "{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{}\" at the cluster scope",
-            group(kind)
+            "{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{}\" {scope}",
+            kind.group()
         ),
-        Some(json!({ "name": name.unwrap_or(""), "group": group(kind), "kind": kind.plural() })),
+        Some(json!({ "name": name.unwrap_or(""), "group": kind.group(), "kind": kind.plural() })),
     )))
 }
 
@@ -155,13 +156,14 @@ pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>)
         "/apis/certificates.k8s.io/v1" if get => {
             return json_response(StatusCode::OK, &discovery::certificates_v1())
         }
+        p if get => {
+            if let Some(doc) = discovery::group_document(p) {
+                return json_response(StatusCode::OK, &doc);
+            }
+        }
         _ => {}
     }
-    let (kind, rest) = if let Some(r) = path.strip_prefix(CSR_PATH) {
-        (Kind::Csr, r)
-    } else if let Some(r) = path.strip_prefix(NODE_PATH) {
-        (Kind::Node, r)
-    } else {
+    let Some(target) = paths::resolve(&path) else {
         return status(
             StatusCode::NOT_FOUND,
             "NotFound",
@@ -169,36 +171,55 @@ pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>)
             None,
         );
     };
-    let parts: Vec<&str> = rest
-        .trim_start_matches('/')
-        .split('/')
-        .filter(|p| !p.is_empty())
-        .collect();
+    let (kind, ns) = (target.kind, target.namespace);
+    let parts = target.rest;
+    // Namespaced objects are stored under `namespace/name`.
+    let key = |name: &str| match ns {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_string(),
+    };
     let q = query(&req);
     let method = req.method().clone();
     let result = match (parts.as_slice(), &method) {
         ([], &Method::GET) if matches!(q.get("watch").map(String::as_str), Some("true" | "1")) => {
-            authorize(&shared, &caller, "watch", kind, "", None).map(|_| watch(&shared, kind, &q))
+            authorize(&shared, &caller, "watch", kind, "", None, ns)
+                .map(|_| watch(&shared, kind, &q))
         }
-        ([], &Method::GET) => authorize(&shared, &caller, "list", kind, "", None)
-            .map(|_| list(&shared, kind, &q, wants_table(&req))),
+        ([], &Method::GET) => authorize(&shared, &caller, "list", kind, "", None, ns)
+            .map(|_| list(&shared, kind, ns, &q, wants_table(&req))),
         ([], &Method::POST) if kind == Kind::Csr => {
-            match authorize(&shared, &caller, "create", kind, "", None) {
+            match authorize(&shared, &caller, "create", kind, "", None, ns) {
                 Ok(()) => Ok(approval::create(&shared, &caller, req).await),
                 Err(e) => Err(e),
             }
         }
-        ([name], &Method::GET) => authorize(&shared, &caller, "get", kind, "", Some(name))
-            .map(|_| get_one(&shared, kind, name, wants_table(&req))),
-        ([name], &Method::DELETE) => authorize(&shared, &caller, "delete", kind, "", Some(name))
-            .map(|_| delete(&shared, kind, name)),
+        ([], &Method::POST) if matches!(kind, Kind::ClusterRole | Kind::ClusterRoleBinding) => {
+            match authorize(&shared, &caller, "create", kind, "", None, ns) {
+                Ok(()) => Ok(rbac::create(&shared, kind, req).await),
+                Err(e) => Err(e),
+            }
+        }
+        ([name], &Method::GET) => authorize(&shared, &caller, "get", kind, "", Some(name), ns)
+            .map(|_| get_one(&shared, kind, &key(name), wants_table(&req))),
+        ([name], &Method::DELETE) => {
+            authorize(&shared, &caller, "delete", kind, "", Some(name), ns)
+                .map(|_| delete(&shared, kind, &key(name)))
+        }
         ([name, "approval"], &Method::GET) if kind == Kind::Csr => {
-            authorize(&shared, &caller, "get", kind, "approval", Some(name))
+            authorize(&shared, &caller, "get", kind, "approval", Some(name), ns)
                 .map(|_| get_one(&shared, kind, name, false))
         }
         ([name, "approval"], &Method::PUT) if kind == Kind::Csr => {
             let name = name.to_string();
-            match authorize(&shared, &caller, "update", kind, "approval", Some(&name)) {
+            match authorize(
+                &shared,
+                &caller,
+                "update",
+                kind,
+                "approval",
+                Some(&name),
+                ns,
+            ) {
                 Ok(()) => Ok(approval::put(&shared, &name, req).await),
                 Err(e) => Err(e),
             }
@@ -222,7 +243,7 @@ fn get_one(shared: &Shared, kind: Kind, name: &str, table: bool) -> Response<Bod
                 &printer::table(kind, &[o], &store.rv.to_string(), None),
             ),
             Some(o) => json_response(StatusCode::OK, o),
-            None => return not_found(kind, name),
+            None => return not_found(kind, short(name)),
         }
     };
     if kind == Kind::Csr {
@@ -234,12 +255,27 @@ fn get_one(shared: &Shared, kind: Kind, name: &str, table: bool) -> Response<Bod
 fn delete(shared: &Shared, kind: Kind, name: &str) -> Response<Body> {
     match shared.store().delete(kind, name) {
         Some(o) => json_response(StatusCode::OK, &o),
-        None => not_found(kind, name),
+        None => not_found(kind, short(name)),
     }
 }
 
+/// The name part of a storage key (`kube-system/x` → `x`).
+fn short(key: &str) -> &str {
+    key.rsplit('/').next().unwrap_or(key)
+}
+
 /// Continue tokens look like the real ones: base64 of `{"v","rv","start"}`.
-fn list(shared: &Shared, kind: Kind, q: &HashMap<String, String>, table: bool) -> Response<Body> {
+fn list(
+    shared: &Shared,
+    kind: Kind,
+    namespace: Option<&str>,
+    q: &HashMap<String, String>,
+    table: bool,
+) -> Response<Body> {
+    let terms = match paths::field_selector(kind, q.get("fieldSelector").map_or("", |s| s)) {
+        Ok(t) => t,
+        Err(e) => return status(StatusCode::BAD_REQUEST, "BadRequest", e, None),
+    };
     let store = shared.store();
     let (list_rv, after) = match q.get("continue").filter(|c| !c.is_empty()) {
         None => (store.rv, None),
@@ -270,16 +306,18 @@ fn list(shared: &Shared, kind: Kind, q: &HashMap<String, String>, table: bool) -
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
         .filter(|l| *l > 0);
-    let mut items: Vec<&Value> = store.list(kind, after.as_deref()).collect();
+    let mut items: Vec<&Value> = store
+        .list(kind, after.as_deref())
+        .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns))
+        .filter(|o| paths::matches(&terms, o))
+        .collect();
     let mut cont = None;
     let mut remaining = None;
     if let Some(limit) = limit {
         if items.len() > limit {
             remaining = Some(items.len() - limit);
             items.truncate(limit);
-            let last = items[limit - 1]["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default();
+            let last = key_of(kind, items[limit - 1]);
             let token =
                 json!({ "v": "meta.k8s.io/v1", "rv": list_rv, "start": format!("{last}\0") });
             cont = Some(B64.encode(token.to_string()));

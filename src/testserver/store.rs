@@ -14,6 +14,10 @@ use tokio::sync::broadcast;
 pub enum Kind {
     Csr,
     Node,
+    Secret,
+    ClusterRole,
+    ClusterRoleBinding,
+    Deployment,
 }
 
 impl Kind {
@@ -21,20 +25,37 @@ impl Kind {
         match self {
             Kind::Csr => "certificatesigningrequests",
             Kind::Node => "nodes",
+            Kind::Secret => "secrets",
+            Kind::ClusterRole => "clusterroles",
+            Kind::ClusterRoleBinding => "clusterrolebindings",
+            Kind::Deployment => "deployments",
         }
     }
 
-    pub fn qualified(self) -> &'static str {
+    /// The API group ("" for core).
+    pub fn group(self) -> &'static str {
         match self {
-            Kind::Csr => "certificatesigningrequests.certificates.k8s.io",
-            Kind::Node => "nodes",
+            Kind::Csr => "certificates.k8s.io",
+            Kind::Node | Kind::Secret => "",
+            Kind::ClusterRole | Kind::ClusterRoleBinding => "rbac.authorization.k8s.io",
+            Kind::Deployment => "apps",
+        }
+    }
+
+    /// `plural.group`, or the plural alone for the core group, as error messages name it.
+    pub fn qualified(self) -> String {
+        match self.group() {
+            "" => self.plural().to_string(),
+            g => format!("{}.{g}", self.plural()),
         }
     }
 
     pub fn api_version(self) -> &'static str {
         match self {
             Kind::Csr => "certificates.k8s.io/v1",
-            Kind::Node => "v1",
+            Kind::Node | Kind::Secret => "v1",
+            Kind::ClusterRole | Kind::ClusterRoleBinding => "rbac.authorization.k8s.io/v1",
+            Kind::Deployment => "apps/v1",
         }
     }
 
@@ -42,7 +63,49 @@ impl Kind {
         match self {
             Kind::Csr => "CertificateSigningRequest",
             Kind::Node => "Node",
+            Kind::Secret => "Secret",
+            Kind::ClusterRole => "ClusterRole",
+            Kind::ClusterRoleBinding => "ClusterRoleBinding",
+            Kind::Deployment => "Deployment",
         }
+    }
+
+    const ALL: [Kind; 6] = [
+        Kind::Csr,
+        Kind::Node,
+        Kind::Secret,
+        Kind::ClusterRole,
+        Kind::ClusterRoleBinding,
+        Kind::Deployment,
+    ];
+
+    /// The kind called `name` (`Secret`, `ClusterRoleBinding`, ...).
+    pub fn named(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.kind() == name)
+    }
+
+    /// The kind an object declares, when its `apiVersion` agrees.
+    pub fn of(object: &Value) -> Option<Kind> {
+        let k = Kind::named(object["kind"].as_str()?)?;
+        (object["apiVersion"].as_str()? == k.api_version()).then_some(k)
+    }
+
+    pub fn namespaced(self) -> bool {
+        matches!(self, Kind::Secret | Kind::Deployment)
+    }
+}
+
+/// The storage key of an object: its name, or `namespace/name` for namespaced kinds (etcd
+/// keeps them in namespace order too).
+pub fn key_of(kind: Kind, object: &Value) -> String {
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    if kind.namespaced() {
+        let ns = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default");
+        format!("{ns}/{name}")
+    } else {
+        name.to_string()
     }
 }
 
@@ -117,10 +180,7 @@ impl Store {
     /// Create or replace, filling in the metadata the API server owns.
     pub fn put(&mut self, kind: Kind, mut object: Value) -> Value {
         self.rv += 1;
-        let name = object["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let name = key_of(kind, &object);
         let existing = self.objects.get(&(kind, name.clone()));
         let type_ = if existing.is_some() {
             "MODIFIED"
@@ -145,6 +205,9 @@ impl Store {
         object["apiVersion"] = kind.api_version().into();
         object["kind"] = kind.kind().into();
         let meta = &mut object["metadata"];
+        if kind.namespaced() && !meta["namespace"].is_string() {
+            meta["namespace"] = "default".into();
+        }
         meta["uid"] = uid;
         meta["creationTimestamp"] = created;
         meta["resourceVersion"] = self.rv.to_string().into();

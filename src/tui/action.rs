@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
 use super::ClusterOptions;
+use crate::cluster::doctor::Facts;
 use crate::cluster::{ActionError, ActionOutcome, ClusterEvent};
 use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
@@ -44,6 +45,8 @@ pub enum Msg {
     Cluster(ClusterEvent),
     /// An approval or denial finished, one result per CSR named in it.
     CsrActed(Box<CsrActed>),
+    /// The doctor's reading of RBAC, Deployments and bootstrap tokens, or why it could not run.
+    DoctorRead(Box<Result<Facts, String>>),
 }
 
 /// A scan's inventory (the node's problems already added) with what the node's runtime
@@ -159,6 +162,9 @@ pub enum Action {
     ToggleCaData,
     ShowLocalPki,
     ShowCsrs,
+    ShowTokens,
+    /// The auto-approval report in full, over the screen.
+    ShowDoctor,
     /// Ask to approve the selected CSR.
     Approve,
     /// Ask why, then deny the selected CSR.
@@ -210,5 +216,7 @@ pub enum Cmd {
     WatchCluster(Box<ClusterOptions>),
     /// Approve or deny over the watch's connection; the result comes back as [`Msg::CsrActed`].
     Csr(CsrAction),
+    /// Read what the doctor needs over the watch's connection; comes back as [`Msg::DoctorRead`].
+    Doctor,
     Quit,
 }

@@ -33,15 +33,18 @@ pub enum Screen {
     Timeline,
 }
 
-/// Top-level tabs: `1` the certificates on this node, `2` the cluster's signing requests.
+/// Top-level tabs: `1` the certificates on this node, `2` the cluster's signing requests,
+/// `3` its bootstrap tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     LocalPki,
     Csr,
+    Tokens,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Focus {
+    #[default]
     Tree,
     Details,
 }
@@ -102,6 +105,8 @@ pub struct App {
     pub tab: Tab,
     /// The CSR tab's model.
     pub csr: CsrTab,
+    /// The tokens tab's model and the auto-approval report (the CSR tab's banner).
+    pub tokens: TokensTab,
     cluster: Option<ClusterOptions>,
     pub overlays: Vec<Overlay>,
     pub size: Rect,
@@ -137,6 +142,7 @@ impl App {
             screen: Screen::Tree,
             tab: Tab::LocalPki,
             csr: CsrTab::new(opts.cluster.is_some()),
+            tokens: TokensTab::default(),
             cluster: opts.cluster.clone(),
             overlays: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
@@ -195,7 +201,7 @@ impl App {
                 if !self.clock_fixed {
                     self.set_now(t);
                 }
-                None
+                self.doctor_due()
             }
             Msg::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
@@ -214,7 +220,21 @@ impl App {
             Msg::RenewPlanned(result) => self.renew_planned(result),
             Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
             Msg::Cluster(ev) => {
+                let connected = matches!(
+                    ev,
+                    crate::cluster::ClusterEvent::Connection(
+                        crate::cluster::ConnectionState::Connected { .. }
+                    )
+                );
+                let rejudge = self.doctor_relevant(&ev);
                 self.cluster_event(ev);
+                if rejudge {
+                    self.rejudge_doctor();
+                }
+                connected.then(|| self.doctor_cmd()).flatten()
+            }
+            Msg::DoctorRead(read) => {
+                self.doctor_read(*read);
                 None
             }
             Msg::CsrActed(done) => {
@@ -281,6 +301,9 @@ impl App {
         if self.tab == Tab::Csr {
             return vec![Always, Csr, Panes, Nav, Tabs];
         }
+        if self.tab == Tab::Tokens {
+            return vec![Always, Context::Tokens, Panes, Nav, Tabs];
+        }
         if self.view.editing_filter {
             return vec![Always, Filter];
         }
@@ -332,6 +355,7 @@ impl App {
                 let focus = match self.tab {
                     Tab::LocalPki => &mut self.focus,
                     Tab::Csr => &mut self.csr.focus,
+                    Tab::Tokens => &mut self.tokens.focus,
                 };
                 *focus = match *focus {
                     Focus::Tree => Focus::Details,
@@ -374,6 +398,8 @@ impl App {
             Action::ToggleCaData => return self.replan(),
             Action::ShowLocalPki => self.tab = Tab::LocalPki,
             Action::ShowCsrs => self.tab = Tab::Csr,
+            Action::ShowTokens => self.tab = Tab::Tokens,
+            Action::ShowDoctor => self.open_doctor(),
             Action::Approve => self.ask_approve(),
             Action::Deny => self.ask_deny(),
             Action::ApproveAll => self.ask_approve_all(),
@@ -384,7 +410,10 @@ impl App {
             Action::Explain => self.ask_explain(),
             Action::CancelRestart => return self.cancel_restart(),
         }
-        if matches!(action, Action::ShowLocalPki | Action::ShowCsrs) {
+        if matches!(
+            action,
+            Action::ShowLocalPki | Action::ShowCsrs | Action::ShowTokens
+        ) {
             self.reveal();
         }
         None
@@ -440,6 +469,10 @@ impl App {
         self.tree.reveal(self.rows.len(), tree_h);
         let tl_h = usize::from(view::timeline::list_height(areas.body));
         self.timeline.reveal(self.timeline_ids.len(), tl_h);
+        let tokens = self.tokens.len();
+        self.tokens
+            .list
+            .reveal(tokens, view::tokens::list_rows(areas.body, tokens));
     }
 }
 
@@ -456,10 +489,14 @@ mod overlay;
 mod renew;
 mod restart;
 mod scan;
+mod tokens;
+#[cfg(test)]
+mod tokens_tests;
 
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};
 pub use overlay::{Dialog, Overlay};
 pub use scan::Served;
+pub use tokens::{tone as tokens_tone, TokensTab};
 #[cfg(test)]
 mod tests;

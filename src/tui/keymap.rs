@@ -10,12 +10,14 @@ use super::action::Action;
 pub enum Context {
     /// Everywhere, even while typing a filter or reading help.
     Always,
-    /// Either tab's main screen when nothing is being typed.
+    /// Any tab's main screen when nothing is being typed.
     Tabs,
     /// The local PKI tab (tree, details or timeline) when nothing is being typed.
     Main,
     /// The CSR tab.
     Csr,
+    /// The bootstrap tokens tab.
+    Tokens,
     /// Moving a cursor or scrolling, in whatever has focus.
     Nav,
     Tree,
@@ -51,9 +53,10 @@ impl Context {
     pub fn title(self) -> &'static str {
         match self {
             Context::Always => "Anywhere",
-            Context::Tabs => "Either tab",
+            Context::Tabs => "Any tab",
             Context::Main => "Local PKI tab",
             Context::Csr => "CSR tab",
+            Context::Tokens => "Tokens tab",
             Context::Nav => "Moving",
             Context::Tree => "Tree",
             Context::Panes => "Tree and details",
@@ -165,6 +168,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Always, &[ctrl('c')], Action::Quit, None, "quit"),
     b(Tabs, &[k('1')], Action::ShowLocalPki, None, "local PKI tab"),
     b(Tabs, &[k('2')], Action::ShowCsrs, None, "CSR tab (the cluster's)"),
+    b(Tabs, &[k('3')], Action::ShowTokens, None, "bootstrap tokens tab"),
     b(Tabs, &[k('?')], Action::Help, Some("help"), "show this help"),
     b(Tabs, &[k('q')], Action::Quit, Some("quit"), "quit"),
     b(Main, &[k('/')], Action::StartFilter, Some("filter"), "filter name/subject/SAN/path"),
@@ -181,6 +185,9 @@ pub const BINDINGS: &[Binding] = &[
     b(Csr, &[k('d')], Action::Deny, Some("deny"), "deny it, giving a reason"),
     b(Csr, &[k('A')], Action::ApproveAll, Some("approve valid"), "approve all valid pending"),
     b(Csr, &[ctrl('r')], Action::Reconnect, Some("reconnect"), "reconnect to the cluster now"),
+    b(Csr, &[k('D')], Action::ShowDoctor, None, "the auto-approval check (banner) in full"),
+    b(Tokens, &[k('D')], Action::ShowDoctor, Some("doctor"), "the auto-approval check in full"),
+    b(Tokens, &[ctrl('r')], Action::Reconnect, Some("reconnect"), "reconnect to the cluster now"),
     b(Panes, &[code(KeyCode::Tab)], Action::SwitchPane, Some("pane"), "switch tree / details"),
     b(Tree, &[code(KeyCode::Left), k('h')], Action::Collapse, Some("fold"), "collapse, or go to parent"),
     b(Tree, &[code(KeyCode::Right), k('l')], Action::Expand, None, "expand"),
@@ -198,6 +205,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Filter, &[code(KeyCode::Up), code(KeyCode::Down)], Action::Down, None, "move the selection"),
     b(Filter, &[Key::AnyChar], Action::FilterInsert, None, "refine the filter"),
     b(Help, &[code(KeyCode::Esc), k('?'), k('q')], Action::CloseOverlay, Some("close"), "close the help"),
+    b(Help, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
+    b(Help, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
     b(Confirm, &[k('y')], Action::Confirm, Some("yes"), "do it"),
     b(Confirm, &[k('n'), code(KeyCode::Esc), k('q')], Action::CloseOverlay, Some("no"), "cancel, change nothing"),
     b(Confirm, &[k('u')], Action::ToggleCaData, Some("CA data"), "also fix stale certificate-authority-data"),

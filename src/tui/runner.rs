@@ -131,6 +131,10 @@ where
                     let conn = watch.as_ref().and_then(WatchHandle::connection);
                     spawn_csr_action(conn, action, tx.clone());
                 }
+                Cmd::Doctor => {
+                    let conn = watch.as_ref().and_then(WatchHandle::connection);
+                    spawn_doctor(conn, tx.clone());
+                }
             }
         }
         if restart_cancel.as_ref().is_some_and(|c| c.is_closed()) {
@@ -204,6 +208,20 @@ fn spawn_csr_action(
             Err(e) => csr_actions::crashed(action, &panic_message(e)),
         };
         let _ = tx.send(Msg::CsrActed(Box::new(done)));
+    });
+}
+
+/// Read RBAC, Deployments and tokens in a task; no connection or a panic is a failed reading.
+fn spawn_doctor(conn: Option<crate::cluster::Connection>, tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let result = match conn {
+            None => Err("not connected to the cluster".to_string()),
+            Some(conn) => {
+                let read = tokio::spawn(async move { crate::cluster::doctor::gather(&conn).await });
+                read.await.map_err(panic_message)
+            }
+        };
+        let _ = tx.send(Msg::DoctorRead(Box::new(result)));
     });
 }
 

@@ -3,26 +3,7 @@
 
 use serde_json::Value;
 
-use super::util::Env;
-
-/// Run the kcert binary; returns (exit code, stdout, stderr).
-async fn kcert(env: &Env, args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .env("HOME", env.dir.path())
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::util::{kcert, Env};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_prints_kubectl_columns_plus_verdict_pending_first() {

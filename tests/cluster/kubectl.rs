@@ -228,3 +228,99 @@ async fn kubectl_reads_pages_and_single_objects_like_kcert() {
         Err(ActionError::NotFound(_))
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_reads_tokens_and_rbac_and_creates_a_binding() {
+    let env = Env::demo().await;
+    let (ok, out, err) = env
+        .kubectl(&[
+            "-n",
+            "kube-system",
+            "get",
+            "secrets",
+            "--field-selector",
+            "type=bootstrap.kubernetes.io/token",
+        ])
+        .await;
+    assert!(ok, "{err}");
+    let (header, rows) = parse_table(&out);
+    assert_eq!(header, ["NAME", "TYPE", "DATA", "AGE"], "{out}");
+    assert_eq!(
+        rows.keys().collect::<Vec<_>>(),
+        ["bootstrap-token-07401b", "bootstrap-token-abcdef"]
+    );
+    assert_eq!(
+        rows["bootstrap-token-abcdef"][1],
+        "bootstrap.kubernetes.io/token"
+    );
+    assert!(env.server.requests().iter().any(|r| r.starts_with(
+        "GET /api/v1/namespaces/kube-system/secrets?fieldSelector=type%3Dbootstrap.kubernetes.io%2Ftoken"
+    )), "{:?}", env.server.requests());
+    let (ok, out, err) = env
+        .kubectl(&["get", "clusterrolebindings", "-o", "wide"])
+        .await;
+    assert!(ok, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("kubeadm:node-autoapprove-bootstrap "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains(
+            "ClusterRole/system:certificates.k8s.io:certificatesigningrequests:nodeclient"
+        ),
+        "{line}"
+    );
+    assert!(
+        line.contains("system:bootstrappers:kubeadm:default-node-token"),
+        "{line}"
+    );
+
+    let (ok, _, err) = env
+        .kubectl(&[
+            "delete",
+            "clusterrolebinding",
+            "kubeadm:node-autoapprove-bootstrap",
+        ])
+        .await;
+    assert!(ok, "{err}");
+    let (ok, out, err) = env
+        .kubectl(&[
+            "create",
+            "clusterrolebinding",
+            "kubeadm:node-autoapprove-bootstrap",
+            "--clusterrole=system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+            "--group=system:bootstrappers:kubeadm:default-node-token",
+        ])
+        .await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "clusterrolebinding.rbac.authorization.k8s.io/kubeadm:node-autoapprove-bootstrap created"
+    );
+    // What kubectl sent is what kcert reads back: the group is bound to the role.
+    let conn = env.connect().await;
+    let api: kube::Api<k8s_openapi::api::rbac::v1::ClusterRoleBinding> =
+        kube::Api::all(conn.client.clone());
+    let b = api.get("kubeadm:node-autoapprove-bootstrap").await.unwrap();
+    assert_eq!(
+        b.role_ref.name,
+        "system:certificates.k8s.io:certificatesigningrequests:nodeclient"
+    );
+    let subjects = b.subjects.unwrap_or_default();
+    assert_eq!(subjects.len(), 1);
+    assert_eq!(
+        (subjects[0].kind.as_str(), subjects[0].name.as_str()),
+        ("Group", "system:bootstrappers:kubeadm:default-node-token")
+    );
+    // Creating it twice is refused like kube-apiserver refuses it.
+    let (ok, _, err) = env
+        .kubectl(&[
+            "create",
+            "clusterrolebinding",
+            "kubeadm:node-autoapprove-bootstrap",
+            "--clusterrole=x",
+            "--group=y",
+        ])
+        .await;
+    assert!(!ok && err.contains("already exists"), "{err}");
+}

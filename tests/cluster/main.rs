@@ -7,6 +7,7 @@ mod common;
 mod actions;
 mod banners;
 mod cli;
+mod doctor;
 mod kubectl;
 mod rules;
 mod util;

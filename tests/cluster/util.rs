@@ -78,3 +78,22 @@ impl Env {
 pub fn typed(v: serde_json::Value) -> CertificateSigningRequest {
     serde_json::from_value(v).expect("a valid CSR object")
 }
+
+/// Run the kcert binary; returns (exit code, stdout, stderr).
+pub async fn kcert(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .env("HOME", env.dir.path())
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

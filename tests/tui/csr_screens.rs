@@ -5,19 +5,13 @@ use crossterm::event::KeyCode;
 use kcert::tui::App;
 use ratatui::style::{Color, Modifier};
 
-use crate::demo_cluster::{names, options_for, pump_until, row, select, started, DemoCluster};
+use crate::demo_cluster::{
+    names, options_for, pump_until, row, screen, select, started, DemoCluster,
+};
 use crate::util::{draw, key, keys};
 
 const W: u16 = 100;
 const H: u16 = 30;
-
-/// The screen as text, with the test server's random address masked.
-fn screen(app: &App, w: u16, h: u16, cluster: &DemoCluster) -> String {
-    draw(app, w, h)
-        .backend()
-        .to_string()
-        .replace(&cluster.server.url(), "https://[server]")
-}
 
 /// The demo cluster listed on tab 2 of a `w`x`h` terminal.
 async fn csr_tab(cluster: &DemoCluster, w: u16, h: u16, color: bool) -> App {

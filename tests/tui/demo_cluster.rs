@@ -90,22 +90,42 @@ pub fn started(
 }
 
 /// Feed watch events to the app until `done` holds (10 s at most), with creation and
-/// condition times moved onto the fixed clock when `pin` is set.
+/// condition times moved onto the fixed clock when `pin` is set. Returns the commands the
+/// app asked for meanwhile.
 pub async fn pump_until(
     app: &mut App,
     rx: &mut Receiver<ClusterEvent>,
     pin: bool,
     mut done: impl FnMut(&App) -> bool,
-) {
+) -> Vec<Cmd> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut cmds = Vec::new();
     while !done(app) {
         let ev = tokio::time::timeout_at(deadline, rx.recv())
             .await
             .expect("the awaited cluster event did not arrive within 10 s")
             .expect("the watch task ended");
         let ev = if pin { pinned(ev) } else { ev };
-        app.update(Msg::Cluster(ev));
+        cmds.extend(app.update(Msg::Cluster(ev)));
     }
+    cmds
+}
+
+/// Perform a `Cmd::Doctor` as the loop does (over the watch's connection) and hand the
+/// reading to the app, token expiries moved onto the fixed clock when `pin` is set.
+pub async fn read_doctor(app: &mut App, watch: &WatchHandle, pin: bool) {
+    let conn = watch.connection().expect("connected");
+    let mut facts = kcert::cluster::doctor::gather(&conn).await;
+    if pin {
+        let wall = Utc::now();
+        for t in facts.tokens.iter_mut().flatten() {
+            if let Some(e) = &mut t.expiration {
+                let minutes = ((*e - wall).num_seconds() as f64 / 60.0).round() as i64;
+                *e = now() + chrono::Duration::minutes(minutes);
+            }
+        }
+    }
+    app.update(Msg::DoctorRead(Box::new(Ok(facts))));
 }
 
 /// The demo seeds CSRs whole minutes old at the wall clock; the same ages on the fixed clock
@@ -166,4 +186,12 @@ pub fn row<'a>(screen: &'a str, name: &str) -> &'a str {
         .lines()
         .find(|l| l.contains(name))
         .unwrap_or_else(|| panic!("no row for {name}:\n{screen}"))
+}
+
+/// The screen as text, with the test server's random address masked.
+pub fn screen(app: &App, w: u16, h: u16, cluster: &DemoCluster) -> String {
+    crate::util::draw(app, w, h)
+        .backend()
+        .to_string()
+        .replace(&cluster.server.url(), "https://[server]")
 }

@@ -35,4 +35,5 @@ mod e2e;
 mod renew;
 mod runtime;
 mod screens;
+mod token_screens;
 mod util;

@@ -162,12 +162,14 @@ impl App {
         cmd
     }
 
-    /// The banner line for the tab on screen: the renewal outcome on tab 1, why the cluster
-    /// cannot be reached on tab 2.
+    /// The banner line for the tab on screen: the renewal outcome on tab 1; on the cluster
+    /// tabs why the cluster cannot be reached, else (tab 2) the auto-approval summary.
     pub fn banner_line(&self) -> Option<(Tone, String)> {
+        let unreachable = || self.csr.banner().map(|b| (Tone::Expired, b));
         match self.tab {
             Tab::LocalPki => self.banner.clone(),
-            Tab::Csr => self.csr.banner().map(|b| (Tone::Expired, b)),
+            Tab::Csr => unreachable().or_else(|| self.doctor_banner()),
+            Tab::Tokens => unreachable(),
         }
     }
 

@@ -19,6 +19,15 @@ impl App {
             }
             .max(1);
         }
+        if self.overlays.is_empty() && self.tab == Tab::Tokens {
+            let rows = self.tokens.len();
+            let (_, details) = view::tokens::split(areas.body, rows);
+            return match self.tokens.focus {
+                Focus::Tree => view::tokens::list_rows(areas.body, rows),
+                Focus::Details => usize::from(details.height.saturating_sub(2)),
+            }
+            .max(1);
+        }
         let h = match (self.overlays.last(), self.screen, self.focus) {
             (Some(_), ..) => areas.body.height.saturating_sub(4),
             (None, Screen::Timeline, _) => view::timeline::list_height(areas.body),
@@ -45,6 +54,10 @@ impl App {
         }
         if self.tab == Tab::Csr {
             self.csr_nav(delta, page);
+            return;
+        }
+        if self.tab == Tab::Tokens {
+            self.tokens_nav(delta, page);
             return;
         }
         match (self.screen, self.focus) {

@@ -30,13 +30,8 @@ pub fn list_rows(body: Rect, rows: usize) -> usize {
 
 pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
     let tab = &app.csr;
-    if !tab.enabled && !tab.loaded {
-        return message(app, body, buf, vec![Line::raw("Cluster access is off.")]);
-    }
-    if let Some(Diagnosis::NoKubeconfig { tried }) = tab.no_kubeconfig() {
-        if tab.set.views().is_empty() {
-            return message(app, body, buf, no_kubeconfig(app, tried));
-        }
+    if let Some(lines) = no_cluster(app) {
+        return message(app, TITLE, body, buf, lines);
     }
     if !tab.loaded {
         let line = if tab.failure.is_some() {
@@ -47,13 +42,29 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
         } else {
             Line::styled("Connecting to the cluster…", app.theme.accent())
         };
-        return message(app, body, buf, vec![line]);
+        return message(app, TITLE, body, buf, vec![line]);
     }
     let (list, details) = split(body, tab.set.views().len());
     csr_table::render(app, list, buf);
     let lines = csr_details::lines(app, details.width);
     let focused = tab.focus == Focus::Details;
     scrolled_pane(app, &lines, tab.details_scroll, focused, details, buf);
+}
+
+const TITLE: &str = " Certificate signing requests ";
+
+/// What a cluster tab says while cluster access is off or no kubeconfig was found.
+pub(super) fn no_cluster(app: &App) -> Option<Vec<Line<'static>>> {
+    let tab = &app.csr;
+    if !tab.enabled && !tab.loaded {
+        return Some(vec![Line::raw("Cluster access is off.")]);
+    }
+    match tab.no_kubeconfig() {
+        Some(Diagnosis::NoKubeconfig { tried }) if tab.set.views().is_empty() => {
+            Some(no_kubeconfig(app, tried))
+        }
+        _ => None,
+    }
 }
 
 /// No kubeconfig is not an error: kcert works without a cluster, and says where it looked.
@@ -79,12 +90,15 @@ fn no_kubeconfig(app: &App, tried: &[std::path::PathBuf]) -> Vec<Line<'static>> 
     lines
 }
 
-/// A bordered box with `lines` centred in it.
-fn message(app: &App, area: Rect, buf: &mut Buffer, lines: Vec<Line<'static>>) {
-    let block = Block::bordered().title(Span::styled(
-        " Certificate signing requests ",
-        app.theme.heading(),
-    ));
+/// A bordered box titled `title` with `lines` centred in it.
+pub(super) fn message(
+    app: &App,
+    title: &'static str,
+    area: Rect,
+    buf: &mut Buffer,
+    lines: Vec<Line<'static>>,
+) {
+    let block = Block::bordered().title(Span::styled(title, app.theme.heading()));
     let inner = block.inner(area);
     block.render(area, buf);
     let text = Text::from(lines);

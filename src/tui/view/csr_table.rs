@@ -37,7 +37,8 @@ pub struct Fit {
     pub short_signer: bool,
 }
 
-fn total(widths: &[usize; 7]) -> usize {
+/// Cells the shown columns take, gaps included.
+pub(super) fn total(widths: &[usize; 7]) -> usize {
     let shown = widths.iter().filter(|w| **w > 0).count();
     widths.iter().sum::<usize>() + GAP * shown.saturating_sub(1)
 }
@@ -100,7 +101,7 @@ pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
 }
 
 /// `s` cut to `w` cells, with `…` when something was cut.
-fn clip(s: &str, w: usize) -> String {
+pub(super) fn clip(s: &str, w: usize) -> String {
     if s.chars().count() <= w {
         return s.to_string();
     }
@@ -158,10 +159,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|h| (h.to_string(), t.heading()))
         .collect();
-    draw_cells(&fit, &header, Rect { height: 1, ..inner }, buf);
+    draw_cells(&fit.widths, &header, Rect { height: 1, ..inner }, buf);
     for (y, ((i, v), age)) in (inner.y + 1..).zip(visible.into_iter().zip(ages)) {
         let line = Rect::new(inner.x, y, inner.width, 1);
-        draw_cells(&fit, &cells(app, v, age, fit.short_signer), line, buf);
+        draw_cells(
+            &fit.widths,
+            &cells(app, v, age, fit.short_signer),
+            line,
+            buf,
+        );
         if i == tab.list.index {
             buf.set_style(line, t.selected());
         }
@@ -193,10 +199,16 @@ fn cells(app: &App, v: &CsrView, age: String, short: bool) -> Vec<(String, Style
     ]
 }
 
-fn draw_cells(fit: &Fit, cells: &[(String, Style)], area: Rect, buf: &mut Buffer) {
+/// Cells left to right in columns of `widths` (0: hidden), `GAP` apart, cut with `…`.
+pub(super) fn draw_cells(
+    widths: &[usize],
+    cells: &[(String, Style)],
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let mut x = usize::from(area.x);
     let right = usize::from(area.right());
-    for (w, (text, style)) in fit.widths.iter().zip(cells) {
+    for (w, (text, style)) in widths.iter().zip(cells) {
         if *w == 0 || x >= right {
             continue;
         }

@@ -11,6 +11,7 @@ pub mod help;
 mod rows;
 mod screen;
 pub mod timeline;
+pub mod tokens;
 
 use std::path::Path;
 
@@ -79,6 +80,7 @@ impl Widget for &App {
         }
         match (self.tab, &self.data, self.screen) {
             (Tab::Csr, ..) => csr::render(self, a.body, buf),
+            (Tab::Tokens, ..) => tokens::render(self, a.body, buf),
             (Tab::LocalPki, None, _) => screen::placeholder(self, a.body, buf),
             (Tab::LocalPki, Some(_), Screen::Tree) => {
                 rows::render(self, a.tree, buf);

@@ -44,11 +44,14 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     left.extend(tabs(app));
     left.push(Span::raw("  "));
     let room = right.saturating_sub(area.x + 1);
-    if app.tab == Tab::Csr {
+    if app.tab != Tab::LocalPki {
         left.extend(cluster_state(app));
         buf.set_line(area.x, area.y, &Line::from(left), room);
-        let counts = Line::from(csr_counts(app));
-        buf.set_line(area.x, area.y + 1, &counts, area.width);
+        let counts = match app.tab {
+            Tab::Tokens => token_counts(app),
+            _ => csr_counts(app),
+        };
+        buf.set_line(area.x, area.y + 1, &Line::from(counts), area.width);
         return;
     }
     match &app.scan {
@@ -96,10 +99,19 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
 }
 
-/// ` 1 Local PKI ` and ` 2 CSRs (9 pending) `, the tab on screen in reverse video.
+/// ` 1 Local PKI `, ` 2 CSRs (9 pending) ` and ` 3 Tokens `, the tab on screen in reverse
+/// video; the tokens tab is coloured when a token has a problem.
 fn tabs(app: &App) -> Vec<Span<'static>> {
     let t = &app.theme;
     let pending = app.csr.counts.pending;
+    let token_trouble = app
+        .tokens
+        .report
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.token.is_some())
+        .map(|f| f.severity)
+        .max();
     let csr_label = if pending > 0 {
         format!(" 2 CSRs ({pending} pending) ")
     } else {
@@ -110,15 +122,51 @@ fn tabs(app: &App) -> Vec<Span<'static>> {
             t.selected().add_modifier(Modifier::BOLD)
         } else if tab == Tab::Csr && pending > 0 {
             t.accent()
+        } else if tab == Tab::Tokens && token_trouble.is_some() {
+            t.tone(crate::tui::app::tokens_tone(token_trouble))
         } else {
             Style::new()
         }
     };
+    // Each label carries its own spaces: at 80 columns all three fit beside the clock. A
+    // token problem colours the label; without colour the CSR tab's banner names it.
     vec![
         Span::styled(" 1 Local PKI ", style(Tab::LocalPki)),
-        Span::raw(" "),
         Span::styled(csr_label, style(Tab::Csr)),
+        Span::styled(" 3 Tokens ", style(Tab::Tokens)),
     ]
+}
+
+/// `2 tokens  ✗ 1 expired  ‼ 1 critical  1 problem`
+fn token_counts(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let Some(report) = &app.tokens.report else {
+        return Vec::new();
+    };
+    let rows = app.tokens.rows();
+    let mut spans = vec![
+        Span::styled(format!("{} tokens", rows.len()), t.accent()),
+        Span::raw("  "),
+    ];
+    for tone in [Tone::Expired, Tone::Critical, Tone::Warning, Tone::Ok] {
+        let n = rows
+            .iter()
+            .filter(|r| r.status.map(Tone::from) == Some(tone))
+            .count();
+        if n > 0 {
+            spans.push(Span::styled(
+                format!("{} {n} {}", tone.glyph(), tone.word()),
+                t.tone(tone),
+            ));
+            spans.push(Span::raw("  "));
+        }
+    }
+    let problems = report.findings.iter().filter(|f| f.token.is_some()).count();
+    spans.push(Span::styled(
+        format!("{problems} problem{}", if problems == 1 { "" } else { "s" }),
+        if problems > 0 { t.danger() } else { t.muted() },
+    ));
+    spans
 }
 
 /// Why the CSR tab has no live data, if it has none (the list's border names the cluster

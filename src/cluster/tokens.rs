@@ -1,0 +1,229 @@
+//! Bootstrap tokens: the `bootstrap.kubernetes.io/token` Secrets in `kube-system` that nodes
+//! join with. The token secret is never read into this model, so nothing built from it can
+//! show, log or serialize it.
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::Secret;
+use serde::Serialize;
+
+use crate::pki::{expiry, Status, Thresholds};
+
+pub const TOKEN_TYPE: &str = "bootstrap.kubernetes.io/token";
+pub const TOKEN_NAMESPACE: &str = "kube-system";
+/// Every bootstrap token authenticates in this group, plus its extra groups.
+pub const BOOTSTRAPPERS: &str = "system:bootstrappers";
+const EXTRA_GROUP_PREFIX: &str = "system:bootstrappers:";
+
+/// One bootstrap token, without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BootstrapToken {
+    /// The public half (`abcdef` of `abcdef.0123456789abcdef`).
+    pub id: String,
+    pub secret_name: String,
+    pub description: Option<String>,
+    /// `None`: the token never expires.
+    pub expiration: Option<DateTime<Utc>>,
+    /// `authentication`, `signing`: the `usage-bootstrap-*` keys set to `"true"`.
+    pub usages: Vec<String>,
+    pub extra_groups: Vec<String>,
+    /// Fields the API server's token authenticator would reject, in words.
+    pub defects: Vec<String>,
+}
+
+fn text(secret: &Secret, key: &str) -> Option<String> {
+    let from_data = secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get(key))
+        .map(|b| String::from_utf8_lossy(&b.0).into_owned());
+    from_data
+        .or_else(|| {
+            secret
+                .string_data
+                .as_ref()
+                .and_then(|d| d.get(key).cloned())
+        })
+        .map(|s| s.trim().to_string())
+}
+
+/// Whether an extra group is one the API server accepts
+/// (`\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z`).
+pub fn valid_extra_group(group: &str) -> bool {
+    let Some(rest) = group.strip_prefix(EXTRA_GROUP_PREFIX) else {
+        return false;
+    };
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    rest.len() <= 256
+        && rest.chars().last().is_some_and(ok_char)
+        && rest.chars().all(|c| ok_char(c) || c == ':' || c == '-')
+}
+
+impl BootstrapToken {
+    /// The token in a Secret, or `None` for Secrets of another type.
+    pub fn from_secret(secret: &Secret) -> Option<BootstrapToken> {
+        if secret.type_.as_deref() != Some(TOKEN_TYPE) {
+            return None;
+        }
+        let secret_name = secret.metadata.name.clone().unwrap_or_default();
+        let mut defects = Vec::new();
+        let from_name = secret_name.strip_prefix("bootstrap-token-");
+        let id = match (text(secret, "token-id"), from_name) {
+            (Some(id), Some(n)) if id != n => {
+                defects.push(format!(
+                    "token-id {id} does not match the Secret's name {secret_name}"
+                ));
+                id
+            }
+            (Some(id), _) => id,
+            (None, n) => {
+                defects.push("no token-id".into());
+                n.unwrap_or_default().to_string()
+            }
+        };
+        let is_id = |s: &str| {
+            s.len() == 6
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        };
+        if !id.is_empty() && !is_id(&id) {
+            defects.push(format!("token-id {id} is not 6 characters [a-z0-9]"));
+        }
+        let expiration = match text(secret, "expiration") {
+            None => None,
+            Some(s) => match DateTime::parse_from_rfc3339(&s) {
+                Ok(t) => Some(t.with_timezone(&Utc)),
+                Err(e) => {
+                    defects.push(format!("expiration {s:?} is not RFC 3339 ({e})"));
+                    None
+                }
+            },
+        };
+        let usages = ["authentication", "signing"]
+            .into_iter()
+            .filter(|u| text(secret, &format!("usage-bootstrap-{u}")).as_deref() == Some("true"))
+            .map(str::to_string)
+            .collect();
+        let extra_groups: Vec<String> = text(secret, "auth-extra-groups")
+            .map(|g| {
+                g.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for g in extra_groups.iter().filter(|g| !valid_extra_group(g)) {
+            defects.push(format!(
+                "extra group {g} does not start with {EXTRA_GROUP_PREFIX} (or has other characters than a-z, 0-9, : and -): the API server rejects the token"
+            ));
+        }
+        Some(BootstrapToken {
+            id,
+            secret_name,
+            description: text(secret, "description").filter(|d| !d.is_empty()),
+            expiration,
+            usages,
+            extra_groups,
+            defects,
+        })
+    }
+
+    /// The user a node joining with this token is: `system:bootstrap:<id>`.
+    pub fn username(&self) -> String {
+        format!("system:bootstrap:{}", self.id)
+    }
+
+    /// The groups it authenticates in: `system:bootstrappers` and the extra groups.
+    pub fn groups(&self) -> Vec<String> {
+        std::iter::once(BOOTSTRAPPERS.to_string())
+            .chain(self.extra_groups.iter().cloned())
+            .collect()
+    }
+
+    /// Expiry status with the certificates' thresholds; `None` for a token that never expires.
+    pub fn status(&self, now: DateTime<Utc>, t: Thresholds) -> Option<Status> {
+        let end = self.expiration?;
+        Some(expiry::status(DateTime::<Utc>::MIN_UTC, end, now, t))
+    }
+
+    /// `18h`, `expired 2h ago`, `never`.
+    pub fn expires_in(&self, now: DateTime<Utc>) -> String {
+        match self.expiration {
+            Some(t) => expiry::residual(t, now),
+            None => "never".into(),
+        }
+    }
+
+    /// Whether the API server accepts it for authentication at `now`.
+    pub fn authenticates(&self, now: DateTime<Utc>) -> bool {
+        self.usages.iter().any(|u| u == "authentication")
+            && self.expiration.is_none_or(|t| t > now)
+            && self.extra_groups.iter().all(|g| valid_extra_group(g))
+    }
+}
+
+/// Tokens from a list of Secrets, by id.
+pub fn from_secrets(secrets: &[Secret]) -> Vec<BootstrapToken> {
+    let mut tokens: Vec<BootstrapToken> = secrets
+        .iter()
+        .filter_map(BootstrapToken::from_secret)
+        .collect();
+    tokens.sort_by(|a, b| a.id.cmp(&b.id));
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testserver::kubeadm::bootstrap_token;
+
+    fn token(groups: &[&str], expiration: Option<DateTime<Utc>>) -> BootstrapToken {
+        let secret: Secret = serde_json::from_value(bootstrap_token(
+            "abcdef",
+            "0123456789abcdef",
+            "d",
+            expiration,
+            groups,
+        ))
+        .unwrap();
+        BootstrapToken::from_secret(&secret).unwrap()
+    }
+
+    #[test]
+    fn a_kubeadm_token_reads_without_its_secret() {
+        let now = Utc::now();
+        let t = token(
+            &["system:bootstrappers:kubeadm:default-node-token"],
+            Some(now + chrono::Duration::hours(5)),
+        );
+        assert_eq!(t.id, "abcdef");
+        assert_eq!(t.usages, ["authentication", "signing"]);
+        assert_eq!(t.username(), "system:bootstrap:abcdef");
+        assert_eq!(
+            t.groups(),
+            [
+                "system:bootstrappers",
+                "system:bootstrappers:kubeadm:default-node-token"
+            ]
+        );
+        assert!(t.defects.is_empty());
+        assert_eq!(t.status(now, Thresholds::default()), Some(Status::Critical));
+        assert!(t.authenticates(now));
+        let shown = format!("{t:?}{}", serde_json::to_string(&t).unwrap());
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+    }
+
+    #[test]
+    fn bad_groups_and_expiry_are_defects() {
+        let now = Utc::now();
+        let t = token(&["system:nodes"], Some(now - chrono::Duration::hours(1)));
+        assert_eq!(t.defects.len(), 1, "{:?}", t.defects);
+        assert!(t.defects[0].contains("system:nodes"));
+        assert!(!t.authenticates(now));
+        assert_eq!(t.status(now, Thresholds::default()), Some(Status::Expired));
+        assert!(valid_extra_group("system:bootstrappers:worker-pool:a1"));
+        assert!(!valid_extra_group("system:bootstrappers:"));
+        assert!(!valid_extra_group("system:bootstrappers:Upper"));
+        assert_eq!(token(&[], None).expires_in(now), "never");
+    }
+}

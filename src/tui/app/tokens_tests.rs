@@ -1,0 +1,96 @@
+//! When the doctor's reading is asked for: on connecting, then every REFRESH_TICKS while
+//! connected, never twice at once; and what a failed reading leaves.
+
+use super::tokens::REFRESH_TICKS;
+use super::*;
+use crate::cluster::doctor::Facts;
+use crate::cluster::{Access, ClusterEvent, ConnectionState, Locations};
+use crate::pki::{ScanOptions, Thresholds};
+use crate::tui::testutil::now;
+
+fn app() -> App {
+    let opts = TuiOptions {
+        scan: ScanOptions::new(vec!["/pki".into()], now(), Thresholds::default()),
+        color: false,
+        now: Some(now()),
+        cluster: Some(ClusterOptions {
+            access: Access::default(),
+            locations: Locations::isolated("/nonexistent/kcert"),
+        }),
+        node: None,
+        probe: false,
+    };
+    App::new("node-1", &opts, now())
+}
+
+fn connected() -> Msg {
+    Msg::Cluster(ClusterEvent::Connection(ConnectionState::Connected {
+        server: "https://x".into(),
+        context: "c".into(),
+        user: "u".into(),
+    }))
+}
+
+fn empty() -> Facts {
+    Facts {
+        roles: Ok(vec![]),
+        bindings: Ok(vec![]),
+        deployments: Ok(vec![]),
+        tokens: Ok(vec![]),
+    }
+}
+
+fn tick(app: &mut App) -> Option<Cmd> {
+    app.update(Msg::Tick(now()))
+}
+
+#[test]
+fn connecting_asks_once_and_ticks_refresh_while_connected() {
+    let mut app = app();
+    assert!(matches!(app.update(connected()), Some(Cmd::Doctor)));
+    // Under way: neither a reconnect nor the ticks ask again.
+    assert!(app.update(connected()).is_none());
+    for _ in 0..REFRESH_TICKS + 5 {
+        assert!(tick(&mut app).is_none());
+    }
+    app.update(Msg::DoctorRead(Box::new(Ok(empty()))));
+    assert!(app.tokens.report.is_some());
+    let asked = (0..REFRESH_TICKS + 1)
+        .filter(|_| tick(&mut app).is_some())
+        .count();
+    assert_eq!(asked, 1, "one refresh per {REFRESH_TICKS} ticks");
+}
+
+#[test]
+fn a_failed_reading_keeps_the_last_report_and_says_why() {
+    let mut app = app();
+    app.update(connected());
+    app.update(Msg::DoctorRead(Box::new(Ok(empty()))));
+    app.update(Msg::DoctorRead(Box::new(Err(
+        "not connected to the cluster".into(),
+    ))));
+    assert!(app.tokens.report.is_some());
+    assert_eq!(
+        app.tokens.error.as_deref(),
+        Some("not connected to the cluster")
+    );
+    // With the cluster down, no refresh is asked for.
+    app.update(Msg::Cluster(ClusterEvent::Connection(
+        ConnectionState::Connecting,
+    )));
+    assert!((0..2 * REFRESH_TICKS).all(|_| tick(&mut app).is_none()));
+}
+
+#[test]
+fn without_cluster_access_nothing_is_read() {
+    let opts = TuiOptions {
+        scan: ScanOptions::new(vec![], now(), Thresholds::default()),
+        color: false,
+        now: Some(now()),
+        cluster: None,
+        node: None,
+        probe: false,
+    };
+    let mut app = App::new("node-1", &opts, now());
+    assert!(app.update(connected()).is_none());
+}
