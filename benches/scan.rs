@@ -60,7 +60,26 @@ fn bench(c: &mut Criterion) {
     g.bench_function("kubeadm control-plane tree", |b| {
         b.iter(|| scan(&opts(&kubeadm)).unwrap())
     });
+    // The user's measure: the whole `kcert check --output json` process (start, scan with the
+    // binary's allocator, JSON to a pipe, exit).
+    g.bench_function("kcert check --output json, 10k leaves (process)", |b| {
+        b.iter(|| check_json(&bulk))
+    });
+    g.bench_function("kcert check --output json, kubeadm tree (process)", |b| {
+        b.iter(|| check_json(&kubeadm))
+    });
     g.finish();
+}
+
+fn check_json(root: &Path) -> usize {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+        .args(["check", "--output", "json"])
+        .arg(root)
+        .env("KCERT_NOW", now().to_rfc3339())
+        .output()
+        .expect("run kcert");
+    assert!(out.status.code().is_some_and(|c| c < 3), "{out:?}");
+    out.stdout.len()
 }
 
 criterion_group!(benches, bench);

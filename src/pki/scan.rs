@@ -80,6 +80,11 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
         service_accounts: Vec::new(),
         csrs: Vec::new(),
     };
+    // Reserved up front: growing by doubling copied the large entries several times.
+    inv.certs
+        .reserve_exact(parsed.iter().map(|p| p.certs.len()).sum());
+    inv.keys
+        .reserve_exact(parsed.iter().map(|p| p.keys.len()).sum());
     for p in parsed {
         inv.certs.extend(p.certs);
         inv.keys.extend(p.keys);

@@ -94,7 +94,7 @@ pub fn is_candidate_name(path: &Path) -> bool {
         || path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Our own and kubeadm's backup directories hold superseded copies; walking them would
