@@ -1,7 +1,7 @@
 //! Moving around: cursors, page sizes, folding and switching to the timeline.
 
 use super::{App, Focus, Overlay, Screen, Tab};
-use crate::tui::tree::Node;
+use crate::tui::tree::{build, Node, NodeKey, RowOptions};
 use crate::tui::view;
 
 impl App {
@@ -151,5 +151,63 @@ impl App {
                 }
             }
         }
+    }
+}
+
+impl App {
+    /// Recompute rows and the timeline order, keeping the selection on the same item if it is
+    /// still shown (else the first match, else the same position).
+    pub(super) fn rebuild(&mut self) {
+        let Some(d) = &self.data else { return };
+        let keep = self.selected_key();
+        let filter = self.view.filter.to_lowercase();
+        let opts = RowOptions {
+            filter: &filter,
+            problems_only: self.view.problems_only,
+            sort_by_expiry: self.view.sort_by_expiry,
+            collapsed: &self.view.collapsed,
+            now: self.now,
+        };
+        (self.rows, self.timeline_ids) = build(&d.inv, &d.forest, &opts);
+        let narrowing = !filter.is_empty() || self.view.problems_only;
+        // While narrowing, a section heading is no match of its own: go to the first real one.
+        let found = keep
+            .filter(|k| !(narrowing && matches!(k, NodeKey::Section(_))))
+            .and_then(|k| d.forest.find(&d.inv, &k))
+            .and_then(|node| self.rows.iter().position(|r| r.matched && r.node == node));
+        let first_match = || {
+            self.rows
+                .iter()
+                .position(|r| r.matched && !matches!(r.node, Node::Section(_)))
+        };
+        let before = self.tree.index;
+        self.tree.index = match found {
+            Some(i) => i,
+            None if narrowing => first_match().unwrap_or(0),
+            None => before,
+        };
+        if self.tree.index != before || found.is_none() {
+            self.details_scroll = 0;
+        }
+        self.reveal();
+    }
+
+    /// Keep cursors valid and visible after the rows or the window size changed.
+    pub(super) fn reveal(&mut self) {
+        let Some(areas) = view::layout(self.size, self.banner_rows()) else {
+            return;
+        };
+        let rows = self.csr.set.views().len();
+        self.csr
+            .list
+            .reveal(rows, view::csr::list_rows(areas.body, rows));
+        let tree_h = usize::from(areas.tree.height.saturating_sub(2));
+        self.tree.reveal(self.rows.len(), tree_h);
+        let tl_h = usize::from(view::timeline::list_height(areas.body));
+        self.timeline.reveal(self.timeline_ids.len(), tl_h);
+        let tokens = self.tokens.len();
+        self.tokens
+            .list
+            .reveal(tokens, view::tokens::list_rows(areas.body, tokens));
     }
 }

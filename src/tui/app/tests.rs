@@ -6,6 +6,7 @@ use crate::error::ScanError;
 use crate::pki::{ScanOptions, Thresholds};
 use crate::tui::testutil::{kubeadm_like, now};
 use crate::tui::tree::SectionKind;
+use crate::tui::view;
 
 pub(super) fn options(fixed: bool) -> TuiOptions {
     TuiOptions {
