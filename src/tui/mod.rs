@@ -4,7 +4,7 @@
 //! - [`view`]: rendering, a pure function of the model (`impl Widget for &App`).
 //! - [`keymap`]: the one key table behind dispatch, footer hints and help.
 //! - [`tree`]: pure inventory → sections and rows logic.
-//! - `runner`: the tokio loop joining key events, a clock tick, scan results and the cluster
+//! - [`runner`]: the tokio loop joining key events, a clock tick, scan results and the cluster
 //!   watch; the scan runs on a blocking thread and comes back as a message, so a keypress never
 //!   waits on the disk or the network.
 //! - [`node_tasks`]: consumers, probes and restarts as the loop performs them, shared with tests.
@@ -18,7 +18,7 @@ pub mod csr_text;
 mod cursor;
 pub mod keymap;
 pub mod node_tasks;
-mod runner;
+pub mod runner;
 pub mod status;
 mod terminal;
 pub mod theme;
@@ -77,10 +77,6 @@ impl From<std::convert::Infallible> for TuiError {
 /// Run the UI until the user quits. The terminal is restored before this returns, also on
 /// error, and by the panic hook on a panic.
 pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     if opts.color {
         // `--color always` wins over NO_COLOR, which crossterm would otherwise honour.
         crossterm::style::force_color_output(true);
@@ -88,13 +84,33 @@ pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let app = App::new(host, &opts, Utc::now());
     let mut guard = terminal::Guard::enter()?;
-    let result = rt.block_on(runner::run_loop(
+    let result = drive(
         guard.terminal(),
         crossterm::event::EventStream::new(),
         app,
         runner::quit_signal(),
-    ));
+    );
     drop(guard);
+    result
+}
+
+/// The UI's runtime around [`runner::run_loop`]. Call from outside a tokio runtime.
+fn drive<B, E>(
+    terminal: &mut ratatui::Terminal<B>,
+    events: E,
+    app: App,
+    quit: impl std::future::Future<Output = ()>,
+) -> Result<(), TuiError>
+where
+    B: ratatui::backend::Backend,
+    TuiError: From<B::Error>,
+    E: futures::Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(runner::run_loop(terminal, events, app, quit));
     // A scan still running must not keep the process alive after the user quit.
     rt.shutdown_background();
     result

@@ -25,11 +25,47 @@ const TICK: Duration = Duration::from_millis(250);
 /// Cluster events buffered between two frames; the watch waits when the UI falls behind.
 const CLUSTER_QUEUE: usize = 1024;
 
+/// A static pod restart in progress: how to cancel it, and its task to wait for.
+struct RunningRestart {
+    cancel: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// How long quitting waits for a cancelled restart to put its manifest back (a rename; the
+/// wait is for the task to be scheduled, not for the component).
+const PUT_BACK_WAIT: Duration = Duration::from_secs(10);
+
+/// Run the UI until it quits (a key, the end of the events, a signal). A restart still running
+/// then is cancelled and awaited, so the manifest is back in place before this returns: the
+/// runtime is shut down without waiting right after, and the process ends.
 pub async fn run_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    events: E,
+    app: App,
+    quit: impl Future<Output = ()>,
+) -> Result<(), TuiError>
+where
+    B: Backend,
+    TuiError: From<B::Error>,
+    E: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let mut restart = None;
+    let result = event_loop(terminal, events, app, quit, &mut restart).await;
+    if let Some(mut running) = restart {
+        if let Some(cancel) = running.cancel.take() {
+            let _ = cancel.send(());
+        }
+        let _ = tokio::time::timeout(PUT_BACK_WAIT, running.task).await;
+    }
+    result
+}
+
+async fn event_loop<B, E>(
     terminal: &mut Terminal<B>,
     mut events: E,
     mut app: App,
     quit: impl Future<Output = ()>,
+    restart: &mut Option<RunningRestart>,
 ) -> Result<(), TuiError>
 where
     B: Backend,
@@ -40,8 +76,6 @@ where
     // One channel for every watch the loop starts, so a reconnect needs no new plumbing.
     let (cluster_tx, mut cluster_rx) = channel::<ClusterEvent>(CLUSTER_QUEUE);
     let mut watch: Option<WatchHandle> = None;
-    // Dropped when the loop returns, which cancels a running restart (the manifest goes back).
-    let mut restart_cancel: Option<tokio::sync::oneshot::Sender<()>> = None;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     let mut cmds: Vec<Cmd> = app.start();
@@ -73,15 +107,14 @@ where
                     |e| Msg::RestartPlanned(Err(e)),
                 ),
                 Cmd::CancelRestart => {
-                    if let Some(cancel) = restart_cancel.take() {
+                    if let Some(cancel) = restart.as_mut().and_then(|r| r.cancel.take()) {
                         let _ = cancel.send(());
                     }
                 }
                 Cmd::Restart(plans) => {
                     let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel::<()>();
-                    restart_cancel = Some(cancel_tx);
                     let tx = tx.clone();
-                    tokio::spawn(async move {
+                    let task = tokio::spawn(async move {
                         let task_tx = tx.clone();
                         let run = tokio::spawn(async move {
                             let cancel = async {
@@ -97,6 +130,10 @@ where
                         if let Err(e) = run.await {
                             let _ = tx.send(Msg::Restart(RestartMsg::Crashed(panic_message(e))));
                         }
+                    });
+                    *restart = Some(RunningRestart {
+                        cancel: Some(cancel_tx),
+                        task,
                     });
                 }
                 Cmd::PlanRenew {
@@ -137,8 +174,8 @@ where
                 }
             }
         }
-        if restart_cancel.as_ref().is_some_and(|c| c.is_closed()) {
-            restart_cancel = None;
+        if restart.as_ref().is_some_and(|r| r.task.is_finished()) {
+            *restart = None;
         }
         if std::mem::take(&mut repaint) {
             terminal.clear()?;

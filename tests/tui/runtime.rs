@@ -276,3 +276,95 @@ fn explain_prompt_takes_a_pasted_line_and_selects_the_certificate() {
         "{notice}"
     );
 }
+
+/// Quitting (here by the signal path; a key and the end of input return the same way) while a restart has the API server's
+/// manifest out of the manifests directory must put it back before the UI returns: right
+/// after, the runtime is shut down without waiting and the process ends.
+#[test]
+fn quitting_during_a_restart_puts_the_manifest_back_before_the_ui_returns() {
+    use crossterm::event::{Event, KeyEvent, KeyModifiers};
+    use std::time::Duration;
+
+    let (dir, layout, ports) = node();
+    // A listener that never stops: the restart waits (up to 90 s) with the manifest out.
+    let _server = crate::server::TlsServer::from_files(
+        crate::server::loopback(ports.api),
+        &layout.pki.join("apiserver.crt"),
+        &layout.pki.join("apiserver.key"),
+    )
+    .unwrap();
+    let manifest = layout.manifests.join("kube-apiserver.yaml");
+    let manifest_in_place = {
+        let manifest = manifest.clone();
+        move || manifest.exists()
+    };
+    let app = app(dir.path());
+    let (keys_tx, keys_rx) = futures::channel::mpsc::unbounded::<std::io::Result<Event>>();
+    let (quit_tx, quit_rx) = tokio::sync::oneshot::channel::<()>();
+    // On one thread: nothing the loop spawned runs after it returns unless it waited for it,
+    // as in the real process, which ends right after the loop.
+    let ui = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(W, H)).unwrap();
+        let quit = async {
+            let _ = quit_rx.await;
+        };
+        let result = rt.block_on(kcert::tui::runner::run_loop(
+            &mut terminal,
+            keys_rx,
+            app,
+            quit,
+        ));
+        (result, manifest_in_place())
+    });
+    let send = |text: &str| {
+        for c in text.chars() {
+            let code = if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            };
+            let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+            keys_tx.unbounded_send(Ok(ev)).unwrap();
+        }
+    };
+    // The scan of the demo tree takes milliseconds; planning reads a few files.
+    std::thread::sleep(Duration::from_millis(1500));
+    send("/apiserver\n");
+    keys_tx
+        .unbounded_send(Ok(Event::Key(KeyEvent::new(
+            KeyCode::Esc,
+            KeyModifiers::NONE,
+        ))))
+        .unwrap();
+    send("S");
+    std::thread::sleep(Duration::from_millis(1000));
+    send("y");
+    let start = Instant::now();
+    while manifest.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the restart never moved the manifest out"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    quit_tx.send(()).unwrap();
+    let (result, in_place) = ui.join().unwrap();
+    result.unwrap();
+    assert!(
+        in_place,
+        "the manifest is back in {} when the UI returns",
+        layout.manifests.display()
+    );
+    let tmp = dir.path().join("etc/kubernetes/tmp");
+    assert!(
+        kcert::runtime::journal::read_pending(&tmp)
+            .unwrap()
+            .is_none(),
+        "no restart journal is left pending"
+    );
+}
