@@ -205,3 +205,61 @@ fn a_missing_explicit_root_is_an_error_and_a_missing_default_is_not() {
     let inv = scan(&defaults).expect("missing default roots are skipped");
     assert!(inv.certs.is_empty() && inv.problems.is_empty());
 }
+
+/// An unreadable key beside a readable certificate: named with the reason, the certificate
+/// still reported. As root every file is readable, so the scan then runs as `nobody`.
+#[test]
+fn an_unreadable_file_is_named_and_its_neighbours_are_still_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pki = fixtures().join("zetaoss__zeta-linux/etc/kubernetes/pki");
+    std::fs::copy(pki.join("apiserver.crt"), root.join("apiserver.crt")).unwrap();
+    let key = root.join("apiserver.key");
+    std::fs::copy(pki.join("apiserver.key"), &key).unwrap();
+    std::fs::set_permissions(
+        root.join("apiserver.crt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    let root_user = crate::common::run("id", &["-u"]).stdout == b"0\n";
+    // `nobody` may not traverse the checkout's parents: run a link (or copy) from /tmp.
+    let bin_dir = tempfile::tempdir().unwrap();
+    let mut cmd = if root_user {
+        std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bin = bin_dir.path().join("kcert");
+        if std::fs::hard_link(env!("CARGO_BIN_EXE_kcert"), &bin).is_err() {
+            std::fs::copy(env!("CARGO_BIN_EXE_kcert"), &bin).unwrap();
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(&bin);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+    };
+    let out = cmd
+        .args(["check", "--output", "json"])
+        .arg(root)
+        .env("KCERT_NOW", "2025-01-01T00:00:00Z")
+        .output()
+        .expect("run kcert");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let problems = doc["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|p| p["path"] == key.to_str().unwrap()
+            && p["message"].as_str().unwrap().contains("permission denied")),
+        "{problems:#?}"
+    );
+    let certs = doc["certificates"].as_array().unwrap();
+    assert!(
+        certs
+            .iter()
+            .any(|c| c["path"] == root.join("apiserver.crt").to_str().unwrap()),
+        "the readable certificate beside it is still reported"
+    );
+}
