@@ -228,6 +228,28 @@ impl<'a> Story<'a> {
         Ok(Authority { cert, key })
     }
 
+    /// Issue `t` for `key` under `ca`, or under `wrong` when the spec plants a wrong-CA fault
+    /// on `name`.
+    pub fn sign(
+        &self,
+        name: &str,
+        t: &CertTemplate,
+        key: &PrivateKey,
+        ca: &Authority,
+        wrong: &Authority,
+    ) -> Result<Vec<u8>, DemoError> {
+        let signer = if self.spec.faults.wrong_ca.iter().any(|n| n == name) {
+            wrong
+        } else {
+            ca
+        };
+        let issuer = Issuer::Ca {
+            cert_der: &signer.cert,
+            key: &signer.key,
+        };
+        Ok(issue(t, key, issuer)?)
+    }
+
     /// A kubeadm leaf signed by its CA, or by `wrong` when the spec plants a wrong-CA fault.
     pub fn leaf(
         &self,
@@ -242,19 +264,7 @@ impl<'a> Story<'a> {
         t.usages = plan.usages.clone();
         t.dns_names = plan.dns.clone();
         t.ip_addresses = plan.ips.clone();
-        let signer = if self.spec.faults.wrong_ca.iter().any(|n| n == plan.name) {
-            wrong
-        } else {
-            ca
-        };
-        let cert = issue(
-            &t,
-            &key,
-            Issuer::Ca {
-                cert_der: &signer.cert,
-                key: &signer.key,
-            },
-        )?;
+        let cert = self.sign(plan.name, &t, &key, ca, wrong)?;
         Ok(Issued {
             cert,
             key: self.written_key(plan.name, key)?,

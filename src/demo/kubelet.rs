@@ -42,19 +42,7 @@ pub(super) fn write(
         rotated + lifetime,
     );
     t.usages = vec![Eku::ClientAuth];
-    let signer = if story.spec.faults.wrong_ca.iter().any(|n| n == CLIENT) {
-        wrong
-    } else {
-        ca
-    };
-    let cert = issue(
-        &t,
-        &key,
-        Issuer::Ca {
-            cert_der: &signer.cert,
-            key: &signer.key,
-        },
-    )?;
+    let cert = story.sign(CLIENT, &t, &key, ca, wrong)?;
     let key = story.written_key(CLIENT, key)?;
     let dated = kubelet_pki.join(format!(
         "kubelet-client-{}.pem",

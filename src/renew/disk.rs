@@ -80,6 +80,18 @@ pub struct Backed {
     pub link_target: Option<PathBuf>,
 }
 
+/// `dir`, or `dir-2`, `dir-3`, ... when two renewals or restarts fall in the same second: a
+/// backup is never mixed with another.
+pub fn unused_dir(dir: &Path) -> PathBuf {
+    let mut candidate = dir.to_path_buf();
+    let mut n = 1;
+    while candidate.exists() {
+        n += 1;
+        candidate = PathBuf::from(format!("{}-{n}", dir.display()));
+    }
+    candidate
+}
+
 /// Where `path` is mirrored inside the backup directory (its absolute path below it).
 pub fn mirror(backup_dir: &Path, path: &Path) -> PathBuf {
     let rel: PathBuf = path

@@ -17,7 +17,7 @@ mod text;
 pub use apply::{apply, Applied, ApplyError};
 /// For the runtime module: backing up and refreshing the operator's kubeconfig.
 pub(crate) use disk::{backup, restore};
-pub use disk::{Disk, RealDisk};
+pub use disk::{unused_dir, Disk, RealDisk};
 pub(crate) use kubeconfig_edit::replace_user;
 pub use plan::{plan, Item, Plan, Refusal, Write};
 pub use restart::components_to_restart;

@@ -136,7 +136,7 @@ pub fn plan(
         .map(|i| kubernetes_dir(&i.ca_path))
         .unwrap_or_else(|| PathBuf::from("/etc/kubernetes"));
     let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-        unused(&base.join("tmp").join(format!(
+        super::unused_dir(&base.join("tmp").join(format!(
             "kcert-backup-{}",
             opts.now.format("%Y%m%dT%H%M%SZ")
         )))
@@ -159,18 +159,6 @@ pub fn plan(
         journal,
         restart,
     })
-}
-
-/// `dir`, or `dir-2`, `dir-3`, ... when two renewals fall in the same second: a backup is
-/// never mixed with another.
-fn unused(dir: &Path) -> PathBuf {
-    let mut candidate = dir.to_path_buf();
-    let mut n = 1;
-    while candidate.exists() {
-        n += 1;
-        candidate = PathBuf::from(format!("{}-{n}", dir.display()));
-    }
-    candidate
 }
 
 /// `/etc/kubernetes` for anything below it (or below a `pki` dir), else the file's directory.

@@ -310,25 +310,12 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::pki::{ScanOptions, Thresholds};
-    use crate::tui::testutil::now;
-    use crate::tui::TuiOptions;
+    use crate::tui::testutil::{now, options};
 
     #[tokio::test]
     async fn first_frame_is_drawn_before_the_scan_finishes_and_q_quits() {
-        let opts = TuiOptions {
-            scan: ScanOptions {
-                roots: vec!["/nonexistent/kcert-root".into()],
-                explicit: true,
-                now: now(),
-                thresholds: Thresholds::default(),
-            },
-            color: false,
-            now: Some(now()),
-            cluster: None,
-            node: None,
-            probe: false,
-        };
+        let mut opts = options();
+        opts.scan.roots = vec!["/nonexistent/kcert-root".into()];
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let q = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
@@ -355,26 +342,16 @@ mod tests {
             silent.local_addr().unwrap()
         );
         std::fs::write(&kubeconfig, yaml).unwrap();
-        let opts = TuiOptions {
-            scan: ScanOptions {
-                roots: vec!["/nonexistent/kcert-root".into()],
-                explicit: true,
-                now: now(),
-                thresholds: Thresholds::default(),
+        let mut opts = options();
+        opts.scan.roots = vec!["/nonexistent/kcert-root".into()];
+        opts.cluster = Some(crate::tui::ClusterOptions {
+            access: Access {
+                kubeconfig: Some(kubeconfig),
+                timeout: Duration::from_secs(60),
+                ..Access::default()
             },
-            color: false,
-            now: Some(now()),
-            cluster: Some(crate::tui::ClusterOptions {
-                access: Access {
-                    kubeconfig: Some(kubeconfig),
-                    timeout: Duration::from_secs(60),
-                    ..Access::default()
-                },
-                locations: Locations::isolated(dir.path()),
-            }),
-            node: None,
-            probe: false,
-        };
+            locations: Locations::isolated(dir.path()),
+        });
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let q = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
@@ -393,19 +370,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_loop_ends_when_input_ends() {
-        let opts = TuiOptions {
-            scan: ScanOptions {
-                roots: Vec::new(),
-                explicit: true,
-                now: now(),
-                thresholds: Thresholds::default(),
-            },
-            color: false,
-            now: Some(now()),
-            cluster: None,
-            node: None,
-            probe: false,
-        };
+        let mut opts = options();
+        opts.scan.roots = Vec::new();
         let app = App::new("node-1", &opts, now());
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let events = futures::stream::iter(Vec::<std::io::Result<Event>>::new());

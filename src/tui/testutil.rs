@@ -5,14 +5,36 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::cluster::{Access, Locations};
 use crate::pki::{
     CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, Origin, Problem, ProblemKind,
-    Severity, Status, Thresholds,
+    ScanOptions, Severity, Status, Thresholds,
 };
 use crate::tui::status::status_at;
+use crate::tui::{ClusterOptions, TuiOptions};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap()
+}
+
+/// An app over `/pki` on the fixed clock [`now`], without a cluster or node configuration.
+pub fn options() -> TuiOptions {
+    TuiOptions {
+        scan: ScanOptions::new(vec!["/pki".into()], now(), Thresholds::default()),
+        color: false,
+        now: Some(now()),
+        cluster: None,
+        node: None,
+        probe: false,
+    }
+}
+
+/// A cluster that reads no real kubeconfig and reaches nothing.
+pub fn isolated_cluster() -> ClusterOptions {
+    ClusterOptions {
+        access: Access::default(),
+        locations: Locations::isolated("/nonexistent/kcert"),
+    }
 }
 
 /// A certificate at `/pki/<file>` expiring `days_left` days after [`now`], valid for a year.

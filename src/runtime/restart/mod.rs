@@ -10,7 +10,7 @@ mod run;
 
 pub use run::restart;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -173,17 +173,6 @@ impl RestartError {
     }
 }
 
-/// `dir`, or `dir-2`, ... so that two restarts in one second never share a backup.
-fn unused(dir: &Path) -> PathBuf {
-    let mut candidate = dir.to_path_buf();
-    let mut n = 1;
-    while candidate.exists() {
-        n += 1;
-        candidate = PathBuf::from(format!("{}-{n}", dir.display()));
-    }
-    candidate
-}
-
 /// Work out a restart of `component`; refuses while an earlier one is pending.
 pub fn plan_restart(
     node: &Node,
@@ -206,7 +195,7 @@ pub fn plan_restart(
             dir: node.manifests.dir.clone(),
         })?;
     let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-        unused(&tmp_dir.join(format!(
+        crate::renew::unused_dir(&tmp_dir.join(format!(
             "kcert-backup-restart-{}-{}",
             component.name(),
             opts.now.format("%Y%m%dT%H%M%SZ")

@@ -7,25 +7,15 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 
 use super::*;
 use crate::cluster::rules::APISERVER_CLIENT;
-use crate::cluster::{
-    Access, ClusterEvent, ConnectionState, CsrView, Diagnosis, Locations, NodeIndex,
-};
-use crate::pki::{ScanOptions, Thresholds};
+use crate::cluster::{ClusterEvent, ConnectionState, CsrView, Diagnosis, NodeIndex};
 use crate::testserver::make_request;
 use crate::testserver::seed::{csr_object, CsrSpec};
-use crate::tui::testutil::now;
+use crate::tui::testutil::{isolated_cluster, now, options};
 
 fn app(cluster: bool) -> App {
     let opts = TuiOptions {
-        scan: ScanOptions::new(vec!["/pki".into()], now(), Thresholds::default()),
-        color: false,
-        now: Some(now()),
-        cluster: cluster.then(|| ClusterOptions {
-            access: Access::default(),
-            locations: Locations::isolated("/nonexistent/kcert"),
-        }),
-        node: None,
-        probe: false,
+        cluster: cluster.then(isolated_cluster),
+        ..options()
     };
     let mut app = App::new("node-1", &opts, now());
     app.update(Msg::Resize(100, 30));

@@ -3,24 +3,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::error::ScanError;
-use crate::pki::{ScanOptions, Thresholds};
-use crate::tui::testutil::{kubeadm_like, now};
+use crate::tui::testutil::{self, kubeadm_like, now};
 use crate::tui::tree::SectionKind;
 use crate::tui::view;
 
 pub(super) fn options(fixed: bool) -> TuiOptions {
     TuiOptions {
-        scan: ScanOptions {
-            roots: vec!["/pki".into()],
-            explicit: true,
-            now: now(),
-            thresholds: Thresholds::default(),
-        },
-        color: false,
         now: fixed.then(now),
-        cluster: None,
-        node: None,
-        probe: false,
+        ..testutil::options()
     }
 }
 

@@ -4,21 +4,13 @@
 use super::tokens::REFRESH_TICKS;
 use super::*;
 use crate::cluster::doctor::Facts;
-use crate::cluster::{Access, ClusterEvent, ConnectionState, Locations};
-use crate::pki::{ScanOptions, Thresholds};
-use crate::tui::testutil::now;
+use crate::cluster::{ClusterEvent, ConnectionState};
+use crate::tui::testutil::{isolated_cluster, now, options};
 
 fn app() -> App {
     let opts = TuiOptions {
-        scan: ScanOptions::new(vec!["/pki".into()], now(), Thresholds::default()),
-        color: false,
-        now: Some(now()),
-        cluster: Some(ClusterOptions {
-            access: Access::default(),
-            locations: Locations::isolated("/nonexistent/kcert"),
-        }),
-        node: None,
-        probe: false,
+        cluster: Some(isolated_cluster()),
+        ..options()
     };
     App::new("node-1", &opts, now())
 }
@@ -83,14 +75,8 @@ fn a_failed_reading_keeps_the_last_report_and_says_why() {
 
 #[test]
 fn without_cluster_access_nothing_is_read() {
-    let opts = TuiOptions {
-        scan: ScanOptions::new(vec![], now(), Thresholds::default()),
-        color: false,
-        now: Some(now()),
-        cluster: None,
-        node: None,
-        probe: false,
-    };
+    let mut opts = options();
+    opts.scan.roots = Vec::new();
     let mut app = App::new("node-1", &opts, now());
     assert!(app.update(connected()).is_none());
 }

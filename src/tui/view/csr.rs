@@ -2,12 +2,11 @@
 //! below, or a calm sentence while there is nothing to list.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
 
 use super::details::scrolled_pane;
-use super::{csr_details, csr_table};
+use super::{csr_details, csr_table, message};
 use crate::cluster::Diagnosis;
 use crate::tui::app::{App, Focus};
 
@@ -88,24 +87,4 @@ fn no_kubeconfig(app: &App, tried: &[std::path::PathBuf]) -> Vec<Line<'static>> 
         "Start kcert with --kubeconfig FILE (and --context NAME), or run it as root on a control-plane node.",
     ));
     lines
-}
-
-/// A bordered box titled `title` with `lines` centred in it.
-pub(super) fn message(
-    app: &App,
-    title: &'static str,
-    area: Rect,
-    buf: &mut Buffer,
-    lines: Vec<Line<'static>>,
-) {
-    let block = Block::bordered().title(Span::styled(title, app.theme.heading()));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let text = Text::from(lines);
-    let h = text.height() as u16;
-    let y = inner.y + inner.height.saturating_sub(h) / 2;
-    Paragraph::new(text)
-        .alignment(Alignment::Center)
-        .wrap(Wrap { trim: false })
-        .render(Rect::new(inner.x, y, inner.width, inner.bottom() - y), buf);
 }

@@ -16,9 +16,9 @@ pub mod tokens;
 use std::path::Path;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::Widget;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use super::app::{App, Overlay, Screen, Tab};
 use super::status::Tone;
@@ -159,6 +159,26 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
         out.push(cur.into_iter().collect());
     }
     out
+}
+
+/// A bordered box titled `title` with `lines` centred in it: placeholders and notices.
+fn message(
+    app: &App,
+    title: &'static str,
+    area: Rect,
+    buf: &mut Buffer,
+    lines: Vec<Line<'static>>,
+) {
+    let block = Block::bordered().title(Span::styled(title, app.theme.heading()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let text = Text::from(lines);
+    let h = text.height() as u16;
+    let y = inner.y + inner.height.saturating_sub(h) / 2;
+    Paragraph::new(text)
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: false })
+        .render(Rect::new(inner.x, y, inner.width, inner.bottom() - y), buf);
 }
 
 #[cfg(test)]

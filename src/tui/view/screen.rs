@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{width, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::style::{Modifier, Style};
@@ -225,18 +225,15 @@ fn csr_counts(app: &App) -> Vec<Span<'static>> {
 /// The body before the first scan has finished (or after it failed).
 pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let block = Block::bordered().title(Span::styled(" Certificates ", t.heading()));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let text: Text = match &app.scan {
-        ScanState::Failed(why) => Text::from(vec![
+    let lines = match &app.scan {
+        ScanState::Failed(why) => vec![
             Line::styled("Scan failed", t.danger()),
             Line::raw(""),
             Line::raw(why.clone()),
             Line::raw(""),
             Line::styled("Ctrl-R to try again, q to quit.", t.muted()),
-        ]),
-        _ => Text::from(vec![
+        ],
+        _ => vec![
             Line::styled(format!("{} Scanning…", spinner(app)), t.accent()),
             Line::raw(""),
             Line::styled(
@@ -247,14 +244,9 @@ pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
                     .join(", "),
                 t.muted(),
             ),
-        ]),
+        ],
     };
-    let h = text.height() as u16;
-    let y = inner.y + inner.height.saturating_sub(h) / 2;
-    Paragraph::new(text)
-        .alignment(Alignment::Center)
-        .wrap(Wrap { trim: false })
-        .render(Rect::new(inner.x, y, inner.width, inner.bottom() - y), buf);
+    super::message(app, " Certificates ", area, buf, lines);
 }
 
 /// Key hints for the active contexts (or the filter prompt), with any notice first.

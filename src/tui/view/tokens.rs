@@ -8,9 +8,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
-use super::csr::{message, no_cluster};
+use super::csr::no_cluster;
 use super::csr_table::{draw_cells, total};
 use super::details::{scrolled_pane, Out};
+use super::message;
 use super::rows::pane_block;
 use crate::cluster::doctor::TokenReport;
 use crate::cluster::doctor_text::{severity_glyph, status_cell, token_row, usages, TOKEN_HEADERS};
