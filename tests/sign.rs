@@ -194,19 +194,7 @@ fn keys_written_by_openssl_load_including_ec_parameters_blocks() {
 fn unreadable_keys_give_specific_errors() {
     let dir = tempfile::tempdir().unwrap();
     let enc = dir.path().join("enc.key");
-    let out = openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-aes256",
-        "-pass",
-        "pass:secret",
-        "-out",
-        enc.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    write_encrypted_ec_key(&enc);
     let encrypted = std::fs::read_to_string(&enc).unwrap();
     assert!(matches!(
         PrivateKey::from_pem(&encrypted),

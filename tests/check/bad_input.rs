@@ -64,19 +64,7 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
     )
     .unwrap();
     let enc = pki.join("encrypted.key");
-    let (ok, out) = openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-aes256",
-        "-pass",
-        "pass:secret",
-        "-out",
-        enc.to_str().unwrap(),
-    ]);
-    assert!(ok, "{out}");
+    crate::common::write_encrypted_ec_key(&enc);
     let csr = pki.join("request.csr");
     let (ok, out) = openssl(&[
         "req",

@@ -32,6 +32,23 @@ pub fn openssl(args: &[&str]) -> Output {
     run("openssl", args)
 }
 
+/// Write a passphrase-protected P-256 key (PKCS#8, as `openssl genpkey -aes256` makes it).
+pub fn write_encrypted_ec_key(path: &Path) {
+    let out = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-aes256",
+        "-pass",
+        "pass:secret",
+        "-out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 /// `openssl verify` of `leaf` against `ca` (trusted) with optional untrusted intermediates.
 pub fn openssl_verify(ca: &Path, untrusted: Option<&Path>, leaf: &Path) -> Output {
     let mut args = vec!["verify", "-CAfile", ca.to_str().unwrap()];
