@@ -14,6 +14,7 @@ use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
 use kcert::tui::ClusterOptions;
 
+mod demo_server;
 mod runtime_cmd;
 
 mod allocator;
@@ -230,8 +231,7 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     let cluster_dir = tempfile::Builder::new()
         .prefix("kcert-demo-cluster-")
         .tempdir()?;
-    let (server, kubeconfig) = kcert::testserver::start_demo(cluster_dir.path())
-        .wrap_err("cannot start the demo API server")?;
+    let (server, kubeconfig) = demo_server::start(cluster_dir.path())?;
     println!(
         "Demo API server at {} with {} certificate signing requests and bootstrap tokens (press 2 and 3 in the UI)",
         server.url(),

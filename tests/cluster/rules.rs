@@ -6,8 +6,8 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kcert::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use kcert::cluster::{Check, CsrView, NodeIndex, Outcome};
 use kcert::pki::KeyAlgorithm;
-use kcert::testserver::make_request;
-use kcert::testserver::seed::{csr_object, tamper_signature, CsrSpec};
+use kcert_fakeapi::make_request;
+use kcert_fakeapi::seed::{csr_object, tamper_signature, CsrSpec};
 use serde_json::Value;
 
 use super::util::{fixtures, typed};

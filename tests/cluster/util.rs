@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kcert::cluster::{connect, Access, Connection, Locations};
-use kcert::testserver::{ServerOptions, TestServer};
+use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
 
 pub use crate::common::fixtures;
@@ -32,7 +32,7 @@ impl Env {
 
     pub async fn demo() -> Env {
         let env = Env::start(ServerOptions::default()).await;
-        kcert::testserver::seed::demo(&env.server).unwrap();
+        kcert_fakeapi::seed::demo(&env.server).unwrap();
         env
     }
 
