@@ -5,7 +5,8 @@ use std::path::Path;
 
 use kcert::pki::{Inventory, KeyFormat, Severity};
 
-use crate::util::{copy_tree, fixtures, openssl, scan_paths};
+use crate::common::real_fixtures;
+use crate::util::{copy_tree, openssl, scan_paths};
 
 fn problem_for<'a>(inv: &'a Inventory, file: &Path) -> Vec<&'a str> {
     inv.problems
@@ -19,7 +20,10 @@ fn problem_for<'a>(inv: &'a Inventory, file: &Path) -> Vec<&'a str> {
 fn junk_beside_a_real_tree_is_reported_file_by_file() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_tree(&fixtures().join("zetaoss__zeta-linux/etc/kubernetes"), root);
+    copy_tree(
+        &real_fixtures!().join("zetaoss__zeta-linux/etc/kubernetes"),
+        root,
+    );
     let pki = root.join("pki");
     let good = std::fs::read_to_string(pki.join("apiserver.crt")).unwrap();
 
@@ -202,7 +206,7 @@ fn an_unreadable_file_is_named_and_its_neighbours_are_still_read() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let pki = fixtures().join("zetaoss__zeta-linux/etc/kubernetes/pki");
+    let pki = real_fixtures!().join("zetaoss__zeta-linux/etc/kubernetes/pki");
     std::fs::copy(pki.join("apiserver.crt"), root.join("apiserver.crt")).unwrap();
     let key = root.join("apiserver.key");
     std::fs::copy(pki.join("apiserver.key"), &key).unwrap();

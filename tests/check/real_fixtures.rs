@@ -2,7 +2,8 @@
 
 use kcert::pki::{ChainVerdict, Inventory};
 
-use crate::util::{fixtures, openssl, pem, scan_paths};
+use crate::common::real_fixtures;
+use crate::util::{openssl, pem, scan_paths};
 
 /// `openssl verify` of certificate `leaf` with `issuer` as the only trust anchor.
 fn openssl_accepts(dir: &std::path::Path, leaf: &[u8], issuer: &[u8]) -> (bool, String) {
@@ -64,7 +65,7 @@ fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
 
 #[test]
 fn every_real_tree_scans_and_chains_agree_with_openssl() {
-    let root = fixtures();
+    let root = real_fixtures!();
     let tmp = tempfile::tempdir().unwrap();
     let mut total = 0;
     let mut trees = 0;
@@ -86,7 +87,7 @@ fn every_real_tree_scans_and_chains_agree_with_openssl() {
 
 #[test]
 fn a_kubeadm_tree_is_named_and_chained_like_kubeadm_does() {
-    let inv = scan_paths(&[&fixtures().join("zetaoss__zeta-linux")]);
+    let inv = scan_paths(&[&real_fixtures!().join("zetaoss__zeta-linux")]);
     let by_name = |n: &str| {
         inv.certs
             .iter()
@@ -139,7 +140,7 @@ fn a_kubeadm_tree_is_named_and_chained_like_kubeadm_does() {
 fn mismatched_keys_in_real_files_are_caught_and_explained() {
     // The fixture notes say: dev-user.kubeconfig's cert does not match its key; the key
     // belongs to the CSR the user generated afterwards.
-    let inv = scan_paths(&[&fixtures().join("awakehns__kuber-2.4")]);
+    let inv = scan_paths(&[&real_fixtures!().join("awakehns__kuber-2.4")]);
     let user = inv
         .certs
         .iter()

@@ -6,7 +6,7 @@ use std::process::Command;
 use chrono::{DateTime, Utc};
 use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
 
-pub use crate::common::{copy_tree, fixtures};
+pub use crate::common::copy_tree;
 
 /// The clock every test uses: the day the fixtures were collected.
 pub fn now() -> DateTime<Utc> {

@@ -1,4 +1,4 @@
-//! Shared helpers: a running test server with an admin kubeconfig, kubectl, fixtures.
+//! Shared helpers: a running test server with an admin kubeconfig, kubectl, the binary.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +7,6 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kcert::cluster::{connect, Access, Connection, Locations};
 use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
-
-pub use crate::common::fixtures;
 
 /// A server, a temp dir and an admin kubeconfig in it.
 pub struct Env {
