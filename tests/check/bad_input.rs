@@ -5,8 +5,7 @@ use std::path::Path;
 
 use kcert::pki::{Inventory, KeyFormat, Severity};
 
-use crate::common::real_fixtures;
-use crate::util::{copy_tree, openssl, scan_paths};
+use crate::common::{copy_tree, now, openssl, real_fixtures, scan_at, text};
 
 fn problem_for<'a>(inv: &'a Inventory, file: &Path) -> Vec<&'a str> {
     inv.problems
@@ -70,7 +69,7 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
     let enc = pki.join("encrypted.key");
     crate::common::write_encrypted_ec_key(&enc);
     let csr = pki.join("request.csr");
-    let (ok, out) = openssl(&[
+    let out = openssl(&[
         "req",
         "-new",
         "-key",
@@ -80,9 +79,9 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
         "-out",
         csr.to_str().unwrap(),
     ]);
-    assert!(ok, "{out}");
+    assert!(out.status.success(), "{}", text(&out));
 
-    let inv = scan_paths(&[root]);
+    let inv = scan_at(root, now());
 
     let expect = |file: &Path, needle: &str| {
         let msgs = problem_for(&inv, file);
@@ -172,7 +171,7 @@ fn a_dangling_kubelet_symlink_is_named() {
         &link,
     )
     .unwrap();
-    let inv = scan_paths(&[tmp.path()]);
+    let inv = scan_at(tmp.path(), now());
     let msgs = problem_for(&inv, &link);
     assert!(
         msgs.iter()
@@ -185,11 +184,7 @@ fn a_dangling_kubelet_symlink_is_named() {
 fn a_missing_explicit_root_is_an_error_and_a_missing_default_is_not() {
     use kcert::pki::{scan, ScanOptions, Thresholds};
     let missing = std::path::PathBuf::from("/nonexistent/kcert-test");
-    let explicit = ScanOptions::new(
-        vec![missing.clone()],
-        crate::util::now(),
-        Thresholds::default(),
-    );
+    let explicit = ScanOptions::new(vec![missing.clone()], now(), Thresholds::default());
     let err = scan(&explicit).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/kcert-test"), "{err}");
     let mut defaults = explicit.clone();

@@ -1,10 +1,13 @@
 //! The binary: exit codes like a monitoring plugin, the documented JSON, the table.
 
-use crate::common::real_fixtures;
-use crate::util::kcert;
+use crate::common::{kcert_bin, real_fixtures};
 
 fn run(args: &[&str], now: &str) -> (i32, String, String) {
-    let out = kcert().env("KCERT_NOW", now).args(args).output().unwrap();
+    let out = kcert_bin()
+        .env("KCERT_NOW", now)
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -7,4 +7,3 @@ mod bad_input;
 mod cli;
 mod generated;
 mod real_fixtures;
-mod util;

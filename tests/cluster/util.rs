@@ -8,6 +8,8 @@ use kcert::cluster::{connect, Access, Connection, Locations};
 use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
 
+use crate::common::kcert_bin;
+
 /// A server, a temp dir and an admin kubeconfig in it.
 pub struct Env {
     pub server: TestServer,
@@ -77,15 +79,13 @@ pub fn typed(v: serde_json::Value) -> CertificateSigningRequest {
     serde_json::from_value(v).expect("a valid CSR object")
 }
 
-/// Run the kcert binary; returns (exit code, stdout, stderr).
+/// Run the kcert binary on the wall clock; returns (exit code, stdout, stderr).
 pub async fn kcert(env: &Env, args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+    let out = tokio::process::Command::from(kcert_bin())
         .args(args)
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)
         .env("HOME", env.dir.path())
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
         .output()
         .await
         .unwrap();

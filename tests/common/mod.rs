@@ -1,10 +1,16 @@
-//! Helpers shared by the integration tests: running the real openssl and kubectl, parsing.
+//! Helpers shared by every integration test binary (each includes this module): the real
+//! fixtures, the real openssl, parsing, the fixed clocks, generated trees, and the kcert
+//! binary. Helpers only one binary needs stay in its `util.rs`.
 #![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
+use chrono::{DateTime, Utc};
+use kcert::demo::{write_kubeadm_tree, Faults, TreeLayout, TreeSpec};
+use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
+use kcert::sign::KeySpec;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// The read-only real-world fixtures: `$KCERT_FIXTURES`, else `../shared/fixtures/real` beside
@@ -84,16 +90,30 @@ pub fn write_encrypted_ec_key(path: &Path) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
-/// `openssl verify` of `leaf` against `ca` (trusted) with optional untrusted intermediates.
-pub fn openssl_verify(ca: &Path, untrusted: Option<&Path>, leaf: &Path) -> Output {
-    let mut args = vec!["verify", "-CAfile", ca.to_str().unwrap()];
+/// `openssl verify` of the certificate file `leaf`, trusting only `ca` (with `untrusted`
+/// intermediates), at `at` or ignoring validity times when `None`: (verified, what it said).
+pub fn openssl_verify(
+    ca: &Path,
+    untrusted: Option<&Path>,
+    leaf: &Path,
+    at: Option<DateTime<Utc>>,
+) -> (bool, String) {
+    let attime = at.map(|t| t.timestamp().to_string());
+    let mut args = vec!["verify"];
+    match &attime {
+        Some(t) => args.extend(["-attime", t.as_str()]),
+        None => args.push("-no_check_time"),
+    }
+    args.extend(["-CAfile", ca.to_str().unwrap()]);
     if let Some(u) = untrusted {
         args.extend(["-untrusted", u.to_str().unwrap()]);
     }
     args.push(leaf.to_str().unwrap());
-    openssl(&args)
+    let out = openssl(&args);
+    (out.status.success(), text(&out))
 }
 
+/// Everything a tool printed, stdout then stderr.
 pub fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -119,6 +139,11 @@ pub fn read_cert(path: &Path) -> Vec<u8> {
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("{}: no certificate", path.display()))
+}
+
+/// A command's stdout as JSON.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(o)))
 }
 
 pub fn parse(der: &[u8]) -> X509Certificate<'_> {
@@ -158,4 +183,66 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &dest).unwrap();
         }
     }
+}
+
+/// The fixed clock of the tests on real fixtures and of the screen and CLI snapshots: the day
+/// the fixtures were collected.
+pub fn now() -> DateTime<Utc> {
+    "2026-11-22T12:00:00Z".parse().unwrap()
+}
+
+/// When the renewal and runtime tests make their trees.
+pub fn made() -> DateTime<Utc> {
+    "2026-01-10T08:00:00Z".parse().unwrap()
+}
+
+/// A healthy kubeadm control-plane node `cp-1` advertising `advertise`, made at `made` with
+/// `key`, `faults` planted.
+pub fn node_spec(made: DateTime<Utc>, key: KeySpec, advertise: &str, faults: Faults) -> TreeSpec {
+    TreeSpec {
+        now: made,
+        key,
+        node_name: "cp-1".into(),
+        advertise_ip: advertise.parse().unwrap(),
+        intermediate: false,
+        faults,
+    }
+}
+
+/// `spec` written into a new temp dir.
+pub fn write_tree(spec: &TreeSpec) -> (tempfile::TempDir, TreeLayout) {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = write_kubeadm_tree(dir.path(), spec).expect("demo tree");
+    (dir, layout)
+}
+
+/// The inventory of `root` at `now`, default thresholds.
+pub fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {
+    scan(&ScanOptions::new(
+        vec![root.to_path_buf()],
+        now,
+        Thresholds::default(),
+    ))
+    .expect("scan")
+}
+
+/// The kcert binary as tests run it: no colour, no ambient kubeconfig, nothing on stdin.
+pub fn kcert_bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kcert"));
+    c.env("NO_COLOR", "1")
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null());
+    c
+}
+
+/// [`kcert_bin`] with its clock at `now` (the hidden `--now`).
+pub fn kcert_cmd(now: DateTime<Utc>) -> Command {
+    let mut c = kcert_bin();
+    c.env("KCERT_NOW", now.to_rfc3339());
+    c
+}
+
+/// Run kcert at `now` with `args`.
+pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
+    kcert_cmd(now).args(args).output().unwrap()
 }

@@ -3,7 +3,8 @@
 use kcert::demo::Faults;
 use kcert::sign::KeySpec;
 
-use crate::util::{assert_unchanged, changed, later, renew, scan_at, snapshot, text, tree};
+use crate::common::{scan_at, text};
+use crate::util::{assert_unchanged, changed, later, renew, snapshot, tree};
 
 #[test]
 fn the_kubelet_client_certificate_rotates_like_the_kubelet_does() {

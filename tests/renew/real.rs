@@ -4,8 +4,8 @@ use std::path::Path;
 
 use kcert::pki::{ChainVerdict, Status};
 
-use crate::common::{copy_tree, real_fixtures};
-use crate::util::{kcert, openssl_verify, scan_at, text};
+use crate::common::{copy_tree, kcert, real_fixtures, scan_at, text};
+use crate::util::verify_der;
 
 fn renew_real(fixtures: &Path, tree: &str, expected: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
@@ -46,7 +46,7 @@ fn renew_real(fixtures: &Path, tree: &str, expected: &[&str]) {
         );
         assert_eq!(c.key_algorithm, was.key_algorithm, "{tree}: {name}");
         let ca = &after.certs[c.issuer_id.unwrap()];
-        let (ok, msg) = openssl_verify(ca.origin.path(), &c.der, now);
+        let (ok, msg) = verify_der(ca.origin.path(), &c.der, now);
         assert!(ok, "{tree}: {name}: {msg}");
     }
 }

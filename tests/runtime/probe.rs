@@ -11,8 +11,9 @@ use kcert::pki::sha256_hex;
 use kcert::runtime::{self, Component, Endpoint, Node, ServedState};
 use kcert::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey, Subject};
 
+use crate::common::{json, kcert, text};
 use crate::server::{black_hole, loopback, TlsServer};
-use crate::util::{json, kcert, later, node, text, TestNode};
+use crate::util::{later, node, TestNode};
 
 fn first_cert_sha(path: &std::path::Path) -> String {
     let pem = std::fs::read(path).unwrap();

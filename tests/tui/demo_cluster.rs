@@ -13,7 +13,7 @@ use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
 use tokio::sync::mpsc::Receiver;
 
-use crate::util::now;
+use crate::common::now;
 
 pub struct DemoCluster {
     pub server: TestServer,
