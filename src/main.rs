@@ -54,7 +54,7 @@ fn scan_options(args: &ScanArgs, cli_now: Option<chrono::DateTime<Utc>>) -> Resu
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Check(args)) => check(&args, cli.now),
-        Some(Command::Csr(args)) => Ok(csr(&args)),
+        Some(Command::Csr(args)) => Ok(csr(&args, cli.now)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
@@ -289,9 +289,9 @@ fn tui(
 }
 
 /// `kcert csr ...`: the cluster side does the work and picks the exit code.
-fn csr(args: &kcert::cli::CsrArgs) -> u8 {
+fn csr(args: &kcert::cli::CsrArgs, now: Option<chrono::DateTime<Utc>>) -> u8 {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let color = std::io::stdout().is_terminal();
-    kcert::cluster::command::run(args, color, &mut out, &mut err)
+    kcert::cluster::command::run(args, now, color, &mut out, &mut err)
 }

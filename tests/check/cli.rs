@@ -1,6 +1,6 @@
 //! The binary: exit codes like a monitoring plugin, the documented JSON, the table.
 
-use crate::common::{kcert_bin, real_fixtures};
+use crate::common::{kcert_bin, real_fixtures, regex_escape};
 
 fn run(args: &[&str], now: &str) -> (i32, String, String) {
     let out = kcert_bin()
@@ -133,16 +133,6 @@ fn table_looks_like_kubeadm_check_expiration() {
     insta::with_settings!({filters => vec![(pattern.as_str(), "[FIXTURES]")]}, {
         insta::assert_snapshot!(stdout);
     });
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars().fold(String::new(), |mut out, c| {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-        out
-    })
 }
 
 #[test]

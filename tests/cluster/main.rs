@@ -9,6 +9,7 @@ mod common;
 mod actions;
 mod banners;
 mod cli;
+mod cli_snapshots;
 mod doctor;
 mod kubectl;
 mod rbac;

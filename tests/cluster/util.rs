@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kcert::cluster::{connect, Access, Connection, Locations};
 use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
 
-use crate::common::kcert_bin;
+use crate::common::{kcert_bin, kcert_cmd};
 
 /// A server, a temp dir and an admin kubeconfig in it.
 pub struct Env {
@@ -81,7 +83,16 @@ pub fn typed(v: serde_json::Value) -> CertificateSigningRequest {
 
 /// Run the kcert binary on the wall clock; returns (exit code, stdout, stderr).
 pub async fn kcert(env: &Env, args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::from(kcert_bin())
+    run(env, kcert_bin(), args).await
+}
+
+/// [`kcert`] with its clock at `now`.
+pub async fn kcert_at(env: &Env, now: DateTime<Utc>, args: &[&str]) -> (i32, String, String) {
+    run(env, kcert_cmd(now), args).await
+}
+
+async fn run(env: &Env, kcert: std::process::Command, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::from(kcert)
         .args(args)
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)

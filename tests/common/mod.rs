@@ -209,9 +209,18 @@ pub fn node_spec(made: DateTime<Utc>, key: KeySpec, advertise: &str, faults: Fau
     }
 }
 
-/// `spec` written into a new temp dir.
+/// A temp dir in /tmp whose path has the same length on every run and machine (`/tmp/PREFIX`
+/// and six random characters), so that column layouts do not depend on `TMPDIR`.
+pub fn fixed_temp_dir(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in("/tmp")
+        .expect("temp dir in /tmp")
+}
+
+/// `spec` written into a new [`fixed_temp_dir`].
 pub fn write_tree(spec: &TreeSpec) -> (tempfile::TempDir, TreeLayout) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = fixed_temp_dir("kcert-tree-");
     let layout = write_kubeadm_tree(dir.path(), spec).expect("demo tree");
     (dir, layout)
 }
@@ -245,4 +254,29 @@ pub fn kcert_cmd(now: DateTime<Utc>) -> Command {
 /// Run kcert at `now` with `args`.
 pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
     kcert_cmd(now).args(args).output().unwrap()
+}
+
+/// `s` as a regex that matches it literally.
+pub fn regex_escape(s: &str) -> String {
+    s.chars().fold(String::new(), |mut out, c| {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    })
+}
+
+/// Snapshot settings for kcert's output on a tree in `root` or on the fake API server: what
+/// each run makes anew is masked (the temp dir, serials, key identifiers and fingerprints,
+/// the ports of IPv4 addresses, probe timings); the layout around it is kept.
+pub fn cli_snapshot_settings(root: &Path) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(&regex_escape(&root.display().to_string()), "[root]");
+    s.add_filter(r#""serial": "[0-9A-F]+""#, r#""serial": "[serial]""#);
+    s.add_filter(r"\b[0-9a-f]{64}\b", "[sha256]");
+    s.add_filter(r"\b[0-9a-f]{40}\b", "[keyid]");
+    s.add_filter(r"\b([0-9]{1,3}(\.[0-9]{1,3}){3}):[0-9]+", "$1:[port]");
+    s.add_filter(r"\b[0-9]+ ms\b", "[n] ms");
+    s
 }

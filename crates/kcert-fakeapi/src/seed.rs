@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use base64::Engine;
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::certs::make_request;
@@ -29,9 +29,14 @@ pub struct CsrSpec<'a> {
     pub age: Duration,
 }
 
-/// The JSON API object for `spec`.
+/// The JSON API object for `spec`, created `spec.age` ago.
 pub fn csr_object(spec: &CsrSpec<'_>) -> Value {
-    let created = (Utc::now() - spec.age).to_rfc3339_opts(SecondsFormat::Secs, true);
+    csr_object_at(spec, Utc::now())
+}
+
+/// [`csr_object`] on a given clock: created `spec.age` before `now`.
+pub fn csr_object_at(spec: &CsrSpec<'_>, now: DateTime<Utc>) -> Value {
+    let created = (now - spec.age).to_rfc3339_opts(SecondsFormat::Secs, true);
     let mut o = json!({
         "apiVersion": "certificates.k8s.io/v1",
         "kind": "CertificateSigningRequest",
@@ -70,10 +75,9 @@ const SERVING: &[&str] = &["digital signature", "server auth"];
 const CLIENT: &[&str] = &["digital signature", "client auth"];
 const NODE_GROUPS: &[&str] = &["system:nodes", "system:authenticated"];
 
-/// The demo's bootstrap tokens: `abcdef` expired two hours ago while worker-3's CSR from it is
-/// still pending; `07401b` is kubeadm init's, valid for another 18 hours.
-pub fn demo_tokens(server: &TestServer) -> Result<(), ServerError> {
-    let now = Utc::now();
+/// The demo's bootstrap tokens: `abcdef` expired two hours before `now` while worker-3's CSR
+/// from it is still pending; `07401b` is kubeadm init's, valid for another 18 hours.
+pub fn demo_tokens(server: &TestServer, now: DateTime<Utc>) -> Result<(), ServerError> {
     server.put_object(kubeadm::bootstrap_token(
         "abcdef",
         "0123456789abcdef",
@@ -95,8 +99,15 @@ pub fn demo_tokens(server: &TestServer) -> Result<(), ServerError> {
 /// approved (and issued) and one denied through the server's own approval path. kubeadm's
 /// RBAC and two bootstrap tokens ([`demo_tokens`]) are there too; no serving approver is.
 pub fn demo(server: &TestServer) -> Result<(), ServerError> {
+    demo_at(server, Utc::now())
+}
+
+/// [`demo`] on a given clock: CSR ages, condition times and token expiries are reckoned from
+/// `now` (for output compared at a fixed clock; issued certificates still start at the wall
+/// clock, as the signer would).
+pub fn demo_at(server: &TestServer, now: DateTime<Utc>) -> Result<(), ServerError> {
     kubeadm::rbac(server)?;
-    demo_tokens(server)?;
+    demo_tokens(server, now)?;
     for (name, addr) in [
         ("cp-1", "10.0.0.10"),
         ("worker-1", "10.0.0.11"),
@@ -257,10 +268,11 @@ pub fn demo(server: &TestServer) -> Result<(), ServerError> {
         },
     ];
     for s in &specs {
-        server.add_csr(csr_object(s))?;
+        server.add_csr(csr_object_at(s, now))?;
     }
     settle(
         server,
+        now,
         "csr-serving-cp-1",
         "Approved",
         "KubectlApprove",
@@ -268,6 +280,7 @@ pub fn demo(server: &TestServer) -> Result<(), ServerError> {
     )?;
     settle(
         server,
+        now,
         "csr-client-worker-1",
         "Approved",
         "AutoApproved",
@@ -275,6 +288,7 @@ pub fn demo(server: &TestServer) -> Result<(), ServerError> {
     )?;
     settle(
         server,
+        now,
         "mallory-admin",
         "Denied",
         "KubectlDeny",
@@ -286,6 +300,7 @@ pub fn demo(server: &TestServer) -> Result<(), ServerError> {
 /// Add a condition directly (and issue approved requests), as the controllers would have.
 fn settle(
     server: &TestServer,
+    now: DateTime<Utc>,
     name: &str,
     type_: &str,
     reason: &str,
@@ -294,7 +309,7 @@ fn settle(
     let mut o = server
         .csr(name)
         .ok_or_else(|| ServerError::Object(format!("{name} missing")))?;
-    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let now = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     o["status"]["conditions"] = json!([{
         "type": type_, "status": "True", "reason": reason, "message": message,
         "lastUpdateTime": now, "lastTransitionTime": now
