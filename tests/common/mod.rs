@@ -19,12 +19,14 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 /// `KCERT_REQUIRE_FIXTURES=1` (CI) their absence fails the test instead.
 pub fn find_fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("KCERT_FIXTURES")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/fixtures/real"
-            ))
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
+            workspace
+                .parent()
+                .unwrap_or(workspace)
+                .join("shared/fixtures/real")
         });
     if dir.is_dir() {
         return Some(dir);
