@@ -12,8 +12,8 @@ use kcert::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use kcert::cluster::view::DecodedShared;
 use kcert::cluster::watch::{build_views, list_all, PAGE_SIZE};
 use kcert::cluster::{connect, spawn_watch, Access, ClusterEvent, Locations, NodeIndex};
-use kcert::testserver::seed::{csr_object, CsrSpec};
-use kcert::testserver::{make_request, ServerOptions, TestServer};
+use kcert_fakeapi::seed::{csr_object, CsrSpec};
+use kcert_fakeapi::{make_request, ServerOptions, TestServer};
 use serde_json::Value;
 
 const COUNT: usize = 5_000;

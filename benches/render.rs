@@ -20,10 +20,10 @@ use kcert::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use kcert::cluster::watch::build_views;
 use kcert::cluster::{ClusterEvent, CsrView, NodeIndex};
 use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
-use kcert::testserver::make_request;
-use kcert::testserver::seed::{csr_object, CsrSpec};
 use kcert::tui::action::Msg;
 use kcert::tui::{App, TuiOptions};
+use kcert_fakeapi::make_request;
+use kcert_fakeapi::seed::{csr_object, CsrSpec};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

@@ -12,8 +12,6 @@
 //! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
 //! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
 //!   watch, approve and deny.
-//! - [`testserver`]: an in-process API server speaking the CSR and Node API, for tests and
-//!   `kcert demo`.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 
 pub mod cli;
@@ -25,5 +23,4 @@ pub mod renew;
 pub mod report;
 pub mod runtime;
 pub mod sign;
-pub mod testserver;
 pub mod tui;

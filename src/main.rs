@@ -14,6 +14,7 @@ use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
 use kcert::tui::ClusterOptions;
 
+mod demo_server;
 mod runtime_cmd;
 
 mod allocator;
@@ -53,7 +54,7 @@ fn scan_options(args: &ScanArgs, cli_now: Option<chrono::DateTime<Utc>>) -> Resu
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Check(args)) => check(&args, cli.now),
-        Some(Command::Csr(args)) => Ok(csr(&args)),
+        Some(Command::Csr(args)) => Ok(csr(&args, cli.now)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
@@ -230,8 +231,7 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     let cluster_dir = tempfile::Builder::new()
         .prefix("kcert-demo-cluster-")
         .tempdir()?;
-    let (server, kubeconfig) = kcert::testserver::start_demo(cluster_dir.path())
-        .wrap_err("cannot start the demo API server")?;
+    let (server, kubeconfig) = demo_server::start(cluster_dir.path())?;
     println!(
         "Demo API server at {} with {} certificate signing requests and bootstrap tokens (press 2 and 3 in the UI)",
         server.url(),
@@ -289,9 +289,9 @@ fn tui(
 }
 
 /// `kcert csr ...`: the cluster side does the work and picks the exit code.
-fn csr(args: &kcert::cli::CsrArgs) -> u8 {
+fn csr(args: &kcert::cli::CsrArgs, now: Option<chrono::DateTime<Utc>>) -> u8 {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let color = std::io::stdout().is_terminal();
-    kcert::cluster::command::run(args, color, &mut out, &mut err)
+    kcert::cluster::command::run(args, now, color, &mut out, &mut err)
 }

@@ -19,32 +19,9 @@ fn fixed_now() -> DateTime<Utc> {
 }
 
 fn demo_tree() -> (tempfile::TempDir, TreeLayout, TreeSpec) {
-    let dir = tempfile::tempdir().unwrap();
     let spec = demo_spec(fixed_now());
-    let layout = write_kubeadm_tree(dir.path(), &spec).unwrap();
+    let (dir, layout) = write_tree(&spec);
     (dir, layout, spec)
-}
-
-/// `openssl verify` at the tree's clock (or ignoring time), trusting only `ca`.
-fn verify_at(
-    ca: &Path,
-    untrusted: Option<&Path>,
-    leaf: &Path,
-    now: Option<DateTime<Utc>>,
-) -> (bool, String) {
-    let attime = now.map(|t| t.timestamp().to_string());
-    let mut args = vec!["verify"];
-    match &attime {
-        Some(t) => args.extend(["-attime", t.as_str()]),
-        None => args.push("-no_check_time"),
-    }
-    args.extend(["-CAfile", ca.to_str().unwrap()]);
-    if let Some(u) = untrusted {
-        args.extend(["-untrusted", u.to_str().unwrap()]);
-    }
-    args.push(leaf.to_str().unwrap());
-    let out = openssl(&args);
-    (out.status.success(), text(&out))
 }
 
 /// A kubeconfig field through the real kubectl.
@@ -133,18 +110,18 @@ fn leaves_verify_against_their_ca_and_the_planted_wrong_ca_leaf_does_not() {
             l.pki.join(format!("{leaf}.crt")),
             l.pki.join(format!("{ca}.crt")),
         );
-        let (ok, out) = verify_at(&ca_path, None, &leaf_path, None);
+        let (ok, out) = openssl_verify(&ca_path, None, &leaf_path, None);
         if leaf == "front-proxy-client" {
             assert!(
                 !ok,
                 "front-proxy-client must not verify against front-proxy-ca: {out}"
             );
-            let (ok, out) = verify_at(&l.pki.join("ca.crt"), None, &leaf_path, now);
+            let (ok, out) = openssl_verify(&l.pki.join("ca.crt"), None, &leaf_path, now);
             assert!(ok, "it is signed by ca instead: {out}");
             continue;
         }
         assert!(ok, "{leaf}: {out}");
-        let (ok, out) = verify_at(&ca_path, None, &leaf_path, now);
+        let (ok, out) = openssl_verify(&ca_path, None, &leaf_path, now);
         if leaf == "apiserver" {
             assert!(
                 !ok && out.contains("expired"),
@@ -157,23 +134,23 @@ fn leaves_verify_against_their_ca_and_the_planted_wrong_ca_leaf_does_not() {
     let scratch = tempfile::tempdir().unwrap();
     for (conf, _, _) in KUBECONFIGS {
         let cert = extract_client_cert(&l.etc_kubernetes.join(conf), scratch.path());
-        let (ok, out) = verify_at(&l.pki.join("ca.crt"), None, &cert, now);
+        let (ok, out) = openssl_verify(&l.pki.join("ca.crt"), None, &cert, now);
         assert_eq!(
             ok,
             conf != "admin.conf",
             "{conf} (admin.conf is planted expired): {out}"
         );
         assert!(
-            verify_at(&l.pki.join("ca.crt"), None, &cert, None).0,
+            openssl_verify(&l.pki.join("ca.crt"), None, &cert, None).0,
             "{conf} chain"
         );
     }
     let kubelet = l.kubelet_pki.join("kubelet-client-current.pem");
-    assert!(verify_at(&l.pki.join("ca.crt"), None, &kubelet, now).0);
+    assert!(openssl_verify(&l.pki.join("ca.crt"), None, &kubelet, now).0);
     for ca in ["ca", "front-proxy-ca", "etcd/ca"] {
         let path = l.pki.join(format!("{ca}.crt"));
         assert!(
-            verify_at(&path, None, &path, now).0,
+            openssl_verify(&path, None, &path, now).0,
             "{ca} is a valid self-signed root"
         );
     }
@@ -386,7 +363,7 @@ fn intermediate_tree_with_more_faults_chains_to_the_offline_root() {
         parse(&read_cert(&root)).subject().as_raw()
     );
     let now = Some(spec.now);
-    let (ok, out) = verify_at(
+    let (ok, out) = openssl_verify(
         &root,
         Some(&ca),
         &l.pki.join("apiserver-kubelet-client.crt"),
@@ -394,11 +371,11 @@ fn intermediate_tree_with_more_faults_chains_to_the_offline_root() {
     );
     assert!(ok, "{out}");
     assert!(
-        !verify_at(&ca, None, &l.pki.join("apiserver-kubelet-client.crt"), now).0,
+        !openssl_verify(&ca, None, &l.pki.join("apiserver-kubelet-client.crt"), now).0,
         "ca alone is not a trust anchor"
     );
 
-    let (ok, out) = verify_at(
+    let (ok, out) = openssl_verify(
         &l.pki.join("etcd/ca.crt"),
         None,
         &l.pki.join("etcd/server.crt"),
@@ -412,10 +389,10 @@ fn intermediate_tree_with_more_faults_chains_to_the_offline_root() {
 
     let kubelet = l.kubelet_pki.join("kubelet-client-current.pem");
     assert!(
-        !verify_at(&root, Some(&ca), &kubelet, None).0,
+        !openssl_verify(&root, Some(&ca), &kubelet, None).0,
         "kubelet client planted under the wrong CA"
     );
-    assert!(verify_at(&l.pki.join("front-proxy-ca.crt"), None, &kubelet, None).0);
+    assert!(openssl_verify(&l.pki.join("front-proxy-ca.crt"), None, &kubelet, None).0);
     assert_eq!(days_left(&kubelet, spec.now), 1.0);
 
     assert_ne!(
@@ -628,7 +605,11 @@ fn bulk_tree_writes_verifiable_leaves_under_three_cas() {
         for entry in std::fs::read_dir(leaf_dir).unwrap().map(Result::unwrap) {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "crt") {
-                assert!(verify_at(ca, None, &path, None).0, "{}", path.display());
+                assert!(
+                    openssl_verify(ca, None, &path, None).0,
+                    "{}",
+                    path.display()
+                );
                 let key = openssl_pubkey_der(&path.with_extension("key"));
                 assert_eq!(key, cert_public_key(&read_cert(&path)));
                 leaves += 1;

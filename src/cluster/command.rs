@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::Api;
 
@@ -36,8 +36,15 @@ impl From<&ClusterArgs> for Access {
     }
 }
 
-/// Run a `kcert csr` command against the real environment's kubeconfig locations.
-pub fn run(args: &CsrArgs, stdout_is_tty: bool, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+/// Run a `kcert csr` command against the real environment's kubeconfig locations; ages and
+/// expiries are reckoned from `now` (the hidden `--now`), else the wall clock.
+pub fn run(
+    args: &CsrArgs,
+    now: Option<DateTime<Utc>>,
+    stdout_is_tty: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -52,6 +59,7 @@ pub fn run(args: &CsrArgs, stdout_is_tty: bool, out: &mut dyn Write, err: &mut d
     runtime.block_on(run_async(
         args,
         &Locations::from_env(),
+        now,
         stdout_is_tty,
         out,
         err,
@@ -62,6 +70,7 @@ pub fn run(args: &CsrArgs, stdout_is_tty: bool, out: &mut dyn Write, err: &mut d
 pub async fn run_async(
     args: &CsrArgs,
     loc: &Locations,
+    now: Option<DateTime<Utc>>,
     stdout_is_tty: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -73,6 +82,7 @@ pub async fn run_async(
             return EXIT_CANNOT_RUN;
         }
     };
+    let now = now.unwrap_or_else(Utc::now);
     let code = match &args.command {
         CsrCommand::List {
             output,
@@ -81,6 +91,7 @@ pub async fn run_async(
         } => {
             list(
                 &conn,
+                now,
                 *output,
                 *pending,
                 color.enabled(stdout_is_tty),
@@ -93,7 +104,7 @@ pub async fn run_async(
             approve_cmd(&conn, names, *all_valid, out, err).await
         }
         CsrCommand::Deny { names, reason } => deny_cmd(&conn, names, reason, out, err).await,
-        CsrCommand::Doctor { output } => doctor_cmd(&conn, *output, out, err).await,
+        CsrCommand::Doctor { output } => doctor_cmd(&conn, now, *output, out, err).await,
     };
     let _ = out.flush();
     code
@@ -112,6 +123,7 @@ async fn load(conn: &Connection) -> Result<Vec<CsrView>, kube::Error> {
 
 async fn list(
     conn: &Connection,
+    now: DateTime<Utc>,
     format: OutputFormat,
     pending: bool,
     color: bool,
@@ -128,7 +140,6 @@ async fn list(
     if pending {
         views.retain(CsrView::is_pending);
     }
-    let now = Utc::now();
     let text = match format {
         OutputFormat::Json => {
             serde_json::to_string_pretty(&output::json(&views, now)).unwrap_or_default() + "\n"
@@ -240,6 +251,7 @@ async fn deny_cmd(
 
 async fn doctor_cmd(
     conn: &Connection,
+    now: DateTime<Utc>,
     format: ReportFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -253,7 +265,7 @@ async fn doctor_cmd(
             return EXIT_CANNOT_RUN;
         }
     };
-    let report = super::doctor::diagnose(&facts, &views, Utc::now(), Thresholds::default());
+    let report = super::doctor::diagnose(&facts, &views, now, Thresholds::default());
     let text = match format {
         ReportFormat::Json => {
             let mut v = serde_json::Map::new();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use kcert::pki::{Inventory, KeyFormat, Severity};
 
-use crate::util::{copy_tree, fixtures, openssl, scan_paths};
+use crate::common::{copy_tree, now, openssl, real_fixtures, scan_at, text};
 
 fn problem_for<'a>(inv: &'a Inventory, file: &Path) -> Vec<&'a str> {
     inv.problems
@@ -19,7 +19,10 @@ fn problem_for<'a>(inv: &'a Inventory, file: &Path) -> Vec<&'a str> {
 fn junk_beside_a_real_tree_is_reported_file_by_file() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_tree(&fixtures().join("zetaoss__zeta-linux/etc/kubernetes"), root);
+    copy_tree(
+        &real_fixtures!().join("zetaoss__zeta-linux/etc/kubernetes"),
+        root,
+    );
     let pki = root.join("pki");
     let good = std::fs::read_to_string(pki.join("apiserver.crt")).unwrap();
 
@@ -66,7 +69,7 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
     let enc = pki.join("encrypted.key");
     crate::common::write_encrypted_ec_key(&enc);
     let csr = pki.join("request.csr");
-    let (ok, out) = openssl(&[
+    let out = openssl(&[
         "req",
         "-new",
         "-key",
@@ -76,9 +79,9 @@ fn junk_beside_a_real_tree_is_reported_file_by_file() {
         "-out",
         csr.to_str().unwrap(),
     ]);
-    assert!(ok, "{out}");
+    assert!(out.status.success(), "{}", text(&out));
 
-    let inv = scan_paths(&[root]);
+    let inv = scan_at(root, now());
 
     let expect = |file: &Path, needle: &str| {
         let msgs = problem_for(&inv, file);
@@ -168,7 +171,7 @@ fn a_dangling_kubelet_symlink_is_named() {
         &link,
     )
     .unwrap();
-    let inv = scan_paths(&[tmp.path()]);
+    let inv = scan_at(tmp.path(), now());
     let msgs = problem_for(&inv, &link);
     assert!(
         msgs.iter()
@@ -181,11 +184,7 @@ fn a_dangling_kubelet_symlink_is_named() {
 fn a_missing_explicit_root_is_an_error_and_a_missing_default_is_not() {
     use kcert::pki::{scan, ScanOptions, Thresholds};
     let missing = std::path::PathBuf::from("/nonexistent/kcert-test");
-    let explicit = ScanOptions::new(
-        vec![missing.clone()],
-        crate::util::now(),
-        Thresholds::default(),
-    );
+    let explicit = ScanOptions::new(vec![missing.clone()], now(), Thresholds::default());
     let err = scan(&explicit).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/kcert-test"), "{err}");
     let mut defaults = explicit.clone();
@@ -202,7 +201,7 @@ fn an_unreadable_file_is_named_and_its_neighbours_are_still_read() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let pki = fixtures().join("zetaoss__zeta-linux/etc/kubernetes/pki");
+    let pki = real_fixtures!().join("zetaoss__zeta-linux/etc/kubernetes/pki");
     std::fs::copy(pki.join("apiserver.crt"), root.join("apiserver.crt")).unwrap();
     let key = root.join("apiserver.key");
     std::fs::copy(pki.join("apiserver.key"), &key).unwrap();

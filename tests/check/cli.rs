@@ -1,9 +1,13 @@
 //! The binary: exit codes like a monitoring plugin, the documented JSON, the table.
 
-use crate::util::{fixtures, kcert};
+use crate::common::{kcert_bin, real_fixtures, regex_escape};
 
 fn run(args: &[&str], now: &str) -> (i32, String, String) {
-    let out = kcert().env("KCERT_NOW", now).args(args).output().unwrap();
+    let out = kcert_bin()
+        .env("KCERT_NOW", now)
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -14,7 +18,13 @@ fn run(args: &[&str], now: &str) -> (i32, String, String) {
 #[test]
 fn exit_codes_follow_the_monitoring_plugin_convention() {
     // Leaves of this real tree expire on 2025-08-21 10:09 UTC; its CAs in 2034.
-    let tree = fixtures().join("ZYWNB666__kube-cert-validity-check");
+    let (got, _, stderr) = run(&["check", "/nonexistent/kcert"], "2025-01-01T00:00:00Z");
+    assert_eq!(got, 3);
+    assert!(
+        stderr.contains("/nonexistent/kcert: no such file or directory"),
+        "{stderr}"
+    );
+    let tree = real_fixtures!().join("ZYWNB666__kube-cert-validity-check");
     let tree = tree.to_str().unwrap();
     for (now, code) in [
         ("2025-01-01T00:00:00Z", 0),
@@ -31,17 +41,11 @@ fn exit_codes_follow_the_monitoring_plugin_convention() {
         "2025-08-01T00:00:00Z",
     );
     assert_eq!(got, 0);
-    let (got, _, stderr) = run(&["check", "/nonexistent/kcert"], "2025-01-01T00:00:00Z");
-    assert_eq!(got, 3);
-    assert!(
-        stderr.contains("/nonexistent/kcert: no such file or directory"),
-        "{stderr}"
-    );
 }
 
 #[test]
 fn json_has_the_documented_fields() {
-    let tree = fixtures().join("zetaoss__zeta-linux/etc/kubernetes");
+    let tree = real_fixtures!().join("zetaoss__zeta-linux/etc/kubernetes");
     let (code, stdout, _) = run(
         &["check", "--output", "json", tree.to_str().unwrap()],
         "2026-11-22T12:00:00Z",
@@ -121,7 +125,7 @@ fn json_has_the_documented_fields() {
 
 #[test]
 fn table_looks_like_kubeadm_check_expiration() {
-    let root = fixtures();
+    let root = real_fixtures!();
     let tree = root.join("ZYWNB666__kube-cert-validity-check");
     let (_, stdout, _) = run(&["check", tree.to_str().unwrap()], "2025-07-01T00:00:00Z");
     let root = kcert::pki::absolute(&root);
@@ -131,19 +135,9 @@ fn table_looks_like_kubeadm_check_expiration() {
     });
 }
 
-fn regex_escape(s: &str) -> String {
-    s.chars().fold(String::new(), |mut out, c| {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-        out
-    })
-}
-
 #[test]
 fn the_join_hash_of_the_cluster_ca_matches_openssl() {
-    let tree = fixtures().join("zetaoss__zeta-linux/etc/kubernetes");
+    let tree = real_fixtures!().join("zetaoss__zeta-linux/etc/kubernetes");
     let ca = tree.join("pki/ca.crt");
     let (_, stdout, _) = run(
         &["check", "-o", "json", tree.to_str().unwrap()],

@@ -8,7 +8,7 @@ use kcert::demo::{write_kubeadm_tree, Faults, TreeLayout, TreeSpec};
 use kcert::pki::{ChainVerdict, Inventory, KeyAlgorithm, KeyFormat, ProblemKind, Severity, Status};
 use kcert::sign::KeySpec;
 
-use crate::util::{openssl, scan_paths};
+use crate::common::{node_spec, now, openssl, scan_at, text};
 
 fn made() -> DateTime<Utc> {
     "2026-06-01T00:00:00Z".parse().unwrap()
@@ -16,24 +16,10 @@ fn made() -> DateTime<Utc> {
 
 fn tree(dir: &Path, key: KeySpec, intermediate: bool, faults: Faults) -> TreeLayout {
     let spec = TreeSpec {
-        now: made(),
-        key,
-        node_name: "cp-1".into(),
-        advertise_ip: "10.0.0.5".parse().unwrap(),
         intermediate,
-        faults,
+        ..node_spec(made(), key, "10.0.0.5", faults)
     };
     write_kubeadm_tree(dir, &spec).expect("tree")
-}
-
-fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {
-    use kcert::pki::{scan, ScanOptions, Thresholds};
-    scan(&ScanOptions::new(
-        vec![root.to_path_buf()],
-        now,
-        Thresholds::default(),
-    ))
-    .unwrap()
 }
 
 fn named<'a>(inv: &'a Inventory, name: &str) -> &'a kcert::pki::CertEntry {
@@ -56,7 +42,8 @@ fn problems_of(inv: &Inventory, name: &str) -> Vec<(Severity, ProblemKind, Strin
         .collect()
 }
 
-const LEAVES: [(&str, &str); 12] = [
+/// Every certificate of the intermediate tree with its issuer, as kubeadm names them.
+pub const LEAVES: [(&str, &str); 12] = [
     ("apiserver", "ca"),
     ("apiserver-kubelet-client", "ca"),
     ("admin.conf", "ca"),
@@ -250,7 +237,7 @@ fn a_replaced_ca_with_the_same_name_gives_bad_signatures() {
         "{p:?}"
     );
     // openssl agrees.
-    let (ok, _) = openssl(&[
+    let out = openssl(&[
         "verify",
         "-CAfile",
         one.pki.join("ca.crt").to_str().unwrap(),
@@ -258,7 +245,7 @@ fn a_replaced_ca_with_the_same_name_gives_bad_signatures() {
         &(made().timestamp() + 86400).to_string(),
         one.pki.join("apiserver.crt").to_str().unwrap(),
     ]);
-    assert!(!ok);
+    assert!(!out.status.success());
     // Leaves of other CAs are untouched.
     assert_eq!(named(&inv, "etcd-server").chain, ChainVerdict::Verified);
 }
@@ -269,8 +256,8 @@ fn rsa_pss_ed25519_and_der_files_are_verified_and_paired() {
     let d = tmp.path();
     let p = |f: &str| d.join(f).to_str().unwrap().to_string();
     let run = |args: &[&str]| {
-        let (ok, out) = openssl(args);
-        assert!(ok, "openssl {args:?}: {out}");
+        let out = openssl(args);
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out));
     };
     // An RSA-PSS CA and leaf, made by openssl.
     run(&[
@@ -347,7 +334,7 @@ fn rsa_pss_ed25519_and_der_files_are_verified_and_paired() {
         "-out",
         &p("leaf.der"),
     ]);
-    let inv = scan_paths(&[d]);
+    let inv = scan_at(d, now());
     let by_file = |f: &str| {
         inv.certs
             .iter()

@@ -5,6 +5,6 @@ mod common;
 
 mod bad_input;
 mod cli;
+mod cli_snapshots;
 mod generated;
 mod real_fixtures;
-mod util;

@@ -1,23 +1,26 @@
 //! Every real tree scans without a crash, and chain verdicts agree with `openssl verify`.
 
 use kcert::pki::{ChainVerdict, Inventory};
+use kcert::sign::cert_to_pem;
 
-use crate::util::{fixtures, openssl, pem, scan_paths};
+use crate::common::{now, openssl, real_fixtures, scan_at, text};
+use crate::generated::LEAVES;
 
 /// `openssl verify` of certificate `leaf` with `issuer` as the only trust anchor.
 fn openssl_accepts(dir: &std::path::Path, leaf: &[u8], issuer: &[u8]) -> (bool, String) {
     let leaf_file = dir.join("leaf.pem");
     let ca_file = dir.join("ca.pem");
-    std::fs::write(&leaf_file, pem(leaf)).unwrap();
-    std::fs::write(&ca_file, pem(issuer)).unwrap();
-    openssl(&[
+    std::fs::write(&leaf_file, cert_to_pem(leaf)).unwrap();
+    std::fs::write(&ca_file, cert_to_pem(issuer)).unwrap();
+    let out = openssl(&[
         "verify",
         "-no_check_time",
         "-partial_chain",
         "-CAfile",
         ca_file.to_str().unwrap(),
         leaf_file.to_str().unwrap(),
-    ])
+    ]);
+    (out.status.success(), text(&out))
 }
 
 fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
@@ -64,7 +67,7 @@ fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
 
 #[test]
 fn every_real_tree_scans_and_chains_agree_with_openssl() {
-    let root = fixtures();
+    let root = real_fixtures!();
     let tmp = tempfile::tempdir().unwrap();
     let mut total = 0;
     let mut trees = 0;
@@ -73,7 +76,7 @@ fn every_real_tree_scans_and_chains_agree_with_openssl() {
         if !dir.is_dir() {
             continue;
         }
-        let inv = scan_paths(&[&dir]);
+        let inv = scan_at(&dir, now());
         total += check_tree(&inv, tmp.path());
         trees += 1;
     }
@@ -86,26 +89,15 @@ fn every_real_tree_scans_and_chains_agree_with_openssl() {
 
 #[test]
 fn a_kubeadm_tree_is_named_and_chained_like_kubeadm_does() {
-    let inv = scan_paths(&[&fixtures().join("zetaoss__zeta-linux")]);
+    let inv = scan_at(&real_fixtures!().join("zetaoss__zeta-linux"), now());
     let by_name = |n: &str| {
         inv.certs
             .iter()
             .find(|c| c.kubeadm_name.as_deref() == Some(n))
             .unwrap_or_else(|| panic!("{n} not found"))
     };
-    for (leaf, ca) in [
-        ("apiserver", "ca"),
-        ("apiserver-kubelet-client", "ca"),
-        ("admin.conf", "ca"),
-        ("super-admin.conf", "ca"),
-        ("controller-manager.conf", "ca"),
-        ("scheduler.conf", "ca"),
-        ("front-proxy-client", "front-proxy-ca"),
-        ("etcd-server", "etcd-ca"),
-        ("etcd-peer", "etcd-ca"),
-        ("etcd-healthcheck-client", "etcd-ca"),
-        ("apiserver-etcd-client", "etcd-ca"),
-    ] {
+    // The leaves under kubeadm's three CAs (no offline root here).
+    for (leaf, ca) in LEAVES.into_iter().filter(|(_, ca)| *ca != "root-ca") {
         let c = by_name(leaf);
         assert_eq!(c.chain, ChainVerdict::Verified, "{leaf}");
         let issuer = &inv.certs[c.issuer_id.unwrap()];
@@ -139,7 +131,7 @@ fn a_kubeadm_tree_is_named_and_chained_like_kubeadm_does() {
 fn mismatched_keys_in_real_files_are_caught_and_explained() {
     // The fixture notes say: dev-user.kubeconfig's cert does not match its key; the key
     // belongs to the CSR the user generated afterwards.
-    let inv = scan_paths(&[&fixtures().join("awakehns__kuber-2.4")]);
+    let inv = scan_at(&real_fixtures!().join("awakehns__kuber-2.4"), now());
     let user = inv
         .certs
         .iter()

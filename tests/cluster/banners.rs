@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use kcert::cluster::diagnose::LocalServerCert;
 use kcert::cluster::{connect, Access, Diagnosis, Locations};
-use kcert::testserver::{ServerOptions, TestServer, Validity};
+use kcert_fakeapi::{ServerOptions, TestServer, Validity};
 
 use super::util::Env;
 

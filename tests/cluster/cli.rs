@@ -158,7 +158,7 @@ async fn an_unreachable_cluster_exits_3_with_the_banner() {
 #[test]
 fn the_demo_cluster_serves_a_dozen_csrs_to_a_separate_process() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, kubeconfig) = kcert::testserver::start_demo(dir.path()).unwrap();
+    let (server, kubeconfig) = kcert_fakeapi::start_demo(dir.path()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
         .args(["csr", "list", "--pending", "--kubeconfig"])
         .arg(&kubeconfig)

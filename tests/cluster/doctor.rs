@@ -8,8 +8,9 @@ use kcert::cluster::doctor::{diagnose, gather, PathState, Report};
 use kcert::cluster::watch::{build_views, list_all};
 use kcert::cluster::NodeIndex;
 use kcert::pki::{Severity, Status, Thresholds};
-use kcert::testserver::kubeadm::{binding, bootstrap_token, deployment, NODECLIENT};
-use kcert::testserver::ServerOptions;
+use kcert_fakeapi::kubeadm::{binding, bootstrap_token, deployment};
+use kcert_fakeapi::names::NODECLIENT;
+use kcert_fakeapi::ServerOptions;
 use serde_json::Value;
 
 use super::util::{kcert, Env};
@@ -229,7 +230,7 @@ async fn serving_csrs_are_counted_and_an_approver_deployment_is_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_valid_expired_and_with_wrong_groups() {
     let env = Env::start(ServerOptions::default()).await;
-    kcert::testserver::kubeadm::rbac(&env.server).unwrap();
+    kcert_fakeapi::kubeadm::rbac(&env.server).unwrap();
     let now = Utc::now();
     for t in [
         bootstrap_token(
@@ -343,7 +344,7 @@ async fn forbidden_rbac_reads_are_unknown_not_a_crash() {
         ..ServerOptions::default()
     })
     .await;
-    kcert::testserver::seed::demo(&env.server).unwrap();
+    kcert_fakeapi::seed::demo(&env.server).unwrap();
     let r = report(&env).await;
     for p in [&r.bootstrap, &r.renewal] {
         match &p.state {

@@ -1,5 +1,7 @@
-//! The cluster side against an in-process API server: kubectl agrees with kcert, rules on
-//! real and generated requests, connection banners, watch behaviour, actions and the CLI.
+//! The cluster side against the fake API server (`kcert-fakeapi`): kubectl agrees with kcert,
+//! rules on real and generated requests, connection banners, watch behaviour, actions and the
+//! CLI; and kcert's readers of requests, RBAC objects and bootstrap tokens on objects the fake
+//! builds.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -7,8 +9,12 @@ mod common;
 mod actions;
 mod banners;
 mod cli;
+mod cli_snapshots;
 mod doctor;
 mod kubectl;
+mod rbac;
+mod request;
 mod rules;
+mod tokens;
 mod util;
 mod watch;

@@ -1,16 +1,19 @@
 //! Verdicts on real CSR objects and PKCS#10 files from public repositories, and on
 //! generated requests that each break one rule.
 
+use std::path::Path;
+
 use chrono::Duration;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kcert::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use kcert::cluster::{Check, CsrView, NodeIndex, Outcome};
 use kcert::pki::KeyAlgorithm;
-use kcert::testserver::make_request;
-use kcert::testserver::seed::{csr_object, tamper_signature, CsrSpec};
+use kcert_fakeapi::make_request;
+use kcert_fakeapi::seed::{csr_object, tamper_signature, CsrSpec};
 use serde_json::Value;
 
-use super::util::{fixtures, typed};
+use super::util::typed;
+use crate::common::real_fixtures;
 
 /// A CSR object from YAML or JSON as the API server would store it (base64 unwrapped).
 fn object(mut v: Value) -> CertificateSigningRequest {
@@ -20,14 +23,14 @@ fn object(mut v: Value) -> CertificateSigningRequest {
     typed(v)
 }
 
-fn from_yaml(rel: &str) -> CertificateSigningRequest {
-    let text = std::fs::read_to_string(fixtures().join(rel)).unwrap();
+fn from_yaml(fixtures: &Path, rel: &str) -> CertificateSigningRequest {
+    let text = std::fs::read_to_string(fixtures.join(rel)).unwrap();
     object(serde_yaml::from_str(&text).unwrap())
 }
 
-fn okd(name: &str) -> CertificateSigningRequest {
+fn okd(fixtures: &Path, name: &str) -> CertificateSigningRequest {
     let text = std::fs::read_to_string(
-        fixtures().join("megahelio__OKD4-Install-guide/Logs/oc-get-csr.json"),
+        fixtures.join("megahelio__OKD4-Install-guide/Logs/oc-get-csr.json"),
     )
     .unwrap();
     let list: Value = serde_json::from_str(&text).unwrap();
@@ -41,8 +44,8 @@ fn okd(name: &str) -> CertificateSigningRequest {
     object(item)
 }
 
-fn pem_file(rel: &str) -> String {
-    std::fs::read_to_string(fixtures().join(rel)).unwrap()
+fn pem_file(fixtures: &Path, rel: &str) -> String {
+    std::fs::read_to_string(fixtures.join(rel)).unwrap()
 }
 
 fn spec<'a>(
@@ -89,7 +92,8 @@ const CLIENT: &[&str] = &["digital signature", "client auth"];
 
 #[test]
 fn okd_kubelet_serving_request_is_valid_when_the_node_reports_its_sans() {
-    let csr = okd("csr-c7mw4");
+    let fixtures = real_fixtures!();
+    let csr = okd(&fixtures, "csr-c7mw4");
     let nodes =
         NodeIndex::from_addresses([(OKD_NODE, vec!["192.168.112.103".into(), OKD_NODE.into()])]);
     let v = judge(&csr, &nodes);
@@ -109,7 +113,8 @@ fn okd_kubelet_serving_request_is_valid_when_the_node_reports_its_sans() {
 
 #[test]
 fn a_san_the_node_does_not_report_fails_and_a_missing_node_is_not_checked() {
-    let csr = okd("csr-c7mw4");
+    let fixtures = real_fixtures!();
+    let csr = okd(&fixtures, "csr-c7mw4");
     let moved =
         NodeIndex::from_addresses([(OKD_NODE, vec!["192.168.112.200".into(), OKD_NODE.into()])]);
     let v = judge(&csr, &moved);
@@ -129,7 +134,8 @@ fn a_san_the_node_does_not_report_fails_and_a_missing_node_is_not_checked() {
 
 #[test]
 fn okd_bootstrap_through_a_service_account_is_not_a_bootstrap_token() {
-    let v = judge(&okd("csr-dxbnz"), &NodeIndex::unreadable());
+    let fixtures = real_fixtures!();
+    let v = judge(&okd(&fixtures, "csr-dxbnz"), &NodeIndex::unreadable());
     assert_eq!(failed(&v), ["requestor"], "{:#?}", v.verdict);
     for rule in ["cn", "org", "sans", "usages", "request"] {
         assert_eq!(check(&v, rule).outcome, Outcome::Pass, "{rule}");
@@ -138,7 +144,8 @@ fn okd_bootstrap_through_a_service_account_is_not_a_bootstrap_token() {
 
 #[test]
 fn okd_ovn_client_certificate_for_a_custom_identity_is_valid() {
-    let v = judge(&okd("csr-c7v77"), &NodeIndex::unreadable());
+    let fixtures = real_fixtures!();
+    let v = judge(&okd(&fixtures, "csr-c7v77"), &NodeIndex::unreadable());
     assert!(v.verdict.passed(), "{:#?}", v.verdict);
     assert_eq!(v.requested_duration(), "24h");
     assert_eq!(check(&v, "groups").outcome, Outcome::Pass);
@@ -146,8 +153,9 @@ fn okd_ovn_client_certificate_for_a_custom_identity_is_valid() {
 
 #[test]
 fn vault_wildcard_serving_request_without_a_node_requestor_fails() {
+    let fixtures = real_fixtures!();
     let v = judge(
-        &from_yaml("jnditifei__vault-kub/csr.yaml"),
+        &from_yaml(&fixtures, "jnditifei__vault-kub/csr.yaml"),
         &NodeIndex::unreadable(),
     );
     assert_eq!(failed(&v), ["requestor", "cn"], "{:#?}", v.verdict);
@@ -157,7 +165,8 @@ fn vault_wildcard_serving_request_without_a_node_requestor_fails() {
 
 #[test]
 fn line_wrapped_user_request_from_a_homework_repo_is_valid_once_requested() {
-    let mut csr = from_yaml("Ditry86__kuber-homeworks-2.4/csr.yaml");
+    let fixtures = real_fixtures!();
+    let mut csr = from_yaml(&fixtures, "Ditry86__kuber-homeworks-2.4/csr.yaml");
     csr.spec.username = Some("kubernetes-admin".into());
     let v = judge(&csr, &NodeIndex::unreadable());
     assert!(v.verdict.passed(), "{:#?}", v.verdict);
@@ -171,7 +180,11 @@ fn line_wrapped_user_request_from_a_homework_repo_is_valid_once_requested() {
 
 #[test]
 fn hard_way_admin_and_controller_manager_requests_are_flagged_as_privileged() {
-    let admin = pem_file("weibeld__kubernetes-the-hard-way-files/admin.csr");
+    let fixtures = real_fixtures!();
+    let admin = pem_file(
+        &fixtures,
+        "weibeld__kubernetes-the-hard-way-files/admin.csr",
+    );
     let v = judge_spec(
         &spec(APISERVER_CLIENT, "alice", CLIENT, &admin),
         &NodeIndex::unreadable(),
@@ -180,7 +193,10 @@ fn hard_way_admin_and_controller_manager_requests_are_flagged_as_privileged() {
     assert!(v.verdict.is_dangerous());
     assert!(check(&v, "groups").reason.contains("system:masters"));
 
-    let kcm = pem_file("weibeld__kubernetes-the-hard-way-files/kube-controller-manager.csr");
+    let kcm = pem_file(
+        &fixtures,
+        "weibeld__kubernetes-the-hard-way-files/kube-controller-manager.csr",
+    );
     let v = judge_spec(
         &spec(APISERVER_CLIENT, "alice", CLIENT, &kcm),
         &NodeIndex::unreadable(),
@@ -191,7 +207,11 @@ fn hard_way_admin_and_controller_manager_requests_are_flagged_as_privileged() {
 
 #[test]
 fn hard_way_worker_request_is_valid_from_its_node_and_an_impostor_from_another() {
-    let pem = pem_file("weibeld__kubernetes-the-hard-way-files/worker-0.csr");
+    let fixtures = real_fixtures!();
+    let pem = pem_file(
+        &fixtures,
+        "weibeld__kubernetes-the-hard-way-files/worker-0.csr",
+    );
     let nodes = NodeIndex::from_addresses([(
         "worker-0",
         vec![
@@ -215,7 +235,8 @@ fn hard_way_worker_request_is_valid_from_its_node_and_an_impostor_from_another()
 
 #[test]
 fn a_real_request_with_a_flipped_signature_bit_fails() {
-    let pem = pem_file("cachac__kubelabsAdmin/carlos.csr");
+    let fixtures = real_fixtures!();
+    let pem = pem_file(&fixtures, "cachac__kubelabsAdmin/carlos.csr");
     let good = judge_spec(
         &spec(APISERVER_CLIENT, "admin", CLIENT, &pem),
         &NodeIndex::unreadable(),
@@ -336,9 +357,10 @@ fn unreadable_requests_and_pre_v1_objects_get_reasons() {
     );
     assert_eq!(failed(&v), ["request"]);
     // A v1alpha1 manifest without signerName, read as v1 (the test types only know v1).
-    let text =
-        std::fs::read_to_string(fixtures().join("kubernetes__kubernetes/hack/testdata/csr.yml"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        real_fixtures!().join("kubernetes__kubernetes/hack/testdata/csr.yml"),
+    )
+    .unwrap();
     let mut raw: Value = serde_yaml::from_str(&text).unwrap();
     raw["apiVersion"] = "certificates.k8s.io/v1".into();
     raw["spec"]["signerName"] = "".into();

@@ -1,14 +1,16 @@
-//! Shared helpers: a running test server with an admin kubeconfig, kubectl, fixtures.
+//! Shared helpers: a running test server with an admin kubeconfig, kubectl, the binary.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kcert::cluster::{connect, Access, Connection, Locations};
-use kcert::testserver::{ServerOptions, TestServer};
+use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
 
-pub use crate::common::fixtures;
+use crate::common::{kcert_bin, kcert_cmd};
 
 /// A server, a temp dir and an admin kubeconfig in it.
 pub struct Env {
@@ -32,7 +34,7 @@ impl Env {
 
     pub async fn demo() -> Env {
         let env = Env::start(ServerOptions::default()).await;
-        kcert::testserver::seed::demo(&env.server).unwrap();
+        kcert_fakeapi::seed::demo(&env.server).unwrap();
         env
     }
 
@@ -79,15 +81,22 @@ pub fn typed(v: serde_json::Value) -> CertificateSigningRequest {
     serde_json::from_value(v).expect("a valid CSR object")
 }
 
-/// Run the kcert binary; returns (exit code, stdout, stderr).
+/// Run the kcert binary on the wall clock; returns (exit code, stdout, stderr).
 pub async fn kcert(env: &Env, args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_kcert"))
+    run(env, kcert_bin(), args).await
+}
+
+/// [`kcert`] with its clock at `now`.
+pub async fn kcert_at(env: &Env, now: DateTime<Utc>, args: &[&str]) -> (i32, String, String) {
+    run(env, kcert_cmd(now), args).await
+}
+
+async fn run(env: &Env, kcert: std::process::Command, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::from(kcert)
         .args(args)
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)
         .env("HOME", env.dir.path())
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
         .output()
         .await
         .unwrap();

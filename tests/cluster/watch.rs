@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::Duration as Age;
 use kcert::cluster::rules::KUBELET_SERVING;
 use kcert::cluster::{spawn_watch, ClusterEvent, ConnectionState, Diagnosis};
-use kcert::testserver::make_request;
-use kcert::testserver::seed::{csr_object, CsrSpec};
+use kcert_fakeapi::make_request;
+use kcert_fakeapi::seed::{csr_object, CsrSpec};
 use tokio::sync::mpsc::Receiver;
 
 use super::util::Env;

@@ -6,7 +6,8 @@ use kcert::demo::Faults;
 use kcert::renew::{apply, plan, Disk, RealDisk, RenewOptions, Selection};
 use kcert::sign::KeySpec;
 
-use crate::util::{assert_unchanged, changed, later, renew, scan_at, snapshot, text, tree};
+use crate::common::{scan_at, text};
+use crate::util::{assert_unchanged, changed, later, renew, snapshot, tree};
 
 /// Makes a directory unwritable for real: immutable as root (root ignores modes), 0555 otherwise.
 struct Unwritable<'a>(&'a Path);

@@ -7,7 +7,8 @@ use kcert::demo::Faults;
 use kcert::pki::{ChainVerdict, Inventory, Origin, Status};
 use kcert::sign::KeySpec;
 
-use crate::util::{kcert, later, openssl_verify, scan_at, text, tree};
+use crate::common::{kcert, scan_at, text};
+use crate::util::{later, tree, verify_der};
 
 /// The leaves a renewal of `--all` must touch, keyed by where they live.
 fn leaves(inv: &Inventory) -> HashMap<(std::path::PathBuf, usize, String), usize> {
@@ -71,7 +72,7 @@ fn renew_everything(key: KeySpec) {
             before.certs[was.issuer_id.unwrap()].sha256,
             "{what}: same CA"
         );
-        let (ok, msg) = openssl_verify(ca.origin.path(), &c.der, later());
+        let (ok, msg) = verify_der(ca.origin.path(), &c.der, later());
         assert!(ok, "{what}: openssl verify: {msg}");
         renewed += 1;
     }

@@ -1,13 +1,15 @@
 //! Renewal on copies of real trees whose CA keys were committed with them.
 
+use std::path::Path;
+
 use kcert::pki::{ChainVerdict, Status};
 
-use crate::common::{copy_tree, fixtures};
-use crate::util::{kcert, openssl_verify, scan_at, text};
+use crate::common::{copy_tree, kcert, real_fixtures, scan_at, text};
+use crate::util::verify_der;
 
-fn renew_real(tree: &str, expected: &[&str]) {
+fn renew_real(fixtures: &Path, tree: &str, expected: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
-    copy_tree(&fixtures().join(tree), tmp.path());
+    copy_tree(&fixtures.join(tree), tmp.path());
     let now = "2026-11-22T12:00:00Z".parse().unwrap();
     let before = scan_at(tmp.path(), now);
     let out = kcert(
@@ -44,13 +46,14 @@ fn renew_real(tree: &str, expected: &[&str]) {
         );
         assert_eq!(c.key_algorithm, was.key_algorithm, "{tree}: {name}");
         let ca = &after.certs[c.issuer_id.unwrap()];
-        let (ok, msg) = openssl_verify(ca.origin.path(), &c.der, now);
+        let (ok, msg) = verify_der(ca.origin.path(), &c.der, now);
         assert!(ok, "{tree}: {name}: {msg}");
     }
 }
 
 #[test]
 fn renews_a_real_kubeadm_tree_with_ecdsa_and_rsa_keys() {
+    let fixtures = real_fixtures!();
     let all = [
         "apiserver",
         "apiserver-kubelet-client",
@@ -65,7 +68,7 @@ fn renews_a_real_kubeadm_tree_with_ecdsa_and_rsa_keys() {
     ];
     let mut with_super = all.to_vec();
     with_super.push("super-admin.conf");
-    renew_real("zetaoss__zeta-linux/etc/kubernetes", &with_super);
+    renew_real(&fixtures, "zetaoss__zeta-linux/etc/kubernetes", &with_super);
     // kubeadm 1.11 layout: kubeconfigs beside pki/, RSA-2048 throughout.
-    renew_real("devopsyuva__k8s-1.11", &all);
+    renew_real(&fixtures, "devopsyuva__k8s-1.11", &all);
 }

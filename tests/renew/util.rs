@@ -3,17 +3,13 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::{DateTime, Utc};
-use kcert::demo::{write_kubeadm_tree, Faults, TreeLayout, TreeSpec};
-use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
+use kcert::demo::{Faults, TreeLayout};
 use kcert::sign::KeySpec;
 
-/// When the trees are made.
-pub fn made() -> DateTime<Utc> {
-    "2026-01-10T08:00:00Z".parse().unwrap()
-}
+use crate::common::{kcert, made, node_spec, openssl_verify, write_tree};
 
 /// When they are renewed: 300 days later, leaves near expiry, CAs fine.
 pub fn later() -> DateTime<Utc> {
@@ -21,38 +17,7 @@ pub fn later() -> DateTime<Utc> {
 }
 
 pub fn tree(key: KeySpec, faults: Faults) -> (tempfile::TempDir, TreeLayout) {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = TreeSpec {
-        now: made(),
-        key,
-        node_name: "cp-1".into(),
-        advertise_ip: "192.168.10.11".parse().unwrap(),
-        intermediate: false,
-        faults,
-    };
-    let layout = write_kubeadm_tree(dir.path(), &spec).expect("demo tree");
-    (dir, layout)
-}
-
-pub fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {
-    scan(&ScanOptions::new(
-        vec![root.to_path_buf()],
-        now,
-        Thresholds::default(),
-    ))
-    .unwrap()
-}
-
-/// `kcert` with the clock at `now`, no terminal on stdin.
-pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kcert"))
-        .env("KCERT_NOW", now.to_rfc3339())
-        .env("NO_COLOR", "1")
-        .env_remove("KUBECONFIG")
-        .stdin(std::process::Stdio::null())
-        .args(args)
-        .output()
-        .unwrap()
+    write_tree(&node_spec(made(), key, "192.168.10.11", faults))
 }
 
 /// `kcert renew --root <tree> ARGS...` at [`later`].
@@ -65,14 +30,6 @@ pub fn renew(layout: &TreeLayout, args: &[&str]) -> Output {
 /// Nothing under the tree changed since `before` (backups in `tmp/` aside).
 pub fn assert_unchanged(before: &BTreeMap<PathBuf, Entry>, root: &Path) {
     assert_eq!(changed(before, &snapshot(root)), Vec::<PathBuf>::new());
-}
-
-pub fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// What a file is: contents or link target, and mode.
@@ -117,15 +74,9 @@ pub fn changed(a: &BTreeMap<PathBuf, Entry>, b: &BTreeMap<PathBuf, Entry>) -> Ve
 }
 
 /// `openssl verify` at `now` of a certificate (DER) under a CA file.
-pub fn openssl_verify(ca: &Path, cert_der: &[u8], now: DateTime<Utc>) -> (bool, String) {
+pub fn verify_der(ca: &Path, cert_der: &[u8], now: DateTime<Utc>) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let leaf = dir.path().join("leaf.pem");
     std::fs::write(&leaf, kcert::sign::cert_to_pem(cert_der)).unwrap();
-    let out = Command::new("openssl")
-        .args(["verify", "-attime", &now.timestamp().to_string(), "-CAfile"])
-        .arg(ca)
-        .arg(&leaf)
-        .output()
-        .expect("openssl");
-    (out.status.success(), text(&out))
+    openssl_verify(ca, None, &leaf, Some(now))
 }

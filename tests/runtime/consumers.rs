@@ -5,7 +5,8 @@ use kcert::demo::Faults;
 use kcert::pki::{Inventory, ProblemKind, Severity};
 use kcert::runtime::{analyse, Findings, Role};
 
-use crate::util::{json, kcert, later, node, scan_at, text, TestNode};
+use crate::common::{json, kcert, scan_at, text};
+use crate::util::{later, node, TestNode};
 
 fn findings(n: &TestNode) -> (Inventory, Findings) {
     let inv = scan_at(&n.layout.root, later());

@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use kcert::demo::Faults;
 use kcert::runtime::{explain, Reading};
 
-use crate::util::{kcert, kcert_cmd, later, node, scan_at, text};
+use crate::common::{kcert, kcert_cmd, scan_at, text};
+use crate::util::{later, node};
 
 /// `openssl x509 -enddate` (or `-startdate`) of a certificate file.
 fn openssl_date(path: &std::path::Path, which: &str) -> DateTime<Utc> {

@@ -11,8 +11,9 @@ use kcert::pki::sha256_hex;
 use kcert::runtime::{self, Component, Endpoint, Node, ServedState};
 use kcert::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey, Subject};
 
+use crate::common::{cli_snapshot_settings, json, kcert, text};
 use crate::server::{black_hole, loopback, TlsServer};
-use crate::util::{json, kcert, later, node, text, TestNode};
+use crate::util::{later, node, TestNode};
 
 fn first_cert_sha(path: &std::path::Path) -> String {
     let pem = std::fs::read(path).unwrap();
@@ -251,4 +252,16 @@ fn only_loopback_and_given_node_addresses_are_targets() {
         .map(|e| e.addr.ip().to_string())
         .collect();
     assert_eq!(api, ["127.0.0.1", "192.168.10.11"]);
+}
+
+/// `kcert probe` on a node whose components are all down: each listener says so, the
+/// advertised address is left alone, and the exit code asks for action.
+#[test]
+fn probe_table_of_a_node_with_nothing_listening() {
+    let n = node(Faults::default(), "192.168.10.11");
+    let out = kcert(later(), &["probe", "--node-root", n.root()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    cli_snapshot_settings(&n.layout.root)
+        .bind(|| insta::assert_snapshot!("probe_nothing_listening", stdout));
 }

@@ -11,8 +11,9 @@ use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::restart::{Progress, RestartError, StepKind};
 use kcert::runtime::{self, Component, Node, RestartOptions, ServedState};
 
+use crate::common::{kcert, kcert_cmd, text};
 use crate::server::{loopback, play_kubelet, TlsServer};
-use crate::util::{kcert, kcert_cmd, later, node, text, TestNode};
+use crate::util::{later, node, TestNode};
 
 const STANDIN: &str = "restart::kubelet_standin";
 

@@ -6,7 +6,8 @@ use kcert::demo::Faults;
 use kcert::pki::{Problem, ProblemKind, Severity};
 use kcert::runtime::{analyse, Findings};
 
-use crate::util::{json, kcert, made, node, scan_at, text, TestNode};
+use crate::common::{json, kcert, made, scan_at, text};
+use crate::util::{node, TestNode};
 
 fn findings_at(n: &TestNode, now: DateTime<Utc>) -> Findings {
     analyse(&scan_at(&n.layout.root, now), &n.paths())

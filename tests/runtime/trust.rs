@@ -11,7 +11,8 @@ use kcert::runtime::{analyse, CopyState};
 use kcert::sign::{cert_to_pem, issue, CertTemplate, Issuer, PrivateKey, Subject};
 use serde_yaml::Value;
 
-use crate::util::{kcert, later, node, scan_at, text, TestNode};
+use crate::common::{kcert, scan_at, text};
+use crate::util::{later, node, TestNode};
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)

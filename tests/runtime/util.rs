@@ -1,23 +1,16 @@
 //! Control-plane nodes in temp dirs: a demo kubeadm tree whose manifests name free loopback
-//! ports, a kubeadm kubelet config, and the binary with a fixed clock.
+//! ports, and a kubeadm kubelet config.
 #![allow(dead_code)]
 
-use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use chrono::{DateTime, Utc};
-use kcert::demo::{write_kubeadm_tree, Faults, TreeLayout, TreeSpec};
-use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
+use kcert::demo::{Faults, TreeLayout};
 use kcert::runtime::NodePaths;
 use kcert::sign::KeySpec;
 
+use crate::common::{made, node_spec, write_tree};
 use crate::server::free_port;
-
-/// When the trees are made.
-pub fn made() -> DateTime<Utc> {
-    "2026-01-10T08:00:00Z".parse().unwrap()
-}
 
 /// A later day: leaves still valid, so the only story is the one a test tells.
 pub fn later() -> DateTime<Utc> {
@@ -71,16 +64,7 @@ impl TestNode {
 
 /// A kubeadm control-plane node advertising `advertise`, every listener on a free port.
 pub fn node(faults: Faults, advertise: &str) -> TestNode {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = TreeSpec {
-        now: made(),
-        key: KeySpec::EcdsaP256,
-        node_name: "cp-1".into(),
-        advertise_ip: advertise.parse::<IpAddr>().unwrap(),
-        intermediate: false,
-        faults,
-    };
-    let layout = write_kubeadm_tree(dir.path(), &spec).expect("demo tree");
+    let (dir, layout) = write_tree(&node_spec(made(), KeySpec::EcdsaP256, advertise, faults));
     let ports = Ports::free();
     retarget(&layout.manifests, &ports);
     write_kubelet_config(&layout, ports.kubelet);
@@ -133,39 +117,4 @@ pub fn write_kubelet_config(layout: &TreeLayout, port: u16) {
         &layout.root.join("var/lib/kubelet/config.yaml"),
         &[("resolvConf:", format!("port: {port}\nresolvConf:"))],
     );
-}
-
-pub fn scan_at(root: &Path, now: DateTime<Utc>) -> Inventory {
-    scan(&ScanOptions::new(
-        vec![root.to_path_buf()],
-        now,
-        Thresholds::default(),
-    ))
-    .unwrap()
-}
-
-/// The binary with the clock at `now`, no terminal on stdin, no ambient kubeconfig.
-pub fn kcert_cmd(now: DateTime<Utc>) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kcert"));
-    c.env("KCERT_NOW", now.to_rfc3339())
-        .env("NO_COLOR", "1")
-        .env_remove("KUBECONFIG")
-        .stdin(std::process::Stdio::null());
-    c
-}
-
-pub fn kcert(now: DateTime<Utc>, args: &[&str]) -> Output {
-    kcert_cmd(now).args(args).output().unwrap()
-}
-
-pub fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-pub fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(o)))
 }

@@ -5,6 +5,7 @@ use crossterm::event::KeyCode;
 use kcert::tui::App;
 use ratatui::style::{Color, Modifier};
 
+use crate::common::fixed_temp_dir;
 use crate::demo_cluster::{
     names, options_for, pump_until, row, screen, select, started, DemoCluster,
 };
@@ -193,10 +194,7 @@ async fn deny_asks_for_a_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_kubeconfig_the_tab_says_so_calmly() {
     // Same path length on every run, so the centred lines do not move.
-    let dir = tempfile::Builder::new()
-        .prefix("kcert-tui-")
-        .tempdir_in("/tmp")
-        .unwrap();
+    let dir = fixed_temp_dir("kcert-tui-");
     let (mut app, _w, mut rx) = started(options_for(None, &dir), W, H, false);
     pump_until(&mut app, &mut rx, false, |a| a.csr.failure.is_some()).await;
     let tab1 = draw(&app, W, H).backend().to_string();

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kcert::cluster::{spawn_watch, Access, ClusterEvent, CsrView, Locations, WatchHandle};
-use kcert::testserver::{ServerOptions, TestServer};
 use kcert::tui::action::{Cmd, Msg};
 use kcert::tui::{App, ClusterOptions, TuiOptions};
+use kcert_fakeapi::{ServerOptions, TestServer};
 use tempfile::TempDir;
 use tokio::sync::mpsc::Receiver;
 
-use crate::util::now;
+use crate::common::now;
 
 pub struct DemoCluster {
     pub server: TestServer,
@@ -26,7 +26,7 @@ impl DemoCluster {
         let server = TestServer::start(ServerOptions::default())
             .await
             .expect("test server starts");
-        kcert::testserver::seed::demo(&server).expect("demo CSRs");
+        kcert_fakeapi::seed::demo(&server).expect("demo CSRs");
         let dir = tempfile::tempdir().expect("temp dir");
         let kubeconfig = dir.path().join("admin.conf");
         server

@@ -226,12 +226,10 @@ fn renew_from_the_ui_in_a_real_terminal() {
     );
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
-    let dir = tempfile::Builder::new()
-        .prefix("kcert-e2e-demo-")
-        .tempdir_in("/tmp")
-        .expect("temp dir");
+    let dir = crate::common::fixed_temp_dir("kcert-e2e-demo-");
     // The wall clock: the demo's CSRs are dated from it.
     let command = format!(
         "sh -c 'NO_COLOR=1 {bin} demo --dir {dir}; echo AFTER-KCERT exit=$?; \
@@ -290,6 +288,25 @@ fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
         std::net::TcpStream::connect(addr).is_err(),
         "{addr} still accepts connections"
     );
+}
+
+/// Built without the cargo feature `demo`, `kcert demo` says this build has no demo server
+/// (after writing the demo tree, which needs none) and fails.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn without_the_demo_feature_kcert_demo_says_it_has_no_server() {
+    let dir = crate::common::fixed_temp_dir("kcert-e2e-demo-");
+    let out = crate::common::kcert_bin()
+        .args(["demo", "--dir", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = crate::common::text(&out);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("this build of kcert has no demo API server"),
+        "{said}"
+    );
+    assert!(dir.path().join("etc/kubernetes/pki/ca.crt").is_file());
 }
 
 /// A real TLS server plays the API server and keeps serving the certificate it read before a

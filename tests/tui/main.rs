@@ -23,6 +23,8 @@ macro_rules! snapshot {
     }};
 }
 
+#[path = "../common/mod.rs"]
+mod common;
 #[path = "../runtime/util.rs"]
 mod node_util;
 #[path = "../runtime/server.rs"]

@@ -6,7 +6,8 @@ use kcert::pki::Status;
 use kcert::tui::action::{Cmd, Msg};
 use kcert::tui::app::Overlay;
 
-use crate::util::{demo_tree, key, keys, now, perform_one, scanned_app, screen};
+use crate::common::now;
+use crate::util::{demo_tree, key, keys, perform_one, scanned_app, screen};
 
 fn bytes(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap()

@@ -16,9 +16,10 @@ use kcert::tui::action::{Cmd, Msg, RestartMsg};
 use kcert::tui::App;
 use tempfile::TempDir;
 
+use crate::common::now;
 use crate::node_util::{retarget, write_kubelet_config, Ports};
 use crate::server::play_kubelet;
-use crate::util::{demo_tree_with_layout, key, keys, now, options, perform, perform_one, screen};
+use crate::util::{demo_tree_with_layout, key, keys, options, perform, perform_one, screen};
 
 const W: u16 = 80;
 const H: u16 = 24;

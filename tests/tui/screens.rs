@@ -4,6 +4,7 @@ use crossterm::event::KeyCode;
 use kcert::tui::App;
 use ratatui::style::{Color, Modifier};
 
+use crate::common::now;
 use crate::util::*;
 
 const W: u16 = 100;

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kcert::demo::{demo_spec, write_kubeadm_tree, TreeLayout};
 use kcert::pki::{ScanOptions, Thresholds};
@@ -14,10 +13,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tempfile::TempDir;
 
-/// The clock of every TUI test: the demo tree's certificates are dated from it.
-pub fn now() -> DateTime<Utc> {
-    "2026-11-22T12:00:00Z".parse().unwrap()
-}
+use crate::common::{fixed_temp_dir, now};
 
 /// A temp dir whose path always has the same length (`/tmp/kcert-tui-XXXXXX`), so that layouts
 /// do not depend on `TMPDIR`, and the demo tree written into it.
@@ -27,10 +23,7 @@ pub fn demo_tree() -> TempDir {
 
 /// [`demo_tree`] with where it put things.
 pub fn demo_tree_with_layout() -> (TempDir, TreeLayout) {
-    let dir = tempfile::Builder::new()
-        .prefix("kcert-tui-")
-        .tempdir_in("/tmp")
-        .expect("temp dir in /tmp");
+    let dir = fixed_temp_dir("kcert-tui-");
     let layout = write_kubeadm_tree(dir.path(), &demo_spec(now())).expect("demo tree");
     (dir, layout)
 }

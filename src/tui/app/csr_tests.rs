@@ -8,8 +8,6 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use super::*;
 use crate::cluster::rules::APISERVER_CLIENT;
 use crate::cluster::{ClusterEvent, ConnectionState, CsrView, Diagnosis, NodeIndex};
-use crate::testserver::make_request;
-use crate::testserver::seed::{csr_object, CsrSpec};
 use crate::tui::testutil::{isolated_cluster, now, options};
 
 fn app(cluster: bool) -> App {
@@ -26,23 +24,36 @@ fn app(cluster: bool) -> App {
     app
 }
 
-/// A client CSR `minutes` old, optionally settled with `condition` (`Approved`, `Denied`).
+/// A client CSR for `alice` (a real PKCS#10 request from rcgen) `minutes` old, optionally
+/// settled with `condition` (`Approved`, `Denied`).
 fn csr(name: &str, minutes: i64, condition: Option<&str>) -> CsrView {
-    let pem = make_request("alice", &["dev"], &[], &[]).unwrap();
-    let mut o = csr_object(&CsrSpec {
-        name,
-        signer: APISERVER_CLIENT,
-        requestor: "kubernetes-admin",
-        groups: &[],
-        usages: &["client auth"],
-        expiration_seconds: None,
-        request_pem: &pem,
-        age: chrono::Duration::minutes(minutes),
-    });
-    if let Some(c) = condition {
-        o["status"]["conditions"] = serde_json::json!([{ "type": c, "status": "True" }]);
-    }
-    let obj: CertificateSigningRequest = serde_json::from_value(o).unwrap();
+    use base64::Engine;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::default();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "dev");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "alice");
+    let pem = params.serialize_request(&key).unwrap().pem().unwrap();
+    let created = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+    let conditions: Vec<_> = condition
+        .map(|c| serde_json::json!({ "type": c, "status": "True" }))
+        .into_iter()
+        .collect();
+    let obj: CertificateSigningRequest = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": name, "creationTimestamp": created.to_rfc3339() },
+        "spec": {
+            "request": base64::engine::general_purpose::STANDARD.encode(pem),
+            "signerName": APISERVER_CLIENT,
+            "username": "kubernetes-admin",
+            "groups": [],
+            "usages": ["client auth"],
+        },
+        "status": { "conditions": conditions },
+    }))
+    .unwrap();
     CsrView::build(&obj, &NodeIndex::unreadable(), None)
 }
 

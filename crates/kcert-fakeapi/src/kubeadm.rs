@@ -6,11 +6,8 @@ use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
+use super::names::{DEFAULT_NODE_TOKEN_GROUP, NODECLIENT, NODE_BOOTSTRAPPER, SELFNODECLIENT};
 use super::{ServerError, TestServer};
-
-pub use crate::cluster::doctor::{
-    DEFAULT_NODE_TOKEN_GROUP, NODECLIENT, NODE_BOOTSTRAPPER, SELFNODECLIENT,
-};
 
 /// A ClusterRole with one rule.
 pub fn cluster_role(name: &str, groups: &[&str], resources: &[&str], verbs: &[&str]) -> Value {

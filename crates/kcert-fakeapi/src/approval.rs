@@ -12,11 +12,11 @@ use hyper::{Request, Response};
 use serde_json::{json, Value};
 
 use super::http::{Body, Caller};
+use super::names::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use super::proto::decode_csr_body;
 use super::routes::{json_response, not_found, status, Rejection};
 use super::store::{now_rfc3339, Kind};
 use super::Shared;
-use crate::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 

@@ -1,12 +1,13 @@
 //! Server-side printing (`Accept: ...;as=Table`), which gives `kubectl get csr` (and
-//! secrets, cluster roles, their bindings and deployments) its real columns. Written from kube-apiserver's `printers.go` independently of kcert's own
-//! [`crate::cluster::view`], so that comparing kubectl's output with kcert's is a real check.
+//! secrets, cluster roles, their bindings and deployments) its real columns. Written from
+//! kube-apiserver's `printers.go` independently of kcert's own CSR view, so that comparing
+//! kubectl's output with kcert's is a real check.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
+use super::age;
 use super::store::Kind;
-use crate::pki::expiry::human_duration;
 
 fn column(name: &str, format: &str, description: &str) -> Value {
     json!({ "name": name, "type": "string", "format": format, "description": description, "priority": 0 })
@@ -69,7 +70,7 @@ fn age(object: &Value, now: DateTime<Utc>) -> String {
     object["metadata"]["creationTimestamp"]
         .as_str()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| human_duration((now - t.with_timezone(&Utc)).num_seconds()))
+        .map(|t| age::human(now - t.with_timezone(&Utc)))
         .unwrap_or_else(|| "<unknown>".into())
 }
 
@@ -117,7 +118,7 @@ fn cells(kind: Kind, o: &Value, now: DateTime<Utc>) -> Value {
             };
             let duration = o["spec"]["expirationSeconds"]
                 .as_i64()
-                .map(human_duration)
+                .map(|s| age::human(Duration::seconds(s)))
                 .unwrap_or_else(|| "<none>".into());
             json!([
                 name,

@@ -1,27 +1,27 @@
-//! The test API server's own PKI: a cluster CA, the serving certificate (IP SAN 127.0.0.1,
-//! which rustls needs), client identities (valid or expired, to test the banners), PKCS#10
-//! requests, and the signer that issues certificates for approved CSRs. ECDSA P-256 keys:
-//! fast to generate. Certificates for keys the server holds come from [`crate::sign`].
+//! The server's own PKI, made with rcgen: a cluster CA, the serving certificate (IP SAN
+//! 127.0.0.1, which rustls needs), client identities (valid or expired, to test the banners),
+//! PKCS#10 requests, and the signer that issues certificates for approved CSRs. ECDSA P-256
+//! keys: fast to generate.
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair,
-    KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
 };
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::FromDer;
 
 use super::ServerError;
-use crate::sign::{
-    cert_to_pem, issue, CertTemplate, Issuer as SignIssuer, KeySpec, PrivateKey, Subject,
-};
 
 fn when(t: DateTime<Utc>) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(t.timestamp())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-fn err(e: rcgen::Error) -> ServerError {
+fn err(e: impl std::fmt::Display) -> ServerError {
     ServerError::Pki(e.to_string())
 }
 
@@ -70,67 +70,87 @@ impl std::fmt::Debug for Identity {
 pub struct Ca {
     pub cert_pem: String,
     pub cert_der: Vec<u8>,
-    key: PrivateKey,
+    issuer: Issuer<'static, KeyPair>,
 }
 
-fn sign_err(e: crate::sign::SignError) -> ServerError {
-    ServerError::Pki(e.to_string())
+/// `O=...` (one: rcgen keeps a value per attribute type) then `CN=cn`, in Go's order.
+fn dn(cn: &str, orgs: &[&str]) -> DistinguishedName {
+    let mut d = DistinguishedName::new();
+    for o in orgs {
+        d.push(DnType::OrganizationName, *o);
+    }
+    d.push(DnType::CommonName, cn);
+    d
 }
 
 impl Ca {
     /// A new self-signed CA named `kubernetes`, like kubeadm's.
     pub fn generate() -> Result<Ca, ServerError> {
-        let key = PrivateKey::generate(KeySpec::EcdsaP256).map_err(sign_err)?;
+        let key = KeyPair::generate().map_err(err)?;
         let v = Validity::days(3650);
-        let subject = Subject::new("kubernetes", &[]).map_err(sign_err)?;
-        let mut t = CertTemplate::new(subject, v.not_before, v.not_after);
-        t.is_ca = true;
-        let cert_der = issue(&t, &key, SignIssuer::SelfSigned).map_err(sign_err)?;
+        let mut p = CertificateParams::default();
+        p.distinguished_name = dn("kubernetes", &[]);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+            KeyUsagePurpose::KeyCertSign,
+        ];
+        p.not_before = when(v.not_before);
+        p.not_after = when(v.not_after);
+        let cert = p.self_signed(&key).map_err(err)?;
         Ok(Ca {
-            cert_pem: cert_to_pem(&cert_der),
-            cert_der,
-            key,
+            cert_pem: cert.pem(),
+            cert_der: cert.der().to_vec(),
+            issuer: Issuer::new(p, key),
         })
     }
 
+    /// A leaf for a new key: `CA:FALSE`, signed with the CA's key identifier as authority.
     fn leaf(
         &self,
-        mut t: CertTemplate,
+        mut p: CertificateParams,
+        validity: Validity,
         eku: ExtendedKeyUsagePurpose,
     ) -> Result<Identity, ServerError> {
-        let key = PrivateKey::generate(KeySpec::EcdsaP256).map_err(sign_err)?;
-        t.usages = vec![eku];
-        let issuer = SignIssuer::Ca {
-            cert_der: &self.cert_der,
-            key: &self.key,
-        };
-        let der = issue(&t, &key, issuer).map_err(sign_err)?;
+        let key = KeyPair::generate().map_err(err)?;
+        p.not_before = when(validity.not_before);
+        p.not_after = when(validity.not_after);
+        p.is_ca = IsCa::ExplicitNoCa;
+        p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        p.extended_key_usages = vec![eku];
+        p.use_authority_key_identifier_extension = true;
+        let cert = p.signed_by(&key, &self.issuer).map_err(err)?;
         Ok(Identity {
-            cert_pem: cert_to_pem(&der),
-            key_pem: key.to_native_pem().map_err(sign_err)?,
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
         })
     }
 
     /// `kube-apiserver`'s serving certificate for 127.0.0.1 and localhost.
     pub fn serving(&self, validity: Validity) -> Result<Identity, ServerError> {
-        let subject = Subject::new("kube-apiserver", &[]).map_err(sign_err)?;
-        let mut t = CertTemplate::new(subject, validity.not_before, validity.not_after);
-        t.dns_names = vec!["localhost".into(), "kubernetes".into()];
-        t.ip_addresses = vec![IpAddr::from([127, 0, 0, 1])];
-        self.leaf(t, ExtendedKeyUsagePurpose::ServerAuth)
+        let mut p = CertificateParams::new(vec!["localhost".to_string(), "kubernetes".to_string()])
+            .map_err(err)?;
+        p.subject_alt_names
+            .push(SanType::IpAddress(IpAddr::from([127, 0, 0, 1])));
+        p.distinguished_name = dn("kube-apiserver", &[]);
+        self.leaf(p, validity, ExtendedKeyUsagePurpose::ServerAuth)
     }
 
     /// A client certificate: the API server takes CN as the user and O as the group (one
-    /// group at most: [`Subject`] cannot repeat an attribute).
+    /// group at most, see [`dn`]).
     pub fn client(
         &self,
         cn: &str,
         groups: &[&str],
         validity: Validity,
     ) -> Result<Identity, ServerError> {
-        let subject = Subject::new(cn, groups).map_err(sign_err)?;
-        let t = CertTemplate::new(subject, validity.not_before, validity.not_after);
-        self.leaf(t, ExtendedKeyUsagePurpose::ClientAuth)
+        let mut p = CertificateParams::default();
+        p.distinguished_name = dn(cn, groups);
+        self.leaf(p, validity, ExtendedKeyUsagePurpose::ClientAuth)
     }
 
     /// What kube-controller-manager's csrsigning controller does after approval: subject and
@@ -141,15 +161,13 @@ impl Ca {
         usages: &[String],
         lifetime: Duration,
     ) -> Result<String, ServerError> {
-        use x509_parser::prelude::FromDer;
-        let (blocks, _) = crate::pki::decode::pem_blocks(request_pem);
-        let der = blocks
+        let der = pem::parse_many(request_pem)
+            .map_err(err)?
             .into_iter()
-            .find(|b| b.kind == crate::pki::decode::BlockKind::CertificateRequest)
+            .find(|b| b.tag() == "CERTIFICATE REQUEST")
             .ok_or_else(|| ServerError::Pki("no CERTIFICATE REQUEST block".into()))?
-            .der;
-        let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
-            .map_err(|e| ServerError::Pki(e.to_string()))?;
+            .into_contents();
+        let (_, csr) = X509CertificationRequest::from_der(&der).map_err(err)?;
         let info = &csr.certification_request_info;
         let mut p = CertificateParams::default();
         // rcgen keeps one value per attribute type: enough for a test signer.
@@ -161,15 +179,7 @@ impl Ca {
             subject.push(DnType::from_oid(&oid.collect::<Vec<_>>()), value);
         }
         p.distinguished_name = subject;
-        let decoded =
-            crate::cluster::request::decode_request(request_pem).map_err(ServerError::Pki)?;
-        for d in &decoded.dns_names {
-            p.subject_alt_names
-                .push(SanType::DnsName(d.clone().try_into().map_err(err)?));
-        }
-        for i in &decoded.ip_addresses {
-            p.subject_alt_names.push(SanType::IpAddress(*i));
-        }
+        p.subject_alt_names = requested_sans(&csr)?;
         let now = Utc::now();
         p.not_before = when(now - Duration::minutes(5));
         p.not_after = when(now + lifetime - Duration::minutes(5));
@@ -190,21 +200,37 @@ impl Ca {
             })
             .collect();
         p.use_authority_key_identifier_extension = true;
-        // kcert::sign issues only for keys it holds; a CSR brings just the public key.
-        let issuer = Issuer::from_ca_cert_der(&self.cert_der.as_slice().into(), self.key.signer())
-            .map_err(err)?;
         let public = SubjectPublicKeyInfo::from_der(info.subject_pki.raw).map_err(err)?;
-        Ok(p.signed_by(&public, &issuer).map_err(err)?.pem())
+        Ok(p.signed_by(&public, &self.issuer).map_err(err)?.pem())
     }
 }
 
-fn dn(cn: &str, orgs: &[&str]) -> DistinguishedName {
-    let mut d = DistinguishedName::new();
-    for o in orgs {
-        d.push(DnType::OrganizationName, *o);
+/// The DNS and IP SANs of the request's extensionRequest attribute (the ones the in-tree
+/// signers copy; this signer drops the others).
+fn requested_sans(csr: &X509CertificationRequest<'_>) -> Result<Vec<SanType>, ServerError> {
+    let mut sans = Vec::new();
+    for ext in csr.requested_extensions().into_iter().flatten() {
+        let ParsedExtension::SubjectAlternativeName(names) = ext else {
+            continue;
+        };
+        for name in &names.general_names {
+            match name {
+                GeneralName::DNSName(d) => {
+                    sans.push(SanType::DnsName((*d).try_into().map_err(err)?))
+                }
+                GeneralName::IPAddress(bytes) => {
+                    let ip = match bytes.len() {
+                        4 => <[u8; 4]>::try_from(*bytes).map(IpAddr::from).ok(),
+                        16 => <[u8; 16]>::try_from(*bytes).map(IpAddr::from).ok(),
+                        _ => None,
+                    };
+                    sans.extend(ip.map(SanType::IpAddress));
+                }
+                _ => {}
+            }
+        }
     }
-    d.push(DnType::CommonName, cn);
-    d
+    Ok(sans)
 }
 
 /// A PKCS#10 request, PEM, with a fresh P-256 key (the key is dropped: only the request matters).

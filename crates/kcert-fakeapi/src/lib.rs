@@ -1,17 +1,23 @@
 //! An in-process HTTPS server that speaks the real `certificates.k8s.io/v1` and core `v1`
-//! Node API, for tests and for `kcert demo` (no real kube-apiserver can run here).
+//! Node API, for kcert's tests and for `kcert demo` (no real kube-apiserver can run there).
 //!
 //! It is faithful where kcert and kubectl look: discovery, lists with `limit`/`continue`,
 //! server-side Tables for `kubectl get`, watches with resume and 410 Gone, the `approval`
 //! subresource with JSON or kubectl's protobuf body and resourceVersion conflicts,
 //! client-certificate authentication with 401 for expired certificates, and RBAC-like
 //! 403s. Hooks let tests garbage-collect CSRs, drop watches and compact history.
+//!
+//! It depends on no kcert code, on purpose: its names, printing, request decoding and PKI
+//! are its own (written from kube-apiserver's behaviour), so a bug in kcert cannot hide in
+//! the fake that checks it.
 
+mod age;
 mod approval;
 pub mod certs;
 mod discovery;
 mod http;
 pub mod kubeadm;
+pub mod names;
 mod paths;
 mod printer;
 mod proto;
