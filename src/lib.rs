@@ -5,6 +5,7 @@
 //! - [`pki`]: scan roots on disk, parse certificates, keys and kubeconfigs, verify chains and
 //!   pair keys into an [`pki::Inventory`]. Blocking and pure apart from reading files.
 //! - [`report`]: `kcert check` output (table and JSON) and the exit-code policy.
+//! - [`fsx`]: file safety under every change: atomic durable writes, backups, journal files.
 //! - [`renew`]: plan and apply renewals with backups, atomic writes and rollback.
 //! - [`runtime`]: the running control plane: consumers of each file, served versus on disk,
 //!   trust bundles, safe static pod restarts and x509 error lookup.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod cluster;
 pub mod demo;
 pub mod error;
+pub mod fsx;
 pub mod pki;
 pub mod renew;
 pub mod report;

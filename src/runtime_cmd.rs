@@ -151,7 +151,7 @@ fn refresh(args: &ProbeArgs, findings: &Findings, now: DateTime<Utc>) -> Result<
         return Ok(());
     }
     let done =
-        runtime::trust::refresh_user_kubeconfig(copy, &backup_dir, &mut kcert::renew::RealDisk)?;
+        runtime::trust::refresh_user_kubeconfig(copy, &backup_dir, &mut kcert::fsx::RealDisk)?;
     println!(
         "Refreshed {}; the old file is at {}.",
         done.path.display(),

@@ -1,10 +1,9 @@
 //! Carry out a plan: back up, write atomically, prove the result, or put everything back.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::disk::{backup, restore, Backed, Disk};
 use super::plan::{Contents, Plan};
+use crate::fsx::{self, backup, restore, Backed, Disk};
 use crate::pki::{self, ChainVerdict, ProblemKind, ScanOptions, Thresholds};
 
 /// What a successful renewal did.
@@ -175,28 +174,25 @@ fn verify(plan: &Plan) -> Result<(), String> {
 }
 
 fn journal(plan: &Plan) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&plan.journal)?;
-    for item in &plan.items {
-        let line = serde_json::json!({
-            "time": plan.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "action": "renew",
-            "what": item.label,
-            "path": item.cert_path,
-            "ca": item.ca_path,
-            "old_serial": item.old_serial,
-            "new_serial": item.new_serial,
-            "old_sha256": item.old_sha256,
-            "new_sha256": item.new_sha256,
-            "not_after": item.new_not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "files": item.writes.iter().map(|w| &w.path).collect::<Vec<_>>(),
-            "backup_dir": plan.backup_dir,
-        });
-        writeln!(f, "{line}")?;
-    }
-    f.sync_all()
+    let lines: Vec<serde_json::Value> = plan
+        .items
+        .iter()
+        .map(|item| {
+            serde_json::json!({
+                "time": plan.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "action": "renew",
+                "what": item.label,
+                "path": item.cert_path,
+                "ca": item.ca_path,
+                "old_serial": item.old_serial,
+                "new_serial": item.new_serial,
+                "old_sha256": item.old_sha256,
+                "new_sha256": item.new_sha256,
+                "not_after": item.new_not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "files": item.writes.iter().map(|w| &w.path).collect::<Vec<_>>(),
+                "backup_dir": plan.backup_dir,
+            })
+        })
+        .collect();
+    fsx::journal::append(&plan.journal, &lines)
 }

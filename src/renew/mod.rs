@@ -7,7 +7,6 @@
 //! the result, and restores the backups if any step fails.
 
 mod apply;
-mod disk;
 mod kubeconfig_edit;
 mod plan;
 mod restart;
@@ -15,9 +14,6 @@ mod select;
 mod text;
 
 pub use apply::{apply, Applied, ApplyError};
-/// For the runtime module: backing up and refreshing the operator's kubeconfig.
-pub(crate) use disk::{backup, restore};
-pub use disk::{unused_dir, Disk, RealDisk};
 pub(crate) use kubeconfig_edit::replace_user;
 pub use plan::{plan, Item, Plan, Refusal, Write};
 pub use restart::components_to_restart;

@@ -136,15 +136,12 @@ pub fn plan(
         .map(|i| kubernetes_dir(&i.ca_path))
         .unwrap_or_else(|| PathBuf::from("/etc/kubernetes"));
     let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-        super::unused_dir(&base.join("tmp").join(format!(
+        crate::fsx::unused_dir(&base.join("tmp").join(format!(
             "kcert-backup-{}",
             opts.now.format("%Y%m%dT%H%M%SZ")
         )))
     });
-    let journal = backup_dir
-        .parent()
-        .unwrap_or(Path::new("/"))
-        .join("kcert-journal.jsonl");
+    let journal = crate::fsx::journal::history_beside(&backup_dir);
     let written: Vec<&Path> = items
         .iter()
         .flat_map(|i| i.writes.iter().map(|w| w.path.as_path()))

@@ -153,8 +153,8 @@ where
                 Cmd::ApplyRenew(plan) => spawn_blocking_msg(
                     tx.clone(),
                     move || {
-                        let result =
-                            renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+                        let result = renew::apply(&plan, &mut crate::fsx::RealDisk)
+                            .map_err(|e| e.to_string());
                         Msg::RenewDone(plan, result)
                     },
                     |e| Msg::RenewPlanned(Err(e)),

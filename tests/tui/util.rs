@@ -55,7 +55,7 @@ pub fn perform(cmd: Cmd) -> Vec<Msg> {
                 .map_err(|e| e.to_string()),
         )],
         Cmd::ApplyRenew(plan) => {
-            let r = renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+            let r = renew::apply(&plan, &mut kcert::fsx::RealDisk).map_err(|e| e.to_string());
             vec![Msg::RenewDone(plan, r)]
         }
         Cmd::Scan(req) => vec![Msg::ScanDone(node_tasks::scan(&req).map(Box::new))],

@@ -195,7 +195,7 @@ pub fn plan_restart(
             dir: node.manifests.dir.clone(),
         })?;
     let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-        crate::renew::unused_dir(&tmp_dir.join(format!(
+        crate::fsx::unused_dir(&tmp_dir.join(format!(
             "kcert-backup-restart-{}-{}",
             component.name(),
             opts.now.format("%Y%m%dT%H%M%SZ")

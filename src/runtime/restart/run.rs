@@ -32,7 +32,7 @@ impl Out<'_> {
                 p.manifest.display()
             ));
         }
-        journal::move_file(&p.moved_to, &p.manifest)
+        crate::fsx::move_file(&p.moved_to, &p.manifest)
             .map_err(|e| format!("moving it back failed: {e}"))?;
         self.armed = false;
         match std::fs::read(&p.manifest).map(|b| sha256_hex(&b)) {
@@ -156,11 +156,7 @@ where
     rec.begin(StepKind::Journal);
     let bytes = std::fs::read(&plan.manifest).map_err(prepare("cannot read", &plan.manifest))?;
     let sha256 = sha256_hex(&bytes);
-    std::fs::create_dir_all(&plan.backup_dir)
-        .and_then(|_| {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&plan.backup_dir, std::fs::Permissions::from_mode(0o700))
-        })
+    crate::fsx::create_private_dir(&plan.backup_dir)
         .map_err(prepare("cannot create", &plan.backup_dir))?;
     if plan.moved_to.exists() {
         return Err(RestartError::Prepare {
@@ -185,7 +181,7 @@ where
     );
 
     rec.begin(StepKind::MoveOut);
-    if let Err(e) = journal::move_file(&plan.manifest, &plan.moved_to) {
+    if let Err(e) = crate::fsx::move_file(&plan.manifest, &plan.moved_to) {
         let _ = journal::clear_pending(&plan.tmp_dir);
         return Err(prepare("cannot move", &plan.manifest)(e));
     }
@@ -313,7 +309,7 @@ where
         Err(e) => e.report(),
     };
     if let Some(r) = report {
-        let _ = journal::append_history(&plan.tmp_dir, &history_line(r, result.is_ok()));
+        let _ = journal::append_history(&plan.tmp_dir, history_line(r, result.is_ok()));
     }
     result.map(|r| *r)
 }

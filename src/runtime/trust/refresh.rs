@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{compare_user_kubeconfig, first_cert, load, CopyState, UserKubeconfig};
+use crate::fsx::{self, Disk};
 use crate::pki::kubeconfig::FieldValue;
 use crate::pki::EntryKind;
-use crate::renew::Disk;
 
 /// Why the operator's kubeconfig could not be refreshed.
 #[derive(Debug, thiserror::Error)]
@@ -76,13 +76,12 @@ pub fn refresh_user_kubeconfig(
     let yaml = std::fs::read(&copy.path).map_err(|e| read_err(&copy.path, e.to_string()))?;
     let edited = crate::renew::replace_user(&yaml, user, &cert_pem, &key_pem, &ca_der, true)
         .map_err(|reason| read_err(&copy.path, reason))?;
-    let backed = crate::renew::backup(&[copy.path.as_path()], backup_dir).map_err(|source| {
-        RefreshError::Backup {
+    let backed =
+        fsx::backup(&[copy.path.as_path()], backup_dir).map_err(|source| RefreshError::Backup {
             path: copy.path.clone(),
             dir: backup_dir.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     disk.write_file(&copy.path, &edited.yaml, 0o600)
         .map_err(|source| RefreshError::Write {
             path: copy.path.clone(),
@@ -90,7 +89,7 @@ pub fn refresh_user_kubeconfig(
         })?;
     let after = compare_user_kubeconfig(&copy.path, &copy.admin);
     if after.map(|a| a.state) != Some(CopyState::Current) {
-        let restored = match backed.first().map(|b| crate::renew::restore(b, disk)) {
+        let restored = match backed.first().map(|b| fsx::restore(b, disk)) {
             Some(Ok(())) => "the backup was put back".to_string(),
             Some(Err(e)) => format!("COULD NOT PUT THE BACKUP BACK ({e})"),
             None => "there is no backup to put back".to_string(),
