@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 use kcert::cli::{CheckArgs, ExplainArgs, NodeArgs, OutputFormat, ProbeArgs, RestartArgs};
 use kcert::pki::{self, Inventory, ScanOptions, Severity, Thresholds};
+use kcert::report::runtime as text;
 use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::probe::served_problems;
 use kcert::runtime::restart::{Progress, RestartError};
-use kcert::runtime::{self, text, Component, Findings, Node, NodePaths, ProbeResult};
+use kcert::runtime::{self, Component, Findings, Node, NodePaths, ProbeResult};
 
 /// The node's paths, warning on stderr about a restart a killed kcert left behind.
 pub fn node_paths(args: &NodeArgs, scanned: &[PathBuf]) -> Option<NodePaths> {

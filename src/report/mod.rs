@@ -3,6 +3,7 @@
 //! Exit codes follow the monitoring-plugin convention, decided in one place ([`exit_code`]).
 
 mod json;
+pub mod runtime;
 pub(crate) mod table;
 
 pub use json::{write_json, write_json_with, Extras};

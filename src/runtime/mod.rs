@@ -21,7 +21,6 @@ mod node;
 pub mod probe;
 pub mod restart;
 pub mod settings;
-pub mod text;
 pub mod tls;
 pub mod trust;
 pub mod verify;

@@ -93,7 +93,7 @@ pub async fn restart_all(
 /// What the journal and the manifests directory say after a failed restart.
 fn journal_state(plan: &RestartPlan) -> String {
     match journal::read_pending(&plan.tmp_dir) {
-        Ok(Some(p)) => format!("Journal: {}", runtime::text::pending_line(&p)),
+        Ok(Some(p)) => format!("Journal: {}", crate::report::runtime::pending_line(&p)),
         Ok(None) if plan.manifest.exists() => format!(
             "Journal: nothing pending; the manifest is in place at {}",
             plan.manifest.display()

@@ -5,7 +5,8 @@
 
 use super::{App, Dialog, Overlay};
 use crate::pki::CertId;
-use crate::runtime::{text, Component, RestartPlan};
+use crate::report::runtime::{plan_lines, step_line};
+use crate::runtime::{Component, RestartPlan};
 use crate::tui::action::{Cmd, RestartMsg};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
@@ -81,7 +82,7 @@ impl App {
         };
         let mut lines: Vec<(Option<Tone>, String)> = plans
             .iter()
-            .flat_map(text::plan_lines)
+            .flat_map(plan_lines)
             .map(|l| (None, l))
             .collect();
         lines.push((None, String::new()));
@@ -130,7 +131,7 @@ impl App {
             RestartMsg::Begin(c, kind) => (None, format!("{c}: {}…", kind.describe()), false),
             RestartMsg::End(c, step) => (
                 (!step.ok).then_some(Tone::Warning),
-                format!("{c}:{}", text::step_line(step).trim_start_matches(' ')),
+                format!("{c}:{}", step_line(step).trim_start_matches(' ')),
                 true,
             ),
             RestartMsg::Done {
