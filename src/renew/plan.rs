@@ -115,7 +115,7 @@ pub fn plan(
             Err(reason) => {
                 let cert = &inv.certs[id];
                 let r = Refusal {
-                    label: crate::report::label(inv, cert),
+                    label: inv.label(cert),
                     path: cert.origin.path().to_path_buf(),
                     reason,
                 };
@@ -275,7 +275,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
         }
     };
     let ca = &inv.certs[issuer_id];
-    let ca_label = crate::report::label(inv, ca);
+    let ca_label = inv.label(ca);
     if ca.status == Status::Expired || ca.not_after <= now {
         return Err(format!(
             "CA {ca_label} expired on {}: anything it signs is rejected; the CA must be replaced first",
@@ -354,7 +354,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
     let new_serial = serial_of(&new_der);
     Ok(Item {
         cert_id: id,
-        label: crate::report::label(inv, cert),
+        label: inv.label(cert),
         cert_path: cert.origin.path().to_path_buf(),
         ca_label,
         ca_path: ca.origin.path().to_path_buf(),

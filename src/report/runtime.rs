@@ -187,7 +187,7 @@ pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) ->
         let c = &inv.certs[id];
         let mut line = format!(
             "  {}  {}  {}{}",
-            super::label(inv, c),
+            inv.label(c),
             c.origin.describe(),
             c.subject,
             if c.superseded { " (rotated out)" } else { "" }
