@@ -7,16 +7,12 @@
 //! the result, and restores the backups if any step fails.
 
 mod apply;
-mod kubeconfig_edit;
 mod plan;
-mod restart;
 mod select;
 mod text;
 
 pub use apply::{apply, Applied, ApplyError};
-pub(crate) use kubeconfig_edit::replace_user;
 pub use plan::{plan, Item, Plan, Refusal, Write};
-pub use restart::components_to_restart;
 pub use select::Selection;
 pub use text::{and_list, describe};
 

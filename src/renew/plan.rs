@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 
 use super::select::{resolve, Selection};
-use super::{kubeconfig_edit, restart, RenewOptions};
+use super::RenewOptions;
 use crate::error::RenewError;
 use crate::pki::{
     self, CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, KeyEntry, KeyFormat, Origin,
     Status,
 };
-use crate::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey};
+use crate::runtime;
+use crate::sign::{cert_to_pem, issue, kubeconfig, CertTemplate, Issuer, KeySpec, PrivateKey};
 
 /// One file to write; `Debug` never shows the contents (they may hold a private key).
 #[derive(Clone)]
@@ -142,11 +143,16 @@ pub fn plan(
         )))
     });
     let journal = crate::fsx::journal::history_beside(&backup_dir);
-    let written: Vec<&Path> = items
+    let changes: Vec<(CertId, Vec<&Path>)> = items
         .iter()
-        .flat_map(|i| i.writes.iter().map(|w| w.path.as_path()))
+        .map(|i| {
+            (
+                i.cert_id,
+                i.writes.iter().map(|w| w.path.as_path()).collect(),
+            )
+        })
         .collect();
-    let restart = restart::components_to_restart(&base.join("manifests"), &written, inv, &items);
+    let restart = runtime::components_to_restart(&base.join("manifests"), inv, &changes);
     Ok(Plan {
         created_at: opts.now,
         items,
@@ -419,14 +425,15 @@ fn writes_for(
         Origin::Kubeconfig { path, name, .. } => {
             let yaml =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let edit = kubeconfig_edit::replace_user(
+            let edit = kubeconfig::replace_user(
                 &yaml,
                 name,
                 cert_pem,
                 key_pem,
                 &ca.der,
                 opts.update_ca_data,
-            )?;
+            )
+            .map_err(|e| e.to_string())?;
             notes.extend(edit.notes);
             Ok(vec![Write {
                 path: path.clone(),

@@ -30,7 +30,9 @@ pub use endpoints::{targets, Endpoint, Targets};
 pub use explain::{explain, Explanation, Reading};
 pub use node::{Component, Node, NodePaths};
 pub use probe::{probe, probe_blocking, ProbeResult, ServedCert, ServedState};
-pub use restart::{plan_restart, restart, RestartOptions, RestartPlan, RestartReport};
+pub use restart::{
+    components_to_restart, plan_restart, restart, RestartOptions, RestartPlan, RestartReport,
+};
 pub use settings::NodeSettings;
 pub use trust::{CopyState, Trust, UserKubeconfig};
 

@@ -6,8 +6,10 @@
 //! puts the manifest back on any error, cancellation, panic or dropped future; a kcert killed
 //! outright leaves the journal for [`super::journal::recover`].
 
+mod needed;
 mod run;
 
+pub use needed::components_to_restart;
 pub use run::restart;
 
 use std::path::PathBuf;

@@ -74,8 +74,9 @@ pub fn refresh_user_kubeconfig(
         .and_then(|p| first_cert(p.as_bytes()))
         .ok_or_else(|| no("certificate-authority-data"))?;
     let yaml = std::fs::read(&copy.path).map_err(|e| read_err(&copy.path, e.to_string()))?;
-    let edited = crate::renew::replace_user(&yaml, user, &cert_pem, &key_pem, &ca_der, true)
-        .map_err(|reason| read_err(&copy.path, reason))?;
+    let edited =
+        crate::sign::kubeconfig::replace_user(&yaml, user, &cert_pem, &key_pem, &ca_der, true)
+            .map_err(|e| read_err(&copy.path, e.to_string()))?;
     let backed =
         fsx::backup(&[copy.path.as_path()], backup_dir).map_err(|source| RefreshError::Backup {
             path: copy.path.clone(),
