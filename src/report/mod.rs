@@ -9,7 +9,6 @@ pub(crate) mod table;
 pub use json::{write_json, write_json_with, Extras};
 pub use table::render_table;
 
-pub use crate::pki::absolute;
 use crate::pki::{Inventory, Severity};
 
 /// 0 all ok, 1 some warning, 2 something critical; 3 (could not run) is the binary's.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::{Progress, RestartError, RestartPlan, RestartReport, Step, StepKind};
+use super::{Progress, PutBackError, RestartError, RestartPlan, RestartReport, Step, StepKind};
 use crate::pki::sha256_hex;
 use crate::runtime::journal::{self, Pending};
 use crate::runtime::probe::{probe, ProbeResult, ServedState};
@@ -21,26 +21,22 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
-    fn put_back(&mut self) -> Result<(), String> {
+    fn put_back(&mut self) -> Result<(), PutBackError> {
         if !self.armed {
             return Ok(());
         }
         let p = self.plan;
         if p.manifest.exists() {
-            return Err(format!(
-                "{} appeared while the manifest was out; not overwriting it",
-                p.manifest.display()
-            ));
+            return Err(PutBackError::Appeared(p.manifest.clone()));
         }
-        crate::fsx::move_file(&p.moved_to, &p.manifest)
-            .map_err(|e| format!("moving it back failed: {e}"))?;
+        crate::fsx::move_file(&p.moved_to, &p.manifest).map_err(PutBackError::Move)?;
         self.armed = false;
         match std::fs::read(&p.manifest).map(|b| sha256_hex(&b)) {
             Ok(h) if h == self.sha256 => {}
-            Ok(_) => return Err("the manifest came back with different bytes".into()),
-            Err(e) => return Err(format!("cannot read it back: {e}")),
+            Ok(_) => return Err(PutBackError::Changed),
+            Err(e) => return Err(PutBackError::ReadBack(e)),
         }
-        journal::clear_pending(&p.tmp_dir).map_err(|e| format!("manifest back, but {e}"))
+        journal::clear_pending(&p.tmp_dir).map_err(PutBackError::Journal)
     }
 }
 
@@ -249,7 +245,7 @@ where
 
     rec.begin(StepKind::MoveBack);
     if let Err(reason) = out.put_back() {
-        rec.end(StepKind::MoveBack, false, reason.clone());
+        rec.end(StepKind::MoveBack, false, reason.to_string());
         return Err(RestartError::RestoreFailed {
             reason,
             report: rec.finish(),

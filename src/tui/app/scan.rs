@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use super::{App, Counts, Loaded, ScanState};
 use crate::pki::CertId;
-use crate::runtime::probe::served_by_cert;
-use crate::runtime::{ProbeResult, ServedState, Targets};
+use crate::runtime::{served_by_cert, ProbeResult, ServedState, Targets};
 use crate::tui::action::{Cmd, Scanned};
 use crate::tui::tree::Forest;
 
