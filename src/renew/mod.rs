@@ -7,12 +7,16 @@
 //! the result, and restores the backups if any step fails.
 
 mod apply;
+mod item;
 mod plan;
+mod refused;
 mod select;
 mod text;
+mod writes;
 
-pub use apply::{apply, Applied, ApplyError};
-pub use plan::{plan, Item, Plan, Refusal, Write};
+pub use apply::{apply, Applied, ApplyError, RestoreFailure, VerifyError};
+pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
+pub use refused::Refused;
 pub use select::Selection;
 pub use text::{and_list, describe};
 
@@ -21,6 +25,13 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::sign::KeySpec;
+
+/// Why a renewal could not even be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewError {
+    #[error("nothing is called {}: give a kubeadm name (apiserver, etcd-peer, admin.conf, ...) or the path of a certificate or kubeconfig", .0.join(", "))]
+    UnknownNames(Vec<String>),
+}
 
 /// How to renew, as given on the command line or chosen in the UI.
 #[derive(Debug, Clone)]

@@ -9,9 +9,9 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::*;
-use crate::runtime::restart::{Step, StepKind};
+use crate::runtime::restart::{RestartError, Step, StepKind};
 use crate::runtime::{Component, Endpoint, ProbeResult, RestartPlan, ServedState};
-use crate::tui::action::{RestartMsg, Scanned};
+use crate::tui::action::{RestartFailed, RestartMsg, Scanned};
 use crate::tui::testutil::{kubeadm_like, now};
 
 fn app() -> App {
@@ -240,10 +240,14 @@ fn a_failed_restart_shows_the_journal_state() {
     press(&mut app, KeyCode::Char('y'));
     app.update(Msg::Restart(RestartMsg::Done {
         component: Component::Scheduler,
-        result: Err(vec![
-            "interrupted during \"wait until it stops serving\"; the manifest is back".into(),
-            "Journal: nothing pending; the manifest is in place at /m/kube-scheduler.yaml".into(),
-        ]),
+        result: Err(Box::new(RestartFailed {
+            error: RestartError::NoManifest {
+                component: Component::Scheduler,
+                dir: "/m".into(),
+            },
+            journal: "Journal: nothing pending; the manifest is in place at /m/kube-scheduler.yaml"
+                .into(),
+        })),
     }));
     let s = screen(&app);
     assert!(s.contains("Journal: nothing pending"), "{s}");

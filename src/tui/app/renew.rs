@@ -3,8 +3,8 @@
 //! banner naming the components to restart, and a rescan.
 
 use super::{App, Dialog, Overlay};
-use crate::renew::{self, Applied, Plan, RenewOptions, Selection};
-use crate::tui::action::Cmd;
+use crate::renew::{self, Applied, ApplyError, Plan, RenewOptions, Selection};
+use crate::tui::action::{Cmd, TaskError};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
@@ -35,12 +35,12 @@ impl App {
         self.plan_cmd(Selection::Expiring(days), false)
     }
 
-    pub(super) fn renew_planned(&mut self, result: Result<Box<Plan>, String>) -> Option<Cmd> {
+    pub(super) fn renew_planned(&mut self, result: Result<Box<Plan>, TaskError>) -> Option<Cmd> {
         self.notice = None;
         let plan = match result {
             Ok(p) => p,
             Err(e) => {
-                self.open_report("Renewal", vec![(Some(Tone::Expired), e)]);
+                self.open_report("Renewal", vec![(Some(Tone::Expired), e.to_string())]);
                 return None;
             }
         };
@@ -139,7 +139,7 @@ impl App {
     pub(super) fn renew_done(
         &mut self,
         plan: &Plan,
-        result: Result<Applied, String>,
+        result: Result<Applied, ApplyError>,
     ) -> Option<Cmd> {
         self.notice = None;
         match result {
@@ -208,13 +208,13 @@ impl App {
                 self.notice = None;
             }
             Err(e) => {
-                let text = if e.contains("COULD NOT RESTORE") {
+                let text = if e.left_changes() {
                     "Renewal failed and some files could not be restored: read the report."
                 } else {
                     "Renewal failed; every file was put back as it was."
                 };
                 self.banner = Some((Tone::Expired, text.into()));
-                self.open_report("Renewal failed", vec![(Some(Tone::Expired), e)]);
+                self.open_report("Renewal failed", vec![(Some(Tone::Expired), e.to_string())]);
             }
         }
         self.reveal();

@@ -7,7 +7,7 @@ use super::{App, Dialog, Overlay};
 use crate::pki::CertId;
 use crate::report::runtime::{plan_lines, step_line};
 use crate::runtime::{Component, RestartPlan};
-use crate::tui::action::{Cmd, RestartMsg};
+use crate::tui::action::{Cmd, RestartMsg, TaskError};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
@@ -70,13 +70,13 @@ impl App {
         self.plan_restart_cmd(components)
     }
 
-    pub(super) fn restart_planned(&mut self, result: Result<Vec<RestartPlan>, String>) {
+    pub(super) fn restart_planned(&mut self, result: Result<Vec<RestartPlan>, TaskError>) {
         self.notice = None;
         let plans = match result {
             Ok(p) if !p.is_empty() => p,
             Ok(_) => return,
             Err(e) => {
-                self.open_report("Restart", vec![(Some(Tone::Expired), e)]);
+                self.open_report("Restart", vec![(Some(Tone::Expired), e.to_string())]);
                 return;
             }
         };
@@ -147,12 +147,11 @@ impl App {
             }
             RestartMsg::Done {
                 component,
-                result: Err(lines),
+                result: Err(failed),
             } => {
                 self.banner = Some((Tone::Expired, format!("Restart of {component} failed.")));
-                for l in lines {
-                    self.progress_line(Some(Tone::Expired), l.clone(), false);
-                }
+                self.progress_line(Some(Tone::Expired), failed.error.to_string(), false);
+                self.progress_line(Some(Tone::Expired), failed.journal.clone(), false);
                 return None;
             }
             RestartMsg::Crashed(why) => {
