@@ -10,7 +10,7 @@ use crate::tui::tree::Node;
 
 impl App {
     fn plan_cmd(&self, selection: Selection, update_ca_data: bool) -> Option<Cmd> {
-        let d = self.data.as_ref()?;
+        let d = self.pki.data.as_ref()?;
         let mut opts = RenewOptions::new(self.now);
         opts.update_ca_data = update_ca_data;
         Some(Cmd::PlanRenew {
@@ -21,7 +21,7 @@ impl App {
     }
 
     pub(super) fn renew_selected(&mut self) -> Option<Cmd> {
-        let Some(Node::Cert(id)) = self.selected() else {
+        let Some(Node::Cert(id)) = self.pki.selected() else {
             self.notice = Some("select a certificate to renew".into());
             return None;
         };
@@ -30,7 +30,7 @@ impl App {
     }
 
     pub(super) fn renew_expiring(&mut self) -> Option<Cmd> {
-        let days = self.data.as_ref()?.inv.thresholds.warn_days;
+        let days = self.pki.data.as_ref()?.inv.thresholds.warn_days;
         self.notice = Some("planning the renewal…".into());
         self.plan_cmd(Selection::Expiring(days), false)
     }
@@ -166,7 +166,7 @@ impl App {
                 lines.push((None, format!("Backups: {}", done.backup_dir.display())));
                 lines.push((None, format!("Journal: {}", done.journal.display())));
                 let ids: Vec<usize> = plan.items.iter().map(|i| i.cert_id).collect();
-                let components = self.restart_components(&ids);
+                let components = self.pki.restart_components(&ids);
                 let restart = if components.is_empty() {
                     None
                 } else {
@@ -186,7 +186,7 @@ impl App {
                         ),
                     ));
                 }
-                self.banner = Some(if done.restart.is_empty() {
+                self.pki.banner = Some(if done.restart.is_empty() {
                     (
                         Tone::Ok,
                         format!("Renewed {} certificate(s).", plan.items.len()),
@@ -213,7 +213,7 @@ impl App {
                 } else {
                     "Renewal failed; every file was put back as it was."
                 };
-                self.banner = Some((Tone::Expired, text.into()));
+                self.pki.banner = Some((Tone::Expired, text.into()));
                 self.open_report("Renewal failed", vec![(Some(Tone::Expired), e.to_string())]);
             }
         }
