@@ -3,7 +3,7 @@
 //!
 //! - [`disk`]: the [`Disk`] trait every change goes through (atomic replace: temp file,
 //!   fsync, rename, fsync the directory), and moves that sync both directories.
-//! - [`backup`]: copies taken before a change and put back on failure; [`unused_dir`] keeps
+//! - [`backup`](mod@backup): copies taken before a change and put back on failure; [`unused_dir`] keeps
 //!   two runs in the same second apart.
 //! - [`journal`]: the shared history file and the synced records a killed kcert leaves for
 //!   the next one to act on.

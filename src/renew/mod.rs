@@ -5,6 +5,10 @@
 //! [`plan`] selects certificates and signs their replacements in memory (a dry run stops
 //! here); [`apply`] backs up every file it will touch, writes atomically, re-scans to prove
 //! the result, and restores the backups if any step fails.
+//!
+//! The files go through [`crate::fsx`]; which components must restart afterwards is the
+//! runtime's knowledge ([`crate::runtime::components_to_restart`]). A certificate that
+//! cannot be renewed here is kept in the plan with the reason ([`Refused`]).
 
 mod apply;
 mod item;

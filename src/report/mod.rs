@@ -1,4 +1,5 @@
-//! `kcert check`: the inventory as a table or JSON, and the exit-code policy.
+//! Output in words. `kcert check`: the inventory as a table or JSON, and the exit-code
+//! policy; [`runtime`]: probes, restarts, the journal and x509 explanations as text.
 //!
 //! Exit codes follow the monitoring-plugin convention, decided in one place ([`exit_code`]).
 

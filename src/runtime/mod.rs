@@ -8,8 +8,13 @@
 //!   settings ([`settings`]); all offline and fast.
 //! - [`endpoints::targets`] lists the TLS listeners (loopback and given addresses only) and
 //!   [`probe::probe`] reads what each serves, in parallel, async.
-//! - [`restart::restart`] moves a manifest out and back with a journal ([`journal`]).
+//! - [`components_to_restart`] says which components read changed files;
+//!   [`restart::restart`] moves a manifest out and back with a journal ([`journal`], on
+//!   [`crate::fsx`]).
 //! - [`explain::explain`] finds the certificate a Go x509 validity error is about.
+//!
+//! Read-only apart from restarts and the operator's kubeconfig refresh ([`trust`]); the
+//! words for these results are in [`crate::report::runtime`].
 
 pub mod consumers;
 pub mod endpoints;
