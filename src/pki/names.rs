@@ -73,70 +73,98 @@ impl Inventory {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
+    use base64::Engine;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
     use super::*;
-    use crate::demo::{demo_spec, write_kubeadm_tree};
     use crate::pki::{scan, ScanOptions, Thresholds};
 
-    fn scanned(root: impl Fn(&crate::demo::TreeLayout) -> std::path::PathBuf) -> Inventory {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let now = chrono::Utc::now();
-        let layout = write_kubeadm_tree(dir.path(), &demo_spec(now)).expect("demo tree");
-        let opts = ScanOptions::new(vec![root(&layout)], now, Thresholds::default());
+    /// A self-signed CA certificate, real enough for the scanner: PEM text.
+    fn ca_pem(cn: &str) -> String {
+        let key = KeyPair::generate().expect("key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.self_signed(&key).expect("self-signed").pem()
+    }
+
+    /// A tree with kubeadm's three CA files (`pki`, or as `dir` says) and a kubeconfig that
+    /// embeds another CA.
+    fn tree(pki: &Path) {
+        std::fs::create_dir_all(pki.join("etcd")).expect("dirs");
+        for (file, cn) in [
+            ("ca.crt", "kubernetes"),
+            ("etcd/ca.crt", "etcd-ca"),
+            ("front-proxy-ca.crt", "front-proxy-ca"),
+            ("other-ca.crt", "other"),
+        ] {
+            std::fs::write(pki.join(file), ca_pem(cn)).expect("write");
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(ca_pem("remote"));
+        let yaml = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: remote\n  cluster:\n    \
+             server: https://192.0.2.1:6443\n    certificate-authority-data: {data}\n"
+        );
+        std::fs::write(pki.parent().unwrap_or(pki).join("my.conf"), yaml).expect("write");
+    }
+
+    fn scanned(roots: Vec<PathBuf>) -> Inventory {
+        let opts = ScanOptions::new(roots, chrono::Utc::now(), Thresholds::default());
         scan(&opts).expect("scan")
     }
 
-    fn by_label<'a>(inv: &'a Inventory, label: &str) -> Option<&'a CertEntry> {
-        inv.certs.iter().find(|c| inv.label(c) == label)
+    fn id(inv: &Inventory, below_root: &str) -> CertId {
+        (0..inv.certs.len())
+            .find(|&i| inv.show_path(inv.certs[i].origin.path()) == below_root)
+            .unwrap_or_else(|| panic!("no certificate at {below_root}"))
     }
 
     #[test]
-    fn labels_are_kubeadm_names_else_the_path_below_the_root_with_the_entry() {
-        let inv = scanned(|l| l.root.clone());
-        assert!(by_label(&inv, "apiserver").is_some());
-        assert!(by_label(&inv, "var/lib/kubelet/pki/kubelet-client-current.pem").is_some());
-        let etcd_ca = inv
-            .certs
-            .iter()
-            .position(|c| c.kubeadm_name.as_deref() == Some("etcd-ca"))
-            .expect("etcd-ca");
-        assert_eq!(inv.ca_role(etcd_ca), Some(CaRole::Etcd));
-        let apiserver = inv
-            .certs
-            .iter()
-            .position(|c| c.kubeadm_name.as_deref() == Some("apiserver"))
-            .expect("apiserver");
-        assert_eq!(inv.ca_role(apiserver), None, "a leaf has no CA role");
-        let path = inv.certs[apiserver].origin.path();
-        assert_eq!(inv.show_path(path), "etc/kubernetes/pki/apiserver.crt");
-    }
-
-    /// A file given as the root has no path below it: its name is shown, entry once.
-    #[test]
-    fn a_file_root_is_labelled_by_its_name_and_entry_once() {
-        let inv = scanned(|l| l.etc_kubernetes.join("admin.conf"));
-        let labels: Vec<String> = inv.certs.iter().map(|c| inv.label(c)).collect();
-        assert!(
-            labels.contains(&"admin.conf [cluster kubernetes]".to_string()),
-            "{labels:?}"
+    fn kubeadm_cas_have_their_role_by_name_or_by_file_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kubeadm = dir.path().join("kubernetes/pki");
+        let copied = dir.path().join("copied/certs");
+        tree(&kubeadm);
+        tree(&copied);
+        let inv = scanned(vec![dir.path().to_path_buf()]);
+        for base in ["kubernetes/pki", "copied/certs"] {
+            for (file, role) in [
+                ("ca.crt", Some(CaRole::Kubernetes)),
+                ("etcd/ca.crt", Some(CaRole::Etcd)),
+                ("front-proxy-ca.crt", Some(CaRole::FrontProxy)),
+                ("other-ca.crt", None),
+            ] {
+                let at = format!("{base}/{file}");
+                assert_eq!(inv.ca_role(id(&inv, &at)), role, "{at}");
+            }
+        }
+        let etcd = id(&inv, "kubernetes/pki/etcd/ca.crt");
+        assert_eq!(
+            inv.label(&inv.certs[etcd]),
+            "etcd-ca",
+            "kubeadm's name first"
+        );
+        let copied_etcd = id(&inv, "copied/certs/etcd/ca.crt");
+        assert_eq!(
+            inv.label(&inv.certs[copied_etcd]),
+            "copied/certs/etcd/ca.crt"
+        );
+        let remote = id(&inv, "kubernetes/my.conf");
+        assert_eq!(
+            inv.label(&inv.certs[remote]),
+            "kubernetes/my.conf [cluster remote]"
         );
     }
 
+    /// A file given as the root has no path below it: its name is shown, with its entry once.
     #[test]
-    fn ca_roles_follow_kubeadm_file_names_in_a_copied_tree() {
-        let inv = scanned(|l| l.pki.clone());
-        let roles: Vec<(String, Option<CaRole>)> = (0..inv.certs.len())
-            .filter(|&i| inv.certs[i].is_ca)
-            .map(|i| (inv.show_path(inv.certs[i].origin.path()), inv.ca_role(i)))
-            .collect();
-        for (file, role) in [
-            ("ca.crt", CaRole::Kubernetes),
-            ("etcd/ca.crt", CaRole::Etcd),
-            ("front-proxy-ca.crt", CaRole::FrontProxy),
-        ] {
-            assert!(
-                roles.contains(&(file.to_string(), Some(role))),
-                "{file}: {roles:?}"
-            );
-        }
+    fn a_file_root_is_labelled_by_its_name_and_entry_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        tree(&dir.path().join("pki"));
+        let inv = scanned(vec![dir.path().join("my.conf")]);
+        let labels: Vec<String> = inv.certs.iter().map(|c| inv.label(c)).collect();
+        assert_eq!(labels, ["my.conf [cluster remote]"]);
     }
 }

@@ -14,7 +14,7 @@
 //! - [`explain::explain`] finds the certificate a Go x509 validity error is about.
 //!
 //! Read-only apart from restarts and the operator's kubeconfig refresh ([`trust`]); the
-//! words for these results are in [`crate::report::runtime`].
+//! words for these results are in `report::runtime`, a layer up.
 
 pub mod consumers;
 pub mod endpoints;
