@@ -15,10 +15,3 @@ pub enum ScanError {
         source: std::io::Error,
     },
 }
-
-/// Why a renewal could not even be planned.
-#[derive(Debug, thiserror::Error)]
-pub enum RenewError {
-    #[error("nothing is called {}: give a kubeadm name (apiserver, etcd-peer, admin.conf, ...) or the path of a certificate or kubeconfig", .0.join(", "))]
-    UnknownNames(Vec<String>),
-}

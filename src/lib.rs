@@ -2,22 +2,32 @@
 //!
 //! The library holds the domain; the `kcert` binary only parses arguments and picks a front end.
 //!
+//! Layers, lowest first; a module uses only the ones listed before it:
+//!
 //! - [`pki`]: scan roots on disk, parse certificates, keys and kubeconfigs, verify chains and
-//!   pair keys into an [`pki::Inventory`]. Blocking and pure apart from reading files.
-//! - [`report`]: `kcert check` output (table and JSON) and the exit-code policy.
-//! - [`renew`]: plan and apply renewals with backups, atomic writes and rollback.
+//!   pair keys into an [`pki::Inventory`], which also names things (labels, CA roles).
+//!   Blocking and pure apart from reading files.
+//! - [`sign`]: key generation and certificate signing, and putting new credentials into a
+//!   kubeconfig; shared by renewal, the kubeconfig refresh and the demo tree.
+//! - [`fsx`]: file safety under every change: atomic durable writes, backups, journal files.
 //! - [`runtime`]: the running control plane: consumers of each file, served versus on disk,
-//!   trust bundles, safe static pod restarts and x509 error lookup.
-//! - [`sign`]: key generation and certificate signing shared by renewal and the demo tree.
-//! - [`demo`]: writes a realistic kubeadm control-plane tree with planted faults.
+//!   trust bundles, who must restart, safe static pod restarts and x509 error lookup.
+//! - [`renew`]: plan and apply renewals with backups, atomic writes and rollback. It asks
+//!   [`runtime`] which components read the files it writes; runtime never uses renew.
 //! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
 //!   watch, approve and deny.
+//! - [`report`]: output in words: `kcert check` (table and JSON, the exit-code policy) and
+//!   the runtime commands' text.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
+//!
+//! Beside them: [`demo`] writes a realistic kubeadm control-plane tree with planted faults.
+//! The fake API server for tests and `kcert demo` is its own crate, `kcert-fakeapi`.
 
 pub mod cli;
 pub mod cluster;
 pub mod demo;
 pub mod error;
+pub mod fsx;
 pub mod pki;
 pub mod renew;
 pub mod report;

@@ -109,7 +109,8 @@ fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
 }
 
 fn renew(args: &RenewArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
-    use kcert::renew::{self, RealDisk, RenewOptions, Selection};
+    use kcert::fsx::RealDisk;
+    use kcert::renew::{self, RenewOptions, Selection};
     let explicit = !args.roots.is_empty();
     let mut roots = if explicit {
         args.roots.clone()

@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
 use kcert::cli::{CheckArgs, ExplainArgs, NodeArgs, OutputFormat, ProbeArgs, RestartArgs};
 use kcert::pki::{self, Inventory, ScanOptions, Severity, Thresholds};
+use kcert::report::runtime as text;
 use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::probe::served_problems;
 use kcert::runtime::restart::{Progress, RestartError};
-use kcert::runtime::{self, text, Component, Findings, Node, NodePaths, ProbeResult};
+use kcert::runtime::{self, Component, Findings, Node, NodePaths, ProbeResult};
 
 /// The node's paths, warning on stderr about a restart a killed kcert left behind.
 pub fn node_paths(args: &NodeArgs, scanned: &[PathBuf]) -> Option<NodePaths> {
@@ -151,7 +152,7 @@ fn refresh(args: &ProbeArgs, findings: &Findings, now: DateTime<Utc>) -> Result<
         return Ok(());
     }
     let done =
-        runtime::trust::refresh_user_kubeconfig(copy, &backup_dir, &mut kcert::renew::RealDisk)?;
+        runtime::trust::refresh_user_kubeconfig(copy, &backup_dir, &mut kcert::fsx::RealDisk)?;
     println!(
         "Refreshed {}; the old file is at {}.",
         done.path.display(),

@@ -221,7 +221,7 @@ fn kubeadm_role(cert: &CertEntry) -> Option<(String, PathBuf)> {
 
 /// The kubeadm CA kubeadm uses for `role`, in the certificates directory of `anchor`.
 fn find_kubeadm_ca(inv: &Inventory, role: &str, anchor: &std::path::Path) -> Option<CertId> {
-    let ca_name = kubeadm::expected_ca(role)?;
+    let ca_name = kubeadm::ca_name(kubeadm::expected_ca(role)?);
     let dir = kubeadm::pki_dir(anchor, role)?;
     inv.certs.iter().position(|c| {
         c.kubeadm_name.as_deref() == Some(ca_name)

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::CaRole;
+
 /// Kubeconfigs whose embedded client certificate kubeadm (or the kubelet) manages.
 pub const KUBECONFIGS: [&str; 5] = [
     "admin.conf",
@@ -62,21 +64,46 @@ pub fn name_for_kubeconfig(path: &Path) -> Option<&'static str> {
 
 /// The CA kubeadm signs a named certificate with; a certificate under another CA is refused
 /// by the component that uses it.
-pub fn expected_ca(name: &str) -> Option<&'static str> {
+pub fn expected_ca(name: &str) -> Option<CaRole> {
     Some(match name {
-        "apiserver" | "apiserver-kubelet-client" => "ca",
-        n if KUBECONFIGS.contains(&n) => "ca",
-        "front-proxy-client" => "front-proxy-ca",
+        "apiserver" | "apiserver-kubelet-client" => CaRole::Kubernetes,
+        n if KUBECONFIGS.contains(&n) => CaRole::Kubernetes,
+        "front-proxy-client" => CaRole::FrontProxy,
         "etcd-server" | "etcd-peer" | "etcd-healthcheck-client" | "apiserver-etcd-client" => {
-            "etcd-ca"
+            CaRole::Etcd
         }
         _ => return None,
     })
 }
 
-/// Is this one of kubeadm's three CAs?
-pub fn is_ca_name(name: &str) -> bool {
-    matches!(name, "ca" | "etcd-ca" | "front-proxy-ca")
+/// kubeadm's name for the CA of `role`.
+pub fn ca_name(role: CaRole) -> &'static str {
+    match role {
+        CaRole::Kubernetes => "ca",
+        CaRole::Etcd => "etcd-ca",
+        CaRole::FrontProxy => "front-proxy-ca",
+    }
+}
+
+/// The role of one of kubeadm's three CAs, by its kubeadm name.
+pub fn ca_role(name: &str) -> Option<CaRole> {
+    Some(match name {
+        "ca" => CaRole::Kubernetes,
+        "etcd-ca" => CaRole::Etcd,
+        "front-proxy-ca" => CaRole::FrontProxy,
+        _ => return None,
+    })
+}
+
+/// The role of a CA by kubeadm's file names alone, for trees copied out of a `pki` directory:
+/// `etcd/ca.crt`, `front-proxy-ca.crt`, `ca.crt`.
+pub fn ca_role_of_file(path: &Path) -> Option<CaRole> {
+    match (file_name(path)?, dir_name(path)) {
+        ("ca.crt", Some("etcd")) => Some(CaRole::Etcd),
+        ("front-proxy-ca.crt", _) => Some(CaRole::FrontProxy),
+        ("ca.crt", _) => Some(CaRole::Kubernetes),
+        _ => None,
+    }
 }
 
 /// The `certificatesDir` a kubeadm-named file belongs to: `pki/` for `pki/x.crt` and
@@ -115,7 +142,7 @@ mod tests {
             None
         );
         assert_eq!(name_for_cert_file(Path::new("/srv/etcd/server.crt")), None);
-        assert_eq!(expected_ca("apiserver-etcd-client"), Some("etcd-ca"));
-        assert_eq!(expected_ca("scheduler.conf"), Some("ca"));
+        assert_eq!(expected_ca("apiserver-etcd-client"), Some(CaRole::Etcd));
+        assert_eq!(expected_ca("scheduler.conf"), Some(CaRole::Kubernetes));
     }
 }

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod kubeadm;
 pub mod kubeconfig;
 mod model;
+mod names;
 mod pair;
 mod pss;
 mod read;
@@ -22,6 +23,7 @@ pub mod walk;
 pub use cert::{algorithm_name, hex, name_attrs, serial_hex, sha256_hex};
 pub use chain::signed_by;
 pub use model::*;
+pub use names::CaRole;
 pub use scan::scan;
 
 use std::path::{Component, Path, PathBuf};

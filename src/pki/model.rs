@@ -224,14 +224,7 @@ impl CertEntry {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match &self.origin {
-            Origin::File { index: 0, .. } => file,
-            Origin::File { index, .. } => format!("{file} #{}", index + 1),
-            Origin::Kubeconfig { entry, name, .. } => match entry {
-                EntryKind::User => format!("{file} [{name}]"),
-                EntryKind::Cluster => format!("{file} [cluster {name}]"),
-            },
-        }
+        self.origin.with_entry(file)
     }
 
     /// Whole days until expiry, negative once expired (floor, like kubeadm's residual time).

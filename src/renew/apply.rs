@@ -1,10 +1,11 @@
 //! Carry out a plan: back up, write atomically, prove the result, or put everything back.
 
-use std::io::Write as _;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use super::disk::{backup, restore, Backed, Disk};
 use super::plan::{Contents, Plan};
+use crate::error::ScanError;
+use crate::fsx::{self, backup, restore, Backed, Disk};
 use crate::pki::{self, ChainVerdict, ProblemKind, ScanOptions, Thresholds};
 
 /// What a successful renewal did.
@@ -24,28 +25,67 @@ pub enum ApplyError {
     Backup {
         dir: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
-    #[error("writing {} failed: {reason}; {}", path.display(), restored_text(.restore_failures))]
+    #[error("writing {} failed: {source}; {}", path.display(), restored_text(.restore_failures))]
     Write {
         path: PathBuf,
-        reason: String,
-        restore_failures: Vec<(PathBuf, String)>,
+        #[source]
+        source: io::Error,
+        restore_failures: Vec<RestoreFailure>,
     },
-    #[error("the renewed files did not check out: {reason}; {}", restored_text(.restore_failures))]
+    #[error("the renewed files did not check out: {source}; {}", restored_text(.restore_failures))]
     Verify {
-        reason: String,
-        restore_failures: Vec<(PathBuf, String)>,
+        #[source]
+        source: VerifyError,
+        restore_failures: Vec<RestoreFailure>,
     },
 }
 
-fn restored_text(failures: &[(PathBuf, String)]) -> String {
+impl ApplyError {
+    /// Some file could not be put back: the operator must copy it from the backup.
+    pub fn left_changes(&self) -> bool {
+        match self {
+            ApplyError::Backup { .. } => false,
+            ApplyError::Write {
+                restore_failures, ..
+            }
+            | ApplyError::Verify {
+                restore_failures, ..
+            } => !restore_failures.is_empty(),
+        }
+    }
+}
+
+/// A file the rollback could not put back.
+#[derive(Debug)]
+pub struct RestoreFailure {
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+/// What the re-scan after writing found wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error("the new certificate for {label} is not in {}", .path.display())]
+    Missing { label: String, path: PathBuf },
+    #[error("the new certificate for {label} does not verify under {}", .ca.display())]
+    WrongCa { label: String, ca: PathBuf },
+    #[error("the new certificate for {label} does not match its key")]
+    KeyMismatch { label: String },
+    #[error("{}: {message}", .path.display())]
+    Kubeconfig { path: PathBuf, message: String },
+}
+
+fn restored_text(failures: &[RestoreFailure]) -> String {
     if failures.is_empty() {
         return "every file was restored from the backup".into();
     }
     let list: Vec<String> = failures
         .iter()
-        .map(|(p, e)| format!("{} ({e})", p.display()))
+        .map(|f| format!("{} ({})", f.path.display(), f.source))
         .collect();
     format!(
         "COULD NOT RESTORE {} — copy it back from the backup by hand",
@@ -55,15 +95,16 @@ fn restored_text(failures: &[(PathBuf, String)]) -> String {
 
 /// Restore the files already written, newest first. A write that failed left its file
 /// untouched (writes are atomic), so only completed writes are undone.
-fn rollback(backed: &[Backed], written: &[PathBuf], disk: &mut dyn Disk) -> Vec<(PathBuf, String)> {
+fn rollback(backed: &[Backed], written: &[PathBuf], disk: &mut dyn Disk) -> Vec<RestoreFailure> {
     written
         .iter()
         .rev()
         .filter_map(|w| backed.iter().find(|b| &b.original == w))
         .filter_map(|b| {
-            restore(b, disk)
-                .err()
-                .map(|e| (b.original.clone(), e.to_string()))
+            restore(b, disk).err().map(|source| RestoreFailure {
+                path: b.original.clone(),
+                source,
+            })
         })
         .collect()
 }
@@ -85,18 +126,18 @@ pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
             Contents::File(bytes) => disk.write_file(&w.path, bytes, w.mode),
             Contents::Symlink(target) => disk.swap_symlink(&w.path, target),
         };
-        if let Err(e) = result {
+        if let Err(source) = result {
             return Err(ApplyError::Write {
                 path: w.path.clone(),
-                reason: e.to_string(),
+                source,
                 restore_failures: rollback(&backed, &written, disk),
             });
         }
         written.push(w.path.clone());
     }
-    if let Err(reason) = verify(plan) {
+    if let Err(source) = verify(plan) {
         return Err(ApplyError::Verify {
-            reason,
+            source,
             restore_failures: rollback(&backed, &written, disk),
         });
     }
@@ -119,7 +160,7 @@ pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
 
 /// Re-scan what was written: each new certificate must be there, verify under its CA and
 /// match its key; each kubeconfig must load.
-fn verify(plan: &Plan) -> Result<(), String> {
+fn verify(plan: &Plan) -> Result<(), VerifyError> {
     let mut roots: Vec<PathBuf> = plan
         .items
         .iter()
@@ -132,36 +173,30 @@ fn verify(plan: &Plan) -> Result<(), String> {
         roots,
         plan.created_at,
         Thresholds::default(),
-    ))
-    .map_err(|e| e.to_string())?;
+    ))?;
     for item in &plan.items {
         let cert = inv
             .certs
             .iter()
             .find(|c| c.sha256 == item.new_sha256)
-            .ok_or_else(|| {
-                format!(
-                    "the new certificate for {} is not in {}",
-                    item.label,
-                    item.cert_path.display()
-                )
+            .ok_or_else(|| VerifyError::Missing {
+                label: item.label.clone(),
+                path: item.cert_path.clone(),
             })?;
         let ca_ok = cert.chain == ChainVerdict::Verified
             && cert
                 .issuer_id
                 .is_some_and(|i| inv.certs[i].origin.path() == item.ca_path);
         if !ca_ok {
-            return Err(format!(
-                "the new certificate for {} does not verify under {}",
-                item.label,
-                item.ca_path.display()
-            ));
+            return Err(VerifyError::WrongCa {
+                label: item.label.clone(),
+                ca: item.ca_path.clone(),
+            });
         }
         if cert.key_match != Some(true) {
-            return Err(format!(
-                "the new certificate for {} does not match its key",
-                item.label
-            ));
+            return Err(VerifyError::KeyMismatch {
+                label: item.label.clone(),
+            });
         }
     }
     if let Some(p) = inv
@@ -169,34 +204,34 @@ fn verify(plan: &Plan) -> Result<(), String> {
         .iter()
         .find(|p| p.kind == ProblemKind::Kubeconfig)
     {
-        return Err(format!("{}: {}", p.path.display(), p.message));
+        return Err(VerifyError::Kubeconfig {
+            path: p.path.clone(),
+            message: p.message.clone(),
+        });
     }
     Ok(())
 }
 
 fn journal(plan: &Plan) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&plan.journal)?;
-    for item in &plan.items {
-        let line = serde_json::json!({
-            "time": plan.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "action": "renew",
-            "what": item.label,
-            "path": item.cert_path,
-            "ca": item.ca_path,
-            "old_serial": item.old_serial,
-            "new_serial": item.new_serial,
-            "old_sha256": item.old_sha256,
-            "new_sha256": item.new_sha256,
-            "not_after": item.new_not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "files": item.writes.iter().map(|w| &w.path).collect::<Vec<_>>(),
-            "backup_dir": plan.backup_dir,
-        });
-        writeln!(f, "{line}")?;
-    }
-    f.sync_all()
+    let lines: Vec<serde_json::Value> = plan
+        .items
+        .iter()
+        .map(|item| {
+            serde_json::json!({
+                "time": plan.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "action": "renew",
+                "what": item.label,
+                "path": item.cert_path,
+                "ca": item.ca_path,
+                "old_serial": item.old_serial,
+                "new_serial": item.new_serial,
+                "old_sha256": item.old_sha256,
+                "new_sha256": item.new_sha256,
+                "not_after": item.new_not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "files": item.writes.iter().map(|w| &w.path).collect::<Vec<_>>(),
+                "backup_dir": plan.backup_dir,
+            })
+        })
+        .collect();
+    fsx::journal::append(&plan.journal, &lines)
 }

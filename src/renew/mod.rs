@@ -5,22 +5,22 @@
 //! [`plan`] selects certificates and signs their replacements in memory (a dry run stops
 //! here); [`apply`] backs up every file it will touch, writes atomically, re-scans to prove
 //! the result, and restores the backups if any step fails.
+//!
+//! The files go through [`crate::fsx`]; which components must restart afterwards is the
+//! runtime's knowledge ([`crate::runtime::components_to_restart`]). A certificate that
+//! cannot be renewed here is kept in the plan with the reason ([`Refused`]).
 
 mod apply;
-mod disk;
-mod kubeconfig_edit;
+mod item;
 mod plan;
-mod restart;
+mod refused;
 mod select;
 mod text;
+mod writes;
 
-pub use apply::{apply, Applied, ApplyError};
-/// For the runtime module: backing up and refreshing the operator's kubeconfig.
-pub(crate) use disk::{backup, restore};
-pub use disk::{unused_dir, Disk, RealDisk};
-pub(crate) use kubeconfig_edit::replace_user;
-pub use plan::{plan, Item, Plan, Refusal, Write};
-pub use restart::components_to_restart;
+pub use apply::{apply, Applied, ApplyError, RestoreFailure, VerifyError};
+pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
+pub use refused::Refused;
 pub use select::Selection;
 pub use text::{and_list, describe};
 
@@ -29,6 +29,13 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::sign::KeySpec;
+
+/// Why a renewal could not even be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewError {
+    #[error("nothing is called {}: give a kubeadm name (apiserver, etcd-peer, admin.conf, ...) or the path of a certificate or kubeconfig", .0.join(", "))]
+    UnknownNames(Vec<String>),
+}
 
 /// How to renew, as given on the command line or chosen in the UI.
 #[derive(Debug, Clone)]

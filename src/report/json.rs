@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{absolute, exit_code};
+use super::exit_code;
 use crate::pki::{
-    CertEntry, ChainVerdict, CsrEntry, EntryKind, Inventory, KeyAlgorithm, KeyEntry, KeyFormat,
-    Origin, Problem, ProblemKind, Severity, Status,
+    absolute, CertEntry, ChainVerdict, CsrEntry, EntryKind, Inventory, KeyAlgorithm, KeyEntry,
+    KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
 };
-use crate::runtime::probe::served_by_cert;
-use crate::runtime::{Component, NodeSettings, ProbeResult, Role, ServedState, Usage};
+use crate::runtime::{
+    served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
+};
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

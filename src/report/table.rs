@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use super::label;
 use crate::pki::{expiry, CertEntry, CertId, Inventory, Severity, Status};
 
 /// ANSI colours by meaning; empty when colour is off so the text is identical otherwise.
@@ -67,7 +66,7 @@ fn expires(c: &CertEntry) -> String {
 
 fn ca_name(inv: &Inventory, c: &CertEntry) -> String {
     match c.issuer_id {
-        Some(i) => label(inv, &inv.certs[i]),
+        Some(i) => inv.label(&inv.certs[i]),
         None => match c.chain {
             crate::pki::ChainVerdict::BadSignature => "<bad signature>".into(),
             _ => "<unknown>".into(),
@@ -79,7 +78,7 @@ fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<(String,
     let secs = (c.not_after - inv.generated_at).num_seconds();
     let status = c.status.as_str();
     let mut r = vec![
-        cell(label(inv, c)),
+        cell(inv.label(c)),
         cell(expires(c)),
         cell(expiry::human_duration(secs)),
     ];
@@ -110,7 +109,7 @@ pub fn render_table(inv: &Inventory, color: bool) -> String {
         (
             inv.certs[i].issuer_id.is_none(),
             ca_name(inv, &inv.certs[i]),
-            label(inv, &inv.certs[i]),
+            inv.label(&inv.certs[i]),
         )
     });
 
@@ -142,7 +141,7 @@ pub fn render_table(inv: &Inventory, color: bool) -> String {
         .map(cell)
         .to_vec()];
         let mut cas = cas;
-        cas.sort_by_key(|&i| label(inv, &inv.certs[i]));
+        cas.sort_by_key(|&i| inv.label(&inv.certs[i]));
         rows.extend(cas.iter().map(|&i| row(inv, &inv.certs[i], &p, false)));
         write_rows(&mut out, &rows);
     }

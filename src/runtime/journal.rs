@@ -2,20 +2,21 @@
 //! removed once it is back. A kcert that was killed in between leaves it behind, and the next
 //! kcert finds it and puts the manifest back.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write as _};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::fsx::{self, journal as files};
 use crate::pki::sha256_hex;
+
+/// The history kcert appends every renewal and restart to (shared with `kcert renew`).
+pub use crate::fsx::journal::HISTORY;
 
 /// File name of the pending-restart record in the kubeadm `tmp` directory.
 pub const PENDING: &str = "kcert-restart-pending.json";
-/// The history kcert appends every renewal and restart to (shared with `kcert renew`).
-pub const HISTORY: &str = "kcert-journal.jsonl";
 
 /// A manifest that is, or may be, out of the manifests directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,10 +60,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
 /// The pending restart recorded in `tmp_dir`, if any.
 pub fn read_pending(tmp_dir: &Path) -> Result<Option<Pending>, JournalError> {
     let path = pending_path(tmp_dir);
-    let bytes = match fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err(&path)(e)),
+    let Some(bytes) = files::read_record(&path).map_err(io_err(&path))? else {
+        return Ok(None);
     };
     serde_json::from_slice(&bytes)
         .map(Some)
@@ -72,68 +71,26 @@ pub fn read_pending(tmp_dir: &Path) -> Result<Option<Pending>, JournalError> {
         })
 }
 
-pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
 /// Record `p` before the move. Fails if a record exists: one restart at a time.
 pub(super) fn write_pending(tmp_dir: &Path, p: &Pending) -> Result<(), JournalError> {
     fs::create_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
     let path = pending_path(tmp_dir);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(io_err(&path))?;
     let text = serde_json::to_vec_pretty(p).map_err(|e| JournalError::Corrupt {
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    f.write_all(&text)
-        .and_then(|_| f.sync_all())
-        .and_then(|_| sync_dir(tmp_dir))
-        .map_err(io_err(&path))
+    files::create_record(&path, &text).map_err(io_err(&path))
 }
 
 pub(super) fn clear_pending(tmp_dir: &Path) -> Result<(), JournalError> {
     let path = pending_path(tmp_dir);
-    match fs::remove_file(&path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(&path)(e)),
-        _ => sync_dir(tmp_dir).map_err(io_err(tmp_dir)),
-    }
+    files::remove_record(&path).map_err(io_err(&path))
 }
 
 /// Append one JSON line to the history. A record, not part of the change: callers report
 /// a failure rather than undo anything.
-pub(super) fn append_history(tmp_dir: &Path, line: &serde_json::Value) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(tmp_dir.join(HISTORY))?;
-    writeln!(f, "{line}")?;
-    f.sync_all()
-}
-
-/// Move a file, across filesystems if need be, and sync both directories.
-pub(super) fn move_file(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::rename(from, to) {
-        Ok(()) => {}
-        // EXDEV: the backup directory is on another filesystem.
-        Err(e) if e.raw_os_error() == Some(18) => {
-            let mode = fs::metadata(from)?.permissions().mode();
-            fs::copy(from, to)?;
-            fs::set_permissions(to, fs::Permissions::from_mode(mode))?;
-            File::open(to)?.sync_all()?;
-            fs::remove_file(from)?;
-        }
-        Err(e) => return Err(e),
-    }
-    for dir in [from.parent(), to.parent()].into_iter().flatten() {
-        sync_dir(dir)?;
-    }
-    Ok(())
+pub(super) fn append_history(tmp_dir: &Path, line: serde_json::Value) -> io::Result<()> {
+    files::append(&tmp_dir.join(HISTORY), &[line])
 }
 
 /// What [`recover`] found and did.
@@ -192,7 +149,7 @@ pub fn recover(tmp_dir: &Path) -> Result<Recovery, JournalError> {
             )))
         }
         (None, Some(t)) if t == p.sha256 => {
-            move_file(&p.moved_to, &p.manifest).map_err(io_err(&p.manifest))?;
+            fsx::move_file(&p.moved_to, &p.manifest).map_err(io_err(&p.manifest))?;
             Recovery::Restored { pending: p.clone() }
         }
         (None, Some(_)) => {
@@ -213,7 +170,7 @@ pub fn recover(tmp_dir: &Path) -> Result<Recovery, JournalError> {
     clear_pending(tmp_dir)?;
     let _ = append_history(
         tmp_dir,
-        &serde_json::json!({
+        serde_json::json!({
             "time": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "action": "restart-recovered",
             "component": p.component,

@@ -32,30 +32,41 @@ pub struct KubeletConfig {
     pub static_pod_path: Option<PathBuf>,
 }
 
+/// Why a kubelet config could not be used; the node keeps it beside the file's path.
+#[derive(Debug, thiserror::Error)]
+pub enum KubeletConfigError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0} bytes is too large for a kubelet config")]
+    TooLarge(u64),
+    #[error("not valid kubelet config YAML: {0}")]
+    Yaml(#[source] serde_yaml::Error),
+    #[error("not a KubeletConfiguration (kind is missing or different)")]
+    WrongKind,
+    #[error("port {0} is not a TCP port")]
+    BadPort(String),
+}
+
 /// Read the kubelet config; `Ok(None)` when there is no such file.
-pub fn read(path: &Path) -> Result<Option<KubeletConfig>, String> {
+pub fn read(path: &Path) -> Result<Option<KubeletConfig>, KubeletConfigError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     if meta.len() > MAX_FILE_SIZE {
-        return Err(format!(
-            "{} bytes is too large for a kubelet config",
-            meta.len()
-        ));
+        return Err(KubeletConfigError::TooLarge(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(path)?;
     parse(&bytes, path).map(Some)
 }
 
 /// Parse a `KubeletConfiguration`. Relative paths are relative to the file's directory, as
 /// the kubelet resolves them.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<KubeletConfig, String> {
-    let doc: Value =
-        serde_yaml::from_slice(bytes).map_err(|e| format!("not valid kubelet config YAML: {e}"))?;
+pub fn parse(bytes: &[u8], path: &Path) -> Result<KubeletConfig, KubeletConfigError> {
+    let doc: Value = serde_yaml::from_slice(bytes).map_err(KubeletConfigError::Yaml)?;
     if doc.get("kind").and_then(Value::as_str) != Some("KubeletConfiguration") {
-        return Err("not a KubeletConfiguration (kind is missing or different)".into());
+        return Err(KubeletConfigError::WrongKind);
     }
     let dir = path.parent().unwrap_or(Path::new("/"));
     let file = |v: Option<&Value>| {
@@ -70,7 +81,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<KubeletConfig, String> {
             .as_u64()
             .and_then(|p| u16::try_from(p).ok())
             .filter(|p| *p != 0)
-            .ok_or_else(|| format!("port {v:?} is not a TCP port"))?,
+            .ok_or_else(|| KubeletConfigError::BadPort(format!("{v:?}")))?,
     };
     let flag = |k: &str| doc.get(k).and_then(Value::as_bool).unwrap_or(false);
     Ok(KubeletConfig {
@@ -154,9 +165,12 @@ featureGates:
             b"kind: KubeletConfiguration\nport: 70000\n",
             Path::new("/c.yaml"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not a TCP port"), "{e}");
-        let e = parse(b"kind: Pod\n", Path::new("/c.yaml")).unwrap_err();
+        let e = parse(b"kind: Pod\n", Path::new("/c.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("KubeletConfiguration"), "{e}");
     }
 }

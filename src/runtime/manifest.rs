@@ -103,7 +103,22 @@ impl StaticPod {
     }
 }
 
-/// A manifest that could not be read.
+/// Why one manifest could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BadManifest {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0} bytes is too large for a manifest")]
+    TooLarge(u64),
+    #[error("not valid manifest YAML: {0}")]
+    Yaml(#[source] serde_yaml::Error),
+    #[error("not a Pod manifest (kind is not Pod)")]
+    NotAPod,
+    #[error("the pod has no containers")]
+    NoContainers,
+}
+
+/// A manifest that could not be read, as the node reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManifestError {
     pub path: PathBuf,
@@ -165,28 +180,30 @@ pub fn read_dir(dir: &Path) -> Manifests {
     for path in paths {
         match read_file(&path) {
             Ok(pod) => out.pods.push(pod),
-            Err(message) => out.errors.push(ManifestError { path, message }),
+            Err(e) => out.errors.push(ManifestError {
+                path,
+                message: e.to_string(),
+            }),
         }
     }
     out
 }
 
 /// Read one manifest.
-pub fn read_file(path: &Path) -> Result<StaticPod, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+pub fn read_file(path: &Path) -> Result<StaticPod, BadManifest> {
+    let meta = std::fs::metadata(path)?;
     if meta.len() > MAX_FILE_SIZE {
-        return Err(format!("{} bytes is too large for a manifest", meta.len()));
+        return Err(BadManifest::TooLarge(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(path)?;
     parse(&bytes, path)
 }
 
 /// Parse manifest YAML (or JSON); `path` names the pod when its metadata does not.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<StaticPod, String> {
-    let doc: Value =
-        serde_yaml::from_slice(bytes).map_err(|e| format!("not valid manifest YAML: {e}"))?;
+pub fn parse(bytes: &[u8], path: &Path) -> Result<StaticPod, BadManifest> {
+    let doc: Value = serde_yaml::from_slice(bytes).map_err(BadManifest::Yaml)?;
     if doc.get("kind").and_then(Value::as_str) != Some("Pod") {
-        return Err("not a Pod manifest (kind is not Pod)".into());
+        return Err(BadManifest::NotAPod);
     }
     let meta = doc.get("metadata");
     let stem = path
@@ -214,7 +231,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<StaticPod, String> {
         .map(|c| container(c, &volumes))
         .collect();
     if containers.is_empty() {
-        return Err("the pod has no containers".into());
+        return Err(BadManifest::NoContainers);
     }
     Ok(StaticPod {
         path: path.to_path_buf(),
@@ -355,11 +372,17 @@ spec:
 
     #[test]
     fn not_a_pod_is_an_error_not_a_panic() {
-        let err = parse(b"kind: Deployment\n", Path::new("/m/x.yaml")).unwrap_err();
+        let err = parse(b"kind: Deployment\n", Path::new("/m/x.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a Pod"), "{err}");
-        let err = parse(b"kind: Pod\nspec: [", Path::new("/m/x.yaml")).unwrap_err();
+        let err = parse(b"kind: Pod\nspec: [", Path::new("/m/x.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("YAML"), "{err}");
-        let err = parse(b"kind: Pod\nspec: {}\n", Path::new("/m/x.yaml")).unwrap_err();
+        let err = parse(b"kind: Pod\nspec: {}\n", Path::new("/m/x.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no containers"), "{err}");
     }
 }

@@ -8,8 +8,13 @@
 //!   settings ([`settings`]); all offline and fast.
 //! - [`endpoints::targets`] lists the TLS listeners (loopback and given addresses only) and
 //!   [`probe::probe`] reads what each serves, in parallel, async.
-//! - [`restart::restart`] moves a manifest out and back with a journal ([`journal`]).
+//! - [`components_to_restart`] says which components read changed files;
+//!   [`restart::restart`] moves a manifest out and back with a journal ([`journal`], on
+//!   [`crate::fsx`]).
 //! - [`explain::explain`] finds the certificate a Go x509 validity error is about.
+//!
+//! Read-only apart from restarts and the operator's kubeconfig refresh ([`trust`]); the
+//! words for these results are in `report::runtime`, a layer up.
 
 pub mod consumers;
 pub mod endpoints;
@@ -21,7 +26,6 @@ mod node;
 pub mod probe;
 pub mod restart;
 pub mod settings;
-pub mod text;
 pub mod tls;
 pub mod trust;
 pub mod verify;
@@ -30,8 +34,10 @@ pub use consumers::{Consumer, Role, Usage};
 pub use endpoints::{targets, Endpoint, Targets};
 pub use explain::{explain, Explanation, Reading};
 pub use node::{Component, Node, NodePaths};
-pub use probe::{probe, probe_blocking, ProbeResult, ServedCert, ServedState};
-pub use restart::{plan_restart, restart, RestartOptions, RestartPlan, RestartReport};
+pub use probe::{probe, probe_blocking, served_by_cert, ProbeResult, ServedCert, ServedState};
+pub use restart::{
+    components_to_restart, plan_restart, restart, RestartOptions, RestartPlan, RestartReport,
+};
 pub use settings::NodeSettings;
 pub use trust::{CopyState, Trust, UserKubeconfig};
 

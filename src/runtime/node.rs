@@ -191,7 +191,7 @@ impl Node {
         let (kubelet, kubelet_error) = match paths.kubelet_config.as_deref().map(kubelet::read) {
             None | Some(Ok(None)) => (None, None),
             Some(Ok(Some(k))) => (Some(k), None),
-            Some(Err(e)) => (None, Some(e)),
+            Some(Err(e)) => (None, Some(e.to_string())),
         };
         Node {
             paths: paths.clone(),

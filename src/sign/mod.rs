@@ -8,6 +8,7 @@
 
 mod issue;
 mod key;
+pub mod kubeconfig;
 mod name;
 mod template;
 

@@ -11,8 +11,8 @@ use crate::cluster::doctor::Facts;
 use crate::cluster::{ActionError, ActionOutcome, ClusterEvent};
 use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
-use crate::renew::{Applied, Plan, RenewOptions, Selection};
-use crate::runtime::restart::{Step, StepKind};
+use crate::renew::{Applied, ApplyError, Plan, RenewError, RenewOptions, Selection};
+use crate::runtime::restart::{RestartError, Step, StepKind};
 use crate::runtime::{Component, Endpoint, Findings, NodePaths, ProbeResult, RestartPlan, Targets};
 
 /// An input to [`crate::tui::app::App::update`].
@@ -32,21 +32,44 @@ pub enum Msg {
         results: Vec<ProbeResult>,
     },
     /// Restart plans were made (they read the restart journal), or could not be.
-    RestartPlanned(Result<Vec<RestartPlan>, String>),
+    RestartPlanned(Result<Vec<RestartPlan>, TaskError>),
     /// A running restart moved on.
     Restart(RestartMsg),
     /// The scan task died (a bug in the scanner); the message says how.
     ScanCrashed(String),
     /// A renewal plan was made (signed in memory) or could not be.
-    RenewPlanned(Result<Box<Plan>, String>),
+    RenewPlanned(Result<Box<Plan>, TaskError>),
     /// A renewal was carried out, or failed and was rolled back.
-    RenewDone(Box<Plan>, Result<Applied, String>),
+    RenewDone(Box<Plan>, Result<Applied, ApplyError>),
     /// From the cluster watch: connection state, the CSR list and its changes.
     Cluster(ClusterEvent),
     /// An approval or denial finished, one result per CSR named in it.
     CsrActed(Box<CsrActed>),
     /// The doctor's reading of RBAC, Deployments and bootstrap tokens, or why it could not run.
-    DoctorRead(Box<Result<Facts, String>>),
+    DoctorRead(Box<Result<Facts, TaskError>>),
+}
+
+/// Why background work the UI asked for gave no result; the dialogs and footer show it in
+/// words.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error(transparent)]
+    Renew(#[from] RenewError),
+    #[error(transparent)]
+    Restart(#[from] RestartError),
+    #[error("not connected to the cluster")]
+    NotConnected,
+    /// The task panicked (a bug in kcert); the panic's message.
+    #[error("internal error: {0}")]
+    Crashed(String),
+}
+
+/// A restart that ended badly, with what the journal and the manifests directory say now.
+#[derive(Debug)]
+pub struct RestartFailed {
+    pub error: RestartError,
+    /// One line: the pending record, or where the manifest is.
+    pub journal: String,
 }
 
 /// A scan's inventory (the node's problems already added) with what the node's runtime
@@ -78,14 +101,14 @@ pub struct ScanRequest {
 }
 
 /// Progress of the restarts started by [`Cmd::Restart`], one component after another.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum RestartMsg {
     Begin(Component, StepKind),
     End(Component, Step),
     /// One component is done; `Err` holds the error and what the journal says now.
     Done {
         component: Component,
-        result: Result<std::time::Duration, Vec<String>>,
+        result: Result<std::time::Duration, Box<RestartFailed>>,
     },
     /// Every planned restart has ended.
     AllDone,

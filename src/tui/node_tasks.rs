@@ -6,7 +6,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use super::action::{Msg, RestartMsg, ScanRequest, Scanned};
+use super::action::{Msg, RestartFailed, RestartMsg, ScanRequest, Scanned, TaskError};
 use crate::error::ScanError;
 use crate::pki;
 use crate::runtime::journal;
@@ -46,13 +46,13 @@ pub fn plan_restarts(
     paths: &NodePaths,
     components: &[Component],
     now: DateTime<Utc>,
-) -> Result<Vec<RestartPlan>, String> {
+) -> Result<Vec<RestartPlan>, TaskError> {
     let node = Node::read(paths);
     let targets = runtime::targets(&node, &[]);
     let opts = runtime::RestartOptions::new(now);
     components
         .iter()
-        .map(|&c| runtime::plan_restart(&node, c, &targets, &opts).map_err(|e| e.to_string()))
+        .map(|&c| runtime::plan_restart(&node, c, &targets, &opts).map_err(TaskError::from))
         .collect()
 }
 
@@ -74,10 +74,11 @@ pub async fn restart_all(
         };
         let result = runtime::restart(plan, cancel.clone(), progress).await;
         let failed = result.is_err();
-        let result = result.map(|r| r.total).map_err(|e| {
-            let mut lines = vec![e.to_string()];
-            lines.push(journal_state(plan));
-            lines
+        let result = result.map(|r| r.total).map_err(|error| {
+            Box::new(RestartFailed {
+                error,
+                journal: journal_state(plan),
+            })
         });
         send(Msg::Restart(RestartMsg::Done {
             component: c,
@@ -93,7 +94,7 @@ pub async fn restart_all(
 /// What the journal and the manifests directory say after a failed restart.
 fn journal_state(plan: &RestartPlan) -> String {
     match journal::read_pending(&plan.tmp_dir) {
-        Ok(Some(p)) => format!("Journal: {}", runtime::text::pending_line(&p)),
+        Ok(Some(p)) => format!("Journal: {}", crate::report::runtime::pending_line(&p)),
         Ok(None) if plan.manifest.exists() => format!(
             "Journal: nothing pending; the manifest is in place at {}",
             plan.manifest.display()

@@ -14,7 +14,7 @@ use ratatui::Terminal;
 use tokio::sync::mpsc::{channel, unbounded_channel, UnboundedSender};
 use tokio::time::{interval, MissedTickBehavior};
 
-use super::action::{Cmd, CsrAction, Msg, RestartMsg, ScanRequest};
+use super::action::{Cmd, CsrAction, Msg, RestartMsg, ScanRequest, TaskError};
 use super::app::App;
 use super::{csr_actions, node_tasks, TuiError};
 use crate::cluster::{spawn_watch, ClusterEvent, WatchHandle};
@@ -145,7 +145,7 @@ where
                     move || {
                         let result = renew::plan(&inv, &selection, &opts)
                             .map(Box::new)
-                            .map_err(|e| e.to_string());
+                            .map_err(TaskError::from);
                         Msg::RenewPlanned(result)
                     },
                     |e| Msg::RenewPlanned(Err(e)),
@@ -153,8 +153,7 @@ where
                 Cmd::ApplyRenew(plan) => spawn_blocking_msg(
                     tx.clone(),
                     move || {
-                        let result =
-                            renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+                        let result = renew::apply(&plan, &mut crate::fsx::RealDisk);
                         Msg::RenewDone(plan, result)
                     },
                     |e| Msg::RenewPlanned(Err(e)),
@@ -252,10 +251,10 @@ fn spawn_csr_action(
 fn spawn_doctor(conn: Option<crate::cluster::Connection>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let result = match conn {
-            None => Err("not connected to the cluster".to_string()),
+            None => Err(TaskError::NotConnected),
             Some(conn) => {
                 let read = tokio::spawn(async move { crate::cluster::doctor::gather(&conn).await });
-                read.await.map_err(panic_message)
+                read.await.map_err(|e| TaskError::Crashed(panic_message(e)))
             }
         };
         let _ = tx.send(Msg::DoctorRead(Box::new(result)));
@@ -266,12 +265,12 @@ fn spawn_doctor(conn: Option<crate::cluster::Connection>, tx: UnboundedSender<Ms
 fn spawn_blocking_msg(
     tx: UnboundedSender<Msg>,
     work: impl FnOnce() -> Msg + Send + 'static,
-    crashed: fn(String) -> Msg,
+    crashed: fn(TaskError) -> Msg,
 ) {
     tokio::spawn(async move {
         let msg = match tokio::task::spawn_blocking(work).await {
             Ok(msg) => msg,
-            Err(e) => crashed(format!("internal error: {}", panic_message(e))),
+            Err(e) => crashed(TaskError::Crashed(panic_message(e))),
         };
         let _ = tx.send(msg);
     });

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use kcert::demo::Faults;
-use kcert::renew::{apply, plan, Disk, RealDisk, RenewOptions, Selection};
+use kcert::fsx::{Disk, RealDisk};
+use kcert::renew::{apply, plan, RenewOptions, Selection};
 use kcert::sign::KeySpec;
 
 use crate::common::{scan_at, text};

@@ -44,7 +44,7 @@ fn r_shows_the_plan_and_y_renews_then_rescans() {
         .update(perform_one(apply))
         .expect("a rescan follows the renewal");
     let (tone_text, report) = (
-        app.banner.clone().expect("banner").1,
+        app.pki.banner.clone().expect("banner").1,
         screen(&app, 100, 30, dir.path()),
     );
     assert!(
@@ -57,7 +57,7 @@ fn r_shows_the_plan_and_y_renews_then_rescans() {
     );
     assert_ne!(bytes(&crt), before, "apiserver.crt was renewed");
     app.update(perform_one(rescan));
-    let d = app.data.as_ref().unwrap();
+    let d = app.pki.data.as_ref().unwrap();
     let c = d
         .inv
         .certs

@@ -131,7 +131,8 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
             started.elapsed().as_secs() < 20,
             "the stand-in never served:\n{}\n{:#?}",
             screen(&app, W, H, dir.path()),
-            app.data
+            app.pki
+                .data
                 .as_ref()
                 .and_then(|d| d.served.as_ref())
                 .map(|s| &s.results)
@@ -252,7 +253,7 @@ fn explain_prompt_takes_a_pasted_line_and_selects_the_certificate() {
     let mut app = crate::util::scanned_app(dir.path(), W, H, false);
     // The demo's etcd peer certificate (the critical one, alone with its NotAfter), as Go
     // prints the time.
-    let d = app.data.as_ref().unwrap();
+    let d = app.pki.data.as_ref().unwrap();
     let (id, etcd) = d
         .inv
         .certs
@@ -270,7 +271,7 @@ fn explain_prompt_takes_a_pasted_line_and_selects_the_certificate() {
     app.update(Msg::Paste(line));
     snapshot!("explain_prompt_80x24", screen(&app, W, H, dir.path()));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.selected(), Some(kcert::tui::tree::Node::Cert(id)));
+    assert_eq!(app.pki.selected(), Some(kcert::tui::tree::Node::Cert(id)));
     let notice = app.notice.clone().unwrap_or_default();
     assert!(
         notice.starts_with("1 certificate matches NotAfter") && notice.ends_with("etcd-peer"),

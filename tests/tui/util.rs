@@ -45,10 +45,10 @@ pub fn perform(cmd: Cmd) -> Vec<Msg> {
         } => vec![Msg::RenewPlanned(
             renew::plan(&inv, &selection, &opts)
                 .map(Box::new)
-                .map_err(|e| e.to_string()),
+                .map_err(Into::into),
         )],
         Cmd::ApplyRenew(plan) => {
-            let r = renew::apply(&plan, &mut renew::RealDisk).map_err(|e| e.to_string());
+            let r = renew::apply(&plan, &mut kcert::fsx::RealDisk);
             vec![Msg::RenewDone(plan, r)]
         }
         Cmd::Scan(req) => vec![Msg::ScanDone(node_tasks::scan(&req).map(Box::new))],

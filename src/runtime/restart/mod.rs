@@ -6,8 +6,10 @@
 //! puts the manifest back on any error, cancellation, panic or dropped future; a kcert killed
 //! outright leaves the journal for [`super::journal::recover`].
 
+mod needed;
 mod run;
 
+pub use needed::components_to_restart;
 pub use run::restart;
 
 use std::path::PathBuf;
@@ -156,9 +158,25 @@ pub enum RestartError {
     },
     #[error("COULD NOT PUT THE MANIFEST BACK: {reason}. It is at {}; move it to {} by hand", .report.moved_to.display(), .report.manifest.display())]
     RestoreFailed {
-        reason: String,
+        #[source]
+        reason: PutBackError,
         report: Box<RestartReport>,
     },
+}
+
+/// Why a manifest that was moved out could not be put back.
+#[derive(Debug, thiserror::Error)]
+pub enum PutBackError {
+    #[error("{} appeared while the manifest was out; not overwriting it", .0.display())]
+    Appeared(PathBuf),
+    #[error("moving it back failed: {0}")]
+    Move(#[source] std::io::Error),
+    #[error("the manifest came back with different bytes")]
+    Changed,
+    #[error("cannot read it back: {0}")]
+    ReadBack(#[source] std::io::Error),
+    #[error("manifest back, but {0}")]
+    Journal(#[source] JournalError),
 }
 
 impl RestartError {
@@ -195,7 +213,7 @@ pub fn plan_restart(
             dir: node.manifests.dir.clone(),
         })?;
     let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-        crate::renew::unused_dir(&tmp_dir.join(format!(
+        crate::fsx::unused_dir(&tmp_dir.join(format!(
             "kcert-backup-restart-{}-{}",
             component.name(),
             opts.now.format("%Y%m%dT%H%M%SZ")

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::{Progress, RestartError, RestartPlan, RestartReport, Step, StepKind};
+use super::{Progress, PutBackError, RestartError, RestartPlan, RestartReport, Step, StepKind};
 use crate::pki::sha256_hex;
 use crate::runtime::journal::{self, Pending};
 use crate::runtime::probe::{probe, ProbeResult, ServedState};
@@ -21,26 +21,22 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
-    fn put_back(&mut self) -> Result<(), String> {
+    fn put_back(&mut self) -> Result<(), PutBackError> {
         if !self.armed {
             return Ok(());
         }
         let p = self.plan;
         if p.manifest.exists() {
-            return Err(format!(
-                "{} appeared while the manifest was out; not overwriting it",
-                p.manifest.display()
-            ));
+            return Err(PutBackError::Appeared(p.manifest.clone()));
         }
-        journal::move_file(&p.moved_to, &p.manifest)
-            .map_err(|e| format!("moving it back failed: {e}"))?;
+        crate::fsx::move_file(&p.moved_to, &p.manifest).map_err(PutBackError::Move)?;
         self.armed = false;
         match std::fs::read(&p.manifest).map(|b| sha256_hex(&b)) {
             Ok(h) if h == self.sha256 => {}
-            Ok(_) => return Err("the manifest came back with different bytes".into()),
-            Err(e) => return Err(format!("cannot read it back: {e}")),
+            Ok(_) => return Err(PutBackError::Changed),
+            Err(e) => return Err(PutBackError::ReadBack(e)),
         }
-        journal::clear_pending(&p.tmp_dir).map_err(|e| format!("manifest back, but {e}"))
+        journal::clear_pending(&p.tmp_dir).map_err(PutBackError::Journal)
     }
 }
 
@@ -156,11 +152,7 @@ where
     rec.begin(StepKind::Journal);
     let bytes = std::fs::read(&plan.manifest).map_err(prepare("cannot read", &plan.manifest))?;
     let sha256 = sha256_hex(&bytes);
-    std::fs::create_dir_all(&plan.backup_dir)
-        .and_then(|_| {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&plan.backup_dir, std::fs::Permissions::from_mode(0o700))
-        })
+    crate::fsx::create_private_dir(&plan.backup_dir)
         .map_err(prepare("cannot create", &plan.backup_dir))?;
     if plan.moved_to.exists() {
         return Err(RestartError::Prepare {
@@ -185,7 +177,7 @@ where
     );
 
     rec.begin(StepKind::MoveOut);
-    if let Err(e) = journal::move_file(&plan.manifest, &plan.moved_to) {
+    if let Err(e) = crate::fsx::move_file(&plan.manifest, &plan.moved_to) {
         let _ = journal::clear_pending(&plan.tmp_dir);
         return Err(prepare("cannot move", &plan.manifest)(e));
     }
@@ -253,7 +245,7 @@ where
 
     rec.begin(StepKind::MoveBack);
     if let Err(reason) = out.put_back() {
-        rec.end(StepKind::MoveBack, false, reason.clone());
+        rec.end(StepKind::MoveBack, false, reason.to_string());
         return Err(RestartError::RestoreFailed {
             reason,
             report: rec.finish(),
@@ -313,7 +305,7 @@ where
         Err(e) => e.report(),
     };
     if let Some(r) = report {
-        let _ = journal::append_history(&plan.tmp_dir, &history_line(r, result.is_ok()));
+        let _ = journal::append_history(&plan.tmp_dir, history_line(r, result.is_ok()));
     }
     result.map(|r| *r)
 }

@@ -1,10 +1,21 @@
 //! Go's `time.ParseDuration`, for flags such as `--cluster-signing-duration=8760h0m0s`.
 
+/// A flag value that is not a Go duration, and what is wrong with it in the operator's terms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a Go duration ({why})")]
+pub struct DurationError {
+    pub text: String,
+    pub why: &'static str,
+}
+
 /// Seconds in a Go duration string (`8760h`, `720h0m0s`, `1.5h`, `90m`); fractions of a second
-/// are dropped. The error says what is wrong in the operator's terms.
-pub fn parse_go_duration(text: &str) -> Result<i64, String> {
+/// are dropped.
+pub fn parse_go_duration(text: &str) -> Result<i64, DurationError> {
     let s = text.trim();
-    let bad = |why: &str| format!("{text:?} is not a Go duration ({why})");
+    let bad = |why: &'static str| DurationError {
+        text: text.to_string(),
+        why,
+    };
     let (negative, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -86,7 +97,7 @@ mod tests {
             ("h", "number is missing"),
             ("1..5h", "number is missing"),
         ] {
-            let e = parse_go_duration(text).unwrap_err();
+            let e = parse_go_duration(text).unwrap_err().to_string();
             assert!(e.contains(why), "{text}: {e}");
         }
     }

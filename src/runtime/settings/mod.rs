@@ -8,7 +8,7 @@ mod kubelet;
 mod signing;
 
 pub use aggregator::Aggregator;
-pub use duration::{go_duration_string, parse_go_duration};
+pub use duration::{go_duration_string, parse_go_duration, DurationError};
 pub use kubelet::KubeletSettings;
 pub use signing::{Signer, Signing};
 

@@ -167,7 +167,7 @@ impl App {
     pub fn banner_line(&self) -> Option<(Tone, String)> {
         let unreachable = || self.csr.banner().map(|b| (Tone::Expired, b));
         match self.tab {
-            Tab::LocalPki => self.banner.clone(),
+            Tab::LocalPki => self.pki.banner.clone(),
             Tab::Csr => unreachable().or_else(|| self.doctor_banner()),
             Tab::Tokens => unreachable(),
         }

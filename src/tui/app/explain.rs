@@ -24,7 +24,7 @@ impl App {
     /// Match `line`; on success close the prompt and select the first match, else say why in
     /// the prompt so the line can be fixed.
     pub(super) fn explain_line(&mut self, line: &str) {
-        let Some(d) = &self.data else {
+        let Some(d) = &self.pki.data else {
             self.notice = Some("nothing scanned yet".into());
             return;
         };
@@ -67,19 +67,19 @@ impl App {
     /// Put the tree cursor on certificate `id`, clearing the filter and unfolding if that is
     /// what hides it.
     pub(super) fn select_cert(&mut self, id: usize) {
-        self.screen = Screen::Tree;
-        self.focus = Focus::Tree;
-        let find = |app: &App| app.rows.iter().position(|r| r.node == Node::Cert(id));
+        self.pki.screen = Screen::Tree;
+        self.pki.focus = Focus::Tree;
+        let find = |app: &App| app.pki.rows.iter().position(|r| r.node == Node::Cert(id));
         if find(self).is_none() {
-            self.view.filter.clear();
-            self.view.problems_only = false;
-            self.view.collapsed.clear();
+            self.pki.view.filter.clear();
+            self.pki.view.problems_only = false;
+            self.pki.view.collapsed.clear();
             self.rebuild();
         }
         if let Some(i) = find(self) {
             let page = self.page();
-            self.tree.set(i, self.rows.len(), page);
-            self.details_scroll = 0;
+            self.pki.tree.set(i, self.pki.rows.len(), page);
+            self.pki.details_scroll = 0;
         }
     }
 }

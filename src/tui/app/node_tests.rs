@@ -9,10 +9,11 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::*;
-use crate::runtime::restart::{Step, StepKind};
-use crate::runtime::{Component, Endpoint, ProbeResult, RestartPlan, ServedState};
-use crate::tui::action::{RestartMsg, Scanned};
+use crate::runtime::restart::{RestartError, Step, StepKind};
+use crate::runtime::{Component, Endpoint, ProbeResult, RestartPlan, ServedState, Targets};
+use crate::tui::action::{RestartFailed, RestartMsg, Scanned};
 use crate::tui::testutil::{kubeadm_like, now};
+use crate::tui::tree::Node;
 
 fn app() -> App {
     app_probing(true)
@@ -101,7 +102,7 @@ fn probe_results_of_an_older_scan_are_dropped() {
         generation: g1,
         results: result(ServedState::Stale),
     });
-    let d = app.data.as_ref().unwrap();
+    let d = app.pki.data.as_ref().unwrap();
     assert!(d.served.is_none(), "an older scan's probe was applied");
     assert!(!screen(&app).contains("restart"));
 
@@ -109,7 +110,7 @@ fn probe_results_of_an_older_scan_are_dropped() {
         generation: g2,
         results: result(ServedState::Stale),
     });
-    let d = app.data.as_ref().unwrap();
+    let d = app.pki.data.as_ref().unwrap();
     let served = d.served.as_ref().expect("this scan's probe is kept");
     assert_eq!(
         served.worst(0),
@@ -137,7 +138,7 @@ fn with_probing_off_a_scan_asks_for_no_probe() {
     let mut app = app_probing(false);
     app.request_scan();
     assert!(app.update(Msg::ScanDone(Ok(scanned_with_api()))).is_none());
-    assert!(!app.data.as_ref().unwrap().probing());
+    assert!(!app.pki.data.as_ref().unwrap().probing());
 }
 
 fn plan() -> RestartPlan {
@@ -167,7 +168,7 @@ fn a_restart_runs_only_after_y() {
         "{s}"
     );
     assert!(press(&mut app, KeyCode::Char('n')).is_none());
-    assert!(app.overlays.is_empty() && !app.restarting);
+    assert!(app.overlays.is_empty() && !app.pki.restarting);
     assert!(press(&mut app, KeyCode::Esc).is_none());
 
     app.update(Msg::RestartPlanned(Ok(vec![plan()])));
@@ -177,7 +178,7 @@ fn a_restart_runs_only_after_y() {
         matches!(&cmd, Some(Cmd::Restart(p)) if p == &vec![plan()]),
         "{cmd:?}"
     );
-    assert!(app.restarting);
+    assert!(app.pki.restarting);
     assert!(app.update(Msg::RestartPlanned(Ok(vec![plan()]))).is_none());
     assert!(
         press(&mut app, KeyCode::Char('y')).is_none(),
@@ -230,7 +231,7 @@ fn a_restart_runs_only_after_y() {
     assert!(s.contains("✓ kube-scheduler restarted in 2.5 s"), "{s}");
     let rescan = app.update(Msg::Restart(RestartMsg::AllDone));
     assert!(matches!(rescan, Some(Cmd::Scan(_))), "{rescan:?}");
-    assert!(!app.restarting);
+    assert!(!app.pki.restarting);
 }
 
 #[test]
@@ -240,15 +241,19 @@ fn a_failed_restart_shows_the_journal_state() {
     press(&mut app, KeyCode::Char('y'));
     app.update(Msg::Restart(RestartMsg::Done {
         component: Component::Scheduler,
-        result: Err(vec![
-            "interrupted during \"wait until it stops serving\"; the manifest is back".into(),
-            "Journal: nothing pending; the manifest is in place at /m/kube-scheduler.yaml".into(),
-        ]),
+        result: Err(Box::new(RestartFailed {
+            error: RestartError::NoManifest {
+                component: Component::Scheduler,
+                dir: "/m".into(),
+            },
+            journal: "Journal: nothing pending; the manifest is in place at /m/kube-scheduler.yaml"
+                .into(),
+        })),
     }));
     let s = screen(&app);
     assert!(s.contains("Journal: nothing pending"), "{s}");
     assert_eq!(
-        app.banner.as_ref().map(|(_, b)| b.as_str()),
+        app.pki.banner.as_ref().map(|(_, b)| b.as_str()),
         Some("Restart of kube-scheduler failed.")
     );
 }
@@ -277,8 +282,8 @@ fn e_finds_the_certificate_an_x509_error_is_about_and_selects_it() {
     app.update(Msg::Paste(format!("{EXPIRED_ETCD}\n")));
     assert!(press(&mut app, KeyCode::Enter).is_none());
     assert!(app.overlays.is_empty());
-    let d = app.data.as_ref().unwrap();
-    assert_eq!(app.selected(), Some(Node::Cert(4)));
+    let d = app.pki.data.as_ref().unwrap();
+    assert_eq!(app.pki.selected(), Some(Node::Cert(4)));
     assert_eq!(d.inv.certs[4].display_name(), "etcd-server");
     assert_eq!(
         app.notice.as_deref(),
@@ -315,9 +320,9 @@ fn e_says_when_nothing_matches_and_keeps_a_bad_line_for_fixing() {
 #[test]
 fn a_paste_outside_a_text_field_does_nothing() {
     let mut app = loaded();
-    let before = app.tree.index;
+    let before = app.pki.tree.index;
     assert!(app.update(Msg::Paste("qjjjR".into())).is_none());
-    assert_eq!(app.tree.index, before);
+    assert_eq!(app.pki.tree.index, before);
     assert!(app.overlays.is_empty());
 }
 
@@ -330,6 +335,6 @@ fn a_crashed_restart_task_ends_the_restart_and_says_so() {
         "index out of bounds".into(),
     )));
     assert!(matches!(rescan, Some(Cmd::Scan(_))));
-    assert!(!app.restarting, "a new restart can be asked for");
+    assert!(!app.pki.restarting, "a new restart can be asked for");
     assert!(screen(&app).contains("The restart task crashed: index out of bounds"));
 }

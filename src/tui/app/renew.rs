@@ -3,14 +3,14 @@
 //! banner naming the components to restart, and a rescan.
 
 use super::{App, Dialog, Overlay};
-use crate::renew::{self, Applied, Plan, RenewOptions, Selection};
-use crate::tui::action::Cmd;
+use crate::renew::{self, Applied, ApplyError, Plan, RenewOptions, Selection};
+use crate::tui::action::{Cmd, TaskError};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
 impl App {
     fn plan_cmd(&self, selection: Selection, update_ca_data: bool) -> Option<Cmd> {
-        let d = self.data.as_ref()?;
+        let d = self.pki.data.as_ref()?;
         let mut opts = RenewOptions::new(self.now);
         opts.update_ca_data = update_ca_data;
         Some(Cmd::PlanRenew {
@@ -21,7 +21,7 @@ impl App {
     }
 
     pub(super) fn renew_selected(&mut self) -> Option<Cmd> {
-        let Some(Node::Cert(id)) = self.selected() else {
+        let Some(Node::Cert(id)) = self.pki.selected() else {
             self.notice = Some("select a certificate to renew".into());
             return None;
         };
@@ -30,17 +30,17 @@ impl App {
     }
 
     pub(super) fn renew_expiring(&mut self) -> Option<Cmd> {
-        let days = self.data.as_ref()?.inv.thresholds.warn_days;
+        let days = self.pki.data.as_ref()?.inv.thresholds.warn_days;
         self.notice = Some("planning the renewal…".into());
         self.plan_cmd(Selection::Expiring(days), false)
     }
 
-    pub(super) fn renew_planned(&mut self, result: Result<Box<Plan>, String>) -> Option<Cmd> {
+    pub(super) fn renew_planned(&mut self, result: Result<Box<Plan>, TaskError>) -> Option<Cmd> {
         self.notice = None;
         let plan = match result {
             Ok(p) => p,
             Err(e) => {
-                self.open_report("Renewal", vec![(Some(Tone::Expired), e)]);
+                self.open_report("Renewal", vec![(Some(Tone::Expired), e.to_string())]);
                 return None;
             }
         };
@@ -139,7 +139,7 @@ impl App {
     pub(super) fn renew_done(
         &mut self,
         plan: &Plan,
-        result: Result<Applied, String>,
+        result: Result<Applied, ApplyError>,
     ) -> Option<Cmd> {
         self.notice = None;
         match result {
@@ -166,7 +166,7 @@ impl App {
                 lines.push((None, format!("Backups: {}", done.backup_dir.display())));
                 lines.push((None, format!("Journal: {}", done.journal.display())));
                 let ids: Vec<usize> = plan.items.iter().map(|i| i.cert_id).collect();
-                let components = self.restart_components(&ids);
+                let components = self.pki.restart_components(&ids);
                 let restart = if components.is_empty() {
                     None
                 } else {
@@ -186,7 +186,7 @@ impl App {
                         ),
                     ));
                 }
-                self.banner = Some(if done.restart.is_empty() {
+                self.pki.banner = Some(if done.restart.is_empty() {
                     (
                         Tone::Ok,
                         format!("Renewed {} certificate(s).", plan.items.len()),
@@ -208,13 +208,13 @@ impl App {
                 self.notice = None;
             }
             Err(e) => {
-                let text = if e.contains("COULD NOT RESTORE") {
+                let text = if e.left_changes() {
                     "Renewal failed and some files could not be restored: read the report."
                 } else {
                     "Renewal failed; every file was put back as it was."
                 };
-                self.banner = Some((Tone::Expired, text.into()));
-                self.open_report("Renewal failed", vec![(Some(Tone::Expired), e)]);
+                self.pki.banner = Some((Tone::Expired, text.into()));
+                self.open_report("Renewal failed", vec![(Some(Tone::Expired), e.to_string())]);
             }
         }
         self.reveal();

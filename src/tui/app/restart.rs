@@ -3,14 +3,15 @@
 //! waits for `y`, the restart runs in a task and each step lands in a progress dialog; at the
 //! end the disk is scanned and the listeners probed again.
 
-use super::{App, Dialog, Overlay};
+use super::{App, Dialog, Overlay, PkiTab};
 use crate::pki::CertId;
-use crate::runtime::{text, Component, RestartPlan};
-use crate::tui::action::{Cmd, RestartMsg};
+use crate::report::runtime::{plan_lines, step_line};
+use crate::runtime::{Component, RestartPlan};
+use crate::tui::action::{Cmd, RestartMsg, TaskError};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
-impl App {
+impl PkiTab {
     /// The static pods on this node that use any of `ids` (the kubelet is no static pod).
     pub fn restart_components(&self, ids: &[CertId]) -> Vec<Component> {
         let Some(f) = self.data.as_ref().and_then(|d| d.findings.as_ref()) else {
@@ -26,14 +27,17 @@ impl App {
         out.dedup();
         out
     }
+}
 
+impl App {
     /// A command planning restarts of `components`, or why there is none.
     pub(super) fn plan_restart_cmd(&mut self, components: Vec<Component>) -> Option<Cmd> {
-        if self.restarting {
+        if self.pki.restarting {
             self.notice = Some("a restart is running; wait for it to end".into());
             return None;
         }
         let node = self
+            .pki
             .data
             .as_ref()
             .and_then(|d| d.findings.as_ref())
@@ -48,17 +52,17 @@ impl App {
 
     /// `S`: restart what uses the selected certificate.
     pub(super) fn restart_selected(&mut self) -> Option<Cmd> {
-        let Some(Node::Cert(id)) = self.selected() else {
+        let Some(Node::Cert(id)) = self.pki.selected() else {
             self.notice = Some("select a certificate whose components to restart".into());
             return None;
         };
-        let d = self.data.as_ref()?;
+        let d = self.pki.data.as_ref()?;
         if d.findings.is_none() {
             self.notice =
                 Some("no node configuration (manifests) was read: nothing to restart".into());
             return None;
         }
-        let components = self.restart_components(&[id]);
+        let components = self.pki.restart_components(&[id]);
         if components.is_empty() {
             self.notice = Some(format!(
                 "no static pod on this node uses {}",
@@ -69,19 +73,19 @@ impl App {
         self.plan_restart_cmd(components)
     }
 
-    pub(super) fn restart_planned(&mut self, result: Result<Vec<RestartPlan>, String>) {
+    pub(super) fn restart_planned(&mut self, result: Result<Vec<RestartPlan>, TaskError>) {
         self.notice = None;
         let plans = match result {
             Ok(p) if !p.is_empty() => p,
             Ok(_) => return,
             Err(e) => {
-                self.open_report("Restart", vec![(Some(Tone::Expired), e)]);
+                self.open_report("Restart", vec![(Some(Tone::Expired), e.to_string())]);
                 return;
             }
         };
         let mut lines: Vec<(Option<Tone>, String)> = plans
             .iter()
-            .flat_map(text::plan_lines)
+            .flat_map(plan_lines)
             .map(|l| (None, l))
             .collect();
         lines.push((None, String::new()));
@@ -97,11 +101,11 @@ impl App {
 
     /// `y` on a restart plan: open the progress dialog and start.
     pub(super) fn restart_confirmed(&mut self, plans: Vec<RestartPlan>) -> Option<Cmd> {
-        if self.restarting {
+        if self.pki.restarting {
             self.notice = Some("a restart is running; wait for it to end".into());
             return None;
         }
-        self.restarting = true;
+        self.pki.restarting = true;
         let names: Vec<&str> = plans.iter().map(|p| p.component.name()).collect();
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
             title: format!("Restarting {}", names.join(", ")),
@@ -113,7 +117,7 @@ impl App {
 
     /// `c` while a restart runs: stop it; the task puts the manifest back and reports.
     pub(super) fn cancel_restart(&mut self) -> Option<Cmd> {
-        if !self.restarting {
+        if !self.pki.restarting {
             return None;
         }
         self.progress_line(
@@ -130,14 +134,14 @@ impl App {
             RestartMsg::Begin(c, kind) => (None, format!("{c}: {}…", kind.describe()), false),
             RestartMsg::End(c, step) => (
                 (!step.ok).then_some(Tone::Warning),
-                format!("{c}:{}", text::step_line(step).trim_start_matches(' ')),
+                format!("{c}:{}", step_line(step).trim_start_matches(' ')),
                 true,
             ),
             RestartMsg::Done {
                 component,
                 result: Ok(total),
             } => {
-                self.banner = Some((Tone::Ok, format!("Restarted {component}.")));
+                self.pki.banner = Some((Tone::Ok, format!("Restarted {component}.")));
                 (
                     Some(Tone::Ok),
                     format!("✓ {component} restarted in {:.1} s", total.as_secs_f64()),
@@ -146,16 +150,15 @@ impl App {
             }
             RestartMsg::Done {
                 component,
-                result: Err(lines),
+                result: Err(failed),
             } => {
-                self.banner = Some((Tone::Expired, format!("Restart of {component} failed.")));
-                for l in lines {
-                    self.progress_line(Some(Tone::Expired), l.clone(), false);
-                }
+                self.pki.banner = Some((Tone::Expired, format!("Restart of {component} failed.")));
+                self.progress_line(Some(Tone::Expired), failed.error.to_string(), false);
+                self.progress_line(Some(Tone::Expired), failed.journal.clone(), false);
                 return None;
             }
             RestartMsg::Crashed(why) => {
-                self.banner = Some((Tone::Expired, "The restart task crashed.".into()));
+                self.pki.banner = Some((Tone::Expired, "The restart task crashed.".into()));
                 self.progress_line(
                     Some(Tone::Expired),
                     format!("The restart task crashed: {why}. Check the manifests directory."),
@@ -164,7 +167,7 @@ impl App {
                 return self.restart_progress(RestartMsg::AllDone);
             }
             RestartMsg::AllDone => {
-                self.restarting = false;
+                self.pki.restarting = false;
                 self.progress_line(None, "Scanning and probing again…".into(), false);
                 if let Some(Overlay::Dialog(d)) = self
                     .overlays

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use super::{App, Counts, Loaded, ScanState};
+use chrono::{DateTime, Utc};
+
+use super::{App, Counts, Loaded, PkiTab, ScanState};
 use crate::pki::CertId;
-use crate::runtime::probe::served_by_cert;
-use crate::runtime::{ProbeResult, ServedState, Targets};
+use crate::runtime::{served_by_cert, ProbeResult, ServedState, Targets};
 use crate::tui::action::{Cmd, Scanned};
 use crate::tui::tree::Forest;
 
@@ -54,9 +55,10 @@ impl Loaded {
     }
 }
 
-impl App {
-    /// Take a scan's result; ask for the listeners to be probed when there are any.
-    pub(super) fn loaded(&mut self, scanned: Scanned) -> Option<Cmd> {
+impl PkiTab {
+    /// Take a scan's result; ask for the listeners to be probed when there are any. The
+    /// caller reveals the cursors.
+    pub(super) fn loaded(&mut self, scanned: Scanned, now: DateTime<Utc>) -> Option<Cmd> {
         self.scan = ScanState::Done;
         let Scanned {
             inv,
@@ -64,7 +66,7 @@ impl App {
             targets,
         } = scanned;
         let forest = Forest::build(&inv);
-        let counts = Counts::of(&inv, self.now);
+        let counts = Counts::of(&inv, now);
         self.generations += 1;
         let generation = self.generations;
         let probe = (self.probe && !targets.endpoints.is_empty()).then(|| Cmd::Probe {
@@ -84,7 +86,7 @@ impl App {
             served: None,
             generation,
         });
-        self.rebuild();
+        self.rebuild(now);
         probe
     }
 
@@ -96,5 +98,13 @@ impl App {
         }
         let by_cert = served_by_cert(&d.inv, &results);
         d.served = Some(Served { results, by_cert });
+    }
+}
+
+impl App {
+    pub(super) fn loaded(&mut self, scanned: Scanned) -> Option<Cmd> {
+        let probe = self.pki.loaded(scanned, self.now);
+        self.reveal();
+        probe
     }
 }

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::error::ScanError;
 use crate::tui::testutil::{self, kubeadm_like, now};
-use crate::tui::tree::SectionKind;
+use crate::tui::tree::{Node, SectionKind};
 use crate::tui::view;
 
 pub(super) fn options(fixed: bool) -> TuiOptions {
@@ -34,8 +34,8 @@ fn typed(app: &mut App, s: &str) {
 }
 
 fn selected_name(app: &App) -> String {
-    let d = app.data.as_ref().unwrap();
-    match app.selected() {
+    let d = app.pki.data.as_ref().unwrap();
+    match app.pki.selected() {
         Some(Node::Cert(id)) => d.inv.certs[id].display_name(),
         Some(Node::Section(k)) => format!("# {}", k.title()),
         other => format!("{other:?}"),
@@ -52,15 +52,15 @@ fn arrows_and_vim_keys_move_the_selection_within_bounds() {
     press(&mut app, KeyCode::Char('k'));
     assert_eq!(selected_name(&app), "ca");
     press(&mut app, KeyCode::End);
-    assert_eq!(app.tree.index, app.rows.len() - 1);
+    assert_eq!(app.pki.tree.index, app.pki.rows.len() - 1);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.tree.index, app.rows.len() - 1);
+    assert_eq!(app.pki.tree.index, app.pki.rows.len() - 1);
     press(&mut app, KeyCode::Home);
-    assert_eq!(app.tree.index, 0);
+    assert_eq!(app.pki.tree.index, 0);
     press(&mut app, KeyCode::PageDown);
     assert_eq!(
-        app.tree.index,
-        app.rows.len() - 1,
+        app.pki.tree.index,
+        app.pki.rows.len() - 1,
         "a page is longer than these rows"
     );
 }
@@ -83,20 +83,20 @@ fn page_keys_move_by_the_visible_height() {
     }
     app.update(Msg::ScanDone(Ok(Box::new(big.into()))));
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.tree.index, page);
-    assert_eq!(app.tree.offset, 1);
+    assert_eq!(app.pki.tree.index, page);
+    assert_eq!(app.pki.tree.offset, 1);
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.tree.index, 0);
+    assert_eq!(app.pki.tree.index, 0);
 }
 
 #[test]
 fn typing_a_filter_narrows_and_esc_brings_everything_back() {
     let mut app = loaded();
-    let all = app.rows.len();
+    let all = app.pki.rows.len();
     press(&mut app, KeyCode::Char('/'));
     typed(&mut app, "etcd-s");
-    assert!(app.view.editing_filter);
-    assert_eq!(app.rows.len(), 3);
+    assert!(app.pki.view.editing_filter);
+    assert_eq!(app.pki.rows.len(), 3);
     assert_eq!(
         selected_name(&app),
         "etcd-server",
@@ -104,14 +104,14 @@ fn typing_a_filter_narrows_and_esc_brings_everything_back() {
     );
     // `q` is text while typing.
     typed(&mut app, "q");
-    assert_eq!(app.view.filter, "etcd-sq");
-    assert!(app.rows.is_empty());
+    assert_eq!(app.pki.view.filter, "etcd-sq");
+    assert!(app.pki.rows.is_empty());
     press(&mut app, KeyCode::Backspace);
     press(&mut app, KeyCode::Enter);
-    assert!(!app.view.editing_filter);
-    assert_eq!(app.view.filter, "etcd-s");
+    assert!(!app.pki.view.editing_filter);
+    assert_eq!(app.pki.view.filter, "etcd-s");
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.rows.len(), all);
+    assert_eq!(app.pki.rows.len(), all);
     assert_eq!(
         selected_name(&app),
         "etcd-server",
@@ -123,20 +123,20 @@ fn typing_a_filter_narrows_and_esc_brings_everything_back() {
 fn fold_keys_collapse_expand_and_climb() {
     let mut app = loaded();
     press(&mut app, KeyCode::Down); // ca
-    let all = app.rows.len();
+    let all = app.pki.rows.len();
     press(&mut app, KeyCode::Char('h'));
-    assert_eq!(app.rows.len(), all - 2);
+    assert_eq!(app.pki.rows.len(), all - 2);
     press(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.rows.len(), all);
+    assert_eq!(app.pki.rows.len(), all);
     press(&mut app, KeyCode::Right); // expanded: moves to the first child
     assert_eq!(selected_name(&app), "admin.conf");
     press(&mut app, KeyCode::Left); // leaf: goes to the parent
     assert_eq!(selected_name(&app), "ca");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.rows.len(), all - 2);
+    assert_eq!(app.pki.rows.len(), all - 2);
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Enter); // the section
-    assert_eq!(app.rows[1].node, Node::Section(SectionKind::EtcdCa));
+    assert_eq!(app.pki.rows[1].node, Node::Section(SectionKind::EtcdCa));
 }
 
 #[test]
@@ -161,7 +161,7 @@ fn help_overlay_takes_the_keys_until_closed() {
         [Overlay::Help { scroll: 0 }]
     ));
     press(&mut app, KeyCode::Char('p'));
-    assert!(!app.view.problems_only, "p does nothing under help");
+    assert!(!app.pki.view.problems_only, "p does nothing under help");
     assert!(
         press(&mut app, KeyCode::Char('q')).is_none(),
         "q closes help, not the app"
@@ -178,7 +178,7 @@ fn rescan_uses_the_current_clock_and_not_twice_at_once() {
         Some(Cmd::Scan(o)) => assert_eq!(o.opts.now, now() + Duration::days(1)),
         other => panic!("expected a scan, got {other:?}"),
     }
-    assert_eq!(app.scan, ScanState::Scanning);
+    assert_eq!(app.pki.scan, ScanState::Scanning);
     assert!(app.update(Msg::Key(ctrl_r)).is_none());
     assert!(app.notice.is_some());
 }
@@ -188,9 +188,9 @@ fn a_failed_rescan_keeps_the_last_inventory() {
     let mut app = loaded();
     app.request_scan();
     app.update(Msg::ScanDone(Err(ScanError::MissingRoot("/nope".into()))));
-    assert!(matches!(&app.scan, ScanState::Failed(m) if m.contains("/nope")));
-    assert!(app.data.is_some());
-    assert!(!app.rows.is_empty());
+    assert!(matches!(&app.pki.scan, ScanState::Failed(m) if m.contains("/nope")));
+    assert!(app.pki.data.is_some());
+    assert!(!app.pki.rows.is_empty());
 }
 
 #[test]
@@ -201,9 +201,9 @@ fn the_clock_moves_statuses_unless_fixed() {
 
     let mut live = App::new("node-1", &options(false), now());
     live.update(Msg::ScanDone(Ok(Box::new(kubeadm_like().into()))));
-    assert_eq!(live.data.as_ref().unwrap().counts.expired, 1);
+    assert_eq!(live.pki.data.as_ref().unwrap().counts.expired, 1);
     live.update(Msg::Tick(now() + Duration::days(10)));
-    let c = live.data.as_ref().unwrap().counts;
+    let c = live.pki.data.as_ref().unwrap().counts;
     assert_eq!(
         (c.expired, c.critical),
         (2, 0),
@@ -216,13 +216,20 @@ fn problems_switch_and_sort_change_rows() {
     let mut app = loaded();
     press(&mut app, KeyCode::Char('p'));
     assert!(
-        app.rows.iter().all(|r| !matches!(r.node, Node::Cert(0))),
+        app.pki
+            .rows
+            .iter()
+            .all(|r| !matches!(r.node, Node::Cert(0))),
         "apiserver is fine"
     );
     press(&mut app, KeyCode::Char('p'));
     press(&mut app, KeyCode::Char('s'));
-    assert_eq!(app.rows[0].node, Node::Section(SectionKind::ByExpiry));
-    assert_eq!(app.rows[1].node, Node::Cert(2), "admin.conf expired first");
+    assert_eq!(app.pki.rows[0].node, Node::Section(SectionKind::ByExpiry));
+    assert_eq!(
+        app.pki.rows[1].node,
+        Node::Cert(2),
+        "admin.conf expired first"
+    );
 }
 
 #[test]
@@ -231,12 +238,12 @@ fn timeline_keeps_the_selected_certificate() {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down); // admin.conf
     press(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.screen, Screen::Timeline);
+    assert_eq!(app.pki.screen, Screen::Timeline);
     assert_eq!(selected_name(&app), "admin.conf");
     press(&mut app, KeyCode::Down);
     let in_timeline = selected_name(&app);
     press(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.screen, Screen::Tree);
+    assert_eq!(app.pki.screen, Screen::Tree);
     assert_eq!(selected_name(&app), in_timeline);
 }
 
@@ -254,8 +261,11 @@ fn details_scroll_stops_at_the_end() {
         .details
         .width;
     let len = view::details::lines(&app, width).len();
-    assert_eq!(app.details_scroll, len - 19);
+    assert_eq!(app.pki.details_scroll, len - 19);
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.details_scroll, 0, "a new selection starts at the top");
+    assert_eq!(
+        app.pki.details_scroll, 0,
+        "a new selection starts at the top"
+    );
 }

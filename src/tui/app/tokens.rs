@@ -8,7 +8,7 @@ use crate::cluster::doctor_text;
 use crate::cluster::rules::KUBELET_SERVING;
 use crate::cluster::{ClusterEvent, CsrView};
 use crate::pki::{Severity, Thresholds};
-use crate::tui::action::Cmd;
+use crate::tui::action::{Cmd, TaskError};
 use crate::tui::cursor::Cursor;
 use crate::tui::status::Tone;
 use crate::tui::view;
@@ -22,7 +22,7 @@ pub struct TokensTab {
     /// The doctor's report on `facts` and the CSRs listed now.
     pub report: Option<Report>,
     /// Why the last reading failed (it is kept, with its report, until the next one).
-    pub error: Option<String>,
+    pub error: Option<TaskError>,
     pub list: Cursor,
     pub details_scroll: usize,
     pub focus: Focus,
@@ -90,7 +90,7 @@ impl App {
             .flatten()
     }
 
-    pub(super) fn doctor_read(&mut self, read: Result<Facts, String>) {
+    pub(super) fn doctor_read(&mut self, read: Result<Facts, TaskError>) {
         self.tokens.reading = false;
         match read {
             Ok(facts) => {

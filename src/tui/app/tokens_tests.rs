@@ -5,6 +5,7 @@ use super::tokens::REFRESH_TICKS;
 use super::*;
 use crate::cluster::doctor::Facts;
 use crate::cluster::{ClusterEvent, ConnectionState};
+use crate::tui::action::TaskError;
 use crate::tui::testutil::{isolated_cluster, now, options};
 
 fn app() -> App {
@@ -58,12 +59,14 @@ fn a_failed_reading_keeps_the_last_report_and_says_why() {
     let mut app = app();
     app.update(connected());
     app.update(Msg::DoctorRead(Box::new(Ok(empty()))));
-    app.update(Msg::DoctorRead(Box::new(Err(
-        "not connected to the cluster".into(),
-    ))));
+    app.update(Msg::DoctorRead(Box::new(Err(TaskError::NotConnected))));
     assert!(app.tokens.report.is_some());
     assert_eq!(
-        app.tokens.error.as_deref(),
+        app.tokens
+            .error
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("not connected to the cluster")
     );
     // With the cluster down, no refresh is asked for.

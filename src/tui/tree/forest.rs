@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pki::{CertEntry, CertId, ChainVerdict, Inventory, Origin, ProblemKind, Severity};
+use crate::pki::{
+    CaRole, CertEntry, CertId, ChainVerdict, Inventory, Origin, ProblemKind, Severity,
+};
 
 /// The tree's top-level groups, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,7 +130,7 @@ impl Forest {
                 None => sections.push((kind, vec![node])),
             };
         for id in tops {
-            push(root_section(&inv.certs[id]), Node::Cert(id));
+            push(root_section(inv, id), Node::Cert(id));
         }
 
         let mut cert_problems = vec![Vec::new(); n];
@@ -279,29 +281,17 @@ impl Forest {
 }
 
 /// Which section a certificate with no issuer on disk (a root) belongs in.
-fn root_section(c: &CertEntry) -> SectionKind {
+fn root_section(inv: &Inventory, id: CertId) -> SectionKind {
+    let c = &inv.certs[id];
     let self_signed =
         c.chain == ChainVerdict::SelfSigned || (c.is_self_issued() && c.chain.is_ok());
     if !self_signed {
         return SectionKind::UnknownIssuer;
     }
-    let path = c.origin.path();
-    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
-    let parent = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .and_then(|f| f.to_str())
-        .unwrap_or("");
-    let name = c.kubeadm_name.as_deref().unwrap_or("");
-    if !c.is_ca {
-        SectionKind::OtherCa
-    } else if name == "etcd-ca" || name == "etcd/ca" || (file == "ca.crt" && parent == "etcd") {
-        SectionKind::EtcdCa
-    } else if name == "front-proxy-ca" || file == "front-proxy-ca.crt" {
-        SectionKind::FrontProxyCa
-    } else if name == "ca" || file == "ca.crt" {
-        SectionKind::KubernetesCa
-    } else {
-        SectionKind::OtherCa
+    match inv.ca_role(id) {
+        Some(CaRole::Kubernetes) => SectionKind::KubernetesCa,
+        Some(CaRole::Etcd) => SectionKind::EtcdCa,
+        Some(CaRole::FrontProxy) => SectionKind::FrontProxyCa,
+        None => SectionKind::OtherCa,
     }
 }

@@ -21,8 +21,8 @@ const LABEL: usize = 9;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let lines = lines(app, area.width);
-    let focused = app.focus == Focus::Details;
-    scrolled_pane(app, &lines, app.details_scroll, focused, area, buf);
+    let focused = app.pki.focus == Focus::Details;
+    scrolled_pane(app, &lines, app.pki.details_scroll, focused, area, buf);
 }
 
 /// A bordered "Details" pane showing `lines` from `scroll`, with the position when they do not
@@ -53,7 +53,7 @@ pub(super) fn scrolled_pane(
 /// The pane's content for a pane `width` cells wide (borders included).
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let mut out = Out::new(app, width, LABEL);
-    let (Some(d), Some(node)) = (&app.data, app.selected()) else {
+    let (Some(d), Some(node)) = (&app.pki.data, app.pki.selected()) else {
         return out.lines;
     };
     let problems = d.forest.problems(&d.inv, node);
@@ -158,6 +158,7 @@ impl<'a> Out<'a> {
             // Messages name files by absolute path; the roots are in the header already.
             let message = self
                 .app
+                .pki
                 .data
                 .iter()
                 .flat_map(|d| &d.inv.roots)

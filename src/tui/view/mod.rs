@@ -78,7 +78,7 @@ impl Widget for &App {
                 buf.set_line(rect.x, y, &Line::styled(line, style), rect.width);
             }
         }
-        match (self.tab, &self.data, self.screen) {
+        match (self.tab, &self.pki.data, self.pki.screen) {
             (Tab::Csr, ..) => csr::render(self, a.body, buf),
             (Tab::Tokens, ..) => tokens::render(self, a.body, buf),
             (Tab::LocalPki, None, _) => screen::placeholder(self, a.body, buf),
@@ -107,16 +107,10 @@ pub fn banner_lines(tone: Tone, text: &str, width: u16) -> Vec<String> {
 
 /// A path as shown to the operator: relative to the scan root that holds it.
 pub fn show_path(app: &App, path: &Path) -> String {
-    let roots = app.data.as_ref().map_or(app.roots(), |d| &d.inv.roots);
-    for root in roots {
-        if let Ok(rel) = path.strip_prefix(root) {
-            if rel.as_os_str().is_empty() {
-                break;
-            }
-            return rel.display().to_string();
-        }
+    match &app.pki.data {
+        Some(d) => d.inv.show_path(path),
+        None => path.display().to_string(),
     }
-    path.display().to_string()
 }
 
 /// Width of a line in terminal cells.

@@ -13,15 +13,15 @@ use crate::tui::status::{badge, served_tag, status_at, Tone};
 use crate::tui::tree::{Node, Row};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let Some(d) = &app.data else { return };
-    let mut block = pane_block(app, title(app), app.focus == Focus::Tree);
-    if !app.rows.is_empty() {
-        let pos = format!(" {}/{} ", app.tree.index + 1, app.rows.len());
+    let Some(d) = &app.pki.data else { return };
+    let mut block = pane_block(app, title(app), app.pki.focus == Focus::Tree);
+    if !app.pki.rows.is_empty() {
+        let pos = format!(" {}/{} ", app.pki.tree.index + 1, app.pki.rows.len());
         block = block.title_bottom(Line::styled(pos, app.theme.muted()).right_aligned());
     }
     let inner = block.inner(area);
     block.render(area, buf);
-    if app.rows.is_empty() {
+    if app.pki.rows.is_empty() {
         let msg = Line::from(Span::styled(
             "  Nothing matches. Esc clears the filter, p shows everything.",
             app.theme.muted(),
@@ -30,10 +30,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let visible: Vec<(usize, &Row)> = app
+        .pki
         .rows
         .iter()
         .enumerate()
-        .skip(app.tree.offset)
+        .skip(app.pki.tree.offset)
         .take(usize::from(inner.height))
         .collect();
     // The status column is as wide as the widest badge on screen, so names line up; when that
@@ -55,7 +56,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Some(c) => draw_row(app, row, c, badge_w, line_area, buf),
             None => draw_section(app, row, line_area, buf),
         }
-        if i == app.tree.index {
+        if i == app.pki.tree.index {
             buf.set_style(line_area, app.theme.selected());
         }
     }
@@ -88,14 +89,14 @@ pub(super) fn pane_block<'a>(app: &App, title: Line<'a>, focused: bool) -> Block
 fn title(app: &App) -> Line<'static> {
     let mut parts = vec![Span::styled(" Certificates ", app.theme.heading())];
     let mut flag = |s: String| parts.push(Span::styled(format!("[{s}] "), app.theme.accent()));
-    if app.view.problems_only {
+    if app.pki.view.problems_only {
         flag("problems only".into());
     }
-    if app.view.sort_by_expiry {
+    if app.pki.view.sort_by_expiry {
         flag("by expiry".into());
     }
-    if !app.view.filter.is_empty() {
-        flag(format!("/{}", app.view.filter));
+    if !app.pki.view.filter.is_empty() {
+        flag(format!("/{}", app.pki.view.filter));
     }
     Line::from(parts)
 }

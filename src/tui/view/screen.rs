@@ -30,6 +30,7 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_string(right, area.y, &time, t.muted());
 
     let roots = app
+        .pki
         .roots()
         .iter()
         .map(|r| r.display().to_string())
@@ -54,7 +55,7 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_line(area.x, area.y + 1, &Line::from(counts), area.width);
         return;
     }
-    match &app.scan {
+    match &app.pki.scan {
         ScanState::Scanning => left.push(Span::styled(
             format!("{} scanning  ", spinner(app)),
             t.accent(),
@@ -66,7 +67,7 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     left.push(Span::raw(roots));
     buf.set_line(area.x, area.y, &Line::from(left), room);
 
-    let Some(d) = &app.data else { return };
+    let Some(d) = &app.pki.data else { return };
     let c = d.counts;
     let mut spans = Vec::new();
     let mut count = |n: usize, tone: Tone, always: bool| {
@@ -225,7 +226,7 @@ fn csr_counts(app: &App) -> Vec<Span<'static>> {
 /// The body before the first scan has finished (or after it failed).
 pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let lines = match &app.scan {
+    let lines = match &app.pki.scan {
         ScanState::Failed(why) => vec![
             Line::styled("Scan failed", t.danger()),
             Line::raw(""),
@@ -237,7 +238,8 @@ pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
             Line::styled(format!("{} Scanning…", spinner(app)), t.accent()),
             Line::raw(""),
             Line::styled(
-                app.roots()
+                app.pki
+                    .roots()
                     .iter()
                     .map(|r| r.display().to_string())
                     .collect::<Vec<_>>()
@@ -253,16 +255,17 @@ pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    if app.view.editing_filter && app.tab == Tab::LocalPki {
+    if app.pki.view.editing_filter && app.tab == Tab::LocalPki {
         spans.push(Span::styled("/", t.key()));
-        spans.push(Span::raw(app.view.filter.clone()));
+        spans.push(Span::raw(app.pki.view.filter.clone()));
         spans.push(Span::styled("█", t.accent()));
         spans.push(Span::raw("   "));
     }
     if let Some(n) = &app.notice {
         spans.push(Span::styled(n.clone(), t.accent()));
         spans.push(Span::raw("   "));
-    } else if let (ScanState::Failed(why), Some(_), Tab::LocalPki) = (&app.scan, &app.data, app.tab)
+    } else if let (ScanState::Failed(why), Some(_), Tab::LocalPki) =
+        (&app.pki.scan, &app.pki.data, app.tab)
     {
         spans.push(Span::styled(format!("rescan failed: {why}"), t.danger()));
         spans.push(Span::raw("   "));

@@ -22,8 +22,8 @@ pub fn list_height(body: Rect) -> u16 {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let Some(d) = &app.data else { return };
-    if app.view.monthly {
+    let Some(d) = &app.pki.data else { return };
+    if app.pki.view.monthly {
         monthly(app, d, area, buf);
     } else {
         axis(app, d, area, buf);
@@ -36,7 +36,7 @@ fn tone_at(app: &App, d: &Loaded, id: usize) -> Tone {
 
 fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let ids = &app.timeline_ids;
+    let ids = &app.pki.timeline_ids;
     let end = ids
         .iter()
         .map(|&i| d.inv.certs[i].not_after)
@@ -61,7 +61,7 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let rows: Vec<usize> = ids
         .iter()
         .copied()
-        .skip(app.timeline.offset)
+        .skip(app.pki.timeline.offset)
         .take(usize::from(list_height(area)))
         .collect();
     let name_w = (inner.width / 4).clamp(12, 26);
@@ -143,7 +143,7 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
                 buf.set_string(to, y, if c.is_ca { "┃" } else { "┫" }, style);
             }
         }
-        if app.timeline.offset + row == app.timeline.index {
+        if app.pki.timeline.offset + row == app.pki.timeline.index {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected());
         }
     }
@@ -154,7 +154,7 @@ fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
     let mut b = vec![Vec::new(); MONTHS + 1];
     let mut later = 0;
     let start = (app.now.year(), app.now.month0());
-    for &id in &app.timeline_ids {
+    for &id in &app.pki.timeline_ids {
         let c = &d.inv.certs[id];
         if c.not_after <= app.now {
             b[0].push(id);

@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-use super::endpoints::Skipped;
-use super::explain::{Explanation, Reading};
-use super::journal::{Pending, Recovery};
-use super::probe::ProbeResult;
-use super::restart::{RestartPlan, Step};
-use super::Usage;
+use super::table::write_rows;
 use crate::pki::Inventory;
-use crate::report::table::write_rows;
+use crate::runtime::endpoints::Skipped;
+use crate::runtime::explain::{Explanation, Reading};
+use crate::runtime::journal::{self, Pending, Recovery};
+use crate::runtime::restart::{RestartPlan, Step};
+use crate::runtime::{ProbeResult, Usage};
 
 fn cell(s: impl Into<String>) -> (String, String) {
     let s = s.into();
@@ -84,7 +83,7 @@ pub fn plan_lines(plan: &RestartPlan) -> Vec<String> {
     let mut out = vec![format!("Restart {}:", plan.component)];
     out.push(format!(
         "  1. journal the move in {}",
-        super::journal::pending_path(&plan.tmp_dir).display()
+        journal::pending_path(&plan.tmp_dir).display()
     ));
     out.push(format!(
         "  2. move {} to {}",
@@ -188,7 +187,7 @@ pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) ->
         let c = &inv.certs[id];
         let mut line = format!(
             "  {}  {}  {}{}",
-            crate::report::label(inv, c),
+            inv.label(c),
             c.origin.describe(),
             c.subject,
             if c.superseded { " (rotated out)" } else { "" }

@@ -1,76 +1,14 @@
-//! Durable, atomic file changes and the backups that make them reversible.
-//!
-//! Writes go through the [`Disk`] trait so tests can make a write fail half-way and prove
-//! that nothing is lost.
+//! Backups that make a change reversible: copies kept beside the change, mirrored by
+//! absolute path, never overwritten, and put back through the same [`Disk`].
 
 use std::fs::{self, File};
-use std::io::{self, Write as _};
+use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-/// The two changes renewal makes to the filesystem.
-pub trait Disk {
-    /// Replace or create `path` atomically: a temp file in the same directory, fsync, rename,
-    /// fsync the directory. An existing file keeps its mode, owner and group; a new one gets `mode`.
-    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()>;
-    /// Point `link` at `target` atomically (a temp symlink renamed over it).
-    fn swap_symlink(&mut self, link: &Path, target: &Path) -> io::Result<()>;
-}
+use super::disk::{create_private_dir, sync_dir, Disk};
 
-/// The real filesystem.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct RealDisk;
-
-fn temp_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.kcert-{}.tmp", std::process::id()))
-}
-
-fn sync_dir(path: &Path) -> io::Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => File::open(dir)?.sync_all(),
-        _ => Ok(()),
-    }
-}
-
-impl Disk for RealDisk {
-    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-        let existing = fs::metadata(path).ok();
-        let tmp = temp_beside(path);
-        let result = (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(bytes)?;
-            let mode = existing.as_ref().map(|m| m.mode() & 0o7777).unwrap_or(mode);
-            f.set_permissions(fs::Permissions::from_mode(mode))?;
-            if let Some(m) = &existing {
-                std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid()))?;
-            }
-            f.sync_all()?;
-            fs::rename(&tmp, path)?;
-            sync_dir(path)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
-    }
-
-    fn swap_symlink(&mut self, link: &Path, target: &Path) -> io::Result<()> {
-        let tmp = temp_beside(link);
-        let _ = fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(target, &tmp)?;
-        if let Err(e) = fs::rename(&tmp, link) {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
-        sync_dir(link)
-    }
-}
-
-/// A file as it was before renewal.
+/// A file as it was before a change.
 #[derive(Debug, Clone)]
 pub struct Backed {
     pub original: PathBuf,
@@ -99,11 +37,6 @@ pub fn mirror(backup_dir: &Path, path: &Path) -> PathBuf {
         .filter(|c| matches!(c, Component::Normal(_)))
         .collect();
     backup_dir.join(rel)
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
 }
 
 /// Copy every path that exists into `backup_dir` (0700), keeping mode, owner and group.
@@ -157,7 +90,7 @@ pub fn backup(paths: &[&Path], backup_dir: &Path) -> io::Result<Vec<Backed>> {
             });
         }
     }
-    sync_dir(&backup_dir.join("x"))?;
+    sync_dir(backup_dir)?;
     Ok(out)
 }
 

@@ -1,8 +1,23 @@
 //! Replace a kubeconfig user's embedded client certificate and key, leaving every other field
-//! as it was (order included).
+//! as it was (order included). Shared by renewal and the refresh of the operator's copy of
+//! `admin.conf`.
 
 use base64::Engine;
 use serde_yaml::{Mapping, Value};
+
+use super::cert_to_pem;
+use crate::pki::decode::{pem_blocks, BlockKind};
+
+/// Why a kubeconfig could not be edited; the caller names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("broken kubeconfig YAML: {0}")]
+    Parse(#[source] serde_yaml::Error),
+    #[error("user {0} has no embedded client certificate to replace")]
+    NoSuchUser(String),
+    #[error("cannot write kubeconfig YAML: {0}")]
+    Write(#[source] serde_yaml::Error),
+}
 
 /// The edited YAML and what the operator should know about it.
 pub struct Edited {
@@ -35,9 +50,8 @@ pub fn replace_user(
     key_pem: &str,
     ca_der: &[u8],
     update_ca: bool,
-) -> Result<Edited, String> {
-    let mut doc: Value =
-        serde_yaml::from_slice(yaml).map_err(|e| format!("broken kubeconfig YAML: {e}"))?;
+) -> Result<Edited, EditError> {
+    let mut doc: Value = serde_yaml::from_slice(yaml).map_err(EditError::Parse)?;
     let clusters: Vec<String> = seq(&mut doc, "contexts")
         .filter(|c| {
             c.get("context")
@@ -62,11 +76,9 @@ pub fn replace_user(
         found = true;
     }
     if !found {
-        return Err(format!(
-            "user {user} has no embedded client certificate to replace"
-        ));
+        return Err(EditError::NoSuchUser(user.to_string()));
     }
-    let ca_pem = crate::sign::cert_to_pem(ca_der);
+    let ca_pem = cert_to_pem(ca_der);
     let mut notes = Vec::new();
     for entry in seq(&mut doc, "clusters") {
         let name = name_of(entry).unwrap_or_default().to_string();
@@ -93,8 +105,7 @@ pub fn replace_user(
             ));
         }
     }
-    let yaml =
-        serde_yaml::to_string(&doc).map_err(|e| format!("cannot write kubeconfig YAML: {e}"))?;
+    let yaml = serde_yaml::to_string(&doc).map_err(EditError::Write)?;
     Ok(Edited {
         yaml: yaml.into_bytes(),
         notes,
@@ -106,9 +117,9 @@ fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {
     let pem = base64::engine::general_purpose::STANDARD
         .decode(cleaned)
         .ok()?;
-    let (blocks, _) = crate::pki::decode::pem_blocks(&pem);
+    let (blocks, _) = pem_blocks(&pem);
     blocks
         .into_iter()
-        .find(|b| b.kind == crate::pki::decode::BlockKind::Certificate)
+        .find(|b| b.kind == BlockKind::Certificate)
         .map(|b| b.der)
 }

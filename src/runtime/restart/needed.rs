@@ -1,17 +1,18 @@
-//! Which components must restart to pick up renewed files: read from the static pod
-//! manifests when they are there, from kubeadm's layout otherwise.
+//! Which components must restart to pick up changed files: read from the static pod
+//! manifests when they are there, from kubeadm's layout otherwise. Renewal asks this after
+//! planning its writes; it is the runtime's knowledge of who reads what.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::plan::Item;
-use crate::pki::Inventory;
+use crate::pki::{CertId, Inventory};
+use crate::runtime::manifest;
 
 /// Every absolute path a manifest's container flags name (on the host, through its mounts),
 /// with the container's name.
 fn manifest_files(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
-    for pod in crate::runtime::manifest::read_dir(dir).pods {
+    for pod in manifest::read_dir(dir).pods {
         for c in &pod.containers {
             for (_, value) in c.flags() {
                 for part in value.split(',').filter(|p| p.starts_with('/')) {
@@ -38,23 +39,24 @@ fn by_kubeadm_name(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Components to restart after writing `written` for `items`.
+/// Components to restart after `changes` (each certificate with the files written for it),
+/// given the static pod manifests in `manifests`.
 pub fn components_to_restart(
     manifests: &Path,
-    written: &[&Path],
     inv: &Inventory,
-    items: &[Item],
+    changes: &[(CertId, Vec<&Path>)],
 ) -> Vec<String> {
     let mut out = BTreeSet::new();
     let flags = manifest_files(manifests);
-    for item in items {
-        let cert = &inv.certs[item.cert_id];
+    for (id, files) in changes {
+        let cert = &inv.certs[*id];
         let kubelet = cert
             .referenced_by
             .iter()
             .any(|k| k.ends_with("kubelet.conf"))
-            || item
-                .cert_path
+            || cert
+                .origin
+                .path()
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("kubelet-client"));
         if kubelet {
@@ -67,12 +69,7 @@ pub fn components_to_restart(
             }
             continue;
         }
-        for w in item
-            .writes
-            .iter()
-            .map(|w| w.path.as_path())
-            .filter(|p| written.contains(p))
-        {
+        for w in files {
             for (file, component) in &flags {
                 if file == w {
                     out.insert(component.clone());

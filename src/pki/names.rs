@@ -1,0 +1,170 @@
+//! What an operator calls things in an inventory: a certificate's label, a path relative to
+//! its scan root, and the role a CA plays. Every view asks these of the [`Inventory`] rather
+//! than working them out again.
+
+use std::path::Path;
+
+use super::{kubeadm, CertEntry, CertId, EntryKind, Inventory, Origin};
+
+/// The part of the cluster a CA signs for. kubeadm has one CA per role; other distributions
+/// split them further, which is why this is a type and not a file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CaRole {
+    /// Signs the API server, its clients and the kubelets (kubeadm's `ca`).
+    Kubernetes,
+    /// Signs etcd's serving, peer and client certificates (`etcd-ca`).
+    Etcd,
+    /// Signs the aggregation layer's client certificate (`front-proxy-ca`).
+    FrontProxy,
+}
+
+impl Origin {
+    /// `base` (a file's name or path) with the entry this origin is: ` #2` for the second
+    /// block of a file, ` [user]` or ` [cluster name]` in a kubeconfig.
+    pub fn with_entry(&self, base: String) -> String {
+        match self {
+            Origin::File { index: 0, .. } => base,
+            Origin::File { index, .. } => format!("{base} #{}", index + 1),
+            Origin::Kubeconfig { entry, name, .. } => match entry {
+                EntryKind::User => format!("{base} [{name}]"),
+                EntryKind::Cluster => format!("{base} [cluster {name}]"),
+            },
+        }
+    }
+}
+
+impl Inventory {
+    /// A row label: kubeadm's name, else the path below its root plus the kubeconfig entry.
+    pub fn label(&self, cert: &CertEntry) -> String {
+        if let Some(n) = &cert.kubeadm_name {
+            return n.clone();
+        }
+        match self.below_root(cert.origin.path()) {
+            Some(rel) => cert.origin.with_entry(rel.display().to_string()),
+            None => cert.display_name(),
+        }
+    }
+
+    /// `path` below the scan root that holds it most closely; `None` outside every root
+    /// (and for a root itself).
+    pub fn below_root<'a>(&self, path: &'a Path) -> Option<&'a Path> {
+        self.roots
+            .iter()
+            .filter_map(|r| path.strip_prefix(r).ok())
+            .filter(|p| !p.as_os_str().is_empty())
+            .min_by_key(|p| p.as_os_str().len())
+    }
+
+    /// A path as shown to the operator: relative to its scan root, else as it is.
+    pub fn show_path(&self, path: &Path) -> String {
+        self.below_root(path).unwrap_or(path).display().to_string()
+    }
+
+    /// The role CA certificate `id` plays, by kubeadm's name for it or, in a copied tree,
+    /// kubeadm's file names; `None` for a leaf or a CA kcert cannot place.
+    pub fn ca_role(&self, id: CertId) -> Option<CaRole> {
+        let cert = self.certs.get(id).filter(|c| c.is_ca)?;
+        cert.kubeadm_name
+            .as_deref()
+            .and_then(kubeadm::ca_role)
+            .or_else(|| kubeadm::ca_role_of_file(cert.origin.path()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use base64::Engine;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+    use super::*;
+    use crate::pki::{scan, ScanOptions, Thresholds};
+
+    /// A self-signed CA certificate, real enough for the scanner: PEM text.
+    fn ca_pem(cn: &str) -> String {
+        let key = KeyPair::generate().expect("key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.self_signed(&key).expect("self-signed").pem()
+    }
+
+    /// A tree with kubeadm's three CA files (`pki`, or as `dir` says) and a kubeconfig that
+    /// embeds another CA.
+    fn tree(pki: &Path) {
+        std::fs::create_dir_all(pki.join("etcd")).expect("dirs");
+        for (file, cn) in [
+            ("ca.crt", "kubernetes"),
+            ("etcd/ca.crt", "etcd-ca"),
+            ("front-proxy-ca.crt", "front-proxy-ca"),
+            ("other-ca.crt", "other"),
+        ] {
+            std::fs::write(pki.join(file), ca_pem(cn)).expect("write");
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(ca_pem("remote"));
+        let yaml = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: remote\n  cluster:\n    \
+             server: https://192.0.2.1:6443\n    certificate-authority-data: {data}\n"
+        );
+        std::fs::write(pki.parent().unwrap_or(pki).join("my.conf"), yaml).expect("write");
+    }
+
+    fn scanned(roots: Vec<PathBuf>) -> Inventory {
+        let opts = ScanOptions::new(roots, chrono::Utc::now(), Thresholds::default());
+        scan(&opts).expect("scan")
+    }
+
+    fn id(inv: &Inventory, below_root: &str) -> CertId {
+        (0..inv.certs.len())
+            .find(|&i| inv.show_path(inv.certs[i].origin.path()) == below_root)
+            .unwrap_or_else(|| panic!("no certificate at {below_root}"))
+    }
+
+    #[test]
+    fn kubeadm_cas_have_their_role_by_name_or_by_file_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kubeadm = dir.path().join("kubernetes/pki");
+        let copied = dir.path().join("copied/certs");
+        tree(&kubeadm);
+        tree(&copied);
+        let inv = scanned(vec![dir.path().to_path_buf()]);
+        for base in ["kubernetes/pki", "copied/certs"] {
+            for (file, role) in [
+                ("ca.crt", Some(CaRole::Kubernetes)),
+                ("etcd/ca.crt", Some(CaRole::Etcd)),
+                ("front-proxy-ca.crt", Some(CaRole::FrontProxy)),
+                ("other-ca.crt", None),
+            ] {
+                let at = format!("{base}/{file}");
+                assert_eq!(inv.ca_role(id(&inv, &at)), role, "{at}");
+            }
+        }
+        let etcd = id(&inv, "kubernetes/pki/etcd/ca.crt");
+        assert_eq!(
+            inv.label(&inv.certs[etcd]),
+            "etcd-ca",
+            "kubeadm's name first"
+        );
+        let copied_etcd = id(&inv, "copied/certs/etcd/ca.crt");
+        assert_eq!(
+            inv.label(&inv.certs[copied_etcd]),
+            "copied/certs/etcd/ca.crt"
+        );
+        let remote = id(&inv, "kubernetes/my.conf");
+        assert_eq!(
+            inv.label(&inv.certs[remote]),
+            "kubernetes/my.conf [cluster remote]"
+        );
+    }
+
+    /// A file given as the root has no path below it: its name is shown, with its entry once.
+    #[test]
+    fn a_file_root_is_labelled_by_its_name_and_entry_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        tree(&dir.path().join("pki"));
+        let inv = scanned(vec![dir.path().join("my.conf")]);
+        let labels: Vec<String> = inv.certs.iter().map(|c| inv.label(c)).collect();
+        assert_eq!(labels, ["my.conf [cluster remote]"]);
+    }
+}
