@@ -174,15 +174,10 @@ pub fn decode_issued(bytes: &[u8]) -> Result<IssuedCert, String> {
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         san.value.general_names.iter().for_each(|g| sans.add(g));
     }
-    let raw = cert.raw_serial();
-    let start = raw
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(raw.len().saturating_sub(1));
     Ok(IssuedCert {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        serial: crate::pki::hex(&raw[start..]).to_uppercase(),
+        serial: crate::pki::format::serial_hex(cert.raw_serial()),
         not_before: time(cert.validity().not_before),
         not_after: time(cert.validity().not_after),
         sans: sans

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::nodes::NodeIndex;
 use super::request::{decode_issued, decode_request, DecodedRequest, IssuedCert};
 use super::rules::{evaluate, RuleInput, Verdict};
-use crate::pki::expiry::human_duration;
+use crate::pki::format::human_duration;
 
 /// Decoding is the costly part of a view and `spec` is immutable, so it is shared between
 /// successive versions of the same object (approval only changes `status`).

@@ -8,19 +8,9 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
+use super::format::{hex, serial_hex};
 use super::keys::spki_info;
 use super::{CertEntry, ChainVerdict, CsrEntry, Origin, Status};
-
-/// Lower-case hex without separators. By table: `write!` per byte was visible in scans.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(digest::digest(&digest::SHA256, bytes).as_ref())
@@ -100,18 +90,6 @@ fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
         out.extend(eku.other.iter().map(|o| o.to_id_string()));
     }
     out
-}
-
-/// A serial number as `openssl x509 -serial` prints it: upper-case hex, no leading zero bytes.
-pub fn serial_hex(raw: &[u8]) -> String {
-    let trimmed = match raw.iter().position(|&b| b != 0) {
-        Some(i) => &raw[i..],
-        None => &raw[raw.len().saturating_sub(1)..],
-    };
-    if trimmed.is_empty() {
-        return "00".into();
-    }
-    hex(trimmed).to_uppercase()
 }
 
 /// Parse one certificate. Chain, key and status fields get neutral values for later passes.

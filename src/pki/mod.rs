@@ -8,6 +8,7 @@ mod cert;
 mod chain;
 pub mod decode;
 pub mod expiry;
+pub mod format;
 mod judge;
 pub mod keys;
 pub mod kubeadm;
@@ -19,7 +20,7 @@ mod read;
 mod scan;
 pub mod walk;
 
-pub use cert::{algorithm_name, hex, name_attrs, serial_hex, sha256_hex};
+pub use cert::{algorithm_name, name_attrs, sha256_hex};
 pub use chain::signed_by;
 pub use model::*;
 pub use scan::scan;

@@ -173,10 +173,6 @@ fn kubernetes_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn spec_of(alg: KeyAlgorithm) -> Option<KeySpec> {
     match alg {
         KeyAlgorithm::Rsa(bits) => Some(KeySpec::Rsa(bits as usize)),
@@ -254,7 +250,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
     if cert.is_ca {
         return Err(format!(
             "CAs are not renewed (kubeadm does not renew them either); it expires in {}",
-            pki::expiry::residual(cert.not_after, now)
+            pki::format::residual(cert.not_after, now)
         ));
     }
     if cert.superseded {
@@ -282,7 +278,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
     if ca.status == Status::Expired || ca.not_after <= now {
         return Err(format!(
             "CA {ca_label} expired on {}: anything it signs is rejected; the CA must be replaced first",
-            when(ca.not_after)
+            pki::format::datetime(ca.not_after)
         ));
     }
     let ca_key = ca_key(inv, ca, &ca_label)?;
@@ -335,7 +331,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
         not_after = ca.not_after;
         notes.push(format!(
             "validity capped at the expiry of CA {ca_label} ({})",
-            when(ca.not_after)
+            pki::format::datetime(ca.not_after)
         ));
     }
     let template =
@@ -379,11 +375,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
 fn serial_of(der: &[u8]) -> String {
     use x509_parser::prelude::{FromDer, X509Certificate};
     X509Certificate::from_der(der)
-        .map(|(_, c)| {
-            pki::hex(c.raw_serial())
-                .trim_start_matches("00")
-                .to_uppercase()
-        })
+        .map(|(_, c)| pki::format::serial_hex(c.raw_serial()))
         .unwrap_or_default()
 }
 
@@ -456,7 +448,7 @@ fn writes_for(
                     .unwrap_or(Path::new("/"));
                 let dated = dir.join(format!(
                     "{prefix}-{}.pem",
-                    opts.now.format("%Y-%m-%d-%H-%M-%S")
+                    pki::format::kubelet_stamp(opts.now)
                 ));
                 return Ok(vec![
                     Write {

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::label;
-use crate::pki::{expiry, CertEntry, CertId, Inventory, Severity, Status};
+use crate::pki::{format, CertEntry, CertId, Inventory, Severity, Status};
 
 /// ANSI colours by meaning; empty when colour is off so the text is identical otherwise.
 struct Paint(bool);
@@ -81,7 +81,7 @@ fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<(String,
     let mut r = vec![
         cell(label(inv, c)),
         cell(expires(c)),
-        cell(expiry::human_duration(secs)),
+        cell(format::human_duration(secs)),
     ];
     if with_ca {
         r.push(cell(ca_name(inv, c)));

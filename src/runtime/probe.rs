@@ -101,7 +101,7 @@ fn brief(chain: &[Vec<u8>]) -> Option<ServedCert> {
         sha256: sha256_hex(der),
         subject: c.subject().to_string(),
         issuer: c.issuer().to_string(),
-        serial: crate::pki::serial_hex(c.raw_serial()),
+        serial: crate::pki::format::serial_hex(c.raw_serial()),
         not_before: DateTime::from_timestamp(v.not_before.timestamp(), 0)?,
         not_after: DateTime::from_timestamp(v.not_after.timestamp(), 0)?,
         chain_len: chain.len(),
@@ -241,7 +241,7 @@ pub fn served_problems(inv: &Inventory, results: &[ProbeResult]) -> Vec<Problem>
                     e.addr,
                     s.serial,
                     if s.not_after <= now { "expired" } else { "expires" },
-                    s.not_after.format("%Y-%m-%d %H:%M UTC"),
+                    crate::pki::format::datetime(s.not_after),
                     e.component
                 ),
             ),

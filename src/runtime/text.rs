@@ -8,6 +8,7 @@ use super::journal::{Pending, Recovery};
 use super::probe::ProbeResult;
 use super::restart::{RestartPlan, Step};
 use super::Usage;
+use crate::pki::format::{datetime, datetime_secs};
 use crate::pki::Inventory;
 use crate::report::table::write_rows;
 
@@ -43,13 +44,7 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
             let served = r
                 .served
                 .as_ref()
-                .map(|s| {
-                    format!(
-                        "serial {} until {}",
-                        s.serial,
-                        s.not_after.format("%Y-%m-%d %H:%M UTC")
-                    )
-                })
+                .map(|s| format!("serial {} until {}", s.serial, datetime(s.not_after)))
                 .or_else(|| r.detail.clone())
                 .unwrap_or_else(|| "-".into());
             let file = r
@@ -133,7 +128,7 @@ pub fn pending_line(p: &Pending) -> String {
         "an interrupted restart of {} (pid {}, {}) left {} at {}: run `kcert restart --recover` to put it back",
         p.component,
         p.pid,
-        p.started.format("%Y-%m-%d %H:%M:%S UTC"),
+        datetime_secs(p.started),
         p.manifest.display(),
         p.moved_to.display()
     )
@@ -161,7 +156,7 @@ pub fn recovery_line(r: &Recovery) -> String {
 
 /// The certificates an x509 error line is about, with who uses each.
 pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) -> Vec<String> {
-    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let when = |t: chrono::DateTime<chrono::Utc>| datetime_secs(t).to_string();
     let mut out = vec![match e.reading {
         Reading::Expired { now, not_after } => format!(
             "At {} a certificate that expired at {} was presented or used.",

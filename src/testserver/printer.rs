@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::store::Kind;
-use crate::pki::expiry::human_duration;
+use crate::pki::format::human_duration;
 
 fn column(name: &str, format: &str, description: &str) -> Value {
     json!({ "name": name, "type": "string", "format": format, "description": description, "priority": 0 })

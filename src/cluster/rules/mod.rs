@@ -211,13 +211,13 @@ fn duration(c: &mut Checks, seconds: Option<i32>) {
             false,
             format!(
                 "asks for {} (over one year)",
-                crate::pki::expiry::human_duration(s.into())
+                crate::pki::format::human_duration(s.into())
             ),
         ),
         Some(s) => c.add(
             "duration",
             true,
-            format!("asks for {}", crate::pki::expiry::human_duration(s.into())),
+            format!("asks for {}", crate::pki::format::human_duration(s.into())),
         ),
     }
 }

@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::duration::{go_duration_string, parse_go_duration};
-use super::{cert_named, date, key_matches, kubelet_client_cert, path_flag, problem};
+use super::{cert_named, key_matches, kubelet_client_cert, path_flag, problem};
+use crate::pki::format::datetime;
 use crate::pki::{CertId, Inventory, Problem, Severity};
 use crate::runtime::consumers::Usage;
 use crate::runtime::manifest::StaticPod;
@@ -250,7 +251,7 @@ fn judge(
             Severity::Warning,
             format!(
                 "kube-controller-manager signs with {file}, which expires on {}: certificates it signs now ({who}) end then, {} days instead of {} ({})",
-                date(c.not_after),
+                datetime(c.not_after),
                 (until - inv.generated_at).num_days(),
                 d.div_euclid(86_400),
                 go_duration_string(d)

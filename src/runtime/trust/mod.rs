@@ -15,6 +15,7 @@ use super::consumers::Usage;
 use super::verify::read_bundle;
 use super::{Component, Node};
 use crate::pki::decode::{pem_blocks, BlockKind};
+use crate::pki::format::datetime;
 use crate::pki::kubeconfig::{self, FieldValue};
 use crate::pki::{signed_by, CertId, EntryKind, Inventory, Origin, Problem, ProblemKind, Severity};
 
@@ -210,8 +211,8 @@ pub fn trust(inv: &Inventory, node: &Node, usage: &Usage) -> Trust {
                     "an older copy of {}: its client certificate {} {}, admin.conf's on {}; refresh it from admin.conf (kcert probe --refresh-kubeconfig keeps a backup)",
                     u.admin.display(),
                     if expired { "expired" } else { "expires" },
-                    not_after.format("%Y-%m-%d %H:%M UTC"),
-                    admin_not_after.format("%Y-%m-%d %H:%M UTC"),
+                    datetime(*not_after),
+                    datetime(*admin_not_after),
                 ),
             ));
         }

@@ -24,7 +24,7 @@ fn spinner(app: &App) -> char {
 /// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let time = app.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let time = crate::pki::format::datetime_secs(app.now).to_string();
     let time_w = time.len() as u16;
     let right = area.right().saturating_sub(time_w);
     buf.set_string(right, area.y, &time, t.muted());

@@ -15,9 +15,9 @@ use super::message;
 use super::rows::pane_block;
 use crate::cluster::doctor::TokenReport;
 use crate::cluster::doctor_text::{severity_glyph, status_cell, token_row, usages, TOKEN_HEADERS};
+use crate::pki::format::datetime;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus};
-use crate::tui::csr_text::date;
 use crate::tui::status::Tone;
 
 pub use super::csr::{list_rows, split};
@@ -207,7 +207,7 @@ pub fn details_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         Style::new(),
     );
     let expires = match tok.token.expiration {
-        Some(e) => format!("{} ({})", date(e), tok.expires_in),
+        Some(e) => format!("{} ({})", datetime(e), tok.expires_in),
         None => "never".into(),
     };
     out.field("Expires", &expires, t.tone(tone));
@@ -232,7 +232,7 @@ pub fn details_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     for c in &tok.csrs {
         let age = c
             .created
-            .map(|t| crate::pki::expiry::human_duration((app.now - t).num_seconds()))
+            .map(|t| crate::pki::format::human_duration((app.now - t).num_seconds()))
             .unwrap_or_else(|| "<unknown>".into());
         let style = if c.pending { t.accent() } else { Style::new() };
         out.item(&format!("{}  {}  {age}", c.name, c.condition), style);
