@@ -350,12 +350,7 @@ async fn served_cert_expired(chosen: &Chosen, timeout: Duration, now: DateTime<U
     let leaf = &chain[0];
     let expired = not_after(leaf).unwrap_or(now);
     let local = chosen.apiserver_cert.as_ref().and_then(|path| {
-        let bytes = std::fs::read(path).ok()?;
-        let (blocks, _) = pki::decode::pem_blocks(&bytes);
-        let der = blocks
-            .into_iter()
-            .find(|b| b.kind == pki::decode::BlockKind::Certificate)?
-            .der;
+        let der = pki::decode::read_certificates(path).into_iter().next()?;
         Some(LocalServerCert {
             path: path.clone(),
             same: pki::sha256_hex(&der) == pki::sha256_hex(leaf),
@@ -370,7 +365,6 @@ async fn served_cert_expired(chosen: &Chosen, timeout: Duration, now: DateTime<U
 }
 
 fn not_after(der: &[u8]) -> Option<DateTime<Utc>> {
-    use x509_parser::prelude::FromDer;
-    let (_, c) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    DateTime::from_timestamp(c.validity().not_after.timestamp(), 0)
+    let c = pki::decode::certificate(der).ok()?;
+    Some(pki::decode::validity(&c).1)
 }

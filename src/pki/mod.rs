@@ -20,8 +20,8 @@ mod read;
 mod scan;
 pub mod walk;
 
-pub use cert::{algorithm_name, name_attrs, sha256_hex};
 pub use chain::signed_by;
+pub use decode::sha256_hex;
 pub use model::*;
 pub use scan::scan;
 

@@ -106,9 +106,7 @@ fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {
     let pem = base64::engine::general_purpose::STANDARD
         .decode(cleaned)
         .ok()?;
-    let (blocks, _) = crate::pki::decode::pem_blocks(&pem);
-    blocks
+    crate::pki::decode::pem_certificates(&pem)
         .into_iter()
-        .find(|b| b.kind == crate::pki::decode::BlockKind::Certificate)
-        .map(|b| b.der)
+        .next()
 }

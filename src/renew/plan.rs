@@ -373,9 +373,8 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
 }
 
 fn serial_of(der: &[u8]) -> String {
-    use x509_parser::prelude::{FromDer, X509Certificate};
-    X509Certificate::from_der(der)
-        .map(|(_, c)| pki::format::serial_hex(c.raw_serial()))
+    pki::decode::certificate(der)
+        .map(|c| pki::format::serial_hex(c.raw_serial()))
         .unwrap_or_default()
 }
 
@@ -389,15 +388,10 @@ fn format_name(f: KeyFormat) -> &'static str {
 
 /// Certificate blocks after the first in a file (an intermediate kept with its leaf).
 fn trailing_certs(path: &Path) -> String {
-    let Ok(bytes) = std::fs::read(path) else {
-        return String::new();
-    };
-    let (blocks, _) = pki::decode::pem_blocks(&bytes);
-    blocks
+    pki::decode::read_certificates(path)
         .iter()
-        .filter(|b| b.kind == pki::decode::BlockKind::Certificate)
         .skip(1)
-        .map(|b| cert_to_pem(&b.der))
+        .map(|der| cert_to_pem(der))
         .collect()
 }
 

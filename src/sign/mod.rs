@@ -17,8 +17,7 @@ pub use name::Subject;
 pub use rcgen::ExtendedKeyUsagePurpose;
 pub use template::CertTemplate;
 
-use x509_parser::prelude::{FromDer, X509Certificate};
-
+use crate::pki::decode::DecodeError;
 use crate::pki::KeyFormat;
 
 /// Why a key could not be read or made, or a certificate could not be issued.
@@ -46,6 +45,8 @@ pub enum SignError {
     #[error("a {spec} key cannot be written as {format:?}")]
     UnsupportedFormat { spec: KeySpec, format: KeyFormat },
     #[error("cannot parse certificate: {0}")]
+    Certificate(#[from] DecodeError),
+    #[error("cannot parse certificate: {0}")]
     BadCertificate(String),
     #[error("the issuing certificate is not a CA (basicConstraints CA:TRUE missing)")]
     NotACa,
@@ -71,11 +72,4 @@ pub fn cert_to_pem(der: &[u8]) -> String {
 fn pem_encode(tag: &str, der: &[u8]) -> String {
     let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
     pem::encode_config(&pem::Pem::new(tag, der), config)
-}
-
-fn parse_cert(der: &[u8]) -> Result<X509Certificate<'_>, SignError> {
-    match X509Certificate::from_der(der) {
-        Ok((_, cert)) => Ok(cert),
-        Err(e) => Err(SignError::BadCertificate(e.to_string())),
-    }
 }

@@ -161,8 +161,8 @@ impl Ca {
             subject.push(DnType::from_oid(&oid.collect::<Vec<_>>()), value);
         }
         p.distinguished_name = subject;
-        let decoded =
-            crate::cluster::request::decode_request(request_pem).map_err(ServerError::Pki)?;
+        let decoded = crate::pki::decode::decode_request(request_pem)
+            .map_err(|e| ServerError::Pki(e.to_string()))?;
         for d in &decoded.dns_names {
             p.subject_alt_names
                 .push(SanType::DnsName(d.clone().try_into().map_err(err)?));

@@ -8,11 +8,12 @@ use serde::Serialize;
 
 use super::duration::{go_duration_string, parse_go_duration};
 use super::{cert_named, key_matches, kubelet_client_cert, path_flag, problem};
+use crate::pki::decode::read_certificates;
 use crate::pki::format::datetime;
 use crate::pki::{CertId, Inventory, Problem, Severity};
 use crate::runtime::consumers::Usage;
 use crate::runtime::manifest::StaticPod;
-use crate::runtime::verify::{bundle_accepts, bundle_verifies, read_bundle};
+use crate::runtime::verify::{bundle_accepts, bundle_verifies};
 use crate::runtime::{Component, Node};
 
 /// kube-controller-manager's default `--cluster-signing-duration`: one year.
@@ -270,7 +271,7 @@ fn judge_client_ca(
     pod: &StaticPod,
     problems: &mut Vec<Problem>,
 ) -> bool {
-    let bundle = read_bundle(api_ca);
+    let bundle = read_certificates(api_ca);
     if bundle.is_empty() || bundle_accepts(&bundle, &inv.certs[id].der) {
         return true;
     }
