@@ -173,16 +173,6 @@ fn kubernetes_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-fn spec_of(alg: KeyAlgorithm) -> Option<KeySpec> {
-    match alg {
-        KeyAlgorithm::Rsa(bits) => Some(KeySpec::Rsa(bits as usize)),
-        KeyAlgorithm::EcdsaP256 => Some(KeySpec::EcdsaP256),
-        KeyAlgorithm::EcdsaP384 => Some(KeySpec::EcdsaP384),
-        KeyAlgorithm::Ed25519 => Some(KeySpec::Ed25519),
-        _ => None,
-    }
-}
-
 /// Keep the old key's format when the new key can be written in it.
 fn format_for(old: KeyFormat, spec: KeySpec) -> KeyFormat {
     match (old, spec) {
@@ -290,7 +280,10 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
         );
     };
     let old_key = &inv.keys[kid];
-    let spec = match opts.key_algorithm.or_else(|| spec_of(cert.key_algorithm)) {
+    let spec = match opts
+        .key_algorithm
+        .or_else(|| KeySpec::of(cert.key_algorithm))
+    {
         Some(s) => s,
         None => {
             return Err(format!(
@@ -314,11 +307,7 @@ fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, St
         let fmt = format_for(old_key.format, spec);
         (
             k,
-            format!(
-                "new {} key ({})",
-                KeyAlgorithm::from(spec),
-                format_name(fmt)
-            ),
+            format!("new {} key ({})", KeyAlgorithm::from(spec), fmt.name()),
         )
     };
     let key_format = format_for(old_key.format, new_key.spec());
@@ -376,14 +365,6 @@ fn serial_of(der: &[u8]) -> String {
     pki::decode::certificate(der)
         .map(|c| pki::format::serial_hex(c.raw_serial()))
         .unwrap_or_default()
-}
-
-fn format_name(f: KeyFormat) -> &'static str {
-    match f {
-        KeyFormat::Pkcs1 => "PKCS#1",
-        KeyFormat::Sec1 => "SEC1",
-        _ => "PKCS#8",
-    }
 }
 
 /// Certificate blocks after the first in a file (an intermediate kept with its leaf).

@@ -18,6 +18,7 @@ pub use rcgen::ExtendedKeyUsagePurpose;
 pub use template::CertTemplate;
 
 use crate::pki::decode::DecodeError;
+use crate::pki::keys::KeyError;
 use crate::pki::KeyFormat;
 
 /// Why a key could not be read or made, or a certificate could not be issued.
@@ -29,19 +30,15 @@ pub enum SignError {
     UnsupportedRsaSize(usize),
     #[error("key generation failed: {0}")]
     KeyGeneration(String),
-    #[error("not PEM: {0}")]
-    Pem(String),
-    #[error("no private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY) found")]
-    NoPrivateKey,
-    #[error("the private key is encrypted; kcert only reads unencrypted keys")]
-    EncryptedKey,
+    /// The key could not be read ([`crate::pki::keys`]).
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The key was read, but ring will not sign with it (e.g. RSA below 2048 bits).
     #[error("invalid {format} private key: {reason}")]
     InvalidKey {
         format: &'static str,
         reason: String,
     },
-    #[error("unsupported key algorithm {0}")]
-    UnsupportedAlgorithm(String),
     #[error("a {spec} key cannot be written as {format:?}")]
     UnsupportedFormat { spec: KeySpec, format: KeyFormat },
     #[error("cannot parse certificate: {0}")]
