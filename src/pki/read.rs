@@ -277,7 +277,12 @@ fn read_kubeconfig(out: &mut Parsed, path: &Path, bytes: &[u8]) {
     let config = match kubeconfig::parse(bytes, dir) {
         Ok(c) => c,
         Err(e) => {
-            out.problem(path, Severity::Warning, ProblemKind::Kubeconfig, e);
+            out.problem(
+                path,
+                Severity::Warning,
+                ProblemKind::Kubeconfig,
+                e.to_string(),
+            );
             return;
         }
     };

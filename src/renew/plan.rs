@@ -191,7 +191,7 @@ fn key_pem(key: &KeyEntry) -> Result<String, String> {
         Origin::File { .. } => Ok(String::from_utf8_lossy(&bytes).into_owned()),
         Origin::Kubeconfig { name, .. } => {
             let dir = path.parent().unwrap_or(Path::new("/"));
-            let config = pki::kubeconfig::parse(&bytes, dir)?;
+            let config = pki::kubeconfig::parse(&bytes, dir).map_err(|e| e.to_string())?;
             config
                 .fields
                 .into_iter()
