@@ -111,6 +111,49 @@ pub fn compact(secs: i64) -> String {
     }
 }
 
+/// Left-aligned columns three spaces apart, each at least `min_width` cells wide before
+/// the gap, laid out by `tabwriter` like Go's (kubectl's and kubeadm's tables). Widths are
+/// display widths, so wide characters and ANSI colour codes in a cell do not skew them; the
+/// last cell of a row is not padded.
+pub struct Columns(tabwriter::TabWriter<Vec<u8>>);
+
+impl Columns {
+    pub fn new(min_width: usize) -> Self {
+        Columns(
+            tabwriter::TabWriter::new(Vec::new())
+                .minwidth(min_width)
+                .padding(3)
+                .ansi(true),
+        )
+    }
+
+    /// Add one row; a tab or newline inside a cell is written as a space.
+    pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        use std::io::Write;
+        let mut line = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            line.extend(cell.as_ref().chars().map(|c| match c {
+                '\t' | '\n' | '\r' => ' ',
+                c => c,
+            }));
+        }
+        line.push('\n');
+        // Writing to a Vec cannot fail.
+        let _ = self.0.write_all(line.as_bytes());
+    }
+
+    /// The laid-out text, one line per row.
+    pub fn finish(self) -> String {
+        match self.0.into_inner() {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +176,21 @@ mod tests {
         assert_eq!(serial_hex(&[0x01, 0x00]), "0100");
         assert_eq!(serial_hex(&[0x00]), "00");
         assert_eq!(serial_hex(&[]), "00");
+    }
+
+    #[test]
+    fn columns_measure_display_width_and_skip_colour_codes() {
+        let mut c = Columns::new(0);
+        c.row(["NAME", "AGE", "VERDICT"]);
+        c.row(["\x1b[31mred\x1b[0m", "5m", "FAIL"]);
+        c.row(["名前", "10d", "valid"]);
+        assert_eq!(
+            c.finish(),
+            "NAME   AGE   VERDICT\n\x1b[31mred\x1b[0m    5m    FAIL\n名前   10d   valid\n"
+        );
+        let mut c = Columns::new(7);
+        c.row(["a\tb", "c"]);
+        assert_eq!(c.finish(), "a b       c\n");
     }
 
     #[test]

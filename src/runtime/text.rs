@@ -8,14 +8,8 @@ use super::journal::{Pending, Recovery};
 use super::probe::ProbeResult;
 use super::restart::{RestartPlan, Step};
 use super::Usage;
-use crate::pki::format::{datetime, datetime_secs};
+use crate::pki::format::{datetime, datetime_secs, Columns};
 use crate::pki::Inventory;
-use crate::report::table::write_rows;
-
-fn cell(s: impl Into<String>) -> (String, String) {
-    let s = s.into();
-    (s.clone(), s)
-}
 
 fn ms(d: Duration) -> String {
     format!("{} ms", d.as_millis())
@@ -29,7 +23,9 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
             "No component to probe: no static pod manifest or kubelet config was found.\n",
         );
     } else {
-        let mut rows = vec![[
+        // At least ten cells wide, like `kcert check`'s table.
+        let mut columns = Columns::new(7);
+        columns.row([
             "COMPONENT",
             "LISTENER",
             "ADDRESS",
@@ -37,9 +33,7 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
             "SERVED CERTIFICATE",
             "FILE",
             "TIME",
-        ]
-        .map(cell)
-        .to_vec()];
+        ]);
         for r in results {
             let served = r
                 .served
@@ -53,17 +47,17 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
                 .as_ref()
                 .map(|f| f.display().to_string())
                 .unwrap_or_else(|| "-".into());
-            rows.push(vec![
-                cell(r.endpoint.component.name()),
-                cell(r.endpoint.listener),
-                cell(r.endpoint.addr.to_string()),
-                cell(r.state.describe()),
-                cell(served),
-                cell(file),
-                cell(ms(r.elapsed)),
+            columns.row([
+                r.endpoint.component.name(),
+                r.endpoint.listener,
+                &r.endpoint.addr.to_string(),
+                r.state.describe(),
+                &served,
+                &file,
+                &ms(r.elapsed),
             ]);
         }
-        write_rows(&mut out, &rows);
+        out.push_str(&columns.finish());
     }
     for s in skipped {
         out.push_str(&format!(

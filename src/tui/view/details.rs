@@ -9,8 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::cells::wrap;
 use super::rows::{pane_block, sa_name};
-use super::{show_path, wrap};
+use super::show_path;
 use crate::pki::format;
 use crate::pki::{CertEntry, ChainVerdict, Origin, Problem, ProblemKind, Severity};
 use crate::tui::app::{App, Focus, Loaded};

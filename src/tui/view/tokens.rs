@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
 
 use super::csr::no_cluster;
 use super::csr_table::{draw_cells, total};
@@ -59,10 +60,10 @@ fn cells(app: &App, t: &TokenReport) -> Vec<(String, Style)> {
 /// Column widths for `room` cells (0: hidden): natural; then the long text columns cut to
 /// their floor; then USAGES hidden (the details pane has it) and its room given back.
 pub fn fit(rows: &[Vec<(String, Style)>], room: usize) -> [usize; 7] {
-    let mut natural = TOKEN_HEADERS.map(|h| h.chars().count());
+    let mut natural = TOKEN_HEADERS.map(|h| h.width());
     for r in rows {
         for (w, (c, _)) in natural.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(c.width());
         }
     }
     let mut w = natural;
