@@ -155,8 +155,7 @@ impl PrivateKey {
     }
 
     fn from_signing_key(key: SigningKey) -> Result<Self, SignError> {
-        let spec = KeySpec::of(key.algorithm)
-            .ok_or_else(|| KeyError::Unsupported(key.algorithm.to_string()))?;
+        let spec = KeySpec::of(key.algorithm).ok_or(KeyError::Unsupported(key.algorithm))?;
         Self::from_parts(spec, &key.pkcs8, key.format)
     }
 

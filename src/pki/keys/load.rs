@@ -65,7 +65,7 @@ pub fn private_key_der(format: KeyFormat, der: &[u8]) -> Result<SigningKey, KeyE
         (KeyFormat::Pkcs8, KeyAlgorithm::EcdsaP384) => {
             reencode(p384::SecretKey::from_pkcs8_der(der))?
         }
-        (_, other) => return Err(KeyError::Unsupported(other.to_string())),
+        (_, other) => return Err(KeyError::Unsupported(other)),
     };
     Ok(SigningKey {
         algorithm,
@@ -96,4 +96,33 @@ fn rsa_pkcs8(pkcs1_der: &[u8]) -> Result<Vec<u8>, KeyError> {
     pkcs8::PrivateKeyInfo::new(algorithm, pkcs1_der)
         .to_der()
         .map_err(super::malformed(PKCS1_PRIVATE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_private_key_is_taken_and_other_blocks_skipped() {
+        let pkcs8 = rcgen::KeyPair::generate().unwrap().serialize_pem();
+        let text = format!(
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n{pkcs8}"
+        );
+        let key = load_private_key(text.as_bytes()).unwrap();
+        assert_eq!(key.algorithm, KeyAlgorithm::EcdsaP256);
+        assert_eq!(key.format, KeyFormat::Pkcs8);
+        assert_eq!(
+            format!("{key:?}"),
+            "SigningKey { algorithm: EcdsaP256, format: Pkcs8, .. }"
+        );
+    }
+
+    #[test]
+    fn a_damaged_key_block_is_named() {
+        let text = "-----BEGIN EC PRIVATE KEY-----\n!!!\n-----END EC PRIVATE KEY-----\n";
+        let err = load_private_key(text.as_bytes()).unwrap_err();
+        assert!(matches!(err, KeyError::Pem(_)), "{err:?}");
+        assert!(err.to_string().contains("EC PRIVATE KEY"), "{err}");
+        assert_eq!(load_private_key(b"").unwrap_err(), KeyError::NoPrivateKey);
+    }
 }

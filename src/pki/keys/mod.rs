@@ -2,7 +2,7 @@
 //! compared with a certificate's, so keys pair with certificates by content, not by name.
 //!
 //! Key material is parsed in place and dropped; only the public fingerprint is kept. The one
-//! exception is [`load`], which hands an unencrypted private key to the signer.
+//! exception is [`load_private_key`], which hands an unencrypted private key to the signer.
 
 mod load;
 
@@ -49,10 +49,11 @@ pub enum KeyError {
     NoPrivateKey,
     #[error("the private key is encrypted; kcert only reads unencrypted keys")]
     Encrypted,
-    #[error("not PEM: {0}")]
+    /// No private key block decoded, and this block was damaged.
+    #[error(transparent)]
     Pem(#[from] crate::pki::decode::BlockError),
     #[error("unsupported key algorithm {0}")]
-    Unsupported(String),
+    Unsupported(KeyAlgorithm),
 }
 
 const PKCS1_PRIVATE: &str = "PKCS#1 RSA private key";
