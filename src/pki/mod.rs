@@ -3,6 +3,9 @@
 //! [`scan`] is the one entry point; the submodules are its stages, in order: [`walk`] picks
 //! files, `read` parses each (in parallel), `chain` verifies signatures, `pair` matches keys
 //! and `judge` turns findings into [`Problem`]s.
+//!
+//! Below the scan and shared by every layer above: [`decode`] parses certificates, requests
+//! and bundles, [`keys`] parses keys, [`format`] writes times, durations, serials and columns.
 
 mod cert;
 mod chain;
