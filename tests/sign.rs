@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
+use kcert::pki::keys::KeyError;
 use kcert::pki::KeyFormat;
 use kcert::sign::{
     cert_to_pem, issue, CertTemplate, ExtendedKeyUsagePurpose as Eku, Issuer, KeySpec, PrivateKey,
@@ -198,13 +199,13 @@ fn unreadable_keys_give_specific_errors() {
     let encrypted = std::fs::read_to_string(&enc).unwrap();
     assert!(matches!(
         PrivateKey::from_pem(&encrypted),
-        Err(SignError::EncryptedKey)
+        Err(SignError::Key(KeyError::Encrypted))
     ));
 
     let ca = make_ca(&PrivateKey::generate(KeySpec::EcdsaP256).unwrap(), "c", &[]);
     assert!(matches!(
         PrivateKey::from_pem(&cert_to_pem(&ca)),
-        Err(SignError::NoPrivateKey)
+        Err(SignError::Key(KeyError::NoPrivateKey))
     ));
     let small = dir.path().join("small.key");
     let out = openssl(&[
@@ -224,7 +225,7 @@ fn unreadable_keys_give_specific_errors() {
     let garbage = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n";
     assert!(matches!(
         PrivateKey::from_pem(garbage),
-        Err(SignError::InvalidKey { .. })
+        Err(SignError::Key(KeyError::Malformed { .. }))
     ));
 }
 

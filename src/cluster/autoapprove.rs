@@ -5,6 +5,7 @@
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use serde::Serialize;
 
+use super::doctor::ListError;
 use super::rbac::{binds, granting, role_allows, role_of, subjects_text, Request, Requester};
 
 /// kubeadm's names (constants.go) for the bootstrap-policy roles and the token group.
@@ -23,7 +24,7 @@ pub enum PathState {
     /// Not granted; what to add.
     Missing { fixes: Vec<Fix> },
     /// RBAC could not be read.
-    Unknown { reason: String },
+    Unknown { reason: ListError },
 }
 
 /// One thing to add, with the command that adds it (shown, never run).
@@ -205,7 +206,7 @@ pub(super) fn path(
     title: &'static str,
     needs: &[&Need],
     groups: &[&str],
-    rbac: &Result<(&[ClusterRole], &[ClusterRoleBinding]), String>,
+    rbac: &Result<(&[ClusterRole], &[ClusterRoleBinding]), ListError>,
 ) -> PathCheck {
     let (roles, bindings) = match rbac {
         Ok(r) => *r,

@@ -12,6 +12,7 @@ use rustls::{AlertDescription, CertificateError};
 
 use super::source::{error_chain, Chosen};
 use super::tlsprobe::presented_chain;
+use crate::pki::format::datetime;
 use crate::pki::{self, EntryKind, Origin, ScanOptions, Thresholds};
 
 /// What went wrong, with the facts the banner needs.
@@ -86,10 +87,6 @@ pub struct LocalServerCert {
     pub not_after: DateTime<Utc>,
 }
 
-fn date(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 impl Diagnosis {
     /// The banner text: what happened and what to do.
     pub fn banner(&self) -> String {
@@ -109,7 +106,7 @@ impl Diagnosis {
                 format!(
                     "The client certificate of user {user} in {} expired on {}: {how}.",
                     file.display(),
-                    date(expired)
+                    datetime(*expired)
                 )
             }
             Diagnosis::Unauthorized { server, user } => format!(
@@ -122,7 +119,7 @@ impl Diagnosis {
             Diagnosis::ServerCertExpired { server, expired, local } => {
                 let mut s = format!(
                     "The API server at {server} presents a certificate that expired on {}.",
-                    date(expired)
+                    datetime(*expired)
                 );
                 match local {
                     Some(l) if l.same => s.push_str(&format!(
@@ -132,12 +129,12 @@ impl Diagnosis {
                     Some(l) if l.not_after > *expired => s.push_str(&format!(
                         " The local {} is a newer certificate (valid until {}): restart kube-apiserver to serve it.",
                         l.path.display(),
-                        date(&l.not_after)
+                        datetime(l.not_after)
                     )),
                     Some(l) => s.push_str(&format!(
                         " It differs from the local {} (which expires {}).",
                         l.path.display(),
-                        date(&l.not_after)
+                        datetime(l.not_after)
                     )),
                     None => {}
                 }
@@ -353,12 +350,7 @@ async fn served_cert_expired(chosen: &Chosen, timeout: Duration, now: DateTime<U
     let leaf = &chain[0];
     let expired = not_after(leaf).unwrap_or(now);
     let local = chosen.apiserver_cert.as_ref().and_then(|path| {
-        let bytes = std::fs::read(path).ok()?;
-        let (blocks, _) = pki::decode::pem_blocks(&bytes);
-        let der = blocks
-            .into_iter()
-            .find(|b| b.kind == pki::decode::BlockKind::Certificate)?
-            .der;
+        let der = pki::decode::read_certificates(path).into_iter().next()?;
         Some(LocalServerCert {
             path: path.clone(),
             same: pki::sha256_hex(&der) == pki::sha256_hex(leaf),
@@ -373,7 +365,6 @@ async fn served_cert_expired(chosen: &Chosen, timeout: Duration, now: DateTime<U
 }
 
 fn not_after(der: &[u8]) -> Option<DateTime<Utc>> {
-    use x509_parser::prelude::FromDer;
-    let (_, c) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    DateTime::from_timestamp(c.validity().not_after.timestamp(), 0)
+    let c = pki::decode::certificate(der).ok()?;
+    Some(pki::decode::validity(&c).1)
 }

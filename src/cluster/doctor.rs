@@ -36,26 +36,57 @@ pub const APPROVER_NAMES: [&str; 3] = [
 /// What the doctor read; each part on its own, so one forbidden list does not hide the rest.
 #[derive(Debug, Clone)]
 pub struct Facts {
-    pub roles: Result<Vec<ClusterRole>, String>,
-    pub bindings: Result<Vec<ClusterRoleBinding>, String>,
-    pub deployments: Result<Vec<Deployment>, String>,
-    pub tokens: Result<Vec<BootstrapToken>, String>,
+    pub roles: Result<Vec<ClusterRole>, ListError>,
+    pub bindings: Result<Vec<ClusterRoleBinding>, ListError>,
+    pub deployments: Result<Vec<Deployment>, ListError>,
+    pub tokens: Result<Vec<BootstrapToken>, ListError>,
 }
 
-fn unreadable(what: &str, e: kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) if s.code == 403 => {
-            format!("cannot read {what}: forbidden ({})", s.message)
-        }
-        kube::Error::Api(s) if s.code == 404 => {
-            format!("cannot read {what}: the API server does not serve them (404)")
-        }
-        kube::Error::Api(s) => format!("cannot read {what}: HTTP {}: {}", s.code, s.message),
-        other => format!("cannot read {what}: {}", error_chain(&other)),
+/// Why a list the doctor needs (`what`: `clusterroles`, `secrets in kube-system`, ...) could
+/// not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    #[error("cannot read {what}: forbidden ({message})")]
+    Forbidden { what: &'static str, message: String },
+    #[error("cannot read {what}: the API server does not serve them (404)")]
+    NotServed { what: &'static str },
+    #[error("cannot read {what}: HTTP {code}: {message}")]
+    Status {
+        what: &'static str,
+        code: u16,
+        message: String,
+    },
+    #[error("cannot read {what}: {reason}")]
+    Failed { what: &'static str, reason: String },
+}
+
+/// In the JSON report an error is its sentence.
+impl Serialize for ListError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
-async fn list<K>(api: Api<K>, lp: ListParams, what: &str) -> Result<Vec<K>, String>
+fn unreadable(what: &'static str, e: kube::Error) -> ListError {
+    match e {
+        kube::Error::Api(s) if s.code == 403 => ListError::Forbidden {
+            what,
+            message: s.message,
+        },
+        kube::Error::Api(s) if s.code == 404 => ListError::NotServed { what },
+        kube::Error::Api(s) => ListError::Status {
+            what,
+            code: s.code,
+            message: s.message,
+        },
+        other => ListError::Failed {
+            what,
+            reason: error_chain(&other),
+        },
+    }
+}
+
+async fn list<K>(api: Api<K>, lp: ListParams, what: &'static str) -> Result<Vec<K>, ListError>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
@@ -109,7 +140,7 @@ pub struct Approver {
 pub struct ServingCheck {
     /// `Err`: Deployments could not be read.
     #[serde(serialize_with = "ser_result")]
-    pub approvers: Result<Vec<Approver>, String>,
+    pub approvers: Result<Vec<Approver>, ListError>,
     pub pending: Vec<String>,
 }
 
@@ -151,12 +182,12 @@ pub struct Report {
     pub renewal: PathCheck,
     pub serving: ServingCheck,
     #[serde(serialize_with = "ser_result")]
-    pub tokens: Result<Vec<TokenReport>, String>,
+    pub tokens: Result<Vec<TokenReport>, ListError>,
     pub findings: Vec<Finding>,
 }
 
 fn ser_result<T: Serialize, S: serde::Serializer>(
-    r: &Result<T, String>,
+    r: &Result<T, ListError>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     match r {
@@ -276,7 +307,7 @@ pub fn diagnose(facts: &Facts, csrs: &[CsrView], now: DateTime<Utc>, t: Threshol
 fn token_report(
     tok: &BootstrapToken,
     csrs: &[CsrView],
-    rbac: &Result<(&[ClusterRole], &[ClusterRoleBinding]), String>,
+    rbac: &Result<(&[ClusterRole], &[ClusterRoleBinding]), ListError>,
     now: DateTime<Utc>,
     t: Thresholds,
     findings: &mut Vec<Finding>,
@@ -369,18 +400,19 @@ mod tests {
     #[test]
     fn unreadable_lists_say_why_in_words() {
         assert_eq!(
-            unreadable("clusterrolebindings", api(403, "User \"u\" cannot list")),
+            unreadable("clusterrolebindings", api(403, "User \"u\" cannot list")).to_string(),
             "cannot read clusterrolebindings: forbidden (User \"u\" cannot list)"
         );
         assert_eq!(
             unreadable(
                 "deployments",
                 api(404, "the server could not find the requested resource")
-            ),
+            )
+            .to_string(),
             "cannot read deployments: the API server does not serve them (404)"
         );
         assert_eq!(
-            unreadable("secrets in kube-system", api(500, "etcd timeout")),
+            unreadable("secrets in kube-system", api(500, "etcd timeout")).to_string(),
             "cannot read secrets in kube-system: HTTP 500: etcd timeout"
         );
     }

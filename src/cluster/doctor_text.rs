@@ -3,6 +3,7 @@
 //! so nothing depends on colour.
 
 use super::doctor::{PathCheck, PathState, Report, ServingCheck, TokenReport};
+use crate::pki::format::Columns;
 use crate::pki::{Severity, Status};
 
 /// `✓`, `!`, `✗`.
@@ -182,30 +183,18 @@ pub fn token_row(t: &TokenReport) -> [String; 7] {
     ]
 }
 
+/// Indented two cells under its heading.
 fn token_table(tokens: &[TokenReport]) -> String {
-    const HEAD: [&str; 7] = TOKEN_HEADERS;
-    let rows: Vec<[String; 7]> = tokens.iter().map(token_row).collect();
-    let mut widths = HEAD.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: [&str; 7]| {
-        let mut s = String::from("  ");
-        for (i, c) in cells.iter().enumerate() {
-            s += c;
-            if i + 1 < cells.len() {
-                s += &" ".repeat(widths[i] - c.chars().count() + 3);
-            }
-        }
-        s + "\n"
+    let mut columns = Columns::new(0);
+    let indent = |mut row: [String; 7]| {
+        row[0].insert_str(0, "  ");
+        row
     };
-    let mut out = line(HEAD);
-    for r in &rows {
-        out += &line(std::array::from_fn(|i| r[i].as_str()));
+    columns.row(indent(TOKEN_HEADERS.map(String::from)));
+    for t in tokens {
+        columns.row(indent(token_row(t)));
     }
-    out
+    columns.finish()
 }
 
 /// One line for the CSR tab's banner: each path with its glyph, then the token findings.

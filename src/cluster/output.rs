@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::view::CsrView;
+use crate::pki::format::Columns;
 
 /// The visible columns of one CSR, as strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,42 +60,23 @@ impl Row {
 /// kubectl's layout: left-aligned columns three spaces apart. Colour marks the verdict:
 /// red for a dangerous failure, yellow for another failure, green for valid.
 pub fn table(views: &[CsrView], now: DateTime<Utc>, color: bool) -> String {
-    let rows: Vec<Row> = views.iter().map(|v| Row::new(v, now)).collect();
-    let mut widths = HEADERS.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r.cells()) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, cells: [&str; 7], paint: Option<&str>| {
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                match paint {
-                    Some(code) => out.push_str(&format!("\x1b[{code}m{c}\x1b[0m")),
-                    None => out.push_str(c),
-                }
-            } else {
-                out.push_str(c);
-                out.push_str(&" ".repeat(widths[i] - c.chars().count() + 3));
-            }
-        }
-        out.push('\n');
-    };
-    line(&mut out, HEADERS, None);
-    for (r, v) in rows.iter().zip(views) {
-        let paint = color.then(|| {
-            if v.verdict.is_dangerous() {
+    let mut columns = Columns::new(0);
+    columns.row(HEADERS);
+    for v in views {
+        let mut row = Row::new(v, now);
+        if color {
+            let code = if v.verdict.is_dangerous() {
                 "31"
             } else if !v.verdict.passed() {
                 "33"
             } else {
                 "32"
-            }
-        });
-        line(&mut out, r.cells(), paint);
+            };
+            row.verdict = format!("\x1b[{code}m{}\x1b[0m", row.verdict);
+        }
+        columns.row(row.cells());
     }
-    out
+    columns.finish()
 }
 
 /// One JSON object per CSR: the columns, then everything kcert decoded.

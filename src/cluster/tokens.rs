@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Secret;
 use serde::Serialize;
 
-use crate::pki::{expiry, Status, Thresholds};
+use crate::pki::{expiry, format, Status, Thresholds};
 
 pub const TOKEN_TYPE: &str = "bootstrap.kubernetes.io/token";
 pub const TOKEN_NAMESPACE: &str = "kube-system";
@@ -149,7 +149,7 @@ impl BootstrapToken {
     /// `18h`, `expired 2h ago`, `never`.
     pub fn expires_in(&self, now: DateTime<Utc>) -> String {
         match self.expiration {
-            Some(t) => expiry::residual(t, now),
+            Some(t) => format::residual(t, now),
             None => "never".into(),
         }
     }

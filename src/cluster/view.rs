@@ -8,13 +8,14 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use serde::Serialize;
 
 use super::nodes::NodeIndex;
-use super::request::{decode_issued, decode_request, DecodedRequest, IssuedCert};
+use super::request::{decode_issued, IssuedCert};
 use super::rules::{evaluate, RuleInput, Verdict};
-use crate::pki::expiry::human_duration;
+use crate::pki::decode::{decode_request, DecodeError, DecodedRequest};
+use crate::pki::format::human_duration;
 
 /// Decoding is the costly part of a view and `spec` is immutable, so it is shared between
 /// successive versions of the same object (approval only changes `status`).
-pub type DecodedShared = Arc<Result<DecodedRequest, String>>;
+pub type DecodedShared = Arc<Result<DecodedRequest, DecodeError>>;
 
 /// One `status.conditions[]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +51,7 @@ pub struct CsrView {
     #[serde(serialize_with = "ser_decoded")]
     pub request: DecodedShared,
     /// The issued certificate; `Some(Err)` when `status.certificate` cannot be read.
-    pub certificate: Option<Result<IssuedCert, String>>,
+    pub certificate: Option<Result<IssuedCert, DecodeError>>,
     pub verdict: Verdict,
 }
 
@@ -142,7 +143,7 @@ impl CsrView {
             requestor: &self.requestor,
             usages: &self.usages,
             expiration_seconds: self.expiration_seconds,
-            request: self.request.as_ref().as_ref().map_err(String::as_str),
+            request: self.request.as_ref().as_ref(),
         };
         self.verdict = evaluate(&input, nodes);
     }

@@ -46,7 +46,7 @@ pub(super) fn write(
     let key = story.written_key(CLIENT, key)?;
     let dated = kubelet_pki.join(format!(
         "kubelet-client-{}.pem",
-        rotated.format("%Y-%m-%d-%H-%M-%S")
+        crate::pki::format::kubelet_stamp(rotated)
     ));
     files::write(
         &dated,

@@ -1,71 +1,15 @@
-//! One DER certificate (or PKCS#10 request) into the inventory's plain model.
+//! One DER certificate (or PKCS#10 request) into the inventory's plain model. The parsing
+//! itself is [`super::decode`]'s; this picks what the inventory keeps.
 
-use chrono::{DateTime, Utc};
-use ring::digest;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::certification_request::X509CertificationRequest;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
-use x509_parser::prelude::FromDer;
-use x509_parser::x509::X509Name;
+use x509_parser::extensions::ParsedExtension;
 
+use super::decode::{
+    self, algorithm_name, name_attrs, parse_request, san, sha256_hex, DecodeError,
+};
+use super::format::{hex, serial_hex};
 use super::keys::spki_info;
 use super::{CertEntry, ChainVerdict, CsrEntry, Origin, Status};
-
-/// Lower-case hex without separators. By table: `write!` per byte was visible in scans.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(digest::digest(&digest::SHA256, bytes).as_ref())
-}
-
-fn time(t: x509_parser::time::ASN1Time) -> DateTime<Utc> {
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-/// The common name and organizations of a name (CSR rules and renewal need both).
-pub fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
-    let cn = name
-        .iter_common_name()
-        .next()
-        .and_then(|a| a.as_str().ok())
-        .map(str::to_string);
-    let orgs = name
-        .iter_organization()
-        .filter_map(|a| a.as_str().ok())
-        .map(str::to_string)
-        .collect();
-    (cn, orgs)
-}
-
-fn general_name(g: &GeneralName<'_>) -> Option<String> {
-    match g {
-        GeneralName::DNSName(d) => Some(format!("DNS:{d}")),
-        GeneralName::IPAddress(b) => Some(format!("IP:{}", ip(b))),
-        GeneralName::RFC822Name(e) => Some(format!("email:{e}")),
-        GeneralName::URI(u) => Some(format!("URI:{u}")),
-        _ => None,
-    }
-}
-
-fn ip(b: &[u8]) -> String {
-    match b.len() {
-        4 => std::net::Ipv4Addr::from([b[0], b[1], b[2], b[3]]).to_string(),
-        16 => {
-            let mut a = [0u8; 16];
-            a.copy_from_slice(b);
-            std::net::Ipv6Addr::from(a).to_string()
-        }
-        _ => hex(b),
-    }
-}
 
 /// Key usage and extended key usage in the CSR API's vocabulary.
 fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
@@ -102,34 +46,17 @@ fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
     out
 }
 
-/// A serial number as `openssl x509 -serial` prints it: upper-case hex, no leading zero bytes.
-pub fn serial_hex(raw: &[u8]) -> String {
-    let trimmed = match raw.iter().position(|&b| b != 0) {
-        Some(i) => &raw[i..],
-        None => &raw[raw.len().saturating_sub(1)..],
-    };
-    if trimmed.is_empty() {
-        return "00".into();
-    }
-    hex(trimmed).to_uppercase()
-}
-
 /// Parse one certificate. Chain, key and status fields get neutral values for later passes.
-pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, String> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| match e {
-        x509_parser::nom::Err::Incomplete(_) => "truncated certificate".to_string(),
-        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => {
-            format!("not a valid X.509 certificate ({e})")
-        }
-    })?;
+pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, DecodeError> {
+    let cert = decode::certificate(der)?;
     let (common_name, organizations) = name_attrs(cert.subject());
     let mut sans = Vec::new();
     let mut ski = None;
     let mut aki = None;
     for ext in cert.extensions() {
         match ext.parsed_extension() {
-            ParsedExtension::SubjectAlternativeName(san) => {
-                sans.extend(san.general_names.iter().filter_map(general_name))
+            ParsedExtension::SubjectAlternativeName(names) => {
+                sans.extend(names.general_names.iter().map(san))
             }
             ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(hex(k.0)),
             ParsedExtension::AuthorityKeyIdentifier(a) => {
@@ -140,6 +67,7 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, String
     }
     let public = spki_info(cert.public_key());
     let signature_algorithm = algorithm_name(&cert.signature_algorithm.algorithm);
+    let (not_before, not_after) = decode::validity(&cert);
     Ok(CertEntry {
         origin,
         kubeadm_name: None,
@@ -151,8 +79,8 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, String
         common_name,
         organizations,
         serial: serial_hex(cert.raw_serial()),
-        not_before: time(cert.validity().not_before),
-        not_after: time(cert.validity().not_after),
+        not_before,
+        not_after,
         sans,
         usages: usages(&cert),
         is_ca: cert.is_ca(),
@@ -175,38 +103,14 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, String
 }
 
 /// Parse a PKCS#10 request and check its self-signature.
-pub fn parse_csr(der: &[u8], origin: Origin) -> Result<CsrEntry, String> {
-    let (_, csr) = X509CertificationRequest::from_der(der)
-        .map_err(|e| format!("not a valid certificate request ({e})"))?;
-    let info = &csr.certification_request_info;
-    let mut sans = Vec::new();
-    if let Some(exts) = csr.requested_extensions() {
-        for ext in exts {
-            if let ParsedExtension::SubjectAlternativeName(san) = ext {
-                sans.extend(san.general_names.iter().filter_map(general_name));
-            }
-        }
-    }
-    let public = spki_info(&info.subject_pki);
+pub fn parse_csr(der: &[u8], origin: Origin) -> Result<CsrEntry, DecodeError> {
+    let request = parse_request(der)?;
     Ok(CsrEntry {
         origin,
-        subject: info.subject.to_string(),
-        sans,
-        key_algorithm: public.algorithm,
-        public_key_id: public.id,
-        signature_valid: csr.verify_signature().is_ok(),
+        sans: request.sans(),
+        subject: request.subject,
+        key_algorithm: request.key_algorithm,
+        public_key_id: request.public_key_id,
+        signature_valid: request.signature.is_ok(),
     })
-}
-
-/// The short name of an algorithm OID (`sha256WithRSAEncryption`), else its dotted form.
-/// The registry is built once: building it per certificate was a tenth of a 10,000-file scan.
-pub fn algorithm_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
-    static REGISTRY: std::sync::LazyLock<x509_parser::oid_registry::OidRegistry<'static>> =
-        std::sync::LazyLock::new(|| {
-            x509_parser::oid_registry::OidRegistry::default().with_crypto()
-        });
-    REGISTRY
-        .get(oid)
-        .map(|e| e.sn().to_string())
-        .unwrap_or_else(|| oid.to_id_string())
 }

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Error};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+use super::decode::certificate;
 use super::{CertEntry, CertId, ChainVerdict, Origin};
 
 /// Result of checking one certificate.
@@ -174,10 +175,7 @@ fn link_one(
 /// Whether `issuer_der` issued `cert_der`: names chain and its key verifies the signature.
 /// For CA bundles a component is configured with, which need not be in the inventory.
 pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
-    let (Ok((_, cert)), Ok((_, issuer))) = (
-        X509Certificate::from_der(cert_der),
-        X509Certificate::from_der(issuer_der),
-    ) else {
+    let (Ok(cert), Ok(issuer)) = (certificate(cert_der), certificate(issuer_der)) else {
         return false;
     };
     cert.issuer().as_raw() == issuer.subject().as_raw()

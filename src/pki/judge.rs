@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::chain::Link;
 use super::pair::is_service_account_key;
-use super::{expiry, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, Problem, ProblemKind};
+use super::{format, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, Problem, ProblemKind};
 use super::{Severity, Status};
 
 fn push(
@@ -25,10 +25,6 @@ fn push(
         cert_id: cert,
         key_id: None,
     });
-}
-
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// Who is hurt when a kubeadm certificate is signed by the wrong CA.
@@ -94,27 +90,30 @@ fn expiry_problem(cert: &CertEntry, now: DateTime<Utc>) -> Option<(Severity, Str
             Severity::Error,
             format!(
                 "{what} expired {} ago, on {}",
-                expiry::compact((now - cert.not_after).num_seconds()),
-                when(cert.not_after)
+                format::compact((now - cert.not_after).num_seconds()),
+                format::datetime(cert.not_after)
             ),
         ),
         Status::Critical => (
             Severity::Error,
             format!(
                 "{what} expires in {}, on {}",
-                expiry::compact((cert.not_after - now).num_seconds()),
-                when(cert.not_after)
+                format::compact((cert.not_after - now).num_seconds()),
+                format::datetime(cert.not_after)
             ),
         ),
         Status::Warning => (
             Severity::Warning,
-            format!("{what} expires in {days} days, on {}", when(cert.not_after)),
+            format!(
+                "{what} expires in {days} days, on {}",
+                format::datetime(cert.not_after)
+            ),
         ),
         Status::NotYetValid => (
             Severity::Error,
             format!(
                 "{what} is not valid until {} (is the clock right?)",
-                when(cert.not_before)
+                format::datetime(cert.not_before)
             ),
         ),
     })

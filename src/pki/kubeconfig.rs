@@ -96,10 +96,14 @@ pub fn looks_like_kubeconfig(bytes: &[u8]) -> bool {
     })
 }
 
+/// Why a kubeconfig could not be read: its YAML does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("broken kubeconfig YAML: {0}")]
+pub struct KubeconfigError(#[from] serde_yaml::Error);
+
 /// Parse kubeconfig YAML. `dir` resolves relative file references.
-pub fn parse(bytes: &[u8], dir: &Path) -> Result<Kubeconfig, String> {
-    let raw: RawConfig =
-        serde_yaml::from_slice(bytes).map_err(|e| format!("broken kubeconfig YAML: {e}"))?;
+pub fn parse(bytes: &[u8], dir: &Path) -> Result<Kubeconfig, KubeconfigError> {
+    let raw: RawConfig = serde_yaml::from_slice(bytes)?;
     let mut fields = Vec::new();
     let mut servers = Vec::new();
     for c in raw.clusters.iter().flatten() {
@@ -246,6 +250,6 @@ mod tests {
     #[test]
     fn broken_yaml_says_where() {
         let err = parse(b"clusters:\n- name: [unclosed\n", Path::new("/")).unwrap_err();
-        assert!(err.contains("line"), "{err}");
+        assert!(err.to_string().contains("line"), "{err}");
     }
 }

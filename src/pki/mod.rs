@@ -3,11 +3,15 @@
 //! [`scan`] is the one entry point; the submodules are its stages, in order: [`walk`] picks
 //! files, `read` parses each (in parallel), `chain` verifies signatures, `pair` matches keys
 //! and `judge` turns findings into [`Problem`]s.
+//!
+//! Below the scan and shared by every layer above: [`decode`] parses certificates, requests
+//! and bundles, [`keys`] parses keys, [`format`] writes times, durations, serials and columns.
 
 mod cert;
 mod chain;
 pub mod decode;
 pub mod expiry;
+pub mod format;
 mod judge;
 pub mod keys;
 pub mod kubeadm;
@@ -20,8 +24,8 @@ mod read;
 mod scan;
 pub mod walk;
 
-pub use cert::{algorithm_name, hex, name_attrs, serial_hex, sha256_hex};
 pub use chain::signed_by;
+pub use decode::sha256_hex;
 pub use model::*;
 pub use names::CaRole;
 pub use scan::scan;

@@ -261,6 +261,20 @@ pub enum KeyFormat {
     Pkcs1Public,
 }
 
+impl KeyFormat {
+    /// The format's name in messages: `PKCS#1`, `SEC1`, `PKCS#8`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyFormat::Pkcs1 => "PKCS#1",
+            KeyFormat::Sec1 => "SEC1",
+            KeyFormat::Pkcs8 => "PKCS#8",
+            KeyFormat::Encrypted => "encrypted",
+            KeyFormat::Spki => "SubjectPublicKeyInfo",
+            KeyFormat::Pkcs1Public => "PKCS#1 public key",
+        }
+    }
+}
+
 /// A private or public key found on the node. Key material itself is never kept.
 #[derive(Debug, Clone)]
 pub struct KeyEntry {

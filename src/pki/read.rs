@@ -94,7 +94,7 @@ pub fn read_file(c: &Candidate) -> Parsed {
                 path,
                 Severity::Warning,
                 ProblemKind::File,
-                format!("block {}: {}", e.number, e.message),
+                format!("block {}: {e}", e.number),
             );
         }
         let kubeadm_name = kubeadm::name_for_cert_file(path);
@@ -252,7 +252,9 @@ fn add_blocks(
             BlockKind::CertificateRequest => {
                 match parse_csr(&block.der, origin(n_csr)) {
                     Ok(c) => out.csrs.push(c),
-                    Err(e) => out.problem(path, Severity::Warning, ProblemKind::File, e),
+                    Err(e) => {
+                        out.problem(path, Severity::Warning, ProblemKind::File, e.to_string())
+                    }
                 }
                 n_csr += 1;
             }
@@ -275,7 +277,12 @@ fn read_kubeconfig(out: &mut Parsed, path: &Path, bytes: &[u8]) {
     let config = match kubeconfig::parse(bytes, dir) {
         Ok(c) => c,
         Err(e) => {
-            out.problem(path, Severity::Warning, ProblemKind::Kubeconfig, e);
+            out.problem(
+                path,
+                Severity::Warning,
+                ProblemKind::Kubeconfig,
+                e.to_string(),
+            );
             return;
         }
     };
@@ -301,7 +308,7 @@ fn read_kubeconfig(out: &mut Parsed, path: &Path, bytes: &[u8]) {
                             field.field,
                             entry_word(&field.entry),
                             field.name,
-                            e.message
+                            e.error
                         ),
                     );
                 }

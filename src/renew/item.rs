@@ -15,20 +15,6 @@ use crate::pki::{
 };
 use crate::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey};
 
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn spec_of(alg: KeyAlgorithm) -> Option<KeySpec> {
-    match alg {
-        KeyAlgorithm::Rsa(bits) => Some(KeySpec::Rsa(bits as usize)),
-        KeyAlgorithm::EcdsaP256 => Some(KeySpec::EcdsaP256),
-        KeyAlgorithm::EcdsaP384 => Some(KeySpec::EcdsaP384),
-        KeyAlgorithm::Ed25519 => Some(KeySpec::Ed25519),
-        _ => None,
-    }
-}
-
 /// Keep the old key's format when the new key can be written in it.
 fn format_for(old: KeyFormat, spec: KeySpec) -> KeyFormat {
     match (old, spec) {
@@ -36,14 +22,6 @@ fn format_for(old: KeyFormat, spec: KeySpec) -> KeyFormat {
         (KeyFormat::Pkcs1, KeySpec::Rsa(_)) => KeyFormat::Pkcs1,
         (KeyFormat::Sec1, KeySpec::EcdsaP256 | KeySpec::EcdsaP384) => KeyFormat::Sec1,
         _ => spec.native_format(),
-    }
-}
-
-fn format_name(f: KeyFormat) -> &'static str {
-    match f {
-        KeyFormat::Pkcs1 => "PKCS#1",
-        KeyFormat::Sec1 => "SEC1",
-        _ => "PKCS#8",
     }
 }
 
@@ -107,7 +85,7 @@ fn signing_ca(inv: &Inventory, id: CertId, now: DateTime<Utc>) -> Result<CertId,
     let cert = &inv.certs[id];
     if cert.is_ca {
         return Err(Refused::IsCa {
-            expires_in: pki::expiry::residual(cert.not_after, now),
+            expires_in: pki::format::residual(cert.not_after, now),
         });
     }
     if cert.superseded {
@@ -142,7 +120,7 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
     let old_key = &inv.keys[kid];
     let spec = opts
         .key_algorithm
-        .or_else(|| spec_of(cert.key_algorithm))
+        .or_else(|| KeySpec::of(cert.key_algorithm))
         .ok_or(Refused::Algorithm(cert.key_algorithm))?;
     let (new_key, key_note) = if opts.reuse_key {
         if old_key.is_encrypted() {
@@ -154,11 +132,7 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
     } else {
         let k = PrivateKey::generate(spec)?;
         let fmt = format_for(old_key.format, spec);
-        let note = format!(
-            "new {} key ({})",
-            KeyAlgorithm::from(spec),
-            format_name(fmt)
-        );
+        let note = format!("new {} key ({})", KeyAlgorithm::from(spec), fmt.name());
         (k, note)
     };
     let key_format = format_for(old_key.format, new_key.spec());
@@ -171,7 +145,7 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
         not_after = ca.not_after;
         notes.push(format!(
             "validity capped at the expiry of CA {ca_label} ({})",
-            when(ca.not_after)
+            pki::format::datetime(ca.not_after)
         ));
     }
     let template = CertTemplate::renewal_of(&cert.der, not_before, not_after)?;
@@ -206,12 +180,7 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
 }
 
 fn serial_of(der: &[u8]) -> String {
-    use x509_parser::prelude::{FromDer, X509Certificate};
-    X509Certificate::from_der(der)
-        .map(|(_, c)| {
-            pki::hex(c.raw_serial())
-                .trim_start_matches("00")
-                .to_uppercase()
-        })
+    pki::decode::certificate(der)
+        .map(|c| pki::format::serial_hex(c.raw_serial()))
         .unwrap_or_default()
 }

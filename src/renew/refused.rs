@@ -10,10 +10,6 @@ use crate::pki::KeyAlgorithm;
 use crate::sign::kubeconfig::EditError;
 use crate::sign::SignError;
 
-fn when(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// A certificate kcert will not renew here. Errors from other layers are shared (`Arc`), so
 /// a plan stays cheap to clone.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -28,7 +24,7 @@ pub enum Refused {
     BadSignature,
     #[error("its CA (\"{issuer}\") is not on this node: renew it where that CA's key is")]
     CaNotHere { issuer: String },
-    #[error("CA {ca} expired on {}: anything it signs is rejected; the CA must be replaced first", when(.on))]
+    #[error("CA {ca} expired on {}: anything it signs is rejected; the CA must be replaced first", crate::pki::format::datetime(*.on))]
     CaExpired { ca: String, on: DateTime<Utc> },
     #[error("the key of CA {ca} is missing (expected {}): the CA is managed outside this node; \
              create a request with `kubeadm certs generate-csr` and have the external CA sign it", .expected.display())]

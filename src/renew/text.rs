@@ -1,10 +1,7 @@
 //! The plan and its outcome in words; shared by `kcert renew` and the TUI's confirmation.
 
 use super::plan::{Contents, Plan};
-
-fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+use crate::pki::format::datetime;
 
 /// "restart kube-apiserver and etcd" style list.
 pub fn and_list(items: &[String]) -> String {
@@ -31,8 +28,8 @@ pub fn describe(plan: &Plan) -> Vec<String> {
             item.label,
             item.ca_label,
             item.key,
-            when(item.new_not_after),
-            when(item.old_not_after)
+            datetime(item.new_not_after),
+            datetime(item.old_not_after)
         ));
         for note in &item.notes {
             out.push(format!("      note: {note}"));

@@ -16,15 +16,10 @@ const CERT_MODE: u32 = 0o644;
 
 /// Certificate blocks after the first in a file (an intermediate kept with its leaf).
 fn trailing_certs(path: &Path) -> String {
-    let Ok(bytes) = std::fs::read(path) else {
-        return String::new();
-    };
-    let (blocks, _) = pki::decode::pem_blocks(&bytes);
-    blocks
+    pki::decode::read_certificates(path)
         .iter()
-        .filter(|b| b.kind == pki::decode::BlockKind::Certificate)
         .skip(1)
-        .map(|b| cert_to_pem(&b.der))
+        .map(|der| cert_to_pem(der))
         .collect()
 }
 
@@ -78,7 +73,7 @@ pub(super) fn writes_for(
         let dir = target.parent().unwrap_or(Path::new("/"));
         let dated = dir.join(format!(
             "{prefix}-{}.pem",
-            opts.now.format("%Y-%m-%d-%H-%M-%S")
+            pki::format::kubelet_stamp(opts.now)
         ));
         return Ok(vec![
             file(&dated, format!("{cert_pem}{rest}{key_pem}"), KEY_MODE),

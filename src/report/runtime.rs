@@ -2,18 +2,13 @@
 
 use std::time::Duration;
 
-use super::table::write_rows;
+use crate::pki::format::{datetime, datetime_secs, Columns};
 use crate::pki::Inventory;
 use crate::runtime::endpoints::Skipped;
 use crate::runtime::explain::{Explanation, Reading};
 use crate::runtime::journal::{self, Pending, Recovery};
 use crate::runtime::restart::{RestartPlan, Step};
 use crate::runtime::{ProbeResult, Usage};
-
-fn cell(s: impl Into<String>) -> (String, String) {
-    let s = s.into();
-    (s.clone(), s)
-}
 
 fn ms(d: Duration) -> String {
     format!("{} ms", d.as_millis())
@@ -27,7 +22,9 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
             "No component to probe: no static pod manifest or kubelet config was found.\n",
         );
     } else {
-        let mut rows = vec![[
+        // At least ten cells wide, like `kcert check`'s table.
+        let mut columns = Columns::new(7);
+        columns.row([
             "COMPONENT",
             "LISTENER",
             "ADDRESS",
@@ -35,20 +32,12 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
             "SERVED CERTIFICATE",
             "FILE",
             "TIME",
-        ]
-        .map(cell)
-        .to_vec()];
+        ]);
         for r in results {
             let served = r
                 .served
                 .as_ref()
-                .map(|s| {
-                    format!(
-                        "serial {} until {}",
-                        s.serial,
-                        s.not_after.format("%Y-%m-%d %H:%M UTC")
-                    )
-                })
+                .map(|s| format!("serial {} until {}", s.serial, datetime(s.not_after)))
                 .or_else(|| r.detail.clone())
                 .unwrap_or_else(|| "-".into());
             let file = r
@@ -57,17 +46,17 @@ pub fn probe_table(results: &[ProbeResult], skipped: &[Skipped]) -> String {
                 .as_ref()
                 .map(|f| f.display().to_string())
                 .unwrap_or_else(|| "-".into());
-            rows.push(vec![
-                cell(r.endpoint.component.name()),
-                cell(r.endpoint.listener),
-                cell(r.endpoint.addr.to_string()),
-                cell(r.state.describe()),
-                cell(served),
-                cell(file),
-                cell(ms(r.elapsed)),
+            columns.row([
+                r.endpoint.component.name(),
+                r.endpoint.listener,
+                &r.endpoint.addr.to_string(),
+                r.state.describe(),
+                &served,
+                &file,
+                &ms(r.elapsed),
             ]);
         }
-        write_rows(&mut out, &rows);
+        out.push_str(&columns.finish());
     }
     for s in skipped {
         out.push_str(&format!(
@@ -132,7 +121,7 @@ pub fn pending_line(p: &Pending) -> String {
         "an interrupted restart of {} (pid {}, {}) left {} at {}: run `kcert restart --recover` to put it back",
         p.component,
         p.pid,
-        p.started.format("%Y-%m-%d %H:%M:%S UTC"),
+        datetime_secs(p.started),
         p.manifest.display(),
         p.moved_to.display()
     )
@@ -160,7 +149,7 @@ pub fn recovery_line(r: &Recovery) -> String {
 
 /// The certificates an x509 error line is about, with who uses each.
 pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) -> Vec<String> {
-    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let when = |t: chrono::DateTime<chrono::Utc>| datetime_secs(t).to_string();
     let mut out = vec![match e.reading {
         Reading::Expired { now, not_after } => format!(
             "At {} a certificate that expired at {} was presented or used.",

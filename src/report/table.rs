@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::pki::{expiry, CertEntry, CertId, Inventory, Severity, Status};
+use crate::pki::format::{self, Columns};
+use crate::pki::{CertEntry, CertId, Inventory, Severity, Status};
 
 /// ANSI colours by meaning; empty when colour is off so the text is identical otherwise.
 struct Paint(bool);
@@ -34,30 +35,13 @@ impl Paint {
     }
 }
 
-/// Columns padded like Go's tabwriter (min width 10, padding 3); colour codes do not count.
-pub(crate) fn write_rows(out: &mut String, rows: &[Vec<(String, String)>]) {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut widths = vec![0usize; cols];
+/// Columns at least ten cells wide, padding included, like kubeadm's tables.
+fn write_rows(out: &mut String, rows: &[Vec<String>]) {
+    let mut columns = Columns::new(7);
     for row in rows {
-        for (i, (plain, _)) in row.iter().enumerate() {
-            widths[i] = widths[i].max(plain.chars().count() + 3).max(10);
-        }
+        columns.row(row);
     }
-    for row in rows {
-        let mut line = String::new();
-        for (i, (plain, shown)) in row.iter().enumerate() {
-            line.push_str(shown);
-            if i + 1 < row.len() {
-                line.push_str(&" ".repeat(widths[i] - plain.chars().count()));
-            }
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
-}
-
-fn cell(s: impl Into<String>) -> (String, String) {
-    let s = s.into();
-    (s.clone(), s)
+    out.push_str(&columns.finish());
 }
 
 fn expires(c: &CertEntry) -> String {
@@ -74,25 +58,19 @@ fn ca_name(inv: &Inventory, c: &CertEntry) -> String {
     }
 }
 
-fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<(String, String)> {
+fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<String> {
     let secs = (c.not_after - inv.generated_at).num_seconds();
-    let status = c.status.as_str();
-    let mut r = vec![
-        cell(inv.label(c)),
-        cell(expires(c)),
-        cell(expiry::human_duration(secs)),
-    ];
+    let mut r = vec![inv.label(c), expires(c), format::human_duration(secs)];
     if with_ca {
-        r.push(cell(ca_name(inv, c)));
+        r.push(ca_name(inv, c));
     }
-    r.push((status.to_string(), p.status(c.status, status)));
-    let chain = c.chain.as_str().to_string();
-    let chain_shown = if c.chain.is_ok() {
-        chain.clone()
+    r.push(p.status(c.status, c.status.as_str()));
+    let chain = c.chain.as_str();
+    r.push(if c.chain.is_ok() {
+        chain.to_string()
     } else {
-        p.wrap("31", &chain)
-    };
-    r.push((chain.clone(), chain_shown));
+        p.wrap("31", chain)
+    });
     r
 }
 
@@ -122,7 +100,7 @@ pub fn render_table(inv: &Inventory, color: bool) -> String {
             "STATUS",
             "CHAIN",
         ]
-        .map(cell)
+        .map(String::from)
         .to_vec()];
         rows.extend(leaves.iter().map(|&i| row(inv, &inv.certs[i], &p, true)));
         write_rows(&mut out, &rows);
@@ -138,7 +116,7 @@ pub fn render_table(inv: &Inventory, color: bool) -> String {
             "STATUS",
             "CHAIN",
         ]
-        .map(cell)
+        .map(String::from)
         .to_vec()];
         let mut cas = cas;
         cas.sort_by_key(|&i| inv.label(&inv.certs[i]));

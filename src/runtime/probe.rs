@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::endpoints::Endpoint;
 use super::tls::{presented_chain, TlsFailure};
-use super::verify::read_bundle;
+use crate::pki::decode::{self, read_certificates};
 use crate::pki::{sha256_hex, CertId, Inventory, Origin, Problem, ProblemKind, Severity};
 
 /// How long one endpoint may take when nothing answers.
@@ -95,15 +94,15 @@ pub struct ServedCert {
 
 fn brief(chain: &[Vec<u8>]) -> Option<ServedCert> {
     let der = chain.first()?;
-    let (_, c) = X509Certificate::from_der(der).ok()?;
-    let v = c.validity();
+    let c = decode::certificate(der).ok()?;
+    let (not_before, not_after) = decode::validity(&c);
     Some(ServedCert {
         sha256: sha256_hex(der),
         subject: c.subject().to_string(),
         issuer: c.issuer().to_string(),
-        serial: crate::pki::serial_hex(c.raw_serial()),
-        not_before: DateTime::from_timestamp(v.not_before.timestamp(), 0)?,
-        not_after: DateTime::from_timestamp(v.not_after.timestamp(), 0)?,
+        serial: crate::pki::format::serial_hex(c.raw_serial()),
+        not_before,
+        not_after,
         chain_len: chain.len(),
     })
 }
@@ -130,7 +129,7 @@ pub async fn probe_one(endpoint: Endpoint, timeout: Duration) -> ProbeResult {
     let disk = endpoint
         .cert_file
         .as_deref()
-        .and_then(|f| read_bundle(f).into_iter().next());
+        .and_then(|f| read_certificates(f).into_iter().next());
     let disk_sha256 = disk.as_deref().map(sha256_hex);
     let (state, served, detail) = match chain {
         Err(TlsFailure::Refused) => (ServedState::NotListening, None, None),
@@ -241,7 +240,7 @@ pub fn served_problems(inv: &Inventory, results: &[ProbeResult]) -> Vec<Problem>
                     e.addr,
                     s.serial,
                     if s.not_after <= now { "expired" } else { "expires" },
-                    s.not_after.format("%Y-%m-%d %H:%M UTC"),
+                    crate::pki::format::datetime(s.not_after),
                     e.component
                 ),
             ),

@@ -1,14 +1,12 @@
 //! Does each CA file a component is configured with verify the certificates meant for it?
 //! The pairs are kubeadm's wiring (reference §9): who checks whom with which flag.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::consumers::{problem, Role, Usage};
 use super::Component;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::pki::decode::{looks_like_pem, pem_blocks, BlockKind};
-use crate::pki::walk::MAX_FILE_SIZE;
+use crate::pki::decode::read_certificates;
 use crate::pki::{signed_by, CertId, EntryKind, Inventory, Origin, Problem, Severity};
 
 /// Who presents the certificate.
@@ -76,28 +74,6 @@ const PAIRS: &[Pair] = &[
         consequence: "the API server will refuse etcd's serving certificate",
     },
 ];
-
-/// DER of every certificate in a PEM (or DER) file; empty when unreadable.
-pub fn read_bundle(path: &Path) -> Vec<Vec<u8>> {
-    let too_big = std::fs::metadata(path).map_or(true, |m| m.len() > MAX_FILE_SIZE);
-    let Some(bytes) = (!too_big).then(|| std::fs::read(path).ok()).flatten() else {
-        return Vec::new();
-    };
-    let (blocks, _) = pem_blocks(&bytes);
-    let certs: Vec<Vec<u8>> = blocks
-        .into_iter()
-        .filter(|b| b.kind == BlockKind::Certificate)
-        .map(|b| b.der)
-        .collect();
-    if !certs.is_empty() || looks_like_pem(&bytes) {
-        return certs;
-    }
-    // A DER certificate file.
-    match X509Certificate::from_der(&bytes) {
-        Ok(_) => vec![bytes],
-        Err(_) => Vec::new(),
-    }
-}
 
 /// Whether a bundle accepts `id`: it, or a CA on its chain, is in the bundle or signed by it.
 pub fn bundle_verifies(inv: &Inventory, bundle: &[Vec<u8>], id: CertId) -> bool {
@@ -167,7 +143,7 @@ pub fn client_ca_problems(inv: &Inventory, usage: &Usage) -> Vec<Problem> {
         let Some(ca_path) = consumer_path(usage, pair.verifier, pair.flag) else {
             continue;
         };
-        let bundle = read_bundle(&ca_path);
+        let bundle = read_certificates(&ca_path);
         if bundle.is_empty() {
             continue; // missing or unreadable: reported elsewhere
         }

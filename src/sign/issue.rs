@@ -8,7 +8,8 @@ use ring::rand::{SecureRandom, SystemRandom};
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::X509Certificate;
 
-use super::{parse_cert, CertTemplate, PrivateKey, SignError, Subject};
+use super::{CertTemplate, PrivateKey, SignError, Subject};
+use crate::pki::decode::certificate;
 
 /// Who signs the certificate.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +72,7 @@ pub fn issue(
             )
         }
         Issuer::Ca { cert_der, key } => {
-            let ca = parse_cert(cert_der)?;
+            let ca = certificate(cert_der)?;
             if !ca.is_ca() {
                 return Err(SignError::NotACa);
             }
@@ -85,7 +86,7 @@ pub fn issue(
         }
     };
 
-    let issued = parse_cert(&der)?;
+    let issued = certificate(&der)?;
     if let Some(expected) = template.subject.raw() {
         if issued.subject().as_raw() != expected {
             return Err(SignError::NameNotPreserved("subject"));

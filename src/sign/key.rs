@@ -2,30 +2,26 @@
 //!
 //! Keys are held as PKCS#8 (inside rcgen's `KeyPair`, which is what ring signs with); PKCS#1 and
 //! SEC1 are produced on demand by the `rsa` and `sec1` crates because kubeadm writes those.
+//! Reading a key file is [`crate::pki::keys`]' job, like every other parse of key material.
 
 use std::fmt;
 use std::str::FromStr;
 
 use p256::elliptic_curve::pkcs8::{
     der::{Decode, Encode},
-    AssociatedOid, DecodePrivateKey, EncodePrivateKey, ObjectIdentifier, PrivateKeyInfo,
+    DecodePrivateKey, EncodePrivateKey, PrivateKeyInfo,
 };
 use rcgen::{KeyPair, PublicKeyData, SignatureAlgorithm};
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
-use rsa::traits::PublicKeyParts;
+use rsa::pkcs1::EncodeRsaPrivateKey;
 use sec1::{EcParameters, EcPrivateKey};
 
 use super::{pem_encode, SignError};
+use crate::pki::keys::{self, KeyError, SigningKey};
 use crate::pki::{KeyAlgorithm, KeyFormat};
 
-const RSA_OID: ObjectIdentifier = rsa::pkcs1::ALGORITHM_OID;
-const EC_OID: ObjectIdentifier = p256::elliptic_curve::ALGORITHM_OID;
-const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const P256_OID: ObjectIdentifier = p256::NistP256::OID;
-const P384_OID: ObjectIdentifier = p384::NistP384::OID;
-const PKCS1: &str = "PKCS#1";
-const SEC1: &str = "SEC1";
-const PKCS8: &str = "PKCS#8";
+const PKCS1: KeyFormat = KeyFormat::Pkcs1;
+const SEC1: KeyFormat = KeyFormat::Sec1;
+const PKCS8: KeyFormat = KeyFormat::Pkcs8;
 
 /// Key algorithm and size, named like kubeadm's `encryptionAlgorithm` (lower case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +42,17 @@ impl KeySpec {
             KeySpec::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
             KeySpec::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
             KeySpec::Ed25519 => &rcgen::PKCS_ED25519,
+        }
+    }
+
+    /// The spec of a key of this algorithm; `None` for those kcert cannot generate or sign with.
+    pub fn of(algorithm: KeyAlgorithm) -> Option<KeySpec> {
+        match algorithm {
+            KeyAlgorithm::Rsa(bits) => Some(KeySpec::Rsa(bits as usize)),
+            KeyAlgorithm::EcdsaP256 => Some(KeySpec::EcdsaP256),
+            KeyAlgorithm::EcdsaP384 => Some(KeySpec::EcdsaP384),
+            KeyAlgorithm::Ed25519 => Some(KeySpec::Ed25519),
+            KeyAlgorithm::EcdsaP521 | KeyAlgorithm::Unknown => None,
         }
     }
 
@@ -137,104 +144,22 @@ impl PrivateKey {
         }
     }
 
-    /// Reads the first private key in PEM text: `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY`
-    /// (SEC1) or `PRIVATE KEY` (PKCS#8). Other blocks (`EC PARAMETERS`, certificates) are skipped,
-    /// like client-go's `keyutil.ParsePrivateKeyPEM`.
+    /// Reads the first private key in PEM text ([`keys::load_private_key`]).
     pub fn from_pem(text: &str) -> Result<Self, SignError> {
-        let blocks = pem::parse_many(text).map_err(|e| SignError::Pem(e.to_string()))?;
-        for block in blocks {
-            let encrypted = block
-                .headers()
-                .get("Proc-Type")
-                .is_some_and(|v| v.contains("ENCRYPTED"));
-            match block.tag() {
-                "ENCRYPTED PRIVATE KEY" => return Err(SignError::EncryptedKey),
-                "RSA PRIVATE KEY" | "EC PRIVATE KEY" if encrypted => {
-                    return Err(SignError::EncryptedKey)
-                }
-                "RSA PRIVATE KEY" => return Self::from_pkcs1_der(block.contents()),
-                "EC PRIVATE KEY" => return Self::from_sec1_der(block.contents()),
-                "PRIVATE KEY" => return Self::from_pkcs8_der(block.contents()),
-                _ => continue,
-            }
-        }
-        Err(SignError::NoPrivateKey)
-    }
-
-    fn from_pkcs1_der(der: &[u8]) -> Result<Self, SignError> {
-        let key = rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|e| invalid(PKCS1, e))?;
-        let pkcs8 = key.to_pkcs8_der().map_err(|e| invalid(PKCS1, e))?;
-        Self::from_parts(KeySpec::Rsa(key.n().bits()), pkcs8.as_bytes(), PKCS1)
-    }
-
-    fn from_sec1_der(der: &[u8]) -> Result<Self, SignError> {
-        let parsed = EcPrivateKey::from_der(der).map_err(|e| invalid(SEC1, e))?;
-        match parsed.parameters {
-            Some(EcParameters::NamedCurve(curve)) => Self::from_ec(curve, der, SEC1),
-            None => Err(invalid(SEC1, "no named curve in the key")),
-        }
+        Self::from_signing_key(keys::load_private_key(text.as_bytes())?)
     }
 
     /// Unencrypted PKCS#8 of an RSA, ECDSA P-256/P-384 or Ed25519 key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, SignError> {
-        let info = PrivateKeyInfo::from_der(der).map_err(|e| invalid(PKCS8, e))?;
-        match info.algorithm.oid {
-            RSA_OID => {
-                let key = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|e| invalid(PKCS8, e))?;
-                Self::from_parts(KeySpec::Rsa(key.n().bits()), der, PKCS8)
-            }
-            EC_OID => {
-                let curve = info
-                    .algorithm
-                    .parameters_oid()
-                    .map_err(|e| invalid(PKCS8, e))?;
-                Self::from_ec(curve, der, PKCS8)
-            }
-            ED25519_OID => Self::from_parts(KeySpec::Ed25519, der, PKCS8),
-            other => Err(SignError::UnsupportedAlgorithm(other.to_string())),
-        }
+        Self::from_signing_key(keys::private_key_der(KeyFormat::Pkcs8, der)?)
     }
 
-    /// SEC1 or PKCS#8 EC keys, re-encoded as PKCS#8 by the curve crates so that the public
-    /// key is present, which ring insists on.
-    fn from_ec(
-        curve: ObjectIdentifier,
-        der: &[u8],
-        format: &'static str,
-    ) -> Result<Self, SignError> {
-        let bad = |e: &dyn fmt::Display| invalid(format, e);
-        let (spec, pkcs8) = match (curve, format == SEC1) {
-            (P256_OID, true) => (
-                KeySpec::EcdsaP256,
-                p256::SecretKey::from_sec1_der(der)
-                    .map_err(|e| bad(&e))?
-                    .to_pkcs8_der(),
-            ),
-            (P256_OID, false) => (
-                KeySpec::EcdsaP256,
-                p256::SecretKey::from_pkcs8_der(der)
-                    .map_err(|e| bad(&e))?
-                    .to_pkcs8_der(),
-            ),
-            (P384_OID, true) => (
-                KeySpec::EcdsaP384,
-                p384::SecretKey::from_sec1_der(der)
-                    .map_err(|e| bad(&e))?
-                    .to_pkcs8_der(),
-            ),
-            (P384_OID, false) => (
-                KeySpec::EcdsaP384,
-                p384::SecretKey::from_pkcs8_der(der)
-                    .map_err(|e| bad(&e))?
-                    .to_pkcs8_der(),
-            ),
-            (other, _) => return Err(SignError::UnsupportedAlgorithm(format!("EC curve {other}"))),
-        };
-        let pkcs8 = pkcs8.map_err(|e| bad(&e))?;
-        Self::from_parts(spec, pkcs8.as_bytes(), format)
+    fn from_signing_key(key: SigningKey) -> Result<Self, SignError> {
+        let spec = KeySpec::of(key.algorithm).ok_or(KeyError::Unsupported(key.algorithm))?;
+        Self::from_parts(spec, &key.pkcs8, key.format)
     }
 
-    fn from_parts(spec: KeySpec, pkcs8: &[u8], format: &'static str) -> Result<Self, SignError> {
+    fn from_parts(spec: KeySpec, pkcs8: &[u8], format: KeyFormat) -> Result<Self, SignError> {
         // ring re-checks the key (e.g. refuses RSA below 2048 bits).
         let pair = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.into(), spec.signature_algorithm())
             .map_err(|e| invalid(format, e))?;
@@ -306,9 +231,9 @@ impl PrivateKey {
     }
 }
 
-fn invalid(format: &'static str, err: impl fmt::Display) -> SignError {
+fn invalid(format: KeyFormat, err: impl fmt::Display) -> SignError {
     SignError::InvalidKey {
-        format,
+        format: format.name(),
         reason: err.to_string(),
     }
 }

@@ -6,7 +6,6 @@ use base64::Engine;
 use serde_yaml::{Mapping, Value};
 
 use super::cert_to_pem;
-use crate::pki::decode::{pem_blocks, BlockKind};
 
 /// Why a kubeconfig could not be edited; the caller names the file.
 #[derive(Debug, thiserror::Error)]
@@ -117,9 +116,7 @@ fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {
     let pem = base64::engine::general_purpose::STANDARD
         .decode(cleaned)
         .ok()?;
-    let (blocks, _) = pem_blocks(&pem);
-    blocks
+    crate::pki::decode::pem_certificates(&pem)
         .into_iter()
-        .find(|b| b.kind == BlockKind::Certificate)
-        .map(|b| b.der)
+        .next()
 }

@@ -18,8 +18,8 @@ pub use name::Subject;
 pub use rcgen::ExtendedKeyUsagePurpose;
 pub use template::CertTemplate;
 
-use x509_parser::prelude::{FromDer, X509Certificate};
-
+use crate::pki::decode::DecodeError;
+use crate::pki::keys::KeyError;
 use crate::pki::KeyFormat;
 
 /// Why a key could not be read or made, or a certificate could not be issued.
@@ -31,21 +31,19 @@ pub enum SignError {
     UnsupportedRsaSize(usize),
     #[error("key generation failed: {0}")]
     KeyGeneration(String),
-    #[error("not PEM: {0}")]
-    Pem(String),
-    #[error("no private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY) found")]
-    NoPrivateKey,
-    #[error("the private key is encrypted; kcert only reads unencrypted keys")]
-    EncryptedKey,
+    /// The key could not be read ([`crate::pki::keys`]).
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The key was read, but ring will not sign with it (e.g. RSA below 2048 bits).
     #[error("invalid {format} private key: {reason}")]
     InvalidKey {
         format: &'static str,
         reason: String,
     },
-    #[error("unsupported key algorithm {0}")]
-    UnsupportedAlgorithm(String),
     #[error("a {spec} key cannot be written as {format:?}")]
     UnsupportedFormat { spec: KeySpec, format: KeyFormat },
+    #[error("cannot parse certificate: {0}")]
+    Certificate(#[from] DecodeError),
     #[error("cannot parse certificate: {0}")]
     BadCertificate(String),
     #[error("the issuing certificate is not a CA (basicConstraints CA:TRUE missing)")]
@@ -72,11 +70,4 @@ pub fn cert_to_pem(der: &[u8]) -> String {
 fn pem_encode(tag: &str, der: &[u8]) -> String {
     let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
     pem::encode_config(&pem::Pem::new(tag, der), config)
-}
-
-fn parse_cert(der: &[u8]) -> Result<X509Certificate<'_>, SignError> {
-    match X509Certificate::from_der(der) {
-        Ok((_, cert)) => Ok(cert),
-        Err(e) => Err(SignError::BadCertificate(e.to_string())),
-    }
 }

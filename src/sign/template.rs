@@ -9,7 +9,8 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::oid_registry::OID_X509_EXT_EXTENDED_KEY_USAGE;
 use x509_parser::prelude::X509Certificate;
 
-use super::{parse_cert, SignError, Subject};
+use super::{SignError, Subject};
+use crate::pki::decode::{certificate, ip_addr};
 
 /// The parts of a certificate kubeadm decides; everything else (key usage, basic constraints,
 /// key identifiers, serial, signature algorithm) follows from `is_ca`, the keys and the issuer.
@@ -48,7 +49,7 @@ impl CertTemplate {
         not_before: DateTime<Utc>,
         not_after: DateTime<Utc>,
     ) -> Result<Self, SignError> {
-        let cert = parse_cert(cert_der)?;
+        let cert = certificate(cert_der)?;
         let mut template =
             CertTemplate::new(Subject::from_x509(cert.subject())?, not_before, not_after);
         template.is_ca = cert.is_ca();
@@ -59,7 +60,11 @@ impl CertTemplate {
         for name in sans.iter().flat_map(|ext| ext.value.general_names.iter()) {
             match name {
                 GeneralName::DNSName(dns) => template.dns_names.push(dns.to_string()),
-                GeneralName::IPAddress(bytes) => template.ip_addresses.push(ip_from(bytes)?),
+                GeneralName::IPAddress(bytes) => {
+                    template.ip_addresses.push(ip_addr(bytes).ok_or_else(|| {
+                        SignError::BadCertificate(format!("IP SAN of {} bytes", bytes.len()))
+                    })?)
+                }
                 _ => {}
             }
         }
@@ -96,15 +101,6 @@ fn extended_key_usages(
             })
         })
         .collect()
-}
-
-fn ip_from(bytes: &[u8]) -> Result<IpAddr, SignError> {
-    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
-        return Ok(IpAddr::from(v4));
-    }
-    <[u8; 16]>::try_from(bytes)
-        .map(IpAddr::from)
-        .map_err(|_| SignError::BadCertificate(format!("IP SAN of {} bytes", bytes.len())))
 }
 
 fn bad(err: impl std::fmt::Display) -> SignError {

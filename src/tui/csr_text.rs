@@ -2,11 +2,10 @@
 //! dialogs alike. Each line carries a glyph and a word as well as a tone, so nothing depends
 //! on colour.
 
-use chrono::{DateTime, Utc};
-
 use super::status::Tone;
 use crate::cluster::view::Condition;
 use crate::cluster::{Check, CsrView, Outcome, Verdict};
+use crate::pki::format::datetime;
 
 /// Danger (red, `‼`), another failure (yellow, `✗`) or valid (green, `✓`): the same split as
 /// `kcert csr list` colours its VERDICT column.
@@ -103,17 +102,13 @@ pub fn condition_line(c: &Condition) -> (Tone, String) {
     let mut s = format!("{glyph} {}{status}{reason}", c.kind);
     if let Some(t) = c.last_update {
         s.push(' ');
-        s.push_str(&date(t));
+        s.push_str(&datetime(t).to_string());
     }
     if !c.message.is_empty() {
         s.push_str(": ");
         s.push_str(&c.message);
     }
     (tone, s)
-}
-
-pub fn date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// Why `a` does nothing on this CSR, if it does nothing.

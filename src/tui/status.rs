@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::pki::{expiry, CertEntry, Status, Thresholds};
+use crate::pki::{expiry, format, CertEntry, Status, Thresholds};
 use crate::runtime::ServedState;
 
 /// Display status: the expiry [`Status`] plus `Unknown` for rows that have none (unparsed files).
@@ -87,14 +87,14 @@ pub fn badge(cert: &CertEntry, now: DateTime<Utc>, tone: Tone, long: bool) -> St
         (Tone::NotYetValid, long) => format!(
             "{g} {}in {}",
             if long { "valid " } else { "" },
-            expiry::compact((cert.not_before - now).num_seconds())
+            format::compact((cert.not_before - now).num_seconds())
         ),
         (Tone::Unknown, _) => format!("{g} unknown"),
         (Tone::Expired, false) => format!(
             "{g} {} ago",
-            expiry::compact((now - cert.not_after).num_seconds())
+            format::compact((now - cert.not_after).num_seconds())
         ),
-        _ => format!("{g} {}", expiry::residual(cert.not_after, now)),
+        _ => format!("{g} {}", format::residual(cert.not_after, now)),
     }
 }
 

@@ -349,7 +349,9 @@ async fn forbidden_rbac_reads_are_unknown_not_a_crash() {
     for p in [&r.bootstrap, &r.renewal] {
         match &p.state {
             PathState::Unknown { reason } => assert!(
-                reason.starts_with("cannot read clusterrolebindings: forbidden"),
+                reason
+                    .to_string()
+                    .starts_with("cannot read clusterrolebindings: forbidden"),
                 "{reason}"
             ),
             other => panic!("{other:?}"),
@@ -360,6 +362,7 @@ async fn forbidden_rbac_reads_are_unknown_not_a_crash() {
         .approvers
         .as_ref()
         .unwrap_err()
+        .to_string()
         .starts_with("cannot read deployments: forbidden"));
     assert!(r.tokens.is_ok(), "secrets are still readable");
     let (code, out, _) = kcert(&env, &["csr", "doctor"]).await;

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::super::nodes::{NodeIndex, NodeLookup};
-use super::super::request::DecodedRequest;
 use super::{cn, orgs_exactly_nodes, show, usages, Checks, RuleInput, NODE_PREFIX};
+use crate::pki::decode::DecodedRequest;
 
 pub(super) fn serving(
     c: &mut Checks,

@@ -9,7 +9,7 @@ use serde::Serialize;
 mod kubelet;
 
 use super::nodes::NodeIndex;
-use super::request::DecodedRequest;
+use crate::pki::decode::{DecodeError, DecodedRequest};
 use crate::pki::KeyAlgorithm;
 
 pub const KUBELET_SERVING: &str = "kubernetes.io/kubelet-serving";
@@ -104,7 +104,7 @@ pub struct RuleInput<'a> {
     pub usages: &'a [String],
     pub expiration_seconds: Option<i32>,
     /// The decoded request, or why it could not be decoded.
-    pub request: Result<&'a DecodedRequest, &'a str>,
+    pub request: Result<&'a DecodedRequest, &'a DecodeError>,
 }
 
 struct Checks(Vec<Check>);
@@ -154,7 +154,7 @@ pub fn evaluate(input: &RuleInput<'_>, nodes: &NodeIndex) -> Verdict {
             true,
             format!("PKCS#10 signature verifies ({})", req.signature_algorithm),
         ),
-        Err(e) => c.push("request", false, true, e.clone()),
+        Err(e) => c.push("request", false, true, e.to_string()),
     }
     key_strength(&mut c, req.key_algorithm);
     duration(&mut c, input.expiration_seconds);
@@ -211,13 +211,13 @@ fn duration(c: &mut Checks, seconds: Option<i32>) {
             false,
             format!(
                 "asks for {} (over one year)",
-                crate::pki::expiry::human_duration(s.into())
+                crate::pki::format::human_duration(s.into())
             ),
         ),
         Some(s) => c.add(
             "duration",
             true,
-            format!("asks for {}", crate::pki::expiry::human_duration(s.into())),
+            format!("asks for {}", crate::pki::format::human_duration(s.into())),
         ),
     }
 }
@@ -336,6 +336,7 @@ mod tests {
             ip_addresses: Vec::new(),
             other_sans: Vec::new(),
             key_algorithm: KeyAlgorithm::EcdsaP256,
+            public_key_id: None,
             signature_algorithm: "ecdsa-with-SHA256".into(),
             signature: Ok(()),
         }
@@ -407,7 +408,7 @@ mod tests {
             requestor: "system:node:a",
             usages: &[],
             expiration_seconds: Some(86_400),
-            request: Err("not a valid PKCS#10 request"),
+            request: Err(&DecodeError::Request("parsing error".into())),
         };
         let v = evaluate(&input, &NodeIndex::unreadable());
         assert_eq!(v.label(), "FAIL: request");

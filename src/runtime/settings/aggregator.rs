@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{cert_named, key_matches, path_flag, problem};
+use crate::pki::decode::read_certificates;
 use crate::pki::{Inventory, Problem, Severity};
 use crate::runtime::consumers::Usage;
-use crate::runtime::verify::{bundle_verifies, read_bundle};
+use crate::runtime::verify::bundle_verifies;
 use crate::runtime::{Component, Node};
 
 const CA_FLAG: &str = "--requestheader-client-ca-file";
@@ -59,7 +60,7 @@ pub(super) fn check(
         .as_ref()
         .and_then(|_| cert_named(inv, usage, Component::ApiServer, CERT_FLAG));
     let proxy_cn = id.and_then(|id| inv.certs[id].common_name.clone());
-    let bundle = ca.as_deref().map(read_bundle).unwrap_or_default();
+    let bundle = ca.as_deref().map(read_certificates).unwrap_or_default();
     // A CA that does not verify it is reported with the other client CA files (verify.rs).
     let verified = id
         .filter(|_| !bundle.is_empty())

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{date, kubelet_client_cert, problem};
+use super::{kubelet_client_cert, problem};
+use crate::pki::format::datetime;
 use crate::pki::{Inventory, Problem, Severity, Status};
 use crate::runtime::consumers::Usage;
 use crate::runtime::Node;
@@ -46,7 +47,7 @@ pub(super) fn check(
 
     if let (false, Some(id)) = (k.rotate_certificates, client) {
         let c = &inv.certs[id];
-        let until = date(c.not_after);
+        let until = datetime(c.not_after);
         let (severity, message) = match c.status {
             Status::Expired => (
                 Severity::Error,

@@ -14,7 +14,6 @@ pub use signing::{Signer, Signing};
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::consumers::Usage;
@@ -116,8 +115,4 @@ fn path_flag(pod: &StaticPod, flag: &str) -> Option<PathBuf> {
     let c = pod.main_container()?;
     let v = c.flag(flag)?.trim();
     (!v.is_empty()).then(|| c.host_path(Path::new(v)))
-}
-
-fn date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

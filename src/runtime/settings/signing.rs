@@ -7,11 +7,13 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 
 use super::duration::{go_duration_string, parse_go_duration};
-use super::{cert_named, date, key_matches, kubelet_client_cert, path_flag, problem};
+use super::{cert_named, key_matches, kubelet_client_cert, path_flag, problem};
+use crate::pki::decode::read_certificates;
+use crate::pki::format::datetime;
 use crate::pki::{CertId, Inventory, Problem, Severity};
 use crate::runtime::consumers::Usage;
 use crate::runtime::manifest::StaticPod;
-use crate::runtime::verify::{bundle_accepts, bundle_verifies, read_bundle};
+use crate::runtime::verify::{bundle_accepts, bundle_verifies};
 use crate::runtime::{Component, Node};
 
 /// kube-controller-manager's default `--cluster-signing-duration`: one year.
@@ -250,7 +252,7 @@ fn judge(
             Severity::Warning,
             format!(
                 "kube-controller-manager signs with {file}, which expires on {}: certificates it signs now ({who}) end then, {} days instead of {} ({})",
-                date(c.not_after),
+                datetime(c.not_after),
                 (until - inv.generated_at).num_days(),
                 d.div_euclid(86_400),
                 go_duration_string(d)
@@ -269,7 +271,7 @@ fn judge_client_ca(
     pod: &StaticPod,
     problems: &mut Vec<Problem>,
 ) -> bool {
-    let bundle = read_bundle(api_ca);
+    let bundle = read_certificates(api_ca);
     if bundle.is_empty() || bundle_accepts(&bundle, &inv.certs[id].der) {
         return true;
     }

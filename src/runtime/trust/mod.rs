@@ -5,16 +5,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 mod refresh;
 
 pub use refresh::{refresh_user_kubeconfig, RefreshError, Refreshed};
 
 use super::consumers::Usage;
-use super::verify::read_bundle;
 use super::{Component, Node};
-use crate::pki::decode::{pem_blocks, BlockKind};
+use crate::pki::decode::{self, pem_certificates, read_certificates};
+use crate::pki::format::datetime;
 use crate::pki::kubeconfig::{self, FieldValue};
 use crate::pki::{signed_by, CertId, EntryKind, Inventory, Origin, Problem, ProblemKind, Severity};
 
@@ -67,11 +66,7 @@ struct ClientCert {
 }
 
 pub(super) fn first_cert(pem: &[u8]) -> Option<Vec<u8>> {
-    let (blocks, _) = pem_blocks(pem);
-    blocks
-        .into_iter()
-        .find(|b| b.kind == BlockKind::Certificate)
-        .map(|b| b.der)
+    pem_certificates(pem).into_iter().next()
 }
 
 /// Parsed kubeconfig, or `None` when it is missing or broken (the scan reports that).
@@ -87,7 +82,9 @@ fn client_certs(k: &kubeconfig::Kubeconfig) -> Vec<ClientCert> {
         .filter_map(|f| {
             let der = match (&f.value, f.field) {
                 (FieldValue::Data(pem), "client-certificate-data") => first_cert(pem)?,
-                (FieldValue::File(p), "client-certificate") => read_bundle(p).into_iter().next()?,
+                (FieldValue::File(p), "client-certificate") => {
+                    read_certificates(p).into_iter().next()?
+                }
                 _ => return None,
             };
             Some(ClientCert {
@@ -105,11 +102,11 @@ struct Names {
 }
 
 fn names(der: &[u8]) -> Option<Names> {
-    let (_, c) = X509Certificate::from_der(der).ok()?;
+    let c = decode::certificate(der).ok()?;
     Some(Names {
         subject: c.subject().as_raw().to_vec(),
         issuer: c.issuer().as_raw().to_vec(),
-        not_after: DateTime::from_timestamp(c.validity().not_after.timestamp(), 0)?,
+        not_after: decode::validity(&c).1,
     })
 }
 
@@ -154,7 +151,7 @@ fn current_ca(node: &Node, usage: &Usage) -> Option<(PathBuf, Vec<u8>)> {
     [Some(kubeadm), api]
         .into_iter()
         .flatten()
-        .find_map(|p| read_bundle(&p).into_iter().next().map(|der| (p, der)))
+        .find_map(|p| read_certificates(&p).into_iter().next().map(|der| (p, der)))
 }
 
 fn apiserver_cert(usage: &Usage) -> Option<Vec<u8>> {
@@ -162,7 +159,7 @@ fn apiserver_cert(usage: &Usage) -> Option<Vec<u8>> {
         .consumers
         .iter()
         .find(|c| c.component == Component::ApiServer.name() && c.flag == "--tls-cert-file")
-        .and_then(|c| read_bundle(&c.path).into_iter().next())
+        .and_then(|c| read_certificates(&c.path).into_iter().next())
 }
 
 /// The servers of the kubeadm kubeconfigs: what "this cluster" is for a user kubeconfig.
@@ -210,8 +207,8 @@ pub fn trust(inv: &Inventory, node: &Node, usage: &Usage) -> Trust {
                     "an older copy of {}: its client certificate {} {}, admin.conf's on {}; refresh it from admin.conf (kcert probe --refresh-kubeconfig keeps a backup)",
                     u.admin.display(),
                     if expired { "expired" } else { "expires" },
-                    not_after.format("%Y-%m-%d %H:%M UTC"),
-                    admin_not_after.format("%Y-%m-%d %H:%M UTC"),
+                    datetime(*not_after),
+                    datetime(*admin_not_after),
                 ),
             ));
         }
@@ -226,9 +223,9 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
     let Some((ca_path, ca_der)) = current_ca(node, usage) else {
         return Vec::new();
     };
-    let ca_key = X509Certificate::from_der(&ca_der)
+    let ca_key = decode::certificate(&ca_der)
         .ok()
-        .map(|(_, c)| c.public_key().raw.to_vec());
+        .map(|c| c.public_key().raw.to_vec());
     let served = apiserver_cert(usage);
     let servers = cluster_servers(node);
     let mut out = Vec::new();
@@ -266,9 +263,9 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
             .as_ref()
             .is_some_and(|s| bundle.iter().any(|b| signed_by(s, b)));
         let same_key = bundle.iter().any(|b| {
-            X509Certificate::from_der(b)
+            decode::certificate(b)
                 .ok()
-                .is_some_and(|(_, c)| Some(c.public_key().raw.to_vec()) == ca_key)
+                .is_some_and(|c| Some(c.public_key().raw.to_vec()) == ca_key)
         });
         let (severity, consequence) = if still_verifies || (served.is_none() && same_key) {
             (
@@ -323,13 +320,8 @@ fn cluster_bundles(inv: &Inventory, usage: &Usage) -> Vec<ClusterBundle> {
         let Some(k) = load(&path) else { continue };
         for f in k.fields.iter().filter(|f| f.entry == EntryKind::Cluster) {
             let certs = match (&f.value, f.field) {
-                (FieldValue::Data(pem), "certificate-authority-data") => pem_blocks(pem)
-                    .0
-                    .into_iter()
-                    .filter(|b| b.kind == BlockKind::Certificate)
-                    .map(|b| b.der)
-                    .collect(),
-                (FieldValue::File(p), "certificate-authority") => read_bundle(p),
+                (FieldValue::Data(pem), "certificate-authority-data") => pem_certificates(pem),
+                (FieldValue::File(p), "certificate-authority") => read_certificates(p),
                 _ => continue,
             };
             if !certs.is_empty() {
@@ -352,7 +344,10 @@ fn kubelet_client_ca(usage: &Usage) -> Option<Problem> {
     if kubelet.path == api.path {
         return None;
     }
-    let (mut a, mut b) = (read_bundle(&kubelet.path), read_bundle(&api.path));
+    let (mut a, mut b) = (
+        read_certificates(&kubelet.path),
+        read_certificates(&api.path),
+    );
     if a.is_empty() || b.is_empty() {
         return None; // missing files are reported as such
     }

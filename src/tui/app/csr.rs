@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{App, Focus, Tab};
 use crate::cluster::{ClusterEvent, ConnectionState, CsrSet, CsrView, Diagnosis};
 use crate::tui::action::Cmd;
@@ -65,7 +67,7 @@ pub struct ColumnWidths {
 
 impl ColumnWidths {
     fn grow(&mut self, v: &CsrView) {
-        let w = |s: &str| s.chars().count();
+        let w = |s: &str| s.width();
         self.name = self.name.max(w(&v.name));
         self.signer = self.signer.max(w(v.signer_column()));
         self.short_signer = self.short_signer.max(w(short_signer(v.signer_column())));

@@ -38,7 +38,7 @@ impl App {
             }
         };
         self.overlays.pop();
-        let when = e.reading.instant().format("%Y-%m-%d %H:%M:%S UTC");
+        let when = crate::pki::format::datetime_secs(e.reading.instant());
         let field = match e.reading {
             Reading::Expired { .. } => "NotAfter",
             Reading::NotYetValid { .. } => "NotBefore",

@@ -153,7 +153,7 @@ impl App {
                             format!(
                                 "✓ {} renewed, valid until {}",
                                 i.label,
-                                i.new_not_after.format("%Y-%m-%d %H:%M UTC")
+                                crate::pki::format::datetime(i.new_not_after)
                             ),
                         )
                     })

@@ -9,10 +9,10 @@ use ratatui::text::Line;
 use super::details::Out;
 use crate::cluster::rules::is_privileged_group;
 use crate::cluster::{CsrView, Outcome};
+use crate::pki::format::datetime;
 use crate::tui::app::App;
 use crate::tui::csr_text::{
-    cannot_approve, check_line, checks_in_order, condition_line, date, verdict_summary,
-    verdict_tone,
+    cannot_approve, check_line, checks_in_order, condition_line, verdict_summary, verdict_tone,
 };
 use crate::tui::status::Tone;
 
@@ -140,7 +140,7 @@ fn spec(out: &mut Out, v: &CsrView) {
     };
     out.field("Duration", &duration, Style::new());
     let created = match v.created {
-        Some(c) => format!("{} ({} ago)", date(c), v.age(now)),
+        Some(c) => format!("{} ({} ago)", datetime(c), v.age(now)),
         None => "<unknown>".into(),
     };
     out.field("Created", &created, Style::new());
@@ -188,8 +188,12 @@ fn certificate(out: &mut Out, v: &CsrView) {
     out.field("Subject", &c.subject, Style::new());
     out.field("Issuer", &c.issuer, Style::new());
     out.field("Serial", &c.serial, Style::new());
-    out.field("Valid", &format!("{} to", date(c.not_before)), Style::new());
-    out.field("", &date(c.not_after), Style::new());
+    out.field(
+        "Valid",
+        &format!("{} to", datetime(c.not_before)),
+        Style::new(),
+    );
+    out.field("", &datetime(c.not_after).to_string(), Style::new());
     list(out, "SANs", &c.sans);
     if c.chain_len > 1 {
         out.field(

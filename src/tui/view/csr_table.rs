@@ -9,7 +9,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
 
+use super::cells::clip;
 use super::rows::pane_block;
 use crate::cluster::output::HEADERS;
 use crate::cluster::{ConnectionState, CsrView};
@@ -46,14 +48,10 @@ pub(super) fn total(widths: &[usize; 7]) -> usize {
 /// Fit the columns into `room` cells. `age` is the widest AGE on screen; `busy` reserves room
 /// for `approving…` in CONDITION.
 pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
-    let head = HEADERS.map(|h| h.chars().count());
+    let head = HEADERS.map(|h| h.width());
     let natural = |short: bool| {
         let signer = if short { w.short_signer } else { w.signer };
-        let busy_w = if busy {
-            "approving…".chars().count()
-        } else {
-            0
-        };
+        let busy_w = if busy { "approving…".width() } else { 0 };
         let mut cells = [0; 7];
         cells[NAME] = w.name;
         cells[AGE] = age;
@@ -100,16 +98,6 @@ pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
     }
 }
 
-/// `s` cut to `w` cells, with `…` when something was cut.
-pub(super) fn clip(s: &str, w: usize) -> String {
-    if s.chars().count() <= w {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let tab = &app.csr;
     let t = &app.theme;
@@ -148,7 +136,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(usize::from(inner.height - 1))
         .collect();
     let ages: Vec<String> = visible.iter().map(|(_, v)| v.age(app.now)).collect();
-    let age_w = ages.iter().map(|a| a.chars().count()).max().unwrap_or(0);
+    let age_w = ages.iter().map(|a| a.width()).max().unwrap_or(0);
     let fit = fit(
         &tab.widths,
         age_w,
@@ -257,11 +245,5 @@ mod tests {
         assert!(f.widths[NAME] >= 24, "names stay readable: {f:?}");
         let f = fit(&w, 3, false, 98);
         assert_eq!(f.widths[NAME], 31, "at 100 columns names are whole: {f:?}");
-    }
-
-    #[test]
-    fn clip_marks_what_it_cut() {
-        assert_eq!(clip("csr-serving-worker-1", 8), "csr-ser…");
-        assert_eq!(clip("short", 8), "short");
     }
 }

@@ -9,9 +9,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::cells::wrap;
 use super::rows::{pane_block, sa_name};
-use super::{show_path, wrap};
-use crate::pki::expiry;
+use super::show_path;
+use crate::pki::format;
 use crate::pki::{CertEntry, ChainVerdict, Origin, Problem, ProblemKind, Severity};
 use crate::tui::app::{App, Focus, Loaded};
 use crate::tui::status::{badge, served_tag, status_at, Tone};
@@ -196,7 +197,7 @@ fn cert_head(out: &mut Out, d: &Loaded, id: usize) {
             "{} {}, {} left",
             tone.glyph(),
             tone.word(),
-            expiry::compact((c.not_after - app.now).num_seconds())
+            format::compact((c.not_after - app.now).num_seconds())
         ),
     };
     out.field("Status", &status, t.tone(tone));
@@ -258,9 +259,16 @@ fn cert_body(out: &mut Out, d: &Loaded, id: usize) {
     out.field("Subject", &c.subject, Style::new());
     out.field("Issuer", &c.issuer, Style::new());
     out.field("Serial", &c.serial, Style::new());
-    let fmt = "%Y-%m-%d %H:%M UTC";
-    out.field("From", &c.not_before.format(fmt).to_string(), Style::new());
-    out.field("Until", &c.not_after.format(fmt).to_string(), Style::new());
+    out.field(
+        "From",
+        &format::datetime(c.not_before).to_string(),
+        Style::new(),
+    );
+    out.field(
+        "Until",
+        &format::datetime(c.not_after).to_string(),
+        Style::new(),
+    );
     lifetime(out, c, tone);
     if c.sans.is_empty() {
         out.field("SANs", "none", t.muted());
@@ -332,7 +340,7 @@ fn lifetime(out: &mut Out, c: &CertEntry, tone: Tone) {
     let total = (c.not_after - c.not_before).num_seconds().max(1);
     let used = (out.app.now - c.not_before).num_seconds().clamp(0, total);
     let pct = used * 100 / total;
-    let tail = format!(" {pct}% of {}", expiry::compact(total));
+    let tail = format!(" {pct}% of {}", format::compact(total));
     let bar_w = out.width.saturating_sub(LABEL + tail.len()).min(24);
     let filled = (used as usize * bar_w).div_ceil(total as usize).min(bar_w);
     out.lines.push(Line::from(vec![

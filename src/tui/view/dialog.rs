@@ -7,7 +7,9 @@ use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
-use super::wrap;
+use unicode_width::UnicodeWidthStr;
+
+use super::cells::{tail, wrap};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Dialog};
 use crate::tui::keymap::{self, Context};
@@ -45,11 +47,10 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
         let y = inner.bottom().saturating_sub(1);
         // A long reason scrolls: its end, where the typing happens, stays in view.
         let label = format!("{}: ", d.prompt);
-        let room = usize::from(inner.width).saturating_sub(label.chars().count() + 1);
-        let skip = text.chars().count().saturating_sub(room);
+        let room = usize::from(inner.width).saturating_sub(label.width() + 1);
         let field = Line::from(vec![
             Span::styled(label, t.label()),
-            Span::raw(text.chars().skip(skip).collect::<String>()),
+            Span::raw(tail(text, room)),
             Span::styled("█", t.accent()),
         ]);
         buf.set_line(inner.x, y, &field, inner.width);

@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
+use super::cells::wrap;
 use crate::tui::app::App;
 use crate::tui::keymap::{self, keys_label};
 use crate::tui::theme::Theme;
-use crate::tui::view::wrap;
 
 const KEYS_W: usize = 7;
 const COLUMN_W: u16 = 37;

@@ -2,6 +2,7 @@
 //!
 //! [`layout`] is shared with `update`, which needs page heights for PgUp/PgDn.
 
+mod cells;
 pub mod csr;
 mod csr_details;
 mod csr_table;
@@ -100,7 +101,7 @@ impl Widget for &App {
 
 /// The banner's text, glyph first, wrapped to `width` and cut to three rows.
 pub fn banner_lines(tone: Tone, text: &str, width: u16) -> Vec<String> {
-    let mut lines = wrap(&format!("{} {text}", tone.glyph()), usize::from(width));
+    let mut lines = cells::wrap(&format!("{} {text}", tone.glyph()), usize::from(width));
     lines.truncate(3);
     lines
 }
@@ -116,43 +117,6 @@ pub fn show_path(app: &App, path: &Path) -> String {
 /// Width of a line in terminal cells.
 fn width(line: &Line) -> u16 {
     u16::try_from(line.width()).unwrap_or(u16::MAX)
-}
-
-/// Greedy word wrap to `width` cells. Words longer than a line (paths, fingerprints) are split,
-/// after a `/` when there is one.
-pub fn wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    let mut cur: Vec<char> = Vec::new();
-    for word in s.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
-        let sep = usize::from(!cur.is_empty());
-        if cur.len() + sep + word.len() <= width {
-            if sep == 1 {
-                cur.push(' ');
-            }
-            cur.append(&mut word);
-            continue;
-        }
-        if !cur.is_empty() {
-            out.push(cur.drain(..).collect());
-        }
-        while word.len() > width {
-            let cut = word[..width]
-                .iter()
-                .rposition(|&c| c == '/')
-                .filter(|&i| i > 0)
-                .map_or(width, |i| i + 1);
-            let rest = word.split_off(cut);
-            out.push(word.into_iter().collect());
-            word = rest;
-        }
-        cur = word;
-    }
-    if !cur.is_empty() || out.is_empty() {
-        out.push(cur.into_iter().collect());
-    }
-    out
 }
 
 /// A bordered box titled `title` with `lines` centred in it: placeholders and notices.
@@ -173,21 +137,4 @@ fn message(
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: false })
         .render(Rect::new(inner.x, y, inner.width, inner.bottom() - y), buf);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn wrap_breaks_at_spaces_then_slashes_then_anywhere() {
-        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-        assert_eq!(wrap("x abcdefgh", 4), ["x", "abcd", "efgh"]);
-        assert_eq!(
-            wrap("etc/kubernetes/pki/ca.crt", 16),
-            ["etc/kubernetes/", "pki/ca.crt"]
-        );
-    }
 }

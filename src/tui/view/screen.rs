@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::{width, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::style::{Modifier, Style};
@@ -24,7 +25,7 @@ fn spinner(app: &App) -> char {
 /// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let time = app.now.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let time = crate::pki::format::datetime_secs(app.now).to_string();
     let time_w = time.len() as u16;
     let right = area.right().saturating_sub(time_w);
     buf.set_string(right, area.y, &time, t.muted());
@@ -278,7 +279,7 @@ pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
         .into_iter()
         .filter(|h| h.action != Action::ToggleCaData || replan)
         .collect();
-    let cost = |h: &keymap::Hint| (h.keys.chars().count() + 1 + h.label.len() + 2) as u16;
+    let cost = |h: &keymap::Hint| (h.keys.width() + 1 + h.label.width() + 2) as u16;
     let pinned = |h: &keymap::Hint| matches!(h.action, Action::Help | Action::Quit);
     let reserved: u16 = hints.iter().filter(|h| pinned(h)).map(cost).sum();
     let mut room = area

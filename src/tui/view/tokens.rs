@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
 
 use super::csr::no_cluster;
 use super::csr_table::{draw_cells, total};
@@ -15,9 +16,9 @@ use super::message;
 use super::rows::pane_block;
 use crate::cluster::doctor::TokenReport;
 use crate::cluster::doctor_text::{severity_glyph, status_cell, token_row, usages, TOKEN_HEADERS};
+use crate::pki::format::datetime;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus};
-use crate::tui::csr_text::date;
 use crate::tui::status::Tone;
 
 pub use super::csr::{list_rows, split};
@@ -59,10 +60,10 @@ fn cells(app: &App, t: &TokenReport) -> Vec<(String, Style)> {
 /// Column widths for `room` cells (0: hidden): natural; then the long text columns cut to
 /// their floor; then USAGES hidden (the details pane has it) and its room given back.
 pub fn fit(rows: &[Vec<(String, Style)>], room: usize) -> [usize; 7] {
-    let mut natural = TOKEN_HEADERS.map(|h| h.chars().count());
+    let mut natural = TOKEN_HEADERS.map(|h| h.width());
     for r in rows {
         for (w, (c, _)) in natural.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(c.width());
         }
     }
     let mut w = natural;
@@ -207,7 +208,7 @@ pub fn details_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         Style::new(),
     );
     let expires = match tok.token.expiration {
-        Some(e) => format!("{} ({})", date(e), tok.expires_in),
+        Some(e) => format!("{} ({})", datetime(e), tok.expires_in),
         None => "never".into(),
     };
     out.field("Expires", &expires, t.tone(tone));
@@ -232,7 +233,7 @@ pub fn details_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     for c in &tok.csrs {
         let age = c
             .created
-            .map(|t| crate::pki::expiry::human_duration((app.now - t).num_seconds()))
+            .map(|t| crate::pki::format::human_duration((app.now - t).num_seconds()))
             .unwrap_or_else(|| "<unknown>".into());
         let style = if c.pending { t.accent() } else { Style::new() };
         out.item(&format!("{}  {}  {age}", c.name, c.condition), style);

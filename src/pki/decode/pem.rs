@@ -1,4 +1,4 @@
-//! Turns a file's bytes into typed blocks: PEM (several blocks, text between them) or DER.
+//! PEM text into typed blocks (several per file, text between them allowed).
 //!
 //! Each PEM block is decoded on its own so that one corrupt block does not hide the good
 //! blocks beside it; the `pem` crate does the decoding.
@@ -27,11 +27,21 @@ pub struct Block {
 }
 
 /// A block that could not be decoded, with the reason in operator's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
 pub struct BlockError {
     /// 1-based position of the block in the file.
     pub number: usize,
-    pub message: String,
+    pub error: PemError,
+}
+
+/// What is wrong with one PEM block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PemError {
+    #[error("truncated PEM: \"BEGIN {label}\" has no END line")]
+    Truncated { label: String },
+    #[error("corrupt PEM block \"{label}\": {reason}")]
+    Corrupt { label: String, reason: String },
 }
 
 const BEGIN: &str = "-----BEGIN ";
@@ -61,7 +71,7 @@ pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
         let Some(end_rel) = from_begin.find(END) else {
             errors.push(BlockError {
                 number,
-                message: format!("truncated PEM: \"BEGIN {label}\" has no END line"),
+                error: PemError::Truncated { label },
             });
             break;
         };
@@ -81,7 +91,10 @@ pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
             }
             Err(e) => errors.push(BlockError {
                 number,
-                message: format!("corrupt PEM block \"{label}\": {}", describe_pem_error(&e)),
+                error: PemError::Corrupt {
+                    label,
+                    reason: describe_pem_error(&e),
+                },
             }),
         }
     }
@@ -148,7 +161,10 @@ mod tests {
         assert_eq!(blocks.len(), 1);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].number, 2);
-        assert!(errors[0].message.contains("truncated"), "{errors:?}");
+        assert!(
+            matches!(errors[0].error, PemError::Truncated { .. }),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -156,7 +172,7 @@ mod tests {
         let text = "-----BEGIN CERTIFICATE-----\n!!!not base64!!!\n-----END CERTIFICATE-----\n";
         let (blocks, errors) = pem_blocks(text.as_bytes());
         assert!(blocks.is_empty());
-        assert!(errors[0].message.contains("CERTIFICATE"), "{errors:?}");
+        assert!(errors[0].to_string().contains("CERTIFICATE"), "{errors:?}");
     }
 
     #[test]

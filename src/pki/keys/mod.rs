@@ -1,7 +1,12 @@
 //! Private and public keys: their algorithm, and a fingerprint of the public half that can be
 //! compared with a certificate's, so keys pair with certificates by content, not by name.
 //!
-//! Key material is parsed in place and dropped; only the public fingerprint is kept.
+//! Key material is parsed in place and dropped; only the public fingerprint is kept. The one
+//! exception is [`load_private_key`], which hands an unencrypted private key to the signer.
+
+mod load;
+
+pub use load::{load_private_key, private_key_der, SigningKey};
 
 use der::Decode;
 use ring::digest;
@@ -22,10 +27,45 @@ pub struct PublicInfo {
     pub id: Option<[u8; 32]>,
 }
 
-/// Why a key block could not be understood.
+/// Why a key could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct KeyError(pub String);
+pub enum KeyError {
+    /// The DER does not parse as `what` (`PKCS#1 RSA private key`, `public key`, ...).
+    #[error("not a valid {what}: {reason}")]
+    Malformed { what: &'static str, reason: String },
+    #[error("not a valid RSA public key")]
+    RsaPublicKey,
+    #[error("not a private key")]
+    NotPrivate,
+    /// It parses, but the private scalar is not a key on its curve.
+    #[error("invalid {algorithm} private key: {reason}")]
+    BadScalar {
+        algorithm: &'static str,
+        reason: String,
+    },
+    #[error("EC private key on curve {0} has no public key to compare")]
+    NoPublicKey(KeyAlgorithm),
+    #[error("no private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY) found")]
+    NoPrivateKey,
+    #[error("the private key is encrypted; kcert only reads unencrypted keys")]
+    Encrypted,
+    /// No private key block decoded, and this block was damaged.
+    #[error(transparent)]
+    Pem(#[from] crate::pki::decode::BlockError),
+    #[error("unsupported key algorithm {0}")]
+    Unsupported(KeyAlgorithm),
+}
+
+const PKCS1_PRIVATE: &str = "PKCS#1 RSA private key";
+const SEC1_PRIVATE: &str = "SEC1 EC private key";
+const PKCS8_PRIVATE: &str = "PKCS#8 private key";
+
+fn malformed(what: &'static str) -> impl Fn(der::Error) -> KeyError {
+    move |e| KeyError::Malformed {
+        what,
+        reason: e.to_string(),
+    }
+}
 
 fn fingerprint(tag: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut ctx = digest::Context::new(&digest::SHA256);
@@ -129,10 +169,13 @@ pub fn public_key_block(format: KeyFormat, der_bytes: &[u8]) -> Result<PublicInf
     match format {
         KeyFormat::Pkcs1Public => rsa_public_der(der_bytes)
             .map(|(n, e)| rsa_info(n, e))
-            .ok_or_else(|| KeyError("not a valid RSA public key".into())),
+            .ok_or(KeyError::RsaPublicKey),
         _ => SubjectPublicKeyInfo::from_der(der_bytes)
             .map(|(_, spki)| spki_info(&spki))
-            .map_err(|e| KeyError(format!("not a valid public key: {e}"))),
+            .map_err(|e| KeyError::Malformed {
+                what: "public key",
+                reason: e.to_string(),
+            }),
     }
 }
 
@@ -142,13 +185,12 @@ pub fn private_key_block(format: KeyFormat, der_bytes: &[u8]) -> Result<PublicIn
         KeyFormat::Pkcs1 => pkcs1_private(der_bytes),
         KeyFormat::Sec1 => sec1_private(der_bytes, None),
         KeyFormat::Pkcs8 => pkcs8_private(der_bytes),
-        _ => Err(KeyError("not a private key".into())),
+        _ => Err(KeyError::NotPrivate),
     }
 }
 
 fn pkcs1_private(der_bytes: &[u8]) -> Result<PublicInfo, KeyError> {
-    let key = pkcs1::RsaPrivateKey::from_der(der_bytes)
-        .map_err(|e| KeyError(format!("not a valid PKCS#1 RSA private key: {e}")))?;
+    let key = pkcs1::RsaPrivateKey::from_der(der_bytes).map_err(malformed(PKCS1_PRIVATE))?;
     Ok(rsa_info(
         key.modulus.as_bytes(),
         key.public_exponent.as_bytes(),
@@ -159,8 +201,7 @@ fn sec1_private(
     der_bytes: &[u8],
     outer_curve: Option<KeyAlgorithm>,
 ) -> Result<PublicInfo, KeyError> {
-    let key = sec1::EcPrivateKey::from_der(der_bytes)
-        .map_err(|e| KeyError(format!("not a valid SEC1 EC private key: {e}")))?;
+    let key = sec1::EcPrivateKey::from_der(der_bytes).map_err(malformed(SEC1_PRIVATE))?;
     let algorithm = key
         .parameters
         .and_then(|p| p.named_curve())
@@ -176,7 +217,10 @@ fn sec1_private(
 
 /// Derive the uncompressed public point from a private scalar (SEC1 keys may omit it).
 fn derive_ec_point(algorithm: KeyAlgorithm, scalar: &[u8]) -> Result<Vec<u8>, KeyError> {
-    let bad = |e: &dyn std::fmt::Display| KeyError(format!("invalid EC private key: {e}"));
+    let bad = |e: &dyn std::fmt::Display| KeyError::BadScalar {
+        algorithm: "EC",
+        reason: e.to_string(),
+    };
     match algorithm {
         KeyAlgorithm::EcdsaP256 => {
             use p256::elliptic_curve::sec1::ToEncodedPoint;
@@ -188,15 +232,12 @@ fn derive_ec_point(algorithm: KeyAlgorithm, scalar: &[u8]) -> Result<Vec<u8>, Ke
             let sk = p384::SecretKey::from_slice(scalar).map_err(|e| bad(&e))?;
             Ok(sk.public_key().to_encoded_point(false).as_bytes().to_vec())
         }
-        other => Err(KeyError(format!(
-            "EC private key on curve {other} has no public key to compare"
-        ))),
+        other => Err(KeyError::NoPublicKey(other)),
     }
 }
 
 fn pkcs8_private(der_bytes: &[u8]) -> Result<PublicInfo, KeyError> {
-    let info = pkcs8::PrivateKeyInfo::from_der(der_bytes)
-        .map_err(|e| KeyError(format!("not a valid PKCS#8 private key: {e}")))?;
+    let info = pkcs8::PrivateKeyInfo::from_der(der_bytes).map_err(malformed(PKCS8_PRIVATE))?;
     let oid = info.algorithm.oid.to_string();
     match oid.as_str() {
         "1.2.840.113549.1.1.1" => pkcs1_private(info.private_key),
@@ -213,10 +254,14 @@ fn pkcs8_private(der_bytes: &[u8]) -> Result<PublicInfo, KeyError> {
                 return Ok(ed25519_info(public));
             }
             // The private key is an OCTET STRING holding the 32-byte seed.
+            let bad = |reason: String| KeyError::BadScalar {
+                algorithm: "Ed25519",
+                reason,
+            };
             let seed = der::asn1::OctetStringRef::from_der(info.private_key)
-                .map_err(|e| KeyError(format!("invalid Ed25519 private key: {e}")))?;
+                .map_err(|e| bad(e.to_string()))?;
             let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(seed.as_bytes())
-                .map_err(|_| KeyError("invalid Ed25519 private key".into()))?;
+                .map_err(|_| bad(format!("a seed of {} bytes, not 32", seed.as_bytes().len())))?;
             use ring::signature::KeyPair;
             Ok(ed25519_info(pair.public_key().as_ref()))
         }

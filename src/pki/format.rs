@@ -1,0 +1,203 @@
+//! How kcert writes times, durations and serial numbers: one spelling on every screen,
+//! report and message, so an operator can match a line in the TUI with one in `kcert check`.
+
+use std::fmt::Display;
+
+use chrono::{DateTime, Utc};
+
+/// `2025-03-01 14:05 UTC`: the minute is what an operator plans around.
+pub fn datetime(t: DateTime<Utc>) -> impl Display {
+    t.format("%Y-%m-%d %H:%M UTC")
+}
+
+/// `2025-03-01 14:05:09 UTC`: for events seconds apart (restarts, readings, the clock).
+pub fn datetime_secs(t: DateTime<Utc>) -> impl Display {
+    t.format("%Y-%m-%d %H:%M:%S UTC")
+}
+
+/// `2025-03-01-14-05-09`: the kubelet's stamp in rotated file names
+/// (`kubelet-client-2025-03-01-14-05-09.pem`).
+pub fn kubelet_stamp(t: DateTime<Utc>) -> impl Display {
+    t.format("%Y-%m-%d-%H-%M-%S")
+}
+
+/// Lower-case hex without separators. By table: `write!` per byte was visible in scans.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+/// A serial number as `openssl x509 -serial` prints it (and `kcert check --output json`
+/// documents it): upper-case hex, no leading zero bytes, `00` for zero.
+pub fn serial_hex(raw: &[u8]) -> String {
+    let start = raw.iter().position(|&b| b != 0).unwrap_or(raw.len());
+    if start == raw.len() {
+        return "00".into();
+    }
+    let mut s = hex(&raw[start..]);
+    s.make_ascii_uppercase();
+    s
+}
+
+/// kubeadm's RESIDUAL TIME (`duration.HumanDuration`, v1.31+): `364d`, `2y327d`, `9y`;
+/// `<invalid>` once expired, as `kubeadm certs check-expiration` prints it.
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".into();
+    }
+    if seconds < 0 {
+        return "0s".into();
+    }
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        return two_units(minutes, "m", seconds % 60, "s");
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        return two_units(hours, "h", minutes % 60, "m");
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 192 {
+        return two_units(hours / 24, "d", hours % 24, "h");
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let days = hours / 24;
+        return two_units(days / 365, "y", days % 365, "d");
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+/// `3d5h`, or `3d` when the smaller unit is zero.
+fn two_units(big: i64, big_unit: &str, small: i64, small_unit: &str) -> String {
+    if small == 0 {
+        format!("{big}{big_unit}")
+    } else {
+        format!("{big}{big_unit}{small}{small_unit}")
+    }
+}
+
+/// Compact residual time for rows and messages: `364d`, `5d`, `18h`, `expired 35d ago`.
+pub fn residual(not_after: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (not_after - now).num_seconds();
+    if secs <= 0 {
+        return format!("expired {} ago", compact(-secs));
+    }
+    compact(secs)
+}
+
+/// `35d`, `18h`, `12m` — one unit, rounded down.
+pub fn compact(secs: i64) -> String {
+    match secs {
+        s if s >= 86_400 => format!("{}d", s / 86_400),
+        s if s >= 3_600 => format!("{}h", s / 3_600),
+        s if s >= 60 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Left-aligned columns three spaces apart, each at least `min_width` cells wide before
+/// the gap, laid out by `tabwriter` like Go's (kubectl's and kubeadm's tables). Widths are
+/// display widths, so wide characters and ANSI colour codes in a cell do not skew them; the
+/// last cell of a row is not padded.
+pub struct Columns(tabwriter::TabWriter<Vec<u8>>);
+
+impl Columns {
+    pub fn new(min_width: usize) -> Self {
+        Columns(
+            tabwriter::TabWriter::new(Vec::new())
+                .minwidth(min_width)
+                .padding(3)
+                .ansi(true),
+        )
+    }
+
+    /// Add one row; a tab or newline inside a cell is written as a space.
+    pub fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        use std::io::Write;
+        let mut line = String::new();
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            line.extend(cell.as_ref().chars().map(|c| match c {
+                '\t' | '\n' | '\r' => ' ',
+                c => c,
+            }));
+        }
+        line.push('\n');
+        // Writing to a Vec cannot fail.
+        let _ = self.0.write_all(line.as_bytes());
+    }
+
+    /// The laid-out text, one line per row.
+    pub fn finish(self) -> String {
+        match self.0.into_inner() {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_duration_matches_kubeadm_examples() {
+        assert_eq!(human_duration(364 * 86_400 + 3600), "364d");
+        assert_eq!(human_duration((2 * 365 + 327) * 86_400), "2y327d");
+        assert_eq!(human_duration(9 * 365 * 86_400 + 100), "9y");
+        assert_eq!(human_duration(-5), "<invalid>");
+        assert_eq!(human_duration(3 * 86_400 + 5 * 3600), "3d5h");
+        assert_eq!(human_duration(5 * 60), "5m");
+        assert_eq!(human_duration(5 * 60 + 7), "5m7s");
+        assert_eq!(human_duration(3 * 3600 + 60), "3h1m");
+    }
+
+    #[test]
+    fn serials_print_like_openssl() {
+        assert_eq!(serial_hex(&[0x00, 0x8c, 0x01]), "8C01");
+        assert_eq!(serial_hex(&[0x01, 0x00]), "0100");
+        assert_eq!(serial_hex(&[0x00]), "00");
+        assert_eq!(serial_hex(&[]), "00");
+    }
+
+    #[test]
+    fn columns_measure_display_width_and_skip_colour_codes() {
+        let mut c = Columns::new(0);
+        c.row(["NAME", "AGE", "VERDICT"]);
+        c.row(["\x1b[31mred\x1b[0m", "5m", "FAIL"]);
+        c.row(["名前", "10d", "valid"]);
+        assert_eq!(
+            c.finish(),
+            "NAME   AGE   VERDICT\n\x1b[31mred\x1b[0m    5m    FAIL\n名前   10d   valid\n"
+        );
+        let mut c = Columns::new(7);
+        c.row(["a\tb", "c"]);
+        assert_eq!(c.finish(), "a b       c\n");
+    }
+
+    #[test]
+    fn dates_are_spelled_one_way() {
+        let t = DateTime::from_timestamp(1_740_837_909, 0).unwrap();
+        assert_eq!(datetime(t).to_string(), "2025-03-01 14:05 UTC");
+        assert_eq!(datetime_secs(t).to_string(), "2025-03-01 14:05:09 UTC");
+        assert_eq!(kubelet_stamp(t).to_string(), "2025-03-01-14-05-09");
+    }
+}
