@@ -23,7 +23,6 @@
 //! Beside them: [`demo`] writes a realistic kubeadm control-plane tree with planted faults.
 //! The fake API server for tests and `kcert demo` is its own crate, `kcert-fakeapi`.
 
-pub mod cli;
 pub mod cluster;
 pub mod demo;
 pub mod error;

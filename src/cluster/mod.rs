@@ -14,7 +14,6 @@
 
 pub mod actions;
 mod autoapprove;
-pub mod command;
 pub mod connect;
 pub mod diagnose;
 pub mod doctor;

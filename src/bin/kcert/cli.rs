@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::NodePaths;
+use kcert::runtime::NodePaths;
 
 /// Inspect and renew a Kubernetes node's certificates.
 ///
@@ -340,7 +340,7 @@ impl ColorChoice {
     }
 }
 
-// ---- `kcert csr` (owned by the cluster side; see src/cluster/command.rs) ----
+// ---- `kcert csr` (the front end is csr.rs) ----
 
 /// Which cluster to talk to.
 #[derive(Debug, Clone, Args)]

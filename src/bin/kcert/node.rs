@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::cli::{CheckArgs, ExplainArgs, NodeArgs, OutputFormat, ProbeArgs, RestartArgs};
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{bail, eyre, Result, WrapErr};
-use kcert::cli::{CheckArgs, ExplainArgs, NodeArgs, OutputFormat, ProbeArgs, RestartArgs};
 use kcert::pki::{self, Inventory, ScanOptions, Severity, Thresholds};
 use kcert::report::runtime as text;
 use kcert::runtime::journal::{self, Recovery};

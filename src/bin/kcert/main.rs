@@ -5,19 +5,18 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::Parser;
+use cli::{CheckArgs, Cli, Command, DemoArgs, OutputFormat, RenewArgs, ScanArgs, UiClusterArgs};
 use color_eyre::eyre::{Result, WrapErr};
-use kcert::cli::{
-    CheckArgs, Cli, Command, DemoArgs, OutputFormat, RenewArgs, ScanArgs, UiClusterArgs,
-};
 use kcert::cluster::{Access, Locations};
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::report;
 use kcert::tui::ClusterOptions;
 
-mod demo_server;
-mod runtime_cmd;
-
 mod allocator;
+mod cli;
+mod csr;
+mod demo_server;
+mod node;
 
 fn main() -> ExitCode {
     allocator::tune();
@@ -57,11 +56,9 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Csr(args)) => Ok(csr(&args, cli.now)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
-        Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
-        Some(Command::Restart(args)) => {
-            runtime_cmd::restart(&args, cli.now.unwrap_or_else(Utc::now))
-        }
-        Some(Command::Explain(args)) => runtime_cmd::explain(&args, cli.now),
+        Some(Command::Probe(args)) => node::probe(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Restart(args)) => node::restart(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Explain(args)) => node::explain(&args, cli.now),
         Some(Command::Tui(args)) => tui(
             &args.scan,
             Some(cluster_options(&args.cluster)),
@@ -80,7 +77,7 @@ fn run(cli: Cli) -> Result<u8> {
 fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
     let opts = scan_options(&args.scan, now)?;
     let mut inv = pki::scan(&opts).wrap_err("cannot scan")?;
-    let rt = runtime_cmd::for_check(args, &mut inv)?;
+    let rt = node::for_check(args, &mut inv)?;
     let extras = report::Extras {
         usage: rt.findings.as_ref().map(|f| &f.usage),
         probes: rt.probes.as_deref(),
@@ -224,7 +221,7 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         paths: vec![layout.root.clone()],
         warn: 30,
         crit: 7,
-        color: kcert::cli::ColorChoice::Auto,
+        color: cli::ColorChoice::Auto,
     };
     // The demo cluster: an in-process API server holding a dozen CSRs, kubeadm's bootstrap RBAC
     // and two bootstrap tokens. Its kubeconfig (with a client key) lives in a directory of its
@@ -282,7 +279,7 @@ fn tui(
         now,
         cluster,
         // The same choice as `check`: found under the scanned paths, the real node without any.
-        node: kcert::cli::NodeArgs::default().paths(&args.paths),
+        node: cli::NodeArgs::default().paths(&args.paths),
         probe,
     };
     kcert::tui::run(opts)?;
@@ -290,9 +287,9 @@ fn tui(
 }
 
 /// `kcert csr ...`: the cluster side does the work and picks the exit code.
-fn csr(args: &kcert::cli::CsrArgs, now: Option<chrono::DateTime<Utc>>) -> u8 {
+fn csr(args: &cli::CsrArgs, now: Option<chrono::DateTime<Utc>>) -> u8 {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let color = std::io::stdout().is_terminal();
-    kcert::cluster::command::run(args, now, color, &mut out, &mut err)
+    csr::run(args, now, color, &mut out, &mut err)
 }

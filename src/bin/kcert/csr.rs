@@ -9,15 +9,16 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::Api;
 
-use super::actions::{approve, deny, ActionError};
-use super::connect::{connect, Connection};
-use super::nodes::NodeIndex;
-use super::output;
-use super::source::{Access, Locations};
-use super::view::CsrView;
-use super::watch::{build_views, list_all, PAGE_SIZE};
+use kcert::cluster::actions::{approve, deny, ActionError};
+use kcert::cluster::connect::{connect, Connection};
+use kcert::cluster::nodes::NodeIndex;
+use kcert::cluster::output;
+use kcert::cluster::source::{Access, Locations};
+use kcert::cluster::view::CsrView;
+use kcert::cluster::watch::{build_views, list_all, PAGE_SIZE};
+use kcert::pki::{Severity, Thresholds};
+
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
-use crate::pki::{Severity, Thresholds};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ACTION_FAILED: u8 = 1;
@@ -157,7 +158,7 @@ async fn list(
 }
 
 fn report(
-    result: Result<super::ActionOutcome, ActionError>,
+    result: Result<kcert::cluster::ActionOutcome, ActionError>,
     name: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -257,7 +258,7 @@ async fn doctor_cmd(
     err: &mut dyn Write,
 ) -> u8 {
     // CSRs are what kcert needs at the least: without them the cluster is not usable.
-    let (views, facts) = futures::join!(load(conn), super::doctor::gather(conn));
+    let (views, facts) = futures::join!(load(conn), kcert::cluster::doctor::gather(conn));
     let views = match views {
         Ok(v) => v,
         Err(e) => {
@@ -265,7 +266,7 @@ async fn doctor_cmd(
             return EXIT_CANNOT_RUN;
         }
     };
-    let report = super::doctor::diagnose(&facts, &views, now, Thresholds::default());
+    let report = kcert::cluster::doctor::diagnose(&facts, &views, now, Thresholds::default());
     let text = match format {
         ReportFormat::Json => {
             let mut v = serde_json::Map::new();
@@ -275,7 +276,7 @@ async fn doctor_cmd(
             }
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
-        ReportFormat::Text => super::doctor_text::text(&report),
+        ReportFormat::Text => kcert::cluster::doctor_text::text(&report),
     };
     if let Err(e) = out.write_all(text.as_bytes()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
