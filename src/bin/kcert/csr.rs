@@ -2,7 +2,7 @@
 //! action failed (doctor: warnings), 2 (doctor) something is broken, 3 the cluster could not
 //! be used at all.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -288,4 +288,12 @@ async fn doctor_cmd(
         Some(Severity::Warning) => EXIT_WARNINGS,
         _ => EXIT_OK,
     }
+}
+
+/// `kcert csr ...`: the cluster side does the work and picks the exit code.
+pub fn csr(args: &CsrArgs, now: Option<DateTime<Utc>>) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let color = std::io::stdout().is_terminal();
+    run(args, now, color, &mut out, &mut err)
 }
