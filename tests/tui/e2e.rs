@@ -102,8 +102,13 @@ impl Drop for Tmux {
 /// A shell line that prints a marker, runs kcert, then reports its exit code and whether the
 /// tty is back in canonical (cooked) mode, and stays open for inspection.
 fn session_command(root: &Path) -> String {
+    session_command_env(root, "")
+}
+
+/// [`session_command`] with `env` (`NAME=value ...`) set for kcert.
+fn session_command_env(root: &Path, env: &str) -> String {
     format!(
-        "sh -c 'echo BEFORE-KCERT; KCERT_NOW=2026-11-22T12:00:00Z NO_COLOR=1 {bin} {root}; \
+        "sh -c 'echo BEFORE-KCERT; KCERT_NOW=2026-11-22T12:00:00Z NO_COLOR=1 {env} {bin} {root}; \
          echo AFTER-KCERT exit=$?; \
          if stty -a | tr \" \" \"\\n\" | grep -qx icanon; then echo TTY-COOKED; else echo TTY-RAW; fi; \
          sleep 600'",
@@ -366,4 +371,56 @@ fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
         s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
         "{s}"
     );
+}
+
+impl Tmux {
+    /// The pid of the program the pane's shell runs (kcert), once it runs.
+    fn child_pid(&self) -> String {
+        let shell = self
+            .run(&["display-message", "-p", "-t", "0", "#{pane_pid}"])
+            .1;
+        let children = format!("/proc/{0}/task/{0}/children", shell.trim());
+        let pid = std::fs::read_to_string(&children).unwrap_or_default();
+        let pid = pid
+            .split_whitespace()
+            .next()
+            .expect("kcert runs in the pane");
+        pid.to_string()
+    }
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    let dir = demo_tree();
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    tmux.wait_for("the UI", |s| s.contains("Kubernetes CA"));
+    let pid = tmux.child_pid();
+    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    let s = tmux.wait_for("the shell after SIGINT", |s| s.contains("TTY-"));
+    assert!(
+        s.contains("AFTER-KCERT exit=130") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+    assert!(!tmux.alternate_screen_on());
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_internal_error_without_a_backtrace() {
+    let dir = demo_tree();
+    // A debug build panics on the UI thread once the UI is up when this is set.
+    let env = "KCERT_TEST_PANIC=1 RUST_BACKTRACE=1";
+    let tmux = Tmux::start(100, 30, &session_command_env(dir.path(), env));
+    let s = tmux.wait_for("the shell after the panic", |s| s.contains("TTY-"));
+    assert!(s.contains("kcert: internal error: "), "{s}");
+    assert!(s.contains("This is a bug in kcert"), "{s}");
+    assert!(
+        !s.contains("stack backtrace") && !s.contains("BACKTRACE"),
+        "{s}"
+    );
+    assert!(
+        s.contains("AFTER-KCERT exit=3") && s.contains("TTY-COOKED"),
+        "{s}"
+    );
+    assert!(!tmux.alternate_screen_on());
 }

@@ -1,42 +1,73 @@
-//! `kcert check`: the inventory as a table or JSON, and the exit code.
+//! `kcert check`: the inventory as a table or JSON, and the exit status of its worst finding.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 
-use chrono::Utc;
-use color_eyre::eyre::{Result, WrapErr};
-use kcert::pki;
-use kcert::report;
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{eyre, Result};
+use kcert::report::{self, TableStyle};
 
-use crate::cli::{CheckArgs, OutputFormat};
-use crate::{node, scan_options};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::exit::ExitStatus;
+use crate::out::Stdout;
+use crate::{errors, found_nothing, node, roots_list, scan, scan_options};
 
-pub fn check(args: &CheckArgs, now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
+pub fn run(args: &CheckArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
     let opts = scan_options(&args.scan, now)?;
-    let mut inv = pki::scan(&opts).wrap_err("cannot scan")?;
+    let mut inv = scan(&opts)?;
+    let nothing = found_nothing(&inv);
     let rt = node::for_check(args, &mut inv)?;
+    let status = if nothing {
+        ExitStatus::CouldNotRun
+    } else {
+        ExitStatus::of_worst(inv.worst_severity())
+    };
     let extras = report::Extras {
+        exit_code: status.code(),
         usage: rt.findings.as_ref().map(|f| &f.usage),
         probes: rt.probes.as_deref(),
         settings: rt.findings.as_ref().map(|f| &f.settings),
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = match args.output {
-        OutputFormat::Json => report::write_json_with(&inv, &extras, &mut out)
-            .map_err(std::io::Error::from)
-            .and_then(|_| out.write_all(b"\n")),
-        OutputFormat::Table => {
-            let color = args.scan.color.enabled(std::io::stdout().is_terminal());
-            out.write_all(report::render_table(&inv, color).as_bytes())
+    let mut out = BufWriter::new(Stdout);
+    let tty = std::io::stdout().is_terminal();
+    match args.output {
+        CheckFormat::Json => {
+            report::write_json_with(&inv, &extras, &mut out)?;
+            out.write_all(b"\n")?;
         }
-    };
-    // A closed pipe (`kcert check | head`) is the reader's choice, not a failure.
-    match written.and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-        _ => {}
+        // Said on stderr below: an empty table is not a report.
+        CheckFormat::Table | CheckFormat::Wide if nothing => {}
+        CheckFormat::Table | CheckFormat::Wide => {
+            let style = TableStyle {
+                color: args.scan.color.enabled(tty),
+                // Piped, the table keeps every column: scripts read it.
+                width: (args.output == CheckFormat::Table && tty)
+                    .then(terminal_width)
+                    .flatten(),
+            };
+            out.write_all(report::render_table(&inv, &style).as_bytes())?;
+        }
     }
-    let code = report::exit_code(&inv);
+    out.flush()?;
+    if nothing {
+        let roots = roots_list(&inv.roots);
+        errors::print(
+            &eyre!("found no certificates, keys or kubeconfigs under {roots}"),
+            false,
+        );
+    }
     // The process ends here: freeing a large inventory entry by entry only delays the exit.
     std::mem::forget(inv);
-    Ok(code)
+    Ok(status)
+}
+
+/// The terminal's width: `COLUMNS` when set, else what the terminal says.
+fn terminal_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    columns
+        .or_else(|| {
+            crossterm::terminal::size()
+                .ok()
+                .map(|(w, _)| usize::from(w))
+        })
+        .filter(|&w| w > 0)
 }

@@ -1,30 +1,19 @@
-//! `kcert csr list|approve|deny|doctor` for scripts. Exit codes: 0 done, 1 at least one
-//! action failed (doctor: warnings), 2 (doctor) something is broken, 3 the cluster could not
-//! be used at all.
+//! `kcert csr list|approve|deny|doctor` for scripts: 0 done, 1 at least one action failed
+//! (doctor: warnings), 2 (doctor) something is broken, 3 the cluster could not be used at
+//! all. The cluster module does the work; this prints it like kubectl.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
-use kube::api::Api;
-
-use kcert::cluster::actions::{approve, deny, ActionError};
-use kcert::cluster::connect::{connect, Connection};
-use kcert::cluster::nodes::NodeIndex;
-use kcert::cluster::output;
-use kcert::cluster::source::{Access, Locations};
-use kcert::cluster::view::CsrView;
-use kcert::cluster::watch::{build_views, list_all, PAGE_SIZE};
-use kcert::pki::{Severity, Thresholds};
+use color_eyre::eyre::Result;
+use kcert::cluster::{self, approve, deny, snapshot, Access, Connection, Locations};
+use kcert::pki::Thresholds;
 
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
-
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_ACTION_FAILED: u8 = 1;
-pub const EXIT_WARNINGS: u8 = 1;
-pub const EXIT_BROKEN: u8 = 2;
-pub const EXIT_CANNOT_RUN: u8 = 3;
+use crate::exit::ExitStatus;
+use crate::out::{say, Stdout};
+use crate::runtime;
 
 impl From<&ClusterArgs> for Access {
     fn from(a: &ClusterArgs) -> Access {
@@ -39,87 +28,42 @@ impl From<&ClusterArgs> for Access {
 
 /// Run a `kcert csr` command against the real environment's kubeconfig locations; ages and
 /// expiries are reckoned from `now` (the hidden `--now`), else the wall clock.
-pub fn run(
-    args: &CsrArgs,
-    now: Option<DateTime<Utc>>,
-    stdout_is_tty: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = writeln!(err, "kcert: cannot start: {e}");
-            return EXIT_CANNOT_RUN;
-        }
-    };
-    runtime.block_on(run_async(
-        args,
-        &Locations::from_env(),
-        now,
-        stdout_is_tty,
-        out,
-        err,
-    ))
+pub fn run(args: &CsrArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
+    let now = now.unwrap_or_else(Utc::now);
+    Ok(runtime()?.block_on(run_async(args, &Locations::from_env(), now)))
 }
 
-/// [`run`] with explicit kubeconfig locations, on the caller's runtime.
-pub async fn run_async(
-    args: &CsrArgs,
-    loc: &Locations,
-    now: Option<DateTime<Utc>>,
-    stdout_is_tty: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    let conn = match connect(&Access::from(&args.cluster), loc).await {
+async fn run_async(args: &CsrArgs, loc: &Locations, now: DateTime<Utc>) -> ExitStatus {
+    let conn = match cluster::connect(&Access::from(&args.cluster), loc).await {
         Ok(c) => c,
         Err(d) => {
-            let _ = writeln!(err, "kcert: {}", d.banner());
-            return EXIT_CANNOT_RUN;
+            eprintln!("kcert: {}", d.banner());
+            return ExitStatus::CouldNotRun;
         }
     };
-    let now = now.unwrap_or_else(Utc::now);
-    let code = match &args.command {
+    let result = match &args.command {
         CsrCommand::List {
             output,
             pending,
             color,
         } => {
-            list(
-                &conn,
-                now,
-                *output,
-                *pending,
-                color.enabled(stdout_is_tty),
-                out,
-                err,
-            )
-            .await
+            let color = color.enabled(std::io::stdout().is_terminal());
+            list(&conn, now, *output, *pending, color).await
         }
-        CsrCommand::Approve { names, all_valid } => {
-            approve_cmd(&conn, names, *all_valid, out, err).await
+        CsrCommand::Approve { names, all_valid } => approve_cmd(&conn, names, *all_valid).await,
+        CsrCommand::Deny { names, reason } => {
+            deny_cmd(&conn, names, reason.as_deref().unwrap_or("")).await
         }
-        CsrCommand::Deny { names, reason } => deny_cmd(&conn, names, reason, out, err).await,
-        CsrCommand::Doctor { output } => doctor_cmd(&conn, now, *output, out, err).await,
+        CsrCommand::Doctor { output } => doctor_cmd(&conn, now, *output).await,
     };
-    let _ = out.flush();
-    code
-}
-
-/// Every CSR, judged against the current Node list (when Nodes can be read).
-async fn load(conn: &Connection) -> Result<Vec<CsrView>, kube::Error> {
-    let nodes_api: Api<k8s_openapi::api::core::v1::Node> = Api::all(conn.client.clone());
-    let nodes = match nodes_api.list(&Default::default()).await {
-        Ok(l) => NodeIndex::from_nodes(&l.items),
-        Err(_) => NodeIndex::unreadable(),
-    };
-    let (items, _) = list_all(&conn.csrs(), PAGE_SIZE).await?;
-    Ok(build_views(&items, &nodes, &Default::default()))
+    let _ = Stdout.flush();
+    match result {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("kcert: {}", conn.diagnose(&e).await.banner());
+            ExitStatus::CouldNotRun
+        }
+    }
 }
 
 async fn list(
@@ -128,52 +72,38 @@ async fn list(
     format: OutputFormat,
     pending: bool,
     color: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    let mut views = match load(conn).await {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
-            return EXIT_CANNOT_RUN;
-        }
-    };
+) -> Result<ExitStatus, kube::Error> {
+    let mut views = snapshot::csrs(conn).await?;
     if pending {
-        views.retain(CsrView::is_pending);
+        views.retain(cluster::CsrView::is_pending);
     }
     let text = match format {
         OutputFormat::Json => {
-            serde_json::to_string_pretty(&output::json(&views, now)).unwrap_or_default() + "\n"
+            serde_json::to_string_pretty(&cluster::output::json(&views, now)).unwrap_or_default()
+                + "\n"
         }
         OutputFormat::Table if views.is_empty() => {
-            let _ = writeln!(err, "No resources found");
-            return EXIT_OK;
+            eprintln!("No resources found");
+            return Ok(ExitStatus::Ok);
         }
-        OutputFormat::Table => output::table(&views, now, color),
+        OutputFormat::Table => cluster::output::table(&views, now, color),
     };
-    match out.write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => EXIT_CANNOT_RUN,
-        _ => EXIT_OK,
-    }
+    let _ = Stdout.write_all(text.as_bytes());
+    Ok(ExitStatus::Ok)
 }
 
-fn report(
-    result: Result<kcert::cluster::ActionOutcome, ActionError>,
-    name: &str,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> bool {
+/// kubectl's line for a CSR acted on, or its error; whether it went as asked.
+fn report(result: Result<cluster::ActionOutcome, cluster::ActionError>, name: &str) -> bool {
     match result {
         Ok(o) => {
-            let _ = writeln!(
-                out,
+            say!(
                 "certificatesigningrequest.certificates.k8s.io/{name} {}",
                 o.word()
             );
             true
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            eprintln!("error: {e}");
             false
         }
     }
@@ -183,16 +113,8 @@ async fn approve_cmd(
     conn: &Connection,
     names: &[String],
     all_valid: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    let views = match load(conn).await {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
-            return EXIT_CANNOT_RUN;
-        }
-    };
+) -> Result<ExitStatus, kube::Error> {
+    let views = snapshot::csrs(conn).await?;
     let targets: Vec<String> = if all_valid {
         views
             .iter()
@@ -203,70 +125,42 @@ async fn approve_cmd(
         names.to_vec()
     };
     if targets.is_empty() {
-        let _ = writeln!(
-            err,
-            "No pending CSR passes kcert's checks: nothing approved"
-        );
-        return EXIT_OK;
+        eprintln!("No pending CSR passes kcert's checks: nothing approved");
+        return Ok(ExitStatus::Ok);
     }
-    let api: Api<CertificateSigningRequest> = conn.csrs();
+    let api = conn.csrs();
     let mut ok = true;
     for name in &targets {
         // An explicit name is the operator's decision; kcert only says what it found.
         if let Some(v) = views.iter().find(|v| &v.name == name) {
             for c in v.verdict.failures() {
-                let _ = writeln!(
-                    err,
-                    "warning: {name}: {} check failed: {}",
-                    c.rule, c.reason
-                );
+                eprintln!("warning: {name}: {} check failed: {}", c.rule, c.reason);
             }
         }
-        ok &= report(approve(&api, name).await, name, out, err);
+        ok &= report(approve(&api, name).await, name);
     }
-    if ok {
-        EXIT_OK
-    } else {
-        EXIT_ACTION_FAILED
-    }
+    Ok(ExitStatus::done(ok))
 }
 
 async fn deny_cmd(
     conn: &Connection,
     names: &[String],
     reason: &str,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
+) -> Result<ExitStatus, kube::Error> {
     let api = conn.csrs();
     let mut ok = true;
     for name in names {
-        ok &= report(deny(&api, name, reason).await, name, out, err);
+        ok &= report(deny(&api, name, reason).await, name);
     }
-    if ok {
-        EXIT_OK
-    } else {
-        EXIT_ACTION_FAILED
-    }
+    Ok(ExitStatus::done(ok))
 }
 
 async fn doctor_cmd(
     conn: &Connection,
     now: DateTime<Utc>,
     format: ReportFormat,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    // CSRs are what kcert needs at the least: without them the cluster is not usable.
-    let (views, facts) = futures::join!(load(conn), kcert::cluster::doctor::gather(conn));
-    let views = match views {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
-            return EXIT_CANNOT_RUN;
-        }
-    };
-    let report = kcert::cluster::doctor::diagnose(&facts, &views, now, Thresholds::default());
+) -> Result<ExitStatus, kube::Error> {
+    let report = snapshot::doctor(conn, now, Thresholds::default()).await?;
     let text = match format {
         ReportFormat::Json => {
             let mut v = serde_json::Map::new();
@@ -276,24 +170,8 @@ async fn doctor_cmd(
             }
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
-        ReportFormat::Text => kcert::cluster::doctor_text::text(&report),
+        ReportFormat::Text => cluster::doctor_text::text(&report),
     };
-    if let Err(e) = out.write_all(text.as_bytes()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return EXIT_CANNOT_RUN;
-        }
-    }
-    match report.worst() {
-        Some(Severity::Error) => EXIT_BROKEN,
-        Some(Severity::Warning) => EXIT_WARNINGS,
-        _ => EXIT_OK,
-    }
-}
-
-/// `kcert csr ...`: the cluster side does the work and picks the exit code.
-pub fn csr(args: &CsrArgs, now: Option<DateTime<Utc>>) -> u8 {
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
-    let color = std::io::stdout().is_terminal();
-    run(args, now, color, &mut out, &mut err)
+    let _ = Stdout.write_all(text.as_bytes());
+    Ok(ExitStatus::of_worst(report.worst()))
 }

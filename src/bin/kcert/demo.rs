@@ -4,15 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use kcert::cluster::{Access, Locations};
+use kcert::runtime::NodePaths;
 use kcert::tui::ClusterOptions;
 
-use crate::cli::{self, DemoArgs, ScanArgs};
-use crate::tui::tui;
+use crate::cli::{ColorChoice, DemoArgs, ScanArgs};
+use crate::exit::ExitStatus;
+use crate::out::say;
+use crate::tui;
 
-pub fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
+pub fn run(args: &DemoArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
     let dir = match &args.dir {
         Some(d) => d.clone(),
         // Kept after exit, so the tree can be inspected, checked and renewed by hand.
@@ -23,16 +26,16 @@ pub fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     };
     let layout = kcert::demo::write_kubeadm_tree(&dir, &kcert::demo::demo_spec(now))
         .wrap_err_with(|| format!("cannot write the demo tree into {}", dir.display()))?;
-    println!("Demo kubeadm tree written to {}", layout.root.display());
+    say!("Demo kubeadm tree written to {}", layout.root.display());
     if args.no_tui {
-        println!("  kcert check {}", layout.root.display());
-        return Ok(0);
+        say!("  kcert check {}", layout.root.display());
+        return Ok(ExitStatus::Ok);
     }
     let scan = ScanArgs {
         paths: vec![layout.root.clone()],
         warn: 30,
         crit: 7,
-        color: cli::ColorChoice::Auto,
+        color: ColorChoice::Auto,
     };
     // The demo cluster: an in-process API server holding a dozen CSRs, kubeadm's bootstrap RBAC
     // and two bootstrap tokens. Its kubeconfig (with a client key) lives in a directory of its
@@ -41,7 +44,7 @@ pub fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         .prefix("kcert-demo-cluster-")
         .tempdir()?;
     let (server, kubeconfig) = start(cluster_dir.path())?;
-    println!(
+    say!(
         "Demo API server at {} with {} certificate signing requests and bootstrap tokens (press 2 and 3 in the UI)",
         server.url(),
         server.csr_names().len()
@@ -53,17 +56,18 @@ pub fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         },
         locations: Locations::isolated(cluster_dir.path()),
     };
-    let result = tui(&scan, Some(cluster), Some(now), false);
+    let node = NodePaths::discover(&scan.paths);
+    let result = tui::open(&scan, Some(cluster), node, Some(now), false);
     // Stop listening and end the server's runtime before saying it is gone.
     drop(server);
-    println!("The demo API server has stopped.");
-    result?;
-    println!(
+    say!("The demo API server has stopped.");
+    let status = result?;
+    say!(
         "The demo tree stays in {} (try: kcert renew --root {} --expiring --dry-run)",
         layout.root.display(),
         layout.root.display()
     );
-    Ok(0)
+    Ok(status)
 }
 
 #[cfg(feature = "demo")]
