@@ -20,6 +20,8 @@ use cli::{Cli, Command, ScanArgs};
 use exit::ExitStatus;
 
 mod allocator;
+#[cfg(test)]
+mod assets;
 mod check;
 mod cli;
 mod csr;
