@@ -424,3 +424,28 @@ fn a_panic_restores_the_terminal_and_says_internal_error_without_a_backtrace() {
     );
     assert!(!tmux.alternate_screen_on());
 }
+
+#[test]
+fn kcert_dir_watches_the_cluster_of_that_nodes_admin_conf() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(kcert_fakeapi::TestServer::start(Default::default()))
+        .unwrap();
+    kcert_fakeapi::seed::demo(&server).unwrap();
+    let dir = demo_tree();
+    let admin = dir.path().join("etc/kubernetes/admin.conf");
+    server.write_admin_kubeconfig(&admin).unwrap();
+    // No kubeconfig of the machine's own to fall back on.
+    let home = crate::common::fixed_temp_dir("kcert-home-");
+    let env = format!("HOME={} KUBECONFIG=", home.path().display());
+    let tmux = Tmux::start(120, 30, &session_command_env(dir.path(), &env));
+    tmux.wait_for("the UI", |s| s.contains("Kubernetes CA"));
+    tmux.type_text("2");
+    tmux.wait_for("the node's cluster's CSRs", |s| s.contains("bob-admin"));
+    tmux.type_text("q");
+    tmux.wait_for("the shell", |s| s.contains("AFTER-KCERT exit=0"));
+}

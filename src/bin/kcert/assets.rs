@@ -75,7 +75,7 @@ fn check_dir(dir: PathBuf, want: BTreeMap<String, Vec<u8>>) {
         return;
     }
     let have = read_dir(&dir);
-    let stale: Vec<&String> = want
+    let stale: std::collections::BTreeSet<&String> = want
         .keys()
         .chain(have.keys())
         .filter(|name| want.get(*name) != have.get(*name))
