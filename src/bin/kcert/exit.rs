@@ -42,6 +42,15 @@ impl ExitStatus {
         }
     }
 
+    /// Ok when the command line was fine (help, version), else a usage error.
+    pub fn usage_unless(fine: bool) -> Self {
+        if fine {
+            ExitStatus::Ok
+        } else {
+            ExitStatus::Usage
+        }
+    }
+
     /// Ok when every action went as asked, else a warning.
     pub fn done(all_ok: bool) -> Self {
         if all_ok {

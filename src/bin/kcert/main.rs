@@ -39,7 +39,14 @@ fn main() -> ExitCode {
     signals::exit_on_interrupt();
     let debug = errors::debug_requested();
     errors::install(debug);
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version on stdout are a success; a usage error is clap's words, exit 2.
+        Err(e) => {
+            let _ = e.print();
+            return ExitStatus::usage_unless(!e.use_stderr()).into();
+        }
+    };
     let status = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(status)) => status,
         Ok(Err(e)) => {
