@@ -4,12 +4,13 @@ use std::io::{BufWriter, IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{eyre, Result};
+use kcert::pki::Inventory;
 use kcert::report::{self, TableStyle};
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::exit::ExitStatus;
 use crate::out::Stdout;
-use crate::{errors, found_nothing, node, roots_list, scan, scan_options};
+use crate::{errors, node, roots_list, scan, scan_options};
 
 pub fn run(args: &CheckArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
     let opts = scan_options(&args.scan, now)?;
@@ -58,6 +59,12 @@ pub fn run(args: &CheckArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
     // The process ends here: freeing a large inventory entry by entry only delays the exit.
     std::mem::forget(inv);
     Ok(status)
+}
+
+/// Whether a scan found nothing kcert knows at all: no certificate, key, kubeconfig, request
+/// or unreadable file.
+fn found_nothing(inv: &Inventory) -> bool {
+    inv.certs.is_empty() && inv.keys.is_empty() && inv.csrs.is_empty() && inv.problems.is_empty()
 }
 
 /// The terminal's width: `COLUMNS` when set, else what the terminal says.

@@ -119,12 +119,6 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory> {
     pki::scan(opts).map_err(|e| eyre!("cannot scan {e}"))
 }
 
-/// Whether a scan found nothing kcert knows at all: no certificate, key, kubeconfig, request
-/// or unreadable file.
-pub fn found_nothing(inv: &Inventory) -> bool {
-    inv.certs.is_empty() && inv.keys.is_empty() && inv.csrs.is_empty() && inv.problems.is_empty()
-}
-
 /// The roots as the operator reads them: `/a, /b`.
 pub fn roots_list(roots: &[PathBuf]) -> String {
     let roots: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
