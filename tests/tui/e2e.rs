@@ -374,6 +374,16 @@ fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
 }
 
 impl Tmux {
+    /// Wait until kcert has ended; check it exited with `exit` and left the terminal as it
+    /// found it (cooked mode, main screen). The screen then.
+    fn back_in_the_shell(&self, exit: i32) -> String {
+        let s = self.wait_for("the shell after kcert", |s| s.contains("TTY-"));
+        let ended = format!("AFTER-KCERT exit={exit}");
+        assert!(s.contains(&ended) && s.contains("TTY-COOKED"), "{s}");
+        assert!(!self.alternate_screen_on());
+        s
+    }
+
     /// The pid of the program the pane's shell runs (kcert), once it runs.
     fn child_pid(&self) -> String {
         let shell = self
@@ -397,12 +407,7 @@ fn sigint_restores_the_terminal_and_exits_130() {
     let pid = tmux.child_pid();
     let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
     assert!(killed.success());
-    let s = tmux.wait_for("the shell after SIGINT", |s| s.contains("TTY-"));
-    assert!(
-        s.contains("AFTER-KCERT exit=130") && s.contains("TTY-COOKED"),
-        "{s}"
-    );
-    assert!(!tmux.alternate_screen_on());
+    tmux.back_in_the_shell(130);
 }
 
 #[test]
@@ -411,18 +416,13 @@ fn a_panic_restores_the_terminal_and_says_internal_error_without_a_backtrace() {
     // A debug build panics on the UI thread once the UI is up when this is set.
     let env = "KCERT_TEST_PANIC=1 RUST_BACKTRACE=1";
     let tmux = Tmux::start(100, 30, &session_command_env(dir.path(), env));
-    let s = tmux.wait_for("the shell after the panic", |s| s.contains("TTY-"));
+    let s = tmux.back_in_the_shell(3);
     assert!(s.contains("kcert: internal error: "), "{s}");
     assert!(s.contains("This is a bug in kcert"), "{s}");
     assert!(
         !s.contains("stack backtrace") && !s.contains("BACKTRACE"),
         "{s}"
     );
-    assert!(
-        s.contains("AFTER-KCERT exit=3") && s.contains("TTY-COOKED"),
-        "{s}"
-    );
-    assert!(!tmux.alternate_screen_on());
 }
 
 #[test]
@@ -447,5 +447,5 @@ fn kcert_dir_watches_the_cluster_of_that_nodes_admin_conf() {
     tmux.type_text("2");
     tmux.wait_for("the node's cluster's CSRs", |s| s.contains("bob-admin"));
     tmux.type_text("q");
-    tmux.wait_for("the shell", |s| s.contains("AFTER-KCERT exit=0"));
+    tmux.back_in_the_shell(0);
 }
