@@ -1,6 +1,8 @@
 //! kcert: inspect and renew a Kubernetes node's certificates.
 //!
-//! The library holds the domain; the `kcert` binary only parses arguments and picks a front end.
+//! The library holds the domain and takes plain option structs; the `kcert` binary
+//! (`src/bin/kcert/`) owns the command line, the exit codes and the one tokio runtime, and
+//! runs the library's async functions (probes, restarts, the cluster, the UI) on it.
 //!
 //! Layers, lowest first; a module uses only the ones listed before it:
 //!
@@ -16,14 +18,13 @@
 //!   [`runtime`] which components read the files it writes; runtime never uses renew.
 //! - [`cluster`]: the live cluster's CertificateSigningRequests: connect, diagnose, judge,
 //!   watch, approve and deny.
-//! - [`report`]: output in words: `kcert check` (table and JSON, the exit-code policy) and
+//! - [`report`]: output in words: `kcert check` (table, fitted to a width, and JSON) and
 //!   the runtime commands' text.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 //!
 //! Beside them: [`demo`] writes a realistic kubeadm control-plane tree with planted faults.
 //! The fake API server for tests and `kcert demo` is its own crate, `kcert-fakeapi`.
 
-pub mod cli;
 pub mod cluster;
 pub mod demo;
 pub mod error;

@@ -8,13 +8,13 @@
 //! - [`request`], [`rules`] and [`view`] decode a CSR and judge it; they are pure.
 //! - [`watch`] keeps a live set of [`CsrView`]s (list, then watch, resumed after drops) and
 //!   sends [`ClusterEvent`]s over a channel: this is what the terminal UI consumes.
-//! - [`actions`] approves and denies through the `approval` subresource, like kubectl.
+//! - [`actions`] approves and denies through the `approval` subresource, like kubectl;
+//!   [`snapshot`] reads everything once for the `kcert csr` commands.
 //! - [`tokens`] reads bootstrap-token Secrets (never their secret); [`rbac`] evaluates
 //!   ClusterRoleBindings; [`doctor`] says which CSRs are approved automatically and why not.
 
 pub mod actions;
 mod autoapprove;
-pub mod command;
 pub mod connect;
 pub mod diagnose;
 pub mod doctor;
@@ -25,6 +25,7 @@ pub mod rbac;
 pub mod request;
 pub mod rules;
 pub mod set;
+pub mod snapshot;
 pub mod source;
 mod tlsprobe;
 pub mod tokens;

@@ -21,6 +21,54 @@ pub fn kubelet_stamp(t: DateTime<Utc>) -> impl Display {
     t.format("%Y-%m-%d-%H-%M-%S")
 }
 
+/// Cells a character takes on a terminal: two for wide ones (CJK, most emoji), none for a
+/// combining mark.
+pub(crate) fn char_cells(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// Byte length of the longest start of `s` that fits in `w` cells.
+pub(crate) fn fitting(s: &str, w: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        used += char_cells(c);
+        if used > w {
+            return i;
+        }
+    }
+    s.len()
+}
+
+/// `s` cut to `w` cells, with `…` when something was cut.
+pub fn clip(s: &str, w: usize) -> String {
+    if unicode_width::UnicodeWidthStr::width(s) <= w {
+        return s.to_string();
+    }
+    let keep = fitting(s, w.saturating_sub(1));
+    format!("{}…", &s[..keep])
+}
+
+/// `s` cut to `w` cells at its start, with `…` when something was cut: for paths, whose end
+/// says which file it is.
+pub fn clip_start(s: &str, w: usize) -> String {
+    if unicode_width::UnicodeWidthStr::width(s) <= w {
+        return s.to_string();
+    }
+    format!("…{}", tail(s, w.saturating_sub(1)))
+}
+
+/// The end of `s` that fits in `w` cells: where the typing happens in a long text field.
+pub fn tail(s: &str, w: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices().rev() {
+        used += char_cells(c);
+        if used > w {
+            return &s[i + c.len_utf8()..];
+        }
+    }
+    s
+}
+
 /// Lower-case hex without separators. By table: `write!` per byte was visible in scans.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -118,11 +166,15 @@ pub fn compact(secs: i64) -> String {
 pub struct Columns(tabwriter::TabWriter<Vec<u8>>);
 
 impl Columns {
+    /// Spaces after each column but the last.
+    pub const PADDING: usize = 3;
+
+    /// Columns whose cells are at least `min_width` wide, then [`Self::PADDING`].
     pub fn new(min_width: usize) -> Self {
         Columns(
             tabwriter::TabWriter::new(Vec::new())
                 .minwidth(min_width)
-                .padding(3)
+                .padding(Self::PADDING)
                 .ansi(true),
         )
     }

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::exit_code;
 use crate::pki::{
     absolute, CertEntry, ChainVerdict, CsrEntry, EntryKind, Inventory, KeyAlgorithm, KeyEntry,
     KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
@@ -101,9 +100,11 @@ struct ServedOut<'a> {
 }
 
 /// What `kcert check` knows beyond the inventory: the node's consumers and, with `--probe`,
-/// what its endpoints serve.
-#[derive(Debug, Clone, Copy, Default)]
+/// what its endpoints serve; and the exit code the binary decided.
+#[derive(Debug, Clone, Copy)]
 pub struct Extras<'a> {
+    /// The process's exit code, written into the document for scripts that keep only stdout.
+    pub exit_code: u8,
     pub usage: Option<&'a Usage>,
     /// `None`: not probed (every `served` is `null`).
     pub probes: Option<&'a [ProbeResult]>,
@@ -279,12 +280,8 @@ struct Document<'a> {
     exit_code: u8,
 }
 
-/// Write the whole inventory as the documented JSON document, pretty-printed.
-pub fn write_json(inv: &Inventory, out: impl Write) -> serde_json::Result<()> {
-    write_json_with(inv, &Extras::default(), out)
-}
-
-/// [`write_json`] with each certificate's `consumers` and `served` filled in from `extras`.
+/// Write the whole inventory as the documented JSON document, pretty-printed, with each
+/// certificate's `consumers` and `served` filled in from `extras`.
 pub fn write_json_with(
     inv: &Inventory,
     extras: &Extras<'_>,
@@ -312,7 +309,7 @@ pub fn write_json_with(
         csrs: inv.csrs.iter().map(csr).collect(),
         node_settings: extras.settings,
         problems: inv.problems.iter().map(problem).collect(),
-        exit_code: exit_code(inv),
+        exit_code: extras.exit_code,
     };
     let skeleton = serde_json::to_vec_pretty(&doc)?;
     let (head, rest) = split_at_slot(&skeleton, CERTIFICATES);

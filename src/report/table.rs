@@ -36,12 +36,134 @@ impl Paint {
 }
 
 /// Columns at least ten cells wide, padding included, like kubeadm's tables.
+const MIN_WIDTH: usize = 7;
+const PADDING: usize = Columns::PADDING;
+/// Names are not elided below this: `apiserver-e…` still says which one it is.
+const MIN_NAME: usize = 12;
+
 fn write_rows(out: &mut String, rows: &[Vec<String>]) {
-    let mut columns = Columns::new(7);
+    let mut columns = Columns::new(MIN_WIDTH);
     for row in rows {
         columns.row(row);
     }
     out.push_str(&columns.finish());
+}
+
+/// What fitting a narrow terminal may do to a column.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    Keep,
+    /// Said again by another column: EXPIRES beside RESIDUAL TIME.
+    Drop,
+    /// A name, cut with `…`.
+    Elide,
+}
+
+/// A column: its header in full and shortened, and how it fits.
+struct Column(&'static str, &'static str, Fit);
+
+const NAME: Column = Column("CERTIFICATE", "CERTIFICATE", Fit::Elide);
+const CA_NAME: Column = Column("CERTIFICATE AUTHORITY", "CA", Fit::Elide);
+const EXPIRES: Column = Column("EXPIRES", "EXPIRES", Fit::Drop);
+const RESIDUAL: Column = Column("RESIDUAL TIME", "RESIDUAL", Fit::Keep);
+const AUTHORITY: Column = Column("CERTIFICATE AUTHORITY", "CA", Fit::Elide);
+const STATUS: Column = Column("STATUS", "STATUS", Fit::Keep);
+const CHAIN: Column = Column("CHAIN", "CHAIN", Fit::Keep);
+
+/// A name cut to `w` cells: a path keeps its end, which says which file it is.
+fn elide(name: &str, w: usize) -> String {
+    if name.contains('/') {
+        format::clip_start(name, w)
+    } else {
+        format::clip(name, w)
+    }
+}
+
+/// Cells `s` takes on the terminal, colour codes not counted.
+fn cells(s: &str) -> usize {
+    let mut plain = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\x1b') {
+        plain.push_str(&rest[..i]);
+        rest = rest[i..].find('m').map_or("", |m| &rest[i + m + 1..]);
+    }
+    plain.push_str(rest);
+    unicode_width::UnicodeWidthStr::width(plain.as_str())
+}
+
+/// The width of each column, header included.
+fn widths(rows: &[Vec<String>]) -> Vec<usize> {
+    let n = rows.first().map_or(0, Vec::len);
+    (0..n)
+        .map(|i| rows.iter().map(|r| cells(&r[i])).max().unwrap_or(0))
+        .collect()
+}
+
+/// The longest line [`write_rows`] makes of columns this wide: all but the last are padded.
+fn line_width(w: &[usize]) -> usize {
+    let last = w.len().saturating_sub(1);
+    w.iter()
+        .enumerate()
+        .map(|(i, &w)| match i == last {
+            true => w,
+            false => w.max(MIN_WIDTH) + PADDING,
+        })
+        .sum()
+}
+
+/// The header and `body`, fitted to `width` cells as kubectl narrows its tables: first
+/// EXPIRES goes (RESIDUAL TIME says it in the terms that matter) and the headers shorten,
+/// then the widest names are cut with `…`. STATUS and CHAIN always stay: a problem must
+/// stay visible. `None`, or a table that fits, keeps every column as it is.
+fn fit(columns: &[Column], body: Vec<Vec<String>>, width: Option<usize>) -> Vec<Vec<String>> {
+    let header = |short: bool| -> Vec<String> {
+        columns
+            .iter()
+            .map(|c| if short { c.1 } else { c.0 }.to_string())
+            .collect()
+    };
+    let mut rows = vec![header(false)];
+    rows.extend(body);
+    let Some(width) = width else {
+        return rows;
+    };
+    if line_width(&widths(&rows)) <= width {
+        return rows;
+    }
+    rows[0] = header(true);
+    let kept: Vec<&Column> = columns.iter().filter(|c| c.2 != Fit::Drop).collect();
+    for row in &mut rows {
+        let cells = std::mem::take(row);
+        *row = cells
+            .into_iter()
+            .zip(columns)
+            .filter(|(_, c)| c.2 != Fit::Drop)
+            .map(|(cell, _)| cell)
+            .collect();
+    }
+    // The widest name gives first, down to the next widest, so names shrink evenly.
+    let natural = widths(&rows);
+    let mut w = natural.clone();
+    loop {
+        let excess = line_width(&w).saturating_sub(width);
+        let mut names: Vec<usize> = (0..kept.len())
+            .filter(|&i| kept[i].2 == Fit::Elide && w[i] > MIN_NAME)
+            .collect();
+        names.sort_by_key(|&i| std::cmp::Reverse(w[i]));
+        let (true, Some(&i)) = (excess > 0, names.first()) else {
+            break;
+        };
+        let next = names.get(1).map_or(MIN_NAME, |&j| w[j]).max(MIN_NAME);
+        w[i] = w[i].saturating_sub(excess).max(next).min(w[i] - 1);
+    }
+    for (i, (&want, &had)) in w.iter().zip(&natural).enumerate() {
+        if want < had {
+            for row in rows.iter_mut().skip(1) {
+                row[i] = elide(&row[i], want);
+            }
+        }
+    }
+    rows
 }
 
 fn expires(c: &CertEntry) -> String {
@@ -74,9 +196,19 @@ fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<String> 
     r
 }
 
+/// How the table is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableStyle {
+    /// ANSI colours by meaning.
+    pub color: bool,
+    /// Fit this many cells: drop EXPIRES, shorten headers, elide names with `…`; `None` keeps
+    /// every column at full width (for scripts and `-o wide`).
+    pub width: Option<usize>,
+}
+
 /// The whole report as text.
-pub fn render_table(inv: &Inventory, color: bool) -> String {
-    let p = Paint(color);
+pub fn render_table(inv: &Inventory, style: &TableStyle) -> String {
+    let p = Paint(style.color);
     let mut out = String::new();
     let visible: Vec<CertId> = (0..inv.certs.len())
         .filter(|&i| !inv.certs[i].superseded)
@@ -92,36 +224,19 @@ pub fn render_table(inv: &Inventory, color: bool) -> String {
     });
 
     if !leaves.is_empty() {
-        let mut rows = vec![[
-            "CERTIFICATE",
-            "EXPIRES",
-            "RESIDUAL TIME",
-            "CERTIFICATE AUTHORITY",
-            "STATUS",
-            "CHAIN",
-        ]
-        .map(String::from)
-        .to_vec()];
-        rows.extend(leaves.iter().map(|&i| row(inv, &inv.certs[i], &p, true)));
-        write_rows(&mut out, &rows);
+        let columns = [NAME, EXPIRES, RESIDUAL, AUTHORITY, STATUS, CHAIN];
+        let body = leaves.iter().map(|&i| row(inv, &inv.certs[i], &p, true));
+        write_rows(&mut out, &fit(&columns, body.collect(), style.width));
     }
     if !cas.is_empty() {
         if !out.is_empty() {
             out.push('\n');
         }
-        let mut rows = vec![[
-            "CERTIFICATE AUTHORITY",
-            "EXPIRES",
-            "RESIDUAL TIME",
-            "STATUS",
-            "CHAIN",
-        ]
-        .map(String::from)
-        .to_vec()];
+        let columns = [CA_NAME, EXPIRES, RESIDUAL, STATUS, CHAIN];
         let mut cas = cas;
         cas.sort_by_key(|&i| inv.label(&inv.certs[i]));
-        rows.extend(cas.iter().map(|&i| row(inv, &inv.certs[i], &p, false)));
-        write_rows(&mut out, &rows);
+        let body = cas.iter().map(|&i| row(inv, &inv.certs[i], &p, false));
+        write_rows(&mut out, &fit(&columns, body.collect(), style.width));
     }
     if inv.certs.is_empty() {
         out.push_str("No certificates found under ");
@@ -154,4 +269,75 @@ pub fn render_table(inv: &Inventory, color: bool) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> Vec<Vec<String>> {
+        [
+            [
+                "apiserver-kubelet-client",
+                "Aug 21, 2025 10:09 UTC",
+                "51d",
+                "ca",
+                "ok",
+                "verified",
+            ],
+            [
+                "var/lib/kubelet/pki/kubelet-client-current.pem",
+                "Aug 21, 2025 10:09 UTC",
+                "5d",
+                "kubernetes-intermediate-ca",
+                "critical",
+                "unknown_issuer",
+            ],
+        ]
+        .map(|r| r.map(String::from).to_vec())
+        .to_vec()
+    }
+
+    fn columns() -> [Column; 6] {
+        [NAME, EXPIRES, RESIDUAL, AUTHORITY, STATUS, CHAIN]
+    }
+
+    fn text(rows: &[Vec<String>]) -> String {
+        let mut out = String::new();
+        write_rows(&mut out, rows);
+        out
+    }
+
+    #[test]
+    fn without_a_width_every_column_stays_whole() {
+        let rows = fit(&columns(), body(), None);
+        assert_eq!(rows[0][1], "EXPIRES");
+        assert_eq!(rows[2][0], "var/lib/kubelet/pki/kubelet-client-current.pem");
+        assert!(text(&rows).lines().all(|l| cells(l) > 80));
+        assert_eq!(
+            fit(&columns(), body(), Some(200)),
+            rows,
+            "it fits: unchanged"
+        );
+    }
+
+    #[test]
+    fn a_narrow_terminal_loses_expires_and_name_tails_but_never_a_problem() {
+        // 66 is as narrow as these rows go: names at their shortest, problems whole.
+        for width in [80, 66, 40] {
+            let rows = fit(&columns(), body(), Some(width));
+            let out = text(&rows);
+            assert!(
+                out.lines().all(|l| cells(l) <= width.max(66)),
+                "{width}:\n{out}"
+            );
+            assert_eq!(
+                rows[0],
+                ["CERTIFICATE", "RESIDUAL", "CA", "STATUS", "CHAIN"]
+            );
+            assert_eq!(rows[2][3..], ["critical", "unknown_issuer"], "{out}");
+            assert!(rows[2][0].starts_with('…') && rows[2][0].ends_with("current.pem"));
+            assert!(out.contains("apiserver-"), "{out}");
+        }
+    }
 }

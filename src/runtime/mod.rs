@@ -33,8 +33,8 @@ pub mod verify;
 pub use consumers::{Consumer, Role, Usage};
 pub use endpoints::{targets, Endpoint, Targets};
 pub use explain::{explain, Explanation, Reading};
-pub use node::{Component, Node, NodePaths};
-pub use probe::{probe, probe_blocking, served_by_cert, ProbeResult, ServedCert, ServedState};
+pub use node::{Component, Node, NodeOverrides, NodePaths};
+pub use probe::{probe, served_by_cert, ProbeResult, ServedCert, ServedState};
 pub use restart::{
     components_to_restart, plan_restart, restart, RestartOptions, RestartPlan, RestartReport,
 };

@@ -173,6 +173,45 @@ impl NodePaths {
     }
 }
 
+/// Where the operator says the node's configuration is; what is not said is found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeOverrides {
+    /// Read the node below this directory instead of `/`.
+    pub root: Option<PathBuf>,
+    /// The static pod manifests directory.
+    pub manifests: Option<PathBuf>,
+    /// The kubelet's `KubeletConfiguration` file.
+    pub kubelet_config: Option<PathBuf>,
+    /// The kubeconfig to compare with `admin.conf`.
+    pub user_kubeconfig: Option<PathBuf>,
+}
+
+impl NodeOverrides {
+    /// The node's paths: [`root`](Self::root), else found under the scanned paths, else the
+    /// real node when nothing was scanned by name; then the single-path overrides. `None`
+    /// when paths were scanned and none of them holds a node's configuration.
+    pub fn paths(&self, scanned: &[PathBuf]) -> Option<NodePaths> {
+        let mut p = match (&self.root, &self.manifests) {
+            (Some(root), _) => NodePaths::under(root),
+            (None, _) if scanned.is_empty() => NodePaths::system(),
+            (None, Some(m)) => {
+                NodePaths::discover(scanned).unwrap_or_else(|| NodePaths::from_manifests(m))
+            }
+            (None, None) => NodePaths::discover(scanned)?,
+        };
+        if let Some(m) = &self.manifests {
+            p.manifests = m.clone();
+        }
+        if let Some(k) = &self.kubelet_config {
+            p.kubelet_config = Some(k.clone());
+        }
+        if let Some(u) = &self.user_kubeconfig {
+            p.user_kubeconfig = Some(u.clone());
+        }
+        Some(p)
+    }
+}
+
 /// What was read from a node's runtime configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Node {

@@ -1,7 +1,7 @@
 //! Served versus on disk: what each listener presents, compared with the file it names.
 //!
 //! [`probe`] is async and runs every endpoint at once, each bounded by its own timeout, so a
-//! UI can spawn it and never wait; [`probe_blocking`] is the same for the CLI.
+//! UI can spawn it and never wait; the CLI runs it on the binary's runtime.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -171,17 +171,6 @@ pub async fn probe_one(endpoint: Endpoint, timeout: Duration) -> ProbeResult {
 /// `timeout` however many endpoints do not answer.
 pub async fn probe(endpoints: &[Endpoint], timeout: Duration) -> Vec<ProbeResult> {
     futures::future::join_all(endpoints.iter().map(|e| probe_one(e.clone(), timeout))).await
-}
-
-/// [`probe`] on a runtime of its own, for callers without one.
-pub fn probe_blocking(
-    endpoints: &[Endpoint],
-    timeout: Duration,
-) -> std::io::Result<Vec<ProbeResult>> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    Ok(rt.block_on(probe(endpoints, timeout)))
 }
 
 /// For each certificate (by [`CertId`]), the results of the endpoints serving its file.

@@ -74,9 +74,14 @@ impl From<std::convert::Infallible> for TuiError {
     }
 }
 
-/// Run the UI until the user quits. The terminal is restored before this returns, also on
-/// error, and by the panic hook on a panic.
-pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
+/// Run the UI until the user quits or `quit` ends (the binary passes the signals that end
+/// it). The terminal is restored before this returns, also on error, and by the panic hook
+/// on a panic. Runs on the caller's multi-threaded tokio runtime; a scan still running when
+/// this returns is the runtime's to drop.
+pub async fn run(
+    opts: TuiOptions,
+    quit: impl std::future::Future<Output = ()>,
+) -> Result<(), TuiError> {
     if opts.color {
         // `--color always` wins over NO_COLOR, which crossterm would otherwise honour.
         crossterm::style::force_color_output(true);
@@ -84,34 +89,8 @@ pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let app = App::new(host, &opts, Utc::now());
     let mut guard = terminal::Guard::enter()?;
-    let result = drive(
-        guard.terminal(),
-        crossterm::event::EventStream::new(),
-        app,
-        runner::quit_signal(),
-    );
+    let events = crossterm::event::EventStream::new();
+    let result = runner::run_loop(guard.terminal(), events, app, quit).await;
     drop(guard);
-    result
-}
-
-/// The UI's runtime around [`runner::run_loop`]. Call from outside a tokio runtime.
-fn drive<B, E>(
-    terminal: &mut ratatui::Terminal<B>,
-    events: E,
-    app: App,
-    quit: impl std::future::Future<Output = ()>,
-) -> Result<(), TuiError>
-where
-    B: ratatui::backend::Backend,
-    TuiError: From<B::Error>,
-    E: futures::Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
-{
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let result = rt.block_on(runner::run_loop(terminal, events, app, quit));
-    // A scan still running must not keep the process alive after the user quit.
-    rt.shutdown_background();
     result
 }

@@ -287,22 +287,6 @@ fn panic_message(e: tokio::task::JoinError) -> String {
     }
 }
 
-/// Resolves on SIGTERM, SIGHUP or SIGINT (Ctrl-C itself arrives as a key in raw mode).
-pub async fn quit_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let kinds = [
-        SignalKind::terminate(),
-        SignalKind::hangup(),
-        SignalKind::interrupt(),
-    ];
-    let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
-    if streams.is_empty() {
-        return std::future::pending().await;
-    }
-    let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-    futures::future::select_all(waits).await;
-}
-
 #[cfg(test)]
 mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

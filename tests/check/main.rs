@@ -6,5 +6,6 @@ mod common;
 mod bad_input;
 mod cli;
 mod cli_snapshots;
+mod front;
 mod generated;
 mod real_fixtures;

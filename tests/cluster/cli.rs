@@ -138,8 +138,46 @@ async fn failures_give_a_non_zero_exit_and_explicit_names_warn_about_failed_chec
     let (code, _, err) = kcert(&env, &["csr", "deny", "csr-serving-cp-1", "--reason", "x"]).await;
     assert_eq!(code, 1);
     assert!(err.contains("already Approved"), "{err}");
-    let (code, _, _) = kcert(&env, &["csr", "deny", "bob-admin"]).await;
-    assert_eq!(code, 2, "--reason is required");
+    // Like `kubectl certificate deny`, a reason is optional.
+    let (code, out, err) = kcert(&env, &["csr", "deny", "csr-forged-signature"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        "certificatesigningrequest.certificates.k8s.io/csr-forged-signature denied"
+    );
+    let (ok, said, _) = env
+        .kubectl(&[
+            "get",
+            "csr",
+            "csr-forged-signature",
+            "-o",
+            "jsonpath={.status.conditions[0].type}: {.status.conditions[0].message}",
+        ])
+        .await;
+    assert!(ok);
+    assert_eq!(said, "Denied: This CSR was denied by kcert.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_ends_csr_list_and_doctor_quietly() {
+    let env = Env::demo().await;
+    for args in [
+        &["csr", "list"][..],
+        &["csr", "doctor"],
+        &["csr", "list", "-o", "json"],
+    ] {
+        let mut cmd = crate::common::kcert_bin();
+        cmd.args(args)
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .env("HOME", env.dir.path());
+        let (code, err) =
+            tokio::task::spawn_blocking(move || crate::common::with_closed_stdout(cmd))
+                .await
+                .unwrap();
+        assert_eq!(err, "", "{args:?}");
+        assert!(matches!(code, Some(0..=2)), "{args:?}: {code:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

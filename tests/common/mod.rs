@@ -282,3 +282,41 @@ pub fn cli_snapshot_settings(root: &Path) -> insta::Settings {
     s.add_filter(r"\b[0-9]+ ms\b", "[n] ms");
     s
 }
+
+/// Run `cmd` with its stdout a pipe whose reader is gone before kcert writes, as after
+/// `kcert ... | head` when head is done: the exit code and what kcert said on stderr.
+pub fn with_closed_stdout(mut cmd: Command) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kcert starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("kcert ends");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What kcert prints with its stdout on a terminal `cols` wide (util-linux `script` makes the
+/// pseudo-terminal), with `env` set; carriage returns removed.
+pub fn kcert_in_terminal(cols: u16, env: &[(&str, &str)], args: &[&str]) -> String {
+    // `env` after `stty`: a shell in between would set COLUMNS itself on the resize.
+    let vars: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let line = format!(
+        "stty cols {cols} rows 40; exec env {} {} {}",
+        vars.join(" "),
+        env!("CARGO_BIN_EXE_kcert"),
+        args.join(" ")
+    );
+    let out = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    String::from_utf8_lossy(&out.stdout).replace('\r', "")
+}

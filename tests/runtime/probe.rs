@@ -13,7 +13,7 @@ use kcert::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey,
 
 use crate::common::{cli_snapshot_settings, json, kcert, text};
 use crate::server::{black_hole, loopback, TlsServer};
-use crate::util::{later, node, TestNode};
+use crate::util::{later, node, probe_now, TestNode};
 
 fn first_cert_sha(path: &std::path::Path) -> String {
     let pem = std::fs::read(path).unwrap();
@@ -111,7 +111,7 @@ fn each_listener_is_current_stale_self_made_or_down() {
     let node_ = Node::read(&n.paths());
     let targets = runtime::targets(&node_, &[]);
     assert!(targets.skipped.is_empty(), "{:?}", targets.skipped);
-    let results = runtime::probe_blocking(&targets.endpoints, Duration::from_secs(2)).unwrap();
+    let results = probe_now(&targets.endpoints, Duration::from_secs(2));
     let got = states(&results);
     let want: HashMap<(Component, &str), ServedState> = [
         ((Component::ApiServer, "secure port"), ServedState::Current),
@@ -210,7 +210,7 @@ fn a_port_that_accepts_but_never_answers_times_out() {
         cert_file: None,
         source: "/nonexistent/kube-apiserver.yaml".into(),
     };
-    let results = runtime::probe_blocking(&[e], Duration::from_millis(300)).unwrap();
+    let results = probe_now(&[e], Duration::from_millis(300));
     assert_eq!(results[0].state, ServedState::Timeout);
     assert!(results[0].elapsed >= Duration::from_millis(300));
     assert_eq!(

@@ -118,3 +118,15 @@ pub fn write_kubelet_config(layout: &TreeLayout, port: u16) {
         &[("resolvConf:", format!("port: {port}\nresolvConf:"))],
     );
 }
+
+/// Every endpoint probed, on a runtime of the test's own (the binary has the process's).
+pub fn probe_now(
+    endpoints: &[kcert::runtime::Endpoint],
+    timeout: std::time::Duration,
+) -> Vec<kcert::runtime::ProbeResult> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(kcert::runtime::probe(endpoints, timeout))
+}

@@ -102,8 +102,13 @@ impl Drop for Tmux {
 /// A shell line that prints a marker, runs kcert, then reports its exit code and whether the
 /// tty is back in canonical (cooked) mode, and stays open for inspection.
 fn session_command(root: &Path) -> String {
+    session_command_env(root, "")
+}
+
+/// [`session_command`] with `env` (`NAME=value ...`) set for kcert.
+fn session_command_env(root: &Path, env: &str) -> String {
     format!(
-        "sh -c 'echo BEFORE-KCERT; KCERT_NOW=2026-11-22T12:00:00Z NO_COLOR=1 {bin} {root}; \
+        "sh -c 'echo BEFORE-KCERT; KCERT_NOW=2026-11-22T12:00:00Z NO_COLOR=1 {env} {bin} {root}; \
          echo AFTER-KCERT exit=$?; \
          if stty -a | tr \" \" \"\\n\" | grep -qx icanon; then echo TTY-COOKED; else echo TTY-RAW; fi; \
          sleep 600'",
@@ -366,4 +371,81 @@ fn a_stale_served_certificate_shows_restart_needed_in_a_real_terminal() {
         s.contains("AFTER-KCERT exit=0") && s.contains("TTY-COOKED"),
         "{s}"
     );
+}
+
+impl Tmux {
+    /// Wait until kcert has ended; check it exited with `exit` and left the terminal as it
+    /// found it (cooked mode, main screen). The screen then.
+    fn back_in_the_shell(&self, exit: i32) -> String {
+        let s = self.wait_for("the shell after kcert", |s| s.contains("TTY-"));
+        let ended = format!("AFTER-KCERT exit={exit}");
+        assert!(s.contains(&ended) && s.contains("TTY-COOKED"), "{s}");
+        assert!(!self.alternate_screen_on());
+        s
+    }
+
+    /// The pid of the program the pane's shell runs (kcert), once it runs.
+    fn child_pid(&self) -> String {
+        let shell = self
+            .run(&["display-message", "-p", "-t", "0", "#{pane_pid}"])
+            .1;
+        let children = format!("/proc/{0}/task/{0}/children", shell.trim());
+        let pid = std::fs::read_to_string(&children).unwrap_or_default();
+        let pid = pid
+            .split_whitespace()
+            .next()
+            .expect("kcert runs in the pane");
+        pid.to_string()
+    }
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    let dir = demo_tree();
+    let tmux = Tmux::start(100, 30, &session_command(dir.path()));
+    tmux.wait_for("the UI", |s| s.contains("Kubernetes CA"));
+    let pid = tmux.child_pid();
+    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    tmux.back_in_the_shell(130);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_internal_error_without_a_backtrace() {
+    let dir = demo_tree();
+    // A debug build panics on the UI thread once the UI is up when this is set.
+    let env = "KCERT_TEST_PANIC=1 RUST_BACKTRACE=1";
+    let tmux = Tmux::start(100, 30, &session_command_env(dir.path(), env));
+    let s = tmux.back_in_the_shell(3);
+    assert!(s.contains("kcert: internal error: "), "{s}");
+    assert!(s.contains("This is a bug in kcert"), "{s}");
+    assert!(
+        !s.contains("stack backtrace") && !s.contains("BACKTRACE"),
+        "{s}"
+    );
+}
+
+#[test]
+fn kcert_dir_watches_the_cluster_of_that_nodes_admin_conf() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(kcert_fakeapi::TestServer::start(Default::default()))
+        .unwrap();
+    kcert_fakeapi::seed::demo(&server).unwrap();
+    let dir = demo_tree();
+    let admin = dir.path().join("etc/kubernetes/admin.conf");
+    server.write_admin_kubeconfig(&admin).unwrap();
+    // No kubeconfig of the machine's own to fall back on.
+    let home = crate::common::fixed_temp_dir("kcert-home-");
+    let env = format!("HOME={} KUBECONFIG=", home.path().display());
+    let tmux = Tmux::start(120, 30, &session_command_env(dir.path(), &env));
+    tmux.wait_for("the UI", |s| s.contains("Kubernetes CA"));
+    tmux.type_text("2");
+    tmux.wait_for("the node's cluster's CSRs", |s| s.contains("bob-admin"));
+    tmux.type_text("q");
+    tmux.back_in_the_shell(0);
 }

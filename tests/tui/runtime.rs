@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::KeyCode;
-use kcert::cli::NodeArgs;
 use kcert::demo::TreeLayout;
 use kcert::runtime::restart::StepKind;
 use kcert::tui::action::{Cmd, Msg, RestartMsg};
@@ -36,7 +35,7 @@ pub fn node() -> (TempDir, TreeLayout, Ports) {
 /// An app reading the node the way `kcert` does for a scanned path.
 fn app(root: &Path) -> App {
     let mut opts = options(root, false);
-    opts.node = NodeArgs::default().paths(&[root.to_path_buf()]);
+    opts.node = kcert::runtime::NodePaths::discover(&[root.to_path_buf()]);
     opts.probe = true;
     assert!(opts.node.is_some(), "the demo tree has manifests");
     let mut app = App::new("cp-1", &opts, now());

@@ -1,44 +1,11 @@
 //! Text measured in terminal cells, not chars: a wide character (CJK, most emoji) takes two
-//! cells, a combining mark none. Widths come from `unicode-width`, as ratatui's own do.
+//! cells, a combining mark none. Widths come from `unicode-width`, as ratatui's own do;
+//! [`clip`] is shared with the reports (`pki::format`).
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
-fn cells(c: char) -> usize {
-    c.width().unwrap_or(0)
-}
-
-/// Byte length of the longest start of `s` that fits in `w` cells.
-fn fitting(s: &str, w: usize) -> usize {
-    let mut used = 0;
-    for (i, c) in s.char_indices() {
-        used += cells(c);
-        if used > w {
-            return i;
-        }
-    }
-    s.len()
-}
-
-/// `s` cut to `w` cells, with `…` when something was cut.
-pub fn clip(s: &str, w: usize) -> String {
-    if s.width() <= w {
-        return s.to_string();
-    }
-    let keep = fitting(s, w.saturating_sub(1));
-    format!("{}…", &s[..keep])
-}
-
-/// The end of `s` that fits in `w` cells: where the typing happens in a long text field.
-pub fn tail(s: &str, w: usize) -> &str {
-    let mut used = 0;
-    for (i, c) in s.char_indices().rev() {
-        used += cells(c);
-        if used > w {
-            return &s[i + c.len_utf8()..];
-        }
-    }
-    s
-}
+use crate::pki::format::fitting;
+pub use crate::pki::format::{clip, tail};
 
 /// Greedy word wrap to `width` cells. Words longer than a line (paths, fingerprints) are split,
 /// after a `/` when there is one.

@@ -5,13 +5,21 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::NodePaths;
+use kcert::runtime::NodeOverrides;
+
+use crate::exit::ExitStatus;
 
 /// Inspect and renew a Kubernetes node's certificates.
 ///
 /// With no command, opens the terminal UI on the default roots (or the PATHs given).
 #[derive(Debug, Parser)]
-#[command(name = "kcert", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "kcert",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "On an error, KCERT_DEBUG=1 (or --debug) adds where it happened and a backtrace."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -25,6 +33,11 @@ pub struct Cli {
     /// Pretend the current time is this RFC 3339 instant (for reproducible output).
     #[arg(long, global = true, hide = true, env = "KCERT_NOW")]
     pub now: Option<DateTime<Utc>>,
+
+    /// On errors and panics, the developer's report: where it happened, and the backtrace
+    /// (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`.
+    #[arg(long, global = true, hide = true)]
+    pub debug: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,9 +112,10 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
 
-    /// Output format.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    /// Output format: `table` fits a terminal's width (all columns when piped), `wide` has
+    /// every column.
+    #[arg(long, short = 'o', value_enum, default_value_t = CheckFormat::Table)]
+    pub output: CheckFormat,
 
     /// Also connect to the components on this node (loopback and --node-address only) and
     /// compare what they serve with the files; off by default so check stays offline.
@@ -114,6 +128,9 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub node: NodeArgs,
+
+    #[command(flatten)]
+    pub user: UserKubeconfigArg,
 }
 
 /// Where the node's runtime configuration is; every path is a parameter.
@@ -132,39 +149,29 @@ pub struct NodeArgs {
     #[arg(long, value_name = "FILE")]
     pub kubelet_config: Option<PathBuf>,
 
-    /// The kubeconfig to compare with admin.conf (default $KUBECONFIG or ~/.kube/config
-    /// when reading the real node).
-    #[arg(long, value_name = "FILE")]
-    pub user_kubeconfig: Option<PathBuf>,
-
     /// Also probe components on this address of the node (repeatable); loopback always is.
     #[arg(long = "node-address", value_name = "IP")]
     pub node_addresses: Vec<std::net::IpAddr>,
 }
 
+/// The operator's kubeconfig, for the commands that compare it with admin.conf.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UserKubeconfigArg {
+    /// The kubeconfig to compare with admin.conf (default $KUBECONFIG or ~/.kube/config
+    /// when reading the real node).
+    #[arg(long, value_name = "FILE")]
+    pub user_kubeconfig: Option<PathBuf>,
+}
+
 impl NodeArgs {
-    /// The node's paths: `--node-root`, else found under the scanned PATHs, else the real
-    /// node when nothing was named; then the single-path overrides. `None` when PATHs were
-    /// given and none of them holds a node's configuration.
-    pub fn paths(&self, scanned: &[PathBuf]) -> Option<NodePaths> {
-        let mut p = match (&self.node_root, &self.manifests) {
-            (Some(root), _) => NodePaths::under(root),
-            (None, _) if scanned.is_empty() => NodePaths::system(),
-            (None, Some(m)) => {
-                NodePaths::discover(scanned).unwrap_or_else(|| NodePaths::from_manifests(m))
-            }
-            (None, None) => NodePaths::discover(scanned)?,
-        };
-        if let Some(m) = &self.manifests {
-            p.manifests = m.clone();
+    /// The library's overrides, with the user kubeconfig when the command takes one.
+    pub fn overrides(&self, user: Option<&UserKubeconfigArg>) -> NodeOverrides {
+        NodeOverrides {
+            root: self.node_root.clone(),
+            manifests: self.manifests.clone(),
+            kubelet_config: self.kubelet_config.clone(),
+            user_kubeconfig: user.and_then(|u| u.user_kubeconfig.clone()),
         }
-        if let Some(k) = &self.kubelet_config {
-            p.kubelet_config = Some(k.clone());
-        }
-        if let Some(u) = &self.user_kubeconfig {
-            p.user_kubeconfig = Some(u.clone());
-        }
-        Some(p)
     }
 }
 
@@ -172,6 +179,9 @@ impl NodeArgs {
 pub struct ProbeArgs {
     #[command(flatten)]
     pub node: NodeArgs,
+
+    #[command(flatten)]
+    pub user: UserKubeconfigArg,
 
     /// Per-endpoint timeout in milliseconds; endpoints are probed in parallel.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
@@ -238,6 +248,9 @@ pub struct ExplainArgs {
 
     #[command(flatten)]
     pub node: NodeArgs,
+
+    #[command(flatten)]
+    pub user: UserKubeconfigArg,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -254,16 +267,16 @@ pub struct DemoArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RenewArgs {
     /// kubeadm names (apiserver, etcd-peer, admin.conf, kubelet.conf, `all`) or paths of
-    /// certificates and kubeconfigs.
-    #[arg(value_name = "NAME|PATH", required_unless_present_any = ["all", "expiring"])]
+    /// certificates and kubeconfigs; a directory is where to look, like --root.
+    #[arg(value_name = "NAME|PATH|DIR")]
     pub targets: Vec<String>,
 
     /// Every leaf certificate whose CA is on this node.
-    #[arg(long, conflicts_with_all = ["targets", "expiring"])]
+    #[arg(long, conflicts_with = "expiring")]
     pub all: bool,
 
     /// Leaves that expire within --within days (or have expired).
-    #[arg(long, conflicts_with = "targets")]
+    #[arg(long)]
     pub expiring: bool,
 
     /// Days for --expiring (default: the --warn threshold).
@@ -313,6 +326,14 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `kcert check`'s formats: its table can be narrowed to the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Table,
+    Wide,
+    Json,
+}
+
 /// Prose or JSON, for reports that are not tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -340,7 +361,7 @@ impl ColorChoice {
     }
 }
 
-// ---- `kcert csr` (owned by the cluster side; see src/cluster/command.rs) ----
+// ---- `kcert csr` (the front end is csr.rs) ----
 
 /// Which cluster to talk to.
 #[derive(Debug, Clone, Args)]
@@ -408,6 +429,32 @@ pub enum CsrCommand {
         names: Vec<String>,
         /// Why: recorded in the Denied condition's message.
         #[arg(long, value_name = "TEXT")]
-        reason: String,
+        reason: Option<String>,
     },
+}
+
+/// What to say about `kcert WORD` when WORD is no file or directory: `kcert PATH` opens the
+/// UI, so a mistyped command would otherwise open it on nothing. A word with a `/` is a path;
+/// one close to a command is probably that command.
+pub fn not_a_path(word: &str) -> (ExitStatus, String) {
+    if word.contains('/') {
+        let msg = format!("cannot scan {word}: no such file or directory");
+        return (ExitStatus::CouldNotRun, msg);
+    }
+    let cli = <Cli as clap::CommandFactory>::command();
+    let closest = cli
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name())
+        .map(|name| (strsim::jaro(word, name), name))
+        // clap's own threshold for its suggestions.
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let msg = match closest {
+        Some((_, name)) => {
+            format!("'{word}' is not a kcert command or a path; did you mean '{name}'?")
+        }
+        None => format!("'{word}': no such file or directory or command (see kcert --help)"),
+    };
+    (ExitStatus::Usage, msg)
 }

@@ -1,27 +1,38 @@
 //! `kcert probe`, `kcert restart`, `kcert explain` and the runtime part of `kcert check`:
-//! argument handling, confirmation and signals; the work is in `kcert::runtime`.
+//! arguments, confirmation and signals; the work is in `kcert::runtime`.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{bail, eyre, Result, WrapErr};
-use kcert::cli::{CheckArgs, ExplainArgs, NodeArgs, OutputFormat, ProbeArgs, RestartArgs};
-use kcert::pki::{self, Inventory, ScanOptions, Severity, Thresholds};
+use color_eyre::eyre::{eyre, Result};
+use kcert::pki::{Inventory, ScanOptions, Severity, Thresholds};
 use kcert::report::runtime as text;
 use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::probe::served_problems;
 use kcert::runtime::restart::{Progress, RestartError};
-use kcert::runtime::{self, Component, Findings, Node, NodePaths, ProbeResult};
+use kcert::runtime::{self, Component, Endpoint, Findings, Node, NodeOverrides, NodePaths};
+use kcert::runtime::{ProbeResult, RestartPlan};
+use tokio::signal::unix::SignalKind;
+
+use crate::cli::{CheckArgs, ExplainArgs, OutputFormat, ProbeArgs, RestartArgs};
+use crate::exit::ExitStatus;
+use crate::out::{ask, say, Stdout};
+use crate::signals::Quit;
+use crate::{runtime as tokio_runtime, scan};
 
 /// The node's paths, warning on stderr about a restart a killed kcert left behind.
-pub fn node_paths(args: &NodeArgs, scanned: &[PathBuf]) -> Option<NodePaths> {
-    let paths = args.paths(scanned)?;
+pub fn node_paths(overrides: &NodeOverrides, scanned: &[PathBuf]) -> Option<NodePaths> {
+    let paths = overrides.paths(scanned)?;
     if let Ok(Some(p)) = journal::read_pending(&paths.tmp_dir()) {
         eprintln!("kcert: warning: {}", text::pending_line(&p));
     }
     Some(paths)
+}
+
+/// Every endpoint probed, on the process's runtime.
+fn probe_all(endpoints: &[Endpoint], timeout: Duration) -> Result<Vec<ProbeResult>> {
+    Ok(tokio_runtime()?.block_on(runtime::probe(endpoints, timeout)))
 }
 
 /// What `check` adds to the inventory: consumers always, probes with `--probe`.
@@ -31,7 +42,8 @@ pub struct CheckRuntime {
 }
 
 pub fn for_check(args: &CheckArgs, inv: &mut Inventory) -> Result<CheckRuntime> {
-    let Some(paths) = node_paths(&args.node, &args.scan.paths) else {
+    let overrides = args.node.overrides(Some(&args.user));
+    let Some(paths) = node_paths(&overrides, &args.scan.paths) else {
         return Ok(CheckRuntime {
             findings: None,
             probes: None,
@@ -41,7 +53,7 @@ pub fn for_check(args: &CheckArgs, inv: &mut Inventory) -> Result<CheckRuntime> 
     runtime::add_problems(inv, findings.problems());
     let probes = if args.probe {
         let targets = runtime::targets(&findings.node, &args.node.node_addresses);
-        let results = runtime::probe_blocking(
+        let results = probe_all(
             &targets.endpoints,
             Duration::from_millis(args.probe_timeout),
         )?;
@@ -56,17 +68,6 @@ pub fn for_check(args: &CheckArgs, inv: &mut Inventory) -> Result<CheckRuntime> 
     })
 }
 
-fn ask(question: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        bail!("refusing without confirmation: there is no terminal to ask on; pass --yes");
-    }
-    print!("{question} [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
 /// The files of the node, scanned for the trust findings `probe` prints.
 fn scan_node(paths: &NodePaths, now: DateTime<Utc>) -> Result<Inventory> {
     let mut roots = vec![paths.kubernetes_dir.clone()];
@@ -78,21 +79,19 @@ fn scan_node(paths: &NodePaths, now: DateTime<Utc>) -> Result<Inventory> {
         now,
         thresholds: Thresholds::default(),
     };
-    pki::scan(&opts).wrap_err("cannot scan the node's certificates")
+    scan(&opts)
 }
 
-pub fn probe(args: &ProbeArgs, now: DateTime<Utc>) -> Result<u8> {
-    let paths = node_paths(&args.node, &[]).ok_or_else(|| eyre!("no node paths"))?;
+/// 0 all current, 1 something to act on, 2 serving an expired certificate.
+pub fn probe(args: &ProbeArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
+    let overrides = args.node.overrides(Some(&args.user));
+    let paths = node_paths(&overrides, &[]).ok_or_else(|| eyre!("no node paths"))?;
     let inv = scan_node(&paths, now)?;
     let findings = runtime::analyse(&inv, &paths);
     let targets = runtime::targets(&findings.node, &args.node.node_addresses);
-    let results = runtime::probe_blocking(&targets.endpoints, Duration::from_millis(args.timeout))?;
+    let results = probe_all(&targets.endpoints, Duration::from_millis(args.timeout))?;
     let served = served_problems(&inv, &results);
-    let code = match served.iter().map(|p| p.severity).max() {
-        Some(Severity::Error) => 2,
-        Some(Severity::Warning) => 1,
-        _ => 0,
-    };
+    let status = ExitStatus::of_worst(served.iter().map(|p| p.severity).max());
     let others: Vec<_> = findings
         .problems()
         .filter(|p| p.severity > Severity::Info)
@@ -105,16 +104,17 @@ pub fn probe(args: &ProbeArgs, now: DateTime<Utc>) -> Result<u8> {
                 "skipped": targets.skipped,
                 "problems": served.iter().chain(others.iter().copied()).collect::<Vec<_>>(),
                 "user_kubeconfig": findings.trust.user_kubeconfig,
-                "exit_code": code,
+                "exit_code": status.code(),
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            say!("{}", serde_json::to_string_pretty(&doc)?);
         }
         OutputFormat::Table => {
-            print!("{}", text::probe_table(&results, &targets.skipped));
+            use std::io::Write as _;
+            let _ = write!(Stdout, "{}", text::probe_table(&results, &targets.skipped));
             if !others.is_empty() {
-                println!("\nALSO FOUND");
+                say!("\nALSO FOUND");
                 for p in &others {
-                    println!("{}: {}", p.path.display(), p.message);
+                    say!("{}: {}", p.path.display(), p.message);
                 }
             }
         }
@@ -122,16 +122,16 @@ pub fn probe(args: &ProbeArgs, now: DateTime<Utc>) -> Result<u8> {
     if args.refresh_kubeconfig {
         refresh(args, &findings, now)?;
     }
-    Ok(code)
+    Ok(status)
 }
 
 fn refresh(args: &ProbeArgs, findings: &Findings, now: DateTime<Utc>) -> Result<()> {
     let Some(copy) = &findings.trust.user_kubeconfig else {
-        println!("No user kubeconfig and admin.conf to compare: nothing to refresh.");
+        say!("No user kubeconfig and admin.conf to compare: nothing to refresh.");
         return Ok(());
     };
     if !matches!(copy.state, runtime::CopyState::Stale { .. }) {
-        println!(
+        say!(
             "{} is not a stale copy of admin.conf: nothing to refresh.",
             copy.path.display()
         );
@@ -141,19 +141,19 @@ fn refresh(args: &ProbeArgs, findings: &Findings, now: DateTime<Utc>) -> Result<
         "kcert-backup-kubeconfig-{}",
         now.format("%Y%m%dT%H%M%SZ")
     ));
-    println!(
+    say!(
         "Refresh {} from {} (backup in {}).",
         copy.path.display(),
         copy.admin.display(),
         backup_dir.display()
     );
-    if !args.yes && !ask("Proceed?")? {
-        println!("Nothing was changed.");
+    if !args.yes && !ask("Proceed?", "refresh the kubeconfig")? {
+        say!("Nothing was changed.");
         return Ok(());
     }
     let done =
         runtime::trust::refresh_user_kubeconfig(copy, &backup_dir, &mut kcert::fsx::RealDisk)?;
-    println!(
+    say!(
         "Refreshed {}; the old file is at {}.",
         done.path.display(),
         done.backup.display()
@@ -161,27 +161,32 @@ fn refresh(args: &ProbeArgs, findings: &Findings, now: DateTime<Utc>) -> Result<
     Ok(())
 }
 
-/// 0 done, 1 done with a step that did not go as hoped, 2 interrupted (manifest back),
-/// 3 could not run or could not put the manifest back.
-pub fn restart(args: &RestartArgs, now: DateTime<Utc>) -> Result<u8> {
-    let paths = args.node.paths(&[]).ok_or_else(|| eyre!("no node paths"))?;
+/// 0 done, 1 done with a step that did not go as hoped, 2 interrupted by SIGTERM or SIGHUP
+/// (manifest back), 130 interrupted by Ctrl-C (manifest back), 3 could not run or could not
+/// put the manifest back.
+pub fn restart(args: &RestartArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
+    let paths = args
+        .node
+        .overrides(None)
+        .paths(&[])
+        .ok_or_else(|| eyre!("no node paths"))?;
     let tmp = paths.tmp_dir();
     if let Some(p) = journal::read_pending(&tmp)? {
-        println!("Found {}", text::pending_line(&p));
-        if !args.yes && !ask("Put the manifest back now?")? {
-            println!("Nothing was changed.");
-            return Ok(3);
+        say!("Found {}", text::pending_line(&p));
+        if !args.yes && !ask("Put the manifest back now?", "put the manifest back")? {
+            say!("Nothing was changed.");
+            return Ok(ExitStatus::CouldNotRun);
         }
         let r = journal::recover(&tmp)?;
-        println!("{}", text::recovery_line(&r));
+        say!("{}", text::recovery_line(&r));
         if matches!(r, Recovery::Conflict { .. } | Recovery::InProgress { .. }) {
-            return Ok(3);
+            return Ok(ExitStatus::CouldNotRun);
         }
     } else if args.recover {
-        println!("{}", text::recovery_line(&Recovery::NothingPending));
+        say!("{}", text::recovery_line(&Recovery::NothingPending));
     }
     let Some(name) = &args.component else {
-        return Ok(0);
+        return Ok(ExitStatus::Ok);
     };
     let component = Component::parse(name).ok_or_else(|| {
         eyre!("unknown component {name:?}: kube-apiserver, kube-controller-manager, kube-scheduler or etcd")
@@ -195,59 +200,63 @@ pub fn restart(args: &RestartArgs, now: DateTime<Utc>) -> Result<u8> {
     opts.poll = Duration::from_millis(args.poll);
     let plan = runtime::plan_restart(&node, component, &targets, &opts)?;
     for line in text::plan_lines(&plan) {
-        println!("{line}");
+        say!("{line}");
     }
-    if !args.yes && !ask("Proceed?")? {
-        println!("Nothing was changed.");
-        return Ok(1);
+    if !args.yes && !ask("Proceed?", "restart")? {
+        say!("Nothing was changed.");
+        return Ok(ExitStatus::Warning);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let result = rt.block_on(async {
-        use tokio::signal::unix::{signal, SignalKind};
-        // Registered before anything moves, so an interrupt at any point is caught.
-        let mut int = signal(SignalKind::interrupt())?;
-        let mut term = signal(SignalKind::terminate())?;
-        let mut hup = signal(SignalKind::hangup())?;
-        let cancel = async move {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-        };
-        let progress = |p: Progress<'_>| {
-            if let Progress::End(step) = p {
-                println!("{}", text::step_line(step));
-                let _ = std::io::stdout().flush();
-            }
-        };
-        Ok::<_, std::io::Error>(runtime::restart(&plan, cancel, progress).await)
-    })?;
+    let (result, signal) = tokio_runtime()?.block_on(run_restart(&plan))?;
     match result {
         Ok(report) => {
-            let all_ok = report.steps.iter().all(|s| s.ok);
-            println!(
+            say!(
                 "Restarted {} in {:.1} s.",
                 report.component,
                 report.total.as_secs_f64()
             );
-            Ok(if all_ok { 0 } else { 1 })
+            Ok(ExitStatus::done(report.steps.iter().all(|s| s.ok)))
         }
         Err(e) => {
             eprintln!("kcert: {e}");
             Ok(match e {
-                RestartError::NotServing { .. } => 1,
-                RestartError::Interrupted { .. } => 2,
-                _ => 3,
+                RestartError::NotServing { .. } => ExitStatus::Warning,
+                RestartError::Interrupted { .. } if signal == Some(SignalKind::interrupt()) => {
+                    ExitStatus::Interrupted
+                }
+                RestartError::Interrupted { .. } => ExitStatus::Critical,
+                _ => ExitStatus::CouldNotRun,
             })
         }
     }
 }
 
+/// The restart with its steps printed as they end; a signal puts the manifest back. Also
+/// says which signal came, if one did.
+async fn run_restart(
+    plan: &RestartPlan,
+) -> Result<(
+    Result<runtime::RestartReport, RestartError>,
+    Option<SignalKind>,
+)> {
+    use std::io::Write as _;
+    // Listening before anything moves, so an interrupt at any point is caught.
+    let mut quit = Quit::listen()?;
+    let mut signal = None;
+    let cancel = async {
+        signal = Some(quit.recv().await);
+    };
+    let progress = |p: Progress<'_>| {
+        if let Progress::End(step) = p {
+            say!("{}", text::step_line(step));
+            let _ = Stdout.flush();
+        }
+    };
+    let result = runtime::restart(plan, cancel, progress).await;
+    Ok((result, signal))
+}
+
 /// 0 some certificate matched, 1 none did, 3 no line could be read.
-pub fn explain(args: &ExplainArgs, now: Option<DateTime<Utc>>) -> Result<u8> {
+pub fn explain(args: &ExplainArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
     let lines: Vec<String> = if args.line.len() == 1 && args.line[0] == "-" {
         std::io::stdin()
             .lines()
@@ -263,8 +272,9 @@ pub fn explain(args: &ExplainArgs, now: Option<DateTime<Utc>>) -> Result<u8> {
         now.unwrap_or_else(Utc::now),
         Thresholds::default(),
     );
-    let inv = pki::scan(&opts).wrap_err("cannot scan")?;
-    let findings = node_paths(&args.node, &args.roots).map(|p| runtime::analyse(&inv, &p));
+    let inv = scan(&opts)?;
+    let overrides = args.node.overrides(Some(&args.user));
+    let findings = node_paths(&overrides, &args.roots).map(|p| runtime::analyse(&inv, &p));
     let usage = findings.as_ref().map(|f| &f.usage);
     let (mut parsed, mut matched) = (false, false);
     for line in &lines {
@@ -273,15 +283,15 @@ pub fn explain(args: &ExplainArgs, now: Option<DateTime<Utc>>) -> Result<u8> {
                 parsed = true;
                 matched |= !e.matches.is_empty();
                 for l in text::explain_lines(&inv, usage, &e) {
-                    println!("{l}");
+                    say!("{l}");
                 }
             }
             Err(e) => eprintln!("kcert: {e}"),
         }
     }
     Ok(match (parsed, matched) {
-        (_, true) => 0,
-        (true, false) => 1,
-        (false, _) => 3,
+        (_, true) => ExitStatus::Ok,
+        (true, false) => ExitStatus::Warning,
+        (false, _) => ExitStatus::CouldNotRun,
     })
 }

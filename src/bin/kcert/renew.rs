@@ -1,0 +1,131 @@
+//! `kcert renew`: what to renew and where to look, then plan, confirm, apply.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use kcert::fsx::RealDisk;
+use kcert::pki::{self, ScanOptions, Thresholds};
+use kcert::renew::{self, RenewOptions, Selection};
+
+use crate::cli::RenewArgs;
+use crate::exit::ExitStatus;
+use crate::out::{ask, say};
+use crate::{errors, roots_list, scan};
+
+/// What to renew, as the arguments say it; `Err` is what to tell the operator instead.
+fn selection(args: &RenewArgs, names: &[String]) -> Result<Selection, String> {
+    let flag = match (args.all, args.expiring) {
+        (true, _) => Some("--all"),
+        (_, true) => Some("--expiring"),
+        _ => None,
+    };
+    match (flag, names.is_empty()) {
+        (None, true) => Err(
+            "say what to renew: kubeadm names or paths (apiserver, admin.conf, ...), --all or \
+             --expiring [--within DAYS]"
+                .into(),
+        ),
+        (Some(flag), false) => Err(format!(
+            "{flag} chooses by itself: give it no names ({} named)",
+            names.join(", ")
+        )),
+        (Some("--all"), true) => Ok(Selection::All),
+        (Some(_), true) => Ok(Selection::Expiring(args.within.unwrap_or(args.warn))),
+        (None, false) => Ok(Selection::Named(names.to_vec())),
+    }
+}
+
+pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
+    // A directory among the targets is where to look, as with `check` and `--root`.
+    let (dirs, names): (Vec<&String>, Vec<&String>) =
+        args.targets.iter().partition(|t| Path::new(t).is_dir());
+    let names: Vec<String> = names.into_iter().cloned().collect();
+    let selection = match selection(args, &names) {
+        Ok(s) => s,
+        Err(msg) => {
+            errors::print(&eyre!(msg), false);
+            return Ok(ExitStatus::Usage);
+        }
+    };
+    let mut roots: Vec<PathBuf> = args.roots.clone();
+    roots.extend(dirs.into_iter().map(PathBuf::from));
+    let explicit = !roots.is_empty();
+    if !explicit {
+        roots = pki::walk::default_roots();
+        // A path named as a target brings its directory (and so its CA) into view.
+        for name in &names {
+            let p = Path::new(name);
+            if let (true, Some(parent)) = (p.exists(), p.parent()) {
+                roots.push(parent.to_path_buf());
+            }
+        }
+    }
+    let opts = ScanOptions {
+        roots: roots.iter().map(|r| pki::absolute(r)).collect(),
+        explicit,
+        now,
+        thresholds: Thresholds {
+            warn_days: args.warn,
+            crit_days: args.warn.min(7),
+        },
+    };
+    let inv = scan(&opts)?;
+    if inv.certs.is_empty() {
+        let roots = roots_list(&inv.roots);
+        errors::print(
+            &eyre!("found no certificates under {roots}: nothing to renew (--root PATH or a directory says where to look)"),
+            false,
+        );
+        return Ok(ExitStatus::CouldNotRun);
+    }
+    let key_algorithm = args
+        .key_algorithm
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .wrap_err("--key-algorithm")?;
+    let ropts = RenewOptions {
+        now,
+        validity_days: args.validity,
+        key_algorithm,
+        reuse_key: args.reuse_key,
+        backup_dir: args.backup_dir.clone(),
+        update_ca_data: args.update_ca_data,
+    };
+    let plan = renew::plan(&inv, &selection, &ropts)?;
+    for line in renew::describe(&plan) {
+        say!("{line}");
+    }
+    let refused = ExitStatus::done(plan.refused.is_empty());
+    if plan.items.is_empty() {
+        say!("Nothing to renew.");
+        return Ok(refused);
+    }
+    if args.dry_run {
+        say!("Dry run: nothing was changed.");
+        return Ok(refused);
+    }
+    if !args.yes && !ask("Proceed?", "renew")? {
+        say!("Nothing was changed.");
+        return Ok(ExitStatus::Warning);
+    }
+    match renew::apply(&plan, &mut RealDisk) {
+        Ok(done) => {
+            say!(
+                "Renewed {} certificate(s). Backups: {}  Journal: {}",
+                plan.items.len(),
+                done.backup_dir.display(),
+                done.journal.display()
+            );
+            if !done.restart.is_empty() {
+                say!("Now restart {}.", renew::and_list(&done.restart));
+            }
+            Ok(refused)
+        }
+        Err(e) => {
+            eprintln!("kcert: renewal failed: {e}");
+            Ok(ExitStatus::Warning)
+        }
+    }
+}
