@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::Api;
 
-use super::actions::{approve, deny, ActionError};
+use super::actions::{approve, caution, deny, ActionError};
 use super::connect::{connect, Connection};
 use super::nodes::NodeIndex;
 use super::output;
@@ -100,9 +100,11 @@ pub async fn run_async(
             )
             .await
         }
-        CsrCommand::Approve { names, all_valid } => {
-            approve_cmd(&conn, names, *all_valid, out, err).await
-        }
+        CsrCommand::Approve {
+            names,
+            all_valid,
+            force,
+        } => approve_cmd(&conn, names, *all_valid, *force, out, err).await,
         CsrCommand::Deny { names, reason } => deny_cmd(&conn, names, reason, out, err).await,
         CsrCommand::Doctor { output } => doctor_cmd(&conn, now, *output, out, err).await,
     };
@@ -182,6 +184,7 @@ async fn approve_cmd(
     conn: &Connection,
     names: &[String],
     all_valid: bool,
+    force: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
@@ -211,15 +214,23 @@ async fn approve_cmd(
     let api: Api<CertificateSigningRequest> = conn.csrs();
     let mut ok = true;
     for name in &targets {
-        // An explicit name is the operator's decision; kcert only says what it found.
-        if let Some(v) = views.iter().find(|v| &v.name == name) {
-            for c in v.verdict.failures() {
+        // A CSR that fails a check is approved only when the operator insists.
+        let caution = views.iter().find(|v| &v.name == name).and_then(caution);
+        match caution {
+            Some(c) if !force => {
                 let _ = writeln!(
                     err,
-                    "warning: {name}: {} check failed: {}",
-                    c.rule, c.reason
+                    "error: {name} was not approved: {c}; pass --force to approve it anyway"
                 );
+                ok = false;
+                continue;
             }
+            Some(c) => {
+                for f in &c.failures {
+                    let _ = writeln!(err, "warning: {name}: approved with --force: {f}");
+                }
+            }
+            None => {}
         }
         ok &= report(approve(&api, name).await, name, out, err);
     }

@@ -13,6 +13,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod csr_actions;
 pub mod csr_text;
 mod cursor;
@@ -102,7 +103,7 @@ fn drive<B, E>(
     quit: impl std::future::Future<Output = ()>,
 ) -> Result<(), TuiError>
 where
-    B: ratatui::backend::Backend,
+    B: ratatui::backend::Backend + clipboard::RawWrite,
     TuiError: From<B::Error>,
     E: futures::Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
 {

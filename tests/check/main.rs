@@ -8,3 +8,4 @@ mod cli;
 mod cli_snapshots;
 mod generated;
 mod real_fixtures;
+mod x509_text;

@@ -399,3 +399,37 @@ fn cancelling_or_dropping_a_restart_mid_wait_puts_the_manifest_back() {
     assert_eq!(std::fs::read(&manifest).unwrap(), before);
     assert_eq!(journal::read_pending(&tmp).unwrap(), None);
 }
+
+/// Nothing listens at all: the stop wait says the component was not serving (not "stopped
+/// after 0.0 s"), and the failure to come back names what the probe found.
+#[test]
+fn a_component_that_was_not_serving_is_said_to_be_so() {
+    let n = node(Faults::default(), "127.0.0.1");
+    let out = kcert(
+        later(),
+        &[
+            "restart",
+            "apiserver",
+            "--node-root",
+            n.root(),
+            "--yes",
+            "--stop-timeout",
+            "5",
+            "--start-timeout",
+            "1",
+            "--poll",
+            "50",
+        ],
+    );
+    let said = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{said}");
+    let stop = said
+        .lines()
+        .find(|l| l.contains("wait until it stops serving ("))
+        .unwrap_or_default();
+    assert!(
+        stop.starts_with("  [ok] ") && stop.ends_with("): was not serving"),
+        "{said}"
+    );
+    assert!(said.contains("not listening"), "{said}");
+}

@@ -3,11 +3,11 @@
 //! its result comes back as [`CsrActed`].
 
 use super::{App, Dialog, Overlay};
-use crate::cluster::{ActionOutcome, CsrView};
+use crate::cluster::{caution, ActionOutcome, Check, CsrView, Outcome};
 use crate::tui::action::{Cmd, CsrActed, CsrAction};
 use crate::tui::csr_text::{
-    cannot_approve, check_line, checks_in_order, short_signer, verdict_cell, verdict_summary,
-    verdict_tone,
+    cannot_approve, check_line, checks_in_order, short_signer, verdict_cell, verdict_glyph,
+    verdict_summary, verdict_tone,
 };
 use crate::tui::status::Tone;
 
@@ -45,7 +45,11 @@ impl App {
         false
     }
 
+    /// `a`: the marked CSRs when there are any, else the selected one.
     pub(super) fn ask_approve(&mut self) {
+        if !self.csr.marked.is_empty() {
+            return self.ask_approve_marked();
+        }
         let Some(v) = self.target() else { return };
         if let Some(why) = cannot_approve(&v) {
             self.open_report("Cannot approve", vec![(Some(Tone::Expired), why)]);
@@ -58,72 +62,184 @@ impl App {
         if self.busy_notice(&v) {
             return;
         }
-        let mut lines = summary(&v);
-        lines.push((None, String::new()));
+        let Some(caution) = caution(&v) else {
+            let mut lines = summary(&v);
+            lines.push((None, String::new()));
+            lines.extend(verdict_lines(&v));
+            lines.push((None, String::new()));
+            lines.push((Some(Tone::Ok), "Press y to approve, n to cancel.".into()));
+            self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+                title: format!("Approve {}?", v.name),
+                lines,
+                on_yes: Some(Cmd::Csr(CsrAction::Approve(vec![v.name.clone()]))),
+                ..Dialog::default()
+            })));
+            return;
+        };
+        // What is wrong comes first and whole; approving takes the name typed, not a key.
+        let tone = verdict_tone(&v.verdict);
+        let mut lines = vec![(
+            Some(tone),
+            format!(
+                "{} kcert would not approve this request: {}.",
+                verdict_glyph(&v.verdict),
+                caution.headline()
+            ),
+        )];
+        lines.extend(check_lines(&v, |c| c.outcome == Outcome::Fail));
         lines.push((
-            Some(verdict_tone(&v.verdict)),
-            format!("Verdict: {}", verdict_summary(&v.verdict)),
+            Some(Tone::Warning),
+            format!(
+                "To approve it anyway, type its name ({}) and press Enter. Esc cancels.",
+                v.name
+            ),
         ));
-        lines.extend(checks_in_order(&v.verdict).into_iter().map(|c| {
-            let (tone, text) = check_line(c);
-            (Some(tone), format!("  {text}"))
-        }));
         lines.push((None, String::new()));
-        if !v.verdict.passed() {
-            lines.push((
-                Some(Tone::Warning),
-                "kcert would not approve this request: approve only if you know why it fails."
-                    .into(),
-            ));
-        }
-        lines.push((Some(Tone::Ok), "Press y to approve, n to cancel.".into()));
+        lines.extend(summary(&v));
+        lines.push((None, String::new()));
+        lines.push((None, "Checks that pass:".into()));
+        lines.extend(check_lines(&v, |c| c.outcome != Outcome::Fail));
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Approve {}?", v.name),
+            title: format!("Approve {}? It fails its checks", v.name),
             lines,
             on_yes: Some(Cmd::Csr(CsrAction::Approve(vec![v.name.clone()]))),
+            input: Some(String::new()),
+            prompt: "Name to approve".into(),
+            confirm_text: Some(v.name.clone()),
             ..Dialog::default()
         })));
     }
 
-    pub(super) fn ask_deny(&mut self) {
-        let Some(v) = self.target() else { return };
-        if v.is_approved() {
-            let why = format!(
-                "{} is already Approved. An approval cannot be taken back by denying: \
-                 Kubernetes keeps the Approved condition.",
-                v.name
-            );
-            self.open_report("Cannot deny", vec![(Some(Tone::Expired), why)]);
+    /// `a` with marks: every marked CSR that can be approved with a plain yes; the others are
+    /// named with why they are left out (a dangerous one is approved alone, name typed).
+    fn ask_approve_marked(&mut self) {
+        let mut chosen = Vec::new();
+        let mut lines = vec![(None, "The marked CSRs:".to_string())];
+        for v in self.csr.marked_views() {
+            let skip = if v.is_denied() {
+                Some((
+                    Tone::Expired,
+                    "is Denied and cannot be approved".to_string(),
+                ))
+            } else if v.is_approved() {
+                Some((Tone::Unknown, "is already approved".to_string()))
+            } else if let Some(verb) = self.csr.busy.get(&v.name) {
+                Some((Tone::Unknown, format!("is being handled ({verb}…)")))
+            } else {
+                caution(v).map(|c| {
+                    (
+                        verdict_tone(&v.verdict),
+                        format!("left out: {c}; approve it alone with a, typing its name"),
+                    )
+                })
+            };
+            match skip {
+                Some((tone, why)) => lines.push((
+                    Some(tone),
+                    format!("  {} {} {why}", verdict_glyph(&v.verdict), v.name),
+                )),
+                None => {
+                    lines.push((
+                        Some(Tone::Ok),
+                        format!("  ✓ {}  by {}", v.name, v.requestor),
+                    ));
+                    chosen.push(v.name.clone());
+                }
+            }
+        }
+        lines.push((None, String::new()));
+        if chosen.is_empty() {
+            lines.push((
+                None,
+                "None of them can be approved here: nothing to do.".into(),
+            ));
+            self.open_report("Approve the marked CSRs", lines);
             return;
         }
-        if v.is_denied() {
-            self.notice = Some(format!("{} is already denied", v.name));
-            return;
-        }
-        if self.busy_notice(&v) {
-            return;
-        }
-        let mut lines = summary(&v);
         lines.push((
-            Some(verdict_tone(&v.verdict)),
-            format!("Verdict    {}", verdict_cell(&v.verdict)),
+            Some(Tone::Ok),
+            format!("Press y to approve {}, n to cancel.", chosen.len()),
         ));
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: format!("Approve {} marked CSR(s)?", chosen.len()),
+            lines,
+            on_yes: Some(Cmd::Csr(CsrAction::Approve(chosen))),
+            ..Dialog::default()
+        })));
+    }
+
+    /// `d`: the marked CSRs when there are any, else the selected one; a reason for all.
+    pub(super) fn ask_deny(&mut self) {
+        let (names, mut lines, title) = if self.csr.marked.is_empty() {
+            let Some(v) = self.target() else { return };
+            if v.is_approved() {
+                let why = format!(
+                    "{} is already Approved. An approval cannot be taken back by denying: \
+                     Kubernetes keeps the Approved condition.",
+                    v.name
+                );
+                self.open_report("Cannot deny", vec![(Some(Tone::Expired), why)]);
+                return;
+            }
+            if v.is_denied() {
+                self.notice = Some(format!("{} is already denied", v.name));
+                return;
+            }
+            if self.busy_notice(&v) {
+                return;
+            }
+            let mut lines = summary(&v);
+            lines.push((
+                Some(verdict_tone(&v.verdict)),
+                format!("Verdict    {}", verdict_cell(&v.verdict)),
+            ));
+            (vec![v.name.clone()], lines, format!("Deny {}?", v.name))
+        } else {
+            let mut names = Vec::new();
+            let mut lines = vec![(None, "The marked CSRs:".to_string())];
+            for v in self.csr.marked_views() {
+                let skip = if v.is_approved() {
+                    Some("is Approved: an approval cannot be taken back")
+                } else if v.is_denied() {
+                    Some("is already denied")
+                } else if self.csr.busy.contains_key(&v.name) {
+                    Some("is being handled")
+                } else {
+                    None
+                };
+                match skip {
+                    Some(why) => lines.push((Some(Tone::Unknown), format!("  · {} {why}", v.name))),
+                    None => {
+                        let cell = verdict_cell(&v.verdict);
+                        lines.push((None, format!("  ✗ {}  {cell}", v.name)));
+                        names.push(v.name.clone());
+                    }
+                }
+            }
+            if names.is_empty() {
+                lines.push((None, "None of them can be denied: nothing to do.".into()));
+                self.open_report("Deny the marked CSRs", lines);
+                return;
+            }
+            let title = format!("Deny {} marked CSR(s)?", names.len());
+            (names, lines, title)
+        };
         lines.push((None, String::new()));
         lines.push((
             None,
-            "Why deny it? The reason is recorded in the Denied condition for the requestor \
+            "Why deny? The reason is recorded in the Denied condition for the requestor \
              and other admins. Type it, then Enter; Esc cancels."
                 .into(),
         ));
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Deny {}?", v.name),
+            title,
             lines,
             on_yes: Some(Cmd::Csr(CsrAction::Deny {
-                name: v.name.clone(),
+                names,
                 reason: String::new(),
             })),
             input: Some(String::new()),
-            prompt: "Reason",
+            prompt: "Reason".into(),
             ..Dialog::default()
         })));
     }
@@ -140,7 +256,10 @@ impl App {
         let left_alone = (failing > 0).then(|| {
             (
                 Some(Tone::Warning),
-                format!("{failing} pending CSR(s) failing a check are left alone."),
+                format!(
+                    "{failing} pending CSR(s) failing a check are left alone: approve one \
+                     alone with a, typing its name."
+                ),
             )
         });
         if chosen.is_empty() {
@@ -186,8 +305,8 @@ impl App {
         input: Option<String>,
     ) -> Option<Cmd> {
         let action = match (action, input) {
-            (CsrAction::Deny { name, .. }, Some(reason)) => CsrAction::Deny {
-                name,
+            (CsrAction::Deny { names, .. }, Some(reason)) => CsrAction::Deny {
+                names,
                 reason: reason.trim().to_string(),
             },
             (action, _) => action,
@@ -195,6 +314,7 @@ impl App {
         let names = action.names();
         for n in &names {
             self.csr.busy.insert(n.clone(), action.verb());
+            self.csr.marked.remove(n);
         }
         self.notice = Some(match names.as_slice() {
             [one] => format!("{} {one}…", action.verb()),
@@ -248,6 +368,28 @@ fn outcome_words(o: ActionOutcome) -> &'static str {
         ActionOutcome::AlreadyApproved => "was already approved",
         ActionOutcome::AlreadyDenied => "was already denied",
     }
+}
+
+/// `Verdict: …` and every check, failures first.
+fn verdict_lines(v: &CsrView) -> Vec<(Option<Tone>, String)> {
+    let mut lines = vec![(
+        Some(verdict_tone(&v.verdict)),
+        format!("Verdict: {}", verdict_summary(&v.verdict)),
+    )];
+    lines.extend(check_lines(v, |_| true));
+    lines
+}
+
+/// The checks that `keep` picks, failures first.
+fn check_lines(v: &CsrView, keep: impl Fn(&Check) -> bool) -> Vec<(Option<Tone>, String)> {
+    checks_in_order(&v.verdict)
+        .into_iter()
+        .filter(|c| keep(c))
+        .map(|c| {
+            let (tone, text) = check_line(c);
+            (Some(tone), format!("  {text}"))
+        })
+        .collect()
 }
 
 /// Who asks for what: the first lines of the approve and deny dialogs.

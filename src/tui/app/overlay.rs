@@ -25,7 +25,10 @@ pub struct Dialog {
     /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
     pub input: Option<String>,
     /// The text field's label (`Reason`, `x509 error`).
-    pub prompt: &'static str,
+    pub prompt: String,
+    /// What must be typed into the field before Enter does anything: the name of a CSR that
+    /// fails its checks, so a dangerous approval is never one keystroke.
+    pub confirm_text: Option<String>,
     /// Enter explains the typed x509 error line here, in `update` (pure, no command).
     pub explain: bool,
     /// Lines are added as a background task reports (a restart).

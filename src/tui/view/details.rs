@@ -37,11 +37,7 @@ pub(super) fn scrolled_pane(
     buf: &mut Buffer,
 ) {
     let mut block = pane_block(app, Line::styled(" Details ", app.theme.heading()), focused);
-    let height = usize::from(area.height.saturating_sub(2));
-    if lines.len() > height {
-        let last = (scroll + height).min(lines.len());
-        let more = if last < lines.len() { " ↓" } else { "" };
-        let pos = format!(" {}-{last}/{}{more} ", scroll + 1, lines.len());
+    if let Some(pos) = super::scroll_hint(scroll, area.height.saturating_sub(2), lines.len()) {
         block = block.title_bottom(Line::styled(pos, app.theme.muted()).right_aligned());
     }
     let inner = block.inner(area);

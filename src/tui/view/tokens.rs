@@ -21,7 +21,7 @@ use crate::pki::Severity;
 use crate::tui::app::{App, Focus};
 use crate::tui::status::Tone;
 
-pub use super::csr::{list_rows, split};
+pub use super::csr::{list_rows, split, stacked};
 
 const TITLE: &str = " Bootstrap tokens ";
 const DESCRIPTION: usize = 1;
@@ -121,16 +121,14 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
         }
     };
     let (list, details) = split(body, tokens.len());
-    table(app, tokens, list, buf);
-    let lines = details_lines(app, details.width);
-    scrolled_pane(
-        app,
-        &lines,
-        tab.details_scroll,
-        tab.focus == Focus::Details,
-        details,
-        buf,
-    );
+    let focused = tab.focus == Focus::Details;
+    if stacked(body) || !focused {
+        table(app, tokens, list, buf);
+    }
+    if stacked(body) || focused {
+        let lines = details_lines(app, details.width);
+        scrolled_pane(app, &lines, tab.details_scroll, focused, details, buf);
+    }
 }
 
 fn table(app: &App, tokens: &[TokenReport], area: Rect, buf: &mut Buffer) {
