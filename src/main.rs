@@ -56,7 +56,7 @@ fn run(cli: Cli) -> Result<u8> {
         Some(Command::Check(args)) => check(&args, cli.now),
         Some(Command::Csr(args)) => Ok(csr(&args, cli.now)),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
-        Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Demo(args)) => demo(&args, cli.now),
         Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Restart(args)) => {
             runtime_cmd::restart(&args, cli.now.unwrap_or_else(Utc::now))
@@ -204,7 +204,10 @@ fn renew(args: &RenewArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     }
 }
 
-fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
+/// The demo tree is made relative to the start; then the UI's clock runs (only `--now` or
+/// `KCERT_NOW` fix it), so ages grow and renewals are dated when they happen.
+fn demo(args: &DemoArgs, fixed_now: Option<chrono::DateTime<Utc>>) -> Result<u8> {
+    let now = fixed_now.unwrap_or_else(Utc::now);
     let dir = match &args.dir {
         Some(d) => d.clone(),
         // Kept after exit, so the tree can be inspected, checked and renewed by hand.
@@ -245,7 +248,7 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         },
         locations: Locations::isolated(cluster_dir.path()),
     };
-    let result = tui(&scan, Some(cluster), Some(now), false);
+    let result = tui(&scan, Some(cluster), fixed_now, false);
     // Stop listening and end the server's runtime before saying it is gone.
     drop(server);
     println!("The demo API server has stopped.");

@@ -290,6 +290,53 @@ fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
     );
 }
 
+/// The clock at the right of the header: `2026-12-06 23:50:22 UTC`.
+fn header_time(screen: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let line = screen.lines().next()?;
+    let at = line.trim_end().strip_suffix(" UTC")?;
+    let at = at.get(at.len().checked_sub(19)?..)?;
+    chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// `kcert demo` makes its tree relative to its start, then its clock runs: the header's time
+/// moves on, and a renewal is dated when it happens, not when the demo started.
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_clock_runs() {
+    let dir = crate::common::fixed_temp_dir("kcert-e2e-demo-");
+    let command = format!(
+        "sh -c 'NO_COLOR=1 {bin} demo --dir {dir}; sleep 600'",
+        bin = env!("CARGO_BIN_EXE_kcert"),
+        dir = dir.path().display(),
+    );
+    let tmux = Tmux::start(80, 24, &command);
+    let s = tmux.wait_for("the local PKI tab", |s| s.contains("Kubernetes CA"));
+    let start = header_time(&s).expect("a time in the header");
+    let s = tmux.wait_for("the clock to move", |s| {
+        header_time(s).is_some_and(|t| t >= start + chrono::Duration::seconds(2))
+    });
+    assert!(s.contains("Kubernetes CA"), "{s}");
+
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.type_text("r");
+    tmux.wait_for("the renewal plan", |s| s.contains("Renew 1 certificate(s)?"));
+    tmux.type_text("y");
+    tmux.wait_for("the report", |s| s.contains("apiserver renewed"));
+    let der =
+        kcert::pki::decode::read_certificates(&dir.path().join("etc/kubernetes/pki/apiserver.crt"));
+    assert_eq!(der.len(), 1, "the renewed certificate");
+    let cert = kcert::pki::decode::certificate(&der[0]).unwrap();
+    let (_, not_after) = kcert::pki::decode::validity(&cert);
+    assert!(
+        not_after >= start + chrono::Duration::days(365) + chrono::Duration::seconds(2),
+        "NotAfter {not_after} is a year after the demo's start {start}, not after the renewal"
+    );
+    tmux.type_text("q");
+}
+
 /// Built without the cargo feature `demo`, `kcert demo` says this build has no demo server
 /// (after writing the demo tree, which needs none) and fails.
 #[cfg(not(feature = "demo"))]
