@@ -155,7 +155,7 @@ fn move_filter_help_and_quit_in_a_real_terminal() {
     tmux.wait_for("help closed", |s| !s.contains("collapse, or go to parent"));
 
     // Too small, then big enough again.
-    tmux.run(&["resize-window", "-t", "0", "-x", "70", "-y", "20"]);
+    tmux.run(&["resize-window", "-t", "0", "-x", "50", "-y", "14"]);
     tmux.wait_for("the too-small notice", |s| s.contains("Terminal too small"));
     tmux.run(&["resize-window", "-t", "0", "-x", "100", "-y", "30"]);
     tmux.wait_for("the tree again", |s| s.contains("etcd CA"));
@@ -322,7 +322,9 @@ fn the_demo_clock_runs() {
     tmux.type_text("/apiserver");
     tmux.send(&["Enter"]);
     tmux.type_text("r");
-    tmux.wait_for("the renewal plan", |s| s.contains("Renew 1 certificate(s)?"));
+    tmux.wait_for("the renewal plan", |s| {
+        s.contains("Renew 1 certificate(s)?")
+    });
     tmux.type_text("y");
     tmux.wait_for("the report", |s| s.contains("apiserver renewed"));
     let der =

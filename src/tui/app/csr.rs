@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::{App, Focus, Tab};
 use crate::cluster::{ClusterEvent, ConnectionState, CsrSet, CsrView, Diagnosis};
 use crate::tui::action::{Action, Cmd};
-use crate::tui::csr_text::{short_signer, verdict_cell};
+use crate::tui::csr_text::{requestor_cell, short_signer, verdict_cell};
 use crate::tui::cursor::Cursor;
 use crate::tui::status::Tone;
 use crate::tui::view;
@@ -71,7 +71,7 @@ impl ColumnWidths {
         self.name = self.name.max(w(&v.name));
         self.signer = self.signer.max(w(v.signer_column()));
         self.short_signer = self.short_signer.max(w(short_signer(v.signer_column())));
-        self.requestor = self.requestor.max(w(&v.requestor));
+        self.requestor = self.requestor.max(w(&requestor_cell(&v.requestor)));
         self.duration = self.duration.max(w(&v.requested_duration()));
         self.condition = self.condition.max(w(&v.condition));
         self.verdict = self.verdict.max(w(&verdict_cell(&v.verdict)));

@@ -225,11 +225,13 @@ impl App {
             (names, lines, title)
         };
         lines.push((None, String::new()));
+        let them = if names.len() == 1 { "it" } else { "them" };
         lines.push((
             None,
-            "Why deny? The reason is recorded in the Denied condition for the requestor \
-             and other admins. Type it, then Enter; Esc cancels."
-                .into(),
+            format!(
+                "Why deny {them}? The reason is recorded in the Denied condition for the \
+                 requestor and other admins. Type it, then Enter; Esc cancels."
+            ),
         ));
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
             title,

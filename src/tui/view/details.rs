@@ -9,6 +9,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use unicode_width::UnicodeWidthStr;
+
 use super::cells::wrap;
 use super::rows::{pane_block, sa_name};
 use super::show_path;
@@ -113,9 +115,15 @@ impl<'a> Out<'a> {
         }
     }
 
-    /// `Label    value`, continuation lines indented under the value.
+    /// `Label    value`, continuation lines indented under the value. A label as wide as
+    /// the label column gets a row of its own, so it never runs into its value.
     pub fn field(&mut self, label: &str, value: &str, style: Style) {
         let w = self.label;
+        let mut label = label;
+        if label.width() >= w {
+            self.heading(label);
+            label = "";
+        }
         let chunks = wrap(value, self.width - w);
         for (i, chunk) in chunks.into_iter().enumerate() {
             let l = if i == 0 { label } else { "" };
@@ -160,7 +168,7 @@ impl<'a> Out<'a> {
                 .iter()
                 .flat_map(|d| &d.inv.roots)
                 .fold(p.message.clone(), |m, root| {
-                    m.replace(&format!("{}/", root.display()), "")
+                    m.replace(&format!("{}/", root.display()), "/")
                 });
             let text = format!("{} {word}: {message}", tone.glyph());
             let style = self.app.theme.tone(tone);

@@ -132,10 +132,12 @@ pub fn banner_lines(tone: Tone, text: &str, width: u16) -> Vec<String> {
     lines
 }
 
-/// A path as shown to the operator: relative to the scan root that holds it.
+/// A path as shown to the operator: below the scan root that holds it, with its leading `/`
+/// (`/etc/kubernetes/pki/ca.crt` whether the root is `/` or a copied node's tree); the roots
+/// are in the header.
 pub fn show_path(app: &App, path: &Path) -> String {
-    match &app.pki.data {
-        Some(d) => d.inv.show_path(path),
+    match app.pki.data.as_ref().and_then(|d| d.inv.below_root(path)) {
+        Some(rel) => format!("/{}", rel.display()),
         None => path.display().to_string(),
     }
 }

@@ -23,10 +23,16 @@ fn spinner(app: &App) -> char {
     SPINNER[(app.ticks % SPINNER.len() as u64) as usize]
 }
 
-/// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts.
+/// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts. Below
+/// 80 columns the name and the date go and the tab labels shorten; the host always stays.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let time = crate::pki::format::datetime_secs(app.now).to_string();
+    let narrow = area.width < super::SIDE_BY_SIDE;
+    let time = if narrow {
+        app.now.format("%H:%M:%S UTC").to_string()
+    } else {
+        crate::pki::format::datetime_secs(app.now).to_string()
+    };
     let time_w = time.len() as u16;
     let right = area.right().saturating_sub(time_w);
     buf.set_string(right, area.y, &time, t.muted());
@@ -38,22 +44,25 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|r| r.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let mut left = vec![
-        Span::styled("kcert", t.heading()),
-        Span::raw("  "),
-        Span::styled(app.host.clone(), t.heading()),
-        Span::raw("  "),
-    ];
-    left.extend(tabs(app));
+    let mut left = Vec::new();
+    if !narrow {
+        left.extend([Span::styled("kcert", t.heading()), Span::raw("  ")]);
+    }
+    left.extend([Span::styled(app.host.clone(), t.heading()), Span::raw("  ")]);
+    left.extend(tabs(app, narrow));
     left.push(Span::raw("  "));
     let room = right.saturating_sub(area.x + 1);
     if app.tab != Tab::LocalPki {
         left.extend(cluster_state(app));
         buf.set_line(area.x, area.y, &Line::from(left), room);
-        let counts = match app.tab {
+        let mut counts = match app.tab {
             Tab::Tokens => token_counts(app),
             _ => csr_counts(app),
         };
+        // On a narrow terminal the least urgent counts, at the end, go whole, not cut.
+        while width(&Line::from(counts.clone())) > area.width && counts.len() > 1 {
+            counts.truncate(counts.len() - 2);
+        }
         buf.set_line(area.x, area.y + 1, &Line::from(counts), area.width);
         return;
     }
@@ -66,7 +75,12 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         ScanState::Done => {}
     }
     left.push(Span::styled("roots ", t.muted()));
-    left.push(Span::raw(roots));
+    // A long root ends in `…` before the clock.
+    let used = usize::from(width(&Line::from(left.clone())));
+    left.push(Span::raw(clip(
+        &roots,
+        usize::from(room).saturating_sub(used),
+    )));
     buf.set_line(area.x, area.y, &Line::from(left), room);
 
     let Some(d) = &app.pki.data else { return };
@@ -104,7 +118,7 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// ` 1 Local PKI `, ` 2 CSRs (9 pending) ` and ` 3 Tokens `, the tab on screen in reverse
 /// video; the tokens tab is coloured when a token has a problem.
-fn tabs(app: &App) -> Vec<Span<'static>> {
+fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
     let t = &app.theme;
     let pending = app.csr.counts.pending;
     let token_trouble = app
@@ -115,11 +129,12 @@ fn tabs(app: &App) -> Vec<Span<'static>> {
         .filter(|f| f.token.is_some())
         .map(|f| f.severity)
         .max();
-    let csr_label = if pending > 0 {
-        format!(" 2 CSRs ({pending} pending) ")
-    } else {
-        " 2 CSRs ".to_string()
+    let csr_label = match (pending, narrow) {
+        (0, _) => " 2 CSRs ".to_string(),
+        (_, true) => format!(" 2 CSRs ({pending}) "),
+        (_, false) => format!(" 2 CSRs ({pending} pending) "),
     };
+    let pki_label = if narrow { " 1 PKI " } else { " 1 Local PKI " };
     let style = |tab: Tab| {
         if app.tab == tab {
             t.selected().add_modifier(Modifier::BOLD)
@@ -134,7 +149,7 @@ fn tabs(app: &App) -> Vec<Span<'static>> {
     // Each label carries its own spaces: at 80 columns all three fit beside the clock. A
     // token problem colours the label; without colour the CSR tab's banner names it.
     vec![
-        Span::styled(" 1 Local PKI ", style(Tab::LocalPki)),
+        Span::styled(pki_label, style(Tab::LocalPki)),
         Span::styled(csr_label, style(Tab::Csr)),
         Span::styled(" 3 Tokens ", style(Tab::Tokens)),
     ]

@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::cells::clip;
 use super::width;
 use crate::tui::app::{App, Loaded};
 use crate::tui::status::{badge, status_at, Tone};
@@ -122,13 +123,8 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
         let c = &d.inv.certs[id];
         let tone = tone_at(app, d, id);
         let style = t.tone(tone);
-        buf.set_stringn(
-            inner.x,
-            y,
-            c.display_name(),
-            usize::from(name_w),
-            Style::new(),
-        );
+        let name = clip(&c.display_name(), usize::from(name_w));
+        buf.set_stringn(inner.x, y, name, usize::from(name_w), Style::new());
         buf.set_line(inner.x + name_w + 1, y, &Line::from(b), badge_w);
         match tone {
             Tone::Expired => {
@@ -190,7 +186,7 @@ fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     // certificates does not flatten the months that matter.
     let max = buckets[1..].iter().map(Vec::len).max().unwrap_or(0).max(1);
     let base = inner.y + 1 + chart_h;
-    let mut year_end = inner.x;
+    let mut years = Vec::new();
     for (i, ids) in buckets.iter().enumerate() {
         let x = inner.x + per * i as u16;
         let tone = if i == 0 {
@@ -228,9 +224,30 @@ fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
             None => ("??".into(), None),
         };
         buf.set_stringn(x, base, label, usize::from(per), t.muted());
-        if let Some(y) = year.filter(|_| x >= year_end) {
-            buf.set_string(x, base + 1, &y, t.label());
-            year_end = x + y.len() as u16 + 1;
+        if let Some(y) = year {
+            years.push((x, y));
+        }
+    }
+    year_labels(app, &years, inner, base + 1, buf);
+}
+
+/// Each year under its first month. Labels that would overlap move left, into the gap before
+/// them (the expired column's, for the first), so no year is left out when a December is
+/// followed by a January on a narrow chart; only one that cannot fit at all is dropped.
+fn year_labels(app: &App, years: &[(u16, String)], inner: Rect, y: u16, buf: &mut Buffer) {
+    let mut xs: Vec<u16> = years.iter().map(|(x, _)| *x).collect();
+    for i in (0..years.len().saturating_sub(1)).rev() {
+        let end = xs[i] + years[i].1.len() as u16;
+        if end >= xs[i + 1] {
+            xs[i] = (xs[i + 1].saturating_sub(years[i].1.len() as u16 + 1)).max(inner.x);
+        }
+    }
+    let mut free = inner.x;
+    for (x, (_, label)) in xs.iter().zip(years) {
+        let w = label.len() as u16;
+        if *x >= free && x + w <= inner.right() {
+            buf.set_string(*x, y, label, app.theme.label());
+            free = x + w + 1;
         }
     }
 }
