@@ -143,6 +143,62 @@ async fn approve_deny_and_approve_all_end_up_on_the_server() {
     assert!(server_conditions(&cluster, "csr-forged-signature").is_empty());
 }
 
+/// `a` then `y` no longer approves a request for `system:masters`: the name has to be typed.
+/// Marked rows are approved together, the dangerous one among them left out with a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dangerous_requests_need_their_name_and_marks_leave_them_out() {
+    let cluster = DemoCluster::start().await;
+    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
+    pump_until(&mut app, &mut rx, false, |a| {
+        a.csr.loaded && a.csr.connected()
+    })
+    .await;
+    key(&mut app, KeyCode::Char('2'));
+
+    select(&mut app, "bob-admin");
+    assert!(app.update(msg('a')).is_none());
+    assert!(app.update(msg('y')).is_none(), "y is typed, not a yes");
+    assert!(app.update(enter()).is_none());
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("type bob-admin")),
+        "{:?}",
+        app.notice
+    );
+    assert!(server_conditions(&cluster, "bob-admin").is_empty());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlays.is_empty(), "Esc cancels");
+
+    // Marks: two valid serving requests and bob-admin.
+    for name in ["csr-serving-worker-1", "csr-serving-worker-2", "bob-admin"] {
+        select(&mut app, name);
+        key(&mut app, KeyCode::Char(' '));
+    }
+    assert!(app.update(msg('a')).is_none());
+    let s = text(&app);
+    assert!(s.contains("Approve 2 marked CSR(s)?"), "{s}");
+    assert!(s.contains("bob-admin left out: it is dangerous"), "{s}");
+    let action = expect_csr_cmd(app.update(msg('y')));
+    let done = perform(watch.connection(), action).await;
+    app.update(Msg::CsrActed(Box::new(done)));
+    for n in ["csr-serving-worker-1", "csr-serving-worker-2"] {
+        assert_eq!(server_conditions(&cluster, n)[0].0, "Approved", "{n}");
+    }
+    assert!(server_conditions(&cluster, "bob-admin").is_empty());
+
+    // Alone, with its name typed, it is approved: the operator's decision.
+    app.csr.marked.clear();
+    select(&mut app, "bob-admin");
+    assert!(app.update(msg('a')).is_none());
+    keys(&mut app, "bob-admin");
+    let action = expect_csr_cmd(app.update(enter()));
+    assert_eq!(action, CsrAction::Approve(vec!["bob-admin".into()]));
+    let done = perform(watch.connection(), action).await;
+    app.update(Msg::CsrActed(Box::new(done)));
+    assert_eq!(server_conditions(&cluster, "bob-admin")[0].0, "Approved");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_on_the_server_is_reported_plainly() {
     let cluster = DemoCluster::start().await;

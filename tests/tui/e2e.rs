@@ -290,6 +290,44 @@ fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
     );
 }
 
+/// A 24-row terminal under a tmux status bar is 80x23: kcert draws there. Made too small, it
+/// says so and no key acts on the screen nobody sees (`r` would have planned a renewal that one
+/// `y` after resizing would have carried out). `y` copies the selected certificate's absolute
+/// path through the terminal (OSC 52), which tmux keeps as a paste buffer.
+#[test]
+fn at_80x23_keys_act_only_on_what_is_shown_and_y_copies_the_path() {
+    let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/apiserver.crt");
+    let before = std::fs::read(&crt).unwrap();
+    let tmux = Tmux::start(80, 23, &session_command(dir.path()));
+    tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    let s = tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    assert!(!s.contains("Terminal too small"), "{s}");
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("apiserver selected", |s| s.contains("CN=kube-apiserver"));
+
+    tmux.type_text("y");
+    tmux.wait_for("the copy notice", |s| s.contains("copied /"));
+    let (ok, copied) = tmux.run(&["show-buffer"]);
+    assert!(ok, "no paste buffer: {copied}");
+    assert_eq!(copied, crt.display().to_string());
+
+    tmux.run(&["resize-window", "-t", "0", "-x", "59", "-y", "23"]);
+    tmux.wait_for("the too-small notice", |s| s.contains("Terminal too small"));
+    tmux.type_text("r");
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.run(&["resize-window", "-t", "0", "-x", "80", "-y", "23"]);
+    tmux.wait_for("the tree again", |s| s.contains("CN=kube-apiserver"));
+    std::thread::sleep(Duration::from_millis(500));
+    let s = tmux.screen();
+    assert!(!s.contains("Renew 1 certificate"), "r acted unseen:\n{s}");
+    tmux.type_text("q");
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(s.contains("AFTER-KCERT exit=0"), "{s}");
+    assert_eq!(std::fs::read(&crt).unwrap(), before, "nothing was renewed");
+}
+
 /// The clock at the right of the header: `2026-12-06 23:50:22 UTC`.
 fn header_time(screen: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let line = screen.lines().next()?;

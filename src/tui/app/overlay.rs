@@ -3,6 +3,9 @@
 use crate::tui::action::Cmd;
 use crate::tui::status::Tone;
 
+/// A dialog's text: each line with its tone; `None` is plain text.
+pub type Lines = Vec<(Option<Tone>, String)>;
+
 /// Drawn over the main screen, topmost last; the topmost gets the keys.
 #[derive(Debug, Clone)]
 pub enum Overlay {
@@ -15,8 +18,7 @@ pub enum Overlay {
 #[derive(Debug, Clone, Default)]
 pub struct Dialog {
     pub title: String,
-    /// Each line with its tone; `None` is plain text.
-    pub lines: Vec<(Option<Tone>, String)>,
+    pub lines: Lines,
     pub scroll: usize,
     /// `None` for a report that only closes.
     pub on_yes: Option<Cmd>,

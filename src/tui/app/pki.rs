@@ -77,7 +77,7 @@ pub struct PkiTab {
     /// What the operator must do next after a renewal or a restart, until the next one.
     pub banner: Option<(Tone, String)>,
     /// The last restart's title and steps, kept after its dialog is hidden (`L` shows them).
-    pub restart_log: Option<(String, Vec<(Option<Tone>, String)>)>,
+    pub restart_log: Option<(String, super::overlay::Lines)>,
     pub view: ViewState,
     pub rows: Vec<Row>,
     pub tree: Cursor,
