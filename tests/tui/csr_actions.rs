@@ -2,10 +2,12 @@
 //! performed by the same code the event loop runs, and the result is checked on the server.
 
 use crossterm::event::KeyCode;
+use kcert::cluster::{ClusterEvent, WatchHandle};
 use kcert::tui::action::{Cmd, CsrAction, Msg};
 use kcert::tui::app::Overlay;
 use kcert::tui::csr_actions::perform;
 use kcert::tui::App;
+use tokio::sync::mpsc::Receiver;
 
 use crate::demo_cluster::{pump_until, row, select, started, DemoCluster};
 use crate::util::{draw, key, keys};
@@ -38,6 +40,17 @@ fn condition_of(app: &App, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The app connected to `cluster`, its CSRs listed, on tab 2 of a 100x30 terminal.
+async fn on_csr_tab(cluster: &DemoCluster) -> (App, WatchHandle, Receiver<ClusterEvent>) {
+    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
+    pump_until(&mut app, &mut rx, false, |a| {
+        a.csr.loaded && a.csr.connected()
+    })
+    .await;
+    key(&mut app, KeyCode::Char('2'));
+    (app, watch, rx)
+}
+
 fn expect_csr_cmd(cmd: Option<Cmd>) -> CsrAction {
     match cmd {
         Some(Cmd::Csr(a)) => a,
@@ -48,12 +61,7 @@ fn expect_csr_cmd(cmd: Option<Cmd>) -> CsrAction {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approve_deny_and_approve_all_end_up_on_the_server() {
     let cluster = DemoCluster::start().await;
-    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
-    pump_until(&mut app, &mut rx, false, |a| {
-        a.csr.loaded && a.csr.connected()
-    })
-    .await;
-    key(&mut app, KeyCode::Char('2'));
+    let (mut app, watch, mut rx) = on_csr_tab(&cluster).await;
 
     // a, then y: the row says "approving…" until the background result arrives.
     select(&mut app, "csr-serving-worker-1");
@@ -148,12 +156,7 @@ async fn approve_deny_and_approve_all_end_up_on_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dangerous_requests_need_their_name_and_marks_leave_them_out() {
     let cluster = DemoCluster::start().await;
-    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
-    pump_until(&mut app, &mut rx, false, |a| {
-        a.csr.loaded && a.csr.connected()
-    })
-    .await;
-    key(&mut app, KeyCode::Char('2'));
+    let (mut app, watch, _rx) = on_csr_tab(&cluster).await;
 
     select(&mut app, "bob-admin");
     assert!(app.update(msg('a')).is_none());
@@ -202,12 +205,7 @@ async fn dangerous_requests_need_their_name_and_marks_leave_them_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_on_the_server_is_reported_plainly() {
     let cluster = DemoCluster::start().await;
-    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
-    pump_until(&mut app, &mut rx, false, |a| {
-        a.csr.loaded && a.csr.connected()
-    })
-    .await;
-    key(&mut app, KeyCode::Char('2'));
+    let (mut app, watch, _rx) = on_csr_tab(&cluster).await;
     select(&mut app, "alice-dev");
     // Someone else approves it meanwhile; the UI has not heard yet.
     let conn = watch.connection().expect("connected");

@@ -71,17 +71,31 @@ fn event(app: &mut App, ev: ClusterEvent) {
     app.update(Msg::Cluster(ev));
 }
 
+/// The watch reporting a connection to `https://10.0.0.10:6443`.
+fn connected() -> ClusterEvent {
+    ClusterEvent::Connection(ConnectionState::Connected {
+        server: "https://10.0.0.10:6443".into(),
+        context: "kubernetes-admin@kubernetes".into(),
+        user: "kubernetes-admin".into(),
+    })
+}
+
+/// Two pending requests `a` and `b`, an approved `c`, and `more`, listed on tab 2.
+fn listed_with(more: Vec<CsrView>) -> App {
+    let mut app = app(true);
+    let mut views = vec![
+        csr("a", 1, None),
+        csr("b", 2, None),
+        csr("c", 3, Some("Approved")),
+    ];
+    views.extend(more);
+    event(&mut app, ClusterEvent::Snapshot(views));
+    app
+}
+
 #[test]
 fn the_selection_follows_its_csr_when_an_approval_moves_it() {
-    let mut app = app(true);
-    event(
-        &mut app,
-        ClusterEvent::Snapshot(vec![
-            csr("a", 1, None),
-            csr("b", 2, None),
-            csr("c", 3, Some("Approved")),
-        ]),
-    );
+    let mut app = listed_with(Vec::new());
     app.update(Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
     assert_eq!(selected(&app), Some("b"));
     event(
@@ -140,14 +154,7 @@ fn a_connection_failure_is_a_banner_on_tab_2_until_connected_again() {
         KeyCode::Char('2'),
         KeyModifiers::NONE,
     )));
-    event(
-        &mut app,
-        ClusterEvent::Connection(ConnectionState::Connected {
-            server: "https://10.0.0.10:6443".into(),
-            context: "kubernetes-admin@kubernetes".into(),
-            user: "kubernetes-admin".into(),
-        }),
-    );
+    event(&mut app, connected());
     assert_eq!(app.banner_line(), None);
 }
 
@@ -212,19 +219,9 @@ fn shown(app: &App) -> Vec<String> {
     app.csr.rows_from(0).map(|(_, v)| v.name.clone()).collect()
 }
 
-/// Three valid requests (one settled) and one for `system:masters`, newest first.
+/// [`listed_with`] a pending request for `system:masters`.
 fn listed() -> App {
-    let mut app = app(true);
-    event(
-        &mut app,
-        ClusterEvent::Snapshot(vec![
-            csr("a", 1, None),
-            csr("b", 2, None),
-            csr("c", 3, Some("Approved")),
-            csr_in("zed-admin", 4, None, "system:masters"),
-        ]),
-    );
-    app
+    listed_with(vec![csr_in("zed-admin", 4, None, "system:masters")])
 }
 
 #[test]
@@ -343,14 +340,7 @@ fn ctrl_r_says_when_the_reconnect_ended() {
         ClusterEvent::Connection(ConnectionState::Connecting),
     );
     assert_eq!(app.notice.as_deref(), Some("reconnecting to the cluster…"));
-    event(
-        &mut app,
-        ClusterEvent::Connection(ConnectionState::Connected {
-            server: "https://10.0.0.10:6443".into(),
-            context: "kubernetes-admin@kubernetes".into(),
-            user: "kubernetes-admin".into(),
-        }),
-    );
+    event(&mut app, connected());
     assert_eq!(
         app.notice.as_deref(),
         Some("reconnected to https://10.0.0.10:6443 at 2026-01-01 12:00:00 UTC")
