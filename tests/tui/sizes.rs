@@ -69,6 +69,24 @@ fn details() {
 }
 
 #[test]
+fn timeline_axis_and_months() {
+    let dir = demo_tree();
+    for (w, h) in SIZES {
+        let mut app = scanned_app(dir.path(), w, h, false);
+        key(&mut app, KeyCode::Char('t'));
+        let s = screen(&app, w, h, dir.path());
+        assert_drawn(&s, w, h);
+        assert!(s.contains("now") && s.contains("▼"), "{s}");
+        snapshot!(format!("timeline_{w}x{h}"), &s);
+        key(&mut app, KeyCode::Char('m'));
+        let s = screen(&app, w, h, dir.path());
+        // Every month keeps a label of its own: `11 12`, never `1112`.
+        assert!(s.contains("11 ") && !s.contains("1112"), "{s}");
+        snapshot!(format!("months_{w}x{h}"), &s);
+    }
+}
+
+#[test]
 fn renew_dialog() {
     let dir = demo_tree();
     for (w, h) in SIZES {

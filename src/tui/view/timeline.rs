@@ -15,7 +15,12 @@ use crate::tui::app::{App, Loaded};
 use crate::tui::status::{badge, status_at, Tone};
 
 const AXIS_ROWS: u16 = 2;
+/// Months the chart shows; a narrow terminal shows [`FEW_MONTHS`], so that each month keeps a
+/// bar and a label of its own.
 const MONTHS: usize = 24;
+const FEW_MONTHS: usize = 12;
+/// Cells a month needs: a two-cell label and a gap.
+const MONTH_CELLS: u16 = 3;
 
 /// Rows of certificates the axis view shows in `body`.
 pub fn list_height(body: Rect) -> u16 {
@@ -145,9 +150,9 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Buckets: 0 holds the expired, 1..=24 the months from the current one on.
-fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
-    let mut b = vec![Vec::new(); MONTHS + 1];
+/// Buckets: 0 holds the expired, 1..=`span` the months from the current one on.
+fn buckets(app: &App, d: &Loaded, span: usize) -> (Vec<Vec<usize>>, usize) {
+    let mut b = vec![Vec::new(); span + 1];
     let mut later = 0;
     let start = (app.now.year(), app.now.month0());
     for &id in &app.pki.timeline_ids {
@@ -159,7 +164,7 @@ fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
         let months =
             (c.not_after.year() - start.0) * 12 + c.not_after.month0() as i32 - start.1 as i32;
         match usize::try_from(months) {
-            Ok(m) if m < MONTHS => b[m + 1].push(id),
+            Ok(m) if m < span => b[m + 1].push(id),
             _ => later += 1,
         }
     }
@@ -168,18 +173,28 @@ fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
 
 fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let (buckets, later) = buckets(app, d);
+    let inner_w = area.width.saturating_sub(2);
+    let months = if inner_w >= MONTH_CELLS * (MONTHS as u16 + 1) {
+        MONTHS
+    } else {
+        FEW_MONTHS
+    };
+    let (buckets, later) = buckets(app, d, months);
     let title = Line::from(vec![
         Span::styled(" Expiries per month ", t.heading()),
         Span::styled(
-            format!("✗ expired, then the next {MONTHS} months ({later} later) "),
+            if months == MONTHS {
+                format!("✗ expired, then the next {months} months ({later} later) ")
+            } else {
+                format!("✗ expired, next {months} months, {later} later ")
+            },
             t.muted(),
         ),
     ]);
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     block.render(area, buf);
-    let per = (inner.width / (MONTHS as u16 + 1)).max(2);
+    let per = (inner.width / (months as u16 + 1)).max(2);
     let bar_w = per - 1;
     let chart_h = inner.height.saturating_sub(3);
     // Months share one scale; the expired bar is capped at full height so a pile of old
