@@ -98,6 +98,16 @@ fn renew_dialog() {
         let s = screen(&app, w, h, dir.path());
         assert!(s.contains("Renew 1 certificate(s)?"), "{s}");
         assert!(s.contains("y yes"), "{s}");
+        if h == 16 {
+            // Longer than the dialog: where it is, and that more follows.
+            assert!(s.contains(" ↓ ╝"), "a scroll hint:\n{s}");
+            for _ in 0..40 {
+                key(&mut app, KeyCode::Down);
+            }
+            let end = screen(&app, w, h, dir.path());
+            assert!(end.contains("Press y to renew"), "{end}");
+            assert!(!end.contains(" ↓ ╝"), "at the end, not past it:\n{end}");
+        }
         snapshot!(format!("renew_dialog_{w}x{h}"), &s);
     }
 }
@@ -259,4 +269,29 @@ fn press(c: char) -> Msg {
         KeyCode::Char(c),
         crossterm::event::KeyModifiers::NONE,
     ))
+}
+
+/// A notice longer than the footer (an explanation, an error) gets rows of its own above the
+/// key hints, whole; help and quit stay; the selection stays in view above it.
+#[test]
+fn a_long_notice_is_shown_whole_and_the_footer_keeps_help_and_quit() {
+    let dir = demo_tree();
+    let mut app = scanned_app(dir.path(), 80, 24, false);
+    key(&mut app, KeyCode::Char('G'));
+    let long = "no certificate has NotAfter 2027-01-22 12:00:00 UTC: it may be the peer's, \
+                on another machine";
+    app.notice = Some(long.into());
+    app.update(Msg::Resize(80, 24));
+    let s = screen(&app, 80, 24, dir.path());
+    let text: String = s
+        .lines()
+        .map(|l| l.trim_matches('"').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains(long), "{s}");
+    let last = s.lines().last().unwrap_or_default();
+    assert!(last.contains("? help") && last.contains("q quit"), "{s}");
+    let selected = format!("{}/{}", app.pki.rows.len(), app.pki.rows.len());
+    assert!(s.contains(&selected), "the last row is still shown:\n{s}");
+    snapshot!("long_notice_80x24", &s);
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::Widget;
 
 use unicode_width::UnicodeWidthStr;
 
-use super::cells::wrap;
+use super::cells::{clip, wrap};
 use super::rows::{pane_block, sa_name};
 use super::show_path;
 use crate::pki::format;
@@ -101,10 +101,14 @@ impl<'a> Out<'a> {
         }
     }
 
+    /// The name, then a tag (`CA`, the CSR's condition): what does not fit ends in `…`.
     pub fn title(&mut self, name: String, tag: Option<&str>) {
+        let name = clip(&name, self.width);
+        let room = self.width.saturating_sub(name.width());
         let mut spans = vec![Span::styled(name, self.app.theme.heading())];
-        if let Some(tag) = tag {
-            spans.push(Span::styled(format!("  {tag}"), self.app.theme.muted()));
+        if let Some(tag) = tag.filter(|_| room > 3) {
+            let tag = clip(&format!("  {tag}"), room);
+            spans.push(Span::styled(tag, self.app.theme.muted()));
         }
         self.lines.push(Line::from(spans));
     }
