@@ -398,9 +398,12 @@ impl App {
             Action::StartFilter => tab.editing_filter = true,
             Action::FilterDone => tab.editing_filter = false,
             Action::ClearFilter => {
+                // Esc while typing clears what is typed; Esc on the list clears the marks too.
+                if !tab.editing_filter {
+                    tab.marked.clear();
+                }
                 tab.editing_filter = false;
                 tab.filter.clear();
-                tab.marked.clear();
             }
             Action::FilterInsert => tab.filter.extend(typed),
             Action::FilterBackspace => {

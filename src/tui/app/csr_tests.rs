@@ -288,6 +288,12 @@ fn space_marks_and_a_approves_the_marked_but_never_a_dangerous_one() {
         ["zed-admin"],
         "what was acted on is unmarked"
     );
+    // Esc while typing a filter leaves the marks; Esc on the list clears them.
+    press(&mut app, '/');
+    press_code(&mut app, KeyCode::Esc);
+    assert_eq!(app.csr.marked.len(), 1);
+    press_code(&mut app, KeyCode::Esc);
+    assert!(app.csr.marked.is_empty());
 }
 
 #[test]
