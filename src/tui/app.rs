@@ -325,7 +325,9 @@ impl App {
 
 mod counts;
 mod csr;
+mod csr_bulk;
 mod csr_dialogs;
+mod csr_list;
 #[cfg(test)]
 mod csr_tests;
 mod explain;
@@ -343,7 +345,8 @@ mod tokens;
 mod tokens_tests;
 
 pub use counts::Counts;
-pub use csr::{ColumnWidths, CsrCounts, CsrSort, CsrTab};
+pub use csr::{ColumnWidths, CsrCounts, CsrTab};
+pub use csr_list::CsrSort;
 pub use overlay::{Dialog, Overlay};
 pub use pki::{Loaded, PkiTab, ScanState, Screen, ViewState};
 pub use scan::Served;

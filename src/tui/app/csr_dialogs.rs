@@ -1,13 +1,14 @@
-//! `a`, `d` and `A` on the CSR tab: a dialog first (the verdict, the reason to type, the
-//! list), then on `y` or Enter the rows are marked busy and the work goes to the event loop;
-//! its result comes back as [`CsrActed`].
+//! `a` and `d` on the CSR tab: a dialog first (the verdict, the reason to type, the name of a
+//! CSR that fails its checks), then on `y` or Enter the rows are marked busy and the work goes
+//! to the event loop; its result comes back as [`CsrActed`]. Approving several at once (marks,
+//! `A`) is in `csr_bulk`.
 
 use super::{App, Dialog, Overlay};
 use crate::cluster::{caution, ActionOutcome, Check, CsrView, Outcome};
 use crate::tui::action::{Cmd, CsrActed, CsrAction};
 use crate::tui::csr_text::{
-    cannot_approve, check_line, checks_in_order, short_signer, verdict_cell, verdict_glyph,
-    verdict_summary, verdict_tone,
+    cannot_approve, check_line, checks_in_order, verdict_cell, verdict_glyph, verdict_summary,
+    verdict_tone,
 };
 use crate::tui::status::Tone;
 
@@ -110,64 +111,6 @@ impl App {
         })));
     }
 
-    /// `a` with marks: every marked CSR that can be approved with a plain yes; the others are
-    /// named with why they are left out (a dangerous one is approved alone, name typed).
-    fn ask_approve_marked(&mut self) {
-        let mut chosen = Vec::new();
-        let mut lines = vec![(None, "The marked CSRs:".to_string())];
-        for v in self.csr.marked_views() {
-            let skip = if v.is_denied() {
-                Some((
-                    Tone::Expired,
-                    "is Denied and cannot be approved".to_string(),
-                ))
-            } else if v.is_approved() {
-                Some((Tone::Unknown, "is already approved".to_string()))
-            } else if let Some(verb) = self.csr.busy.get(&v.name) {
-                Some((Tone::Unknown, format!("is being handled ({verb}…)")))
-            } else {
-                caution(v).map(|c| {
-                    (
-                        verdict_tone(&v.verdict),
-                        format!("left out: {c}; approve it alone with a, typing its name"),
-                    )
-                })
-            };
-            match skip {
-                Some((tone, why)) => lines.push((
-                    Some(tone),
-                    format!("  {} {} {why}", verdict_glyph(&v.verdict), v.name),
-                )),
-                None => {
-                    lines.push((
-                        Some(Tone::Ok),
-                        format!("  ✓ {}  by {}", v.name, v.requestor),
-                    ));
-                    chosen.push(v.name.clone());
-                }
-            }
-        }
-        lines.push((None, String::new()));
-        if chosen.is_empty() {
-            lines.push((
-                None,
-                "None of them can be approved here: nothing to do.".into(),
-            ));
-            self.open_report("Approve the marked CSRs", lines);
-            return;
-        }
-        lines.push((
-            Some(Tone::Ok),
-            format!("Press y to approve {}, n to cancel.", chosen.len()),
-        ));
-        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Approve {} marked CSR(s)?", chosen.len()),
-            lines,
-            on_yes: Some(Cmd::Csr(CsrAction::Approve(chosen))),
-            ..Dialog::default()
-        })));
-    }
-
     /// `d`: the marked CSRs when there are any, else the selected one; a reason for all.
     pub(super) fn ask_deny(&mut self) {
         let (names, mut lines, title) = if self.csr.marked.is_empty() {
@@ -242,60 +185,6 @@ impl App {
             })),
             input: Some(String::new()),
             prompt: "Reason".into(),
-            ..Dialog::default()
-        })));
-    }
-
-    pub(super) fn ask_approve_all(&mut self) {
-        let busy = &self.csr.busy;
-        let chosen: Vec<&CsrView> = self
-            .csr
-            .set
-            .approvable()
-            .filter(|v| !busy.contains_key(&v.name))
-            .collect();
-        let failing = self.csr.counts.pending - self.csr.counts.approvable;
-        let left_alone = (failing > 0).then(|| {
-            (
-                Some(Tone::Warning),
-                format!(
-                    "{failing} pending CSR(s) failing a check are left alone: approve one \
-                     alone with a, typing its name."
-                ),
-            )
-        });
-        if chosen.is_empty() {
-            let mut lines = vec![(
-                None,
-                "No pending CSR passes every check: nothing to approve.".to_string(),
-            )];
-            lines.extend(left_alone);
-            self.open_report("Approve every valid CSR", lines);
-            return;
-        }
-        let names: Vec<String> = chosen.iter().map(|v| v.name.clone()).collect();
-        let mut lines = vec![(None, "Every pending CSR whose checks all pass:".to_string())];
-        lines.extend(chosen.iter().map(|v| {
-            (
-                Some(Tone::Ok),
-                format!(
-                    "  ✓ {}  by {}  ({})",
-                    v.name,
-                    v.requestor,
-                    short_signer(v.signer_column())
-                ),
-            )
-        }));
-        lines.push((None, String::new()));
-        lines.extend(left_alone);
-        lines.push((
-            Some(Tone::Ok),
-            "Press y to approve them all, n to cancel.".into(),
-        ));
-        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Approve {} CSR(s)?", names.len()),
-            lines,
-            on_yes: Some(Cmd::Csr(CsrAction::Approve(names))),
             ..Dialog::default()
         })));
     }
