@@ -249,7 +249,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__csr__subcmd__approve)
-            opts="-h --all-valid --kubeconfig --context --timeout --now --debug --help"
+            opts="-h --all-valid --force --kubeconfig --context --timeout --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

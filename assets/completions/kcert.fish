@@ -158,7 +158,8 @@ complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcomm
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l context -d 'Context of the kubeconfig to use (default: its current-context)' -r
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l timeout -d 'Seconds to wait for the API server' -r
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
-complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l all-valid -d 'Approve every pending CSR whose verdict is valid'
+complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l all-valid -d 'Approve every pending CSR whose verdict is valid (never one that fails a check)'
+complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l force -d 'Approve a named CSR even though it fails kcert\'s checks or is dangerous; without it such a CSR is refused (exit 1) with the reason'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from approve" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from doctor" -s o -l output -d 'Output format' -r -f -a "text\t''

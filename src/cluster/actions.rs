@@ -8,6 +8,9 @@ use k8s_openapi::api::certificates::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, PostParams};
 
+use super::rules::Check;
+use super::view::CsrView;
+
 /// kubectl retries a conflicting update this many times.
 const MAX_ATTEMPTS: usize = 10;
 
@@ -55,6 +58,52 @@ pub enum ActionError {
     },
     #[error("{name}: {message}")]
     Transport { name: String, message: String },
+}
+
+/// Why approving a CSR takes more than a plain yes: its verdict failed. Both front ends ask
+/// for it: `kcert csr approve` refuses without `--force`, the UI wants the name typed, and
+/// neither `--all-valid` nor `A` ever includes such a CSR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caution {
+    pub name: String,
+    /// A failed check would hand out cluster-admin rights or another identity.
+    pub dangerous: bool,
+    /// `rule: reason` for each failed check, dangerous ones first.
+    pub failures: Vec<String>,
+}
+
+impl Caution {
+    /// What approving it would mean, in one clause.
+    pub fn headline(&self) -> &'static str {
+        if self.dangerous {
+            "it is dangerous: approving it hands out cluster-admin rights or another identity"
+        } else {
+            "it fails kcert's checks"
+        }
+    }
+}
+
+impl std::fmt::Display for Caution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.headline(), self.failures.join("; "))
+    }
+}
+
+/// `None` when `v`'s verdict passed: approving it needs no more than a yes.
+pub fn caution(v: &CsrView) -> Option<Caution> {
+    if v.verdict.passed() {
+        return None;
+    }
+    let mut failed: Vec<&Check> = v.verdict.failures().collect();
+    failed.sort_by_key(|c| !c.danger);
+    Some(Caution {
+        name: v.name.clone(),
+        dangerous: v.verdict.is_dangerous(),
+        failures: failed
+            .iter()
+            .map(|c| format!("{}: {}", c.rule, c.reason))
+            .collect(),
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

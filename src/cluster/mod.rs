@@ -32,7 +32,7 @@ pub mod tokens;
 pub mod view;
 pub mod watch;
 
-pub use actions::{approve, deny, ActionError, ActionOutcome};
+pub use actions::{approve, caution, deny, ActionError, ActionOutcome, Caution};
 pub use connect::{connect, Connection};
 pub use diagnose::Diagnosis;
 pub use nodes::NodeIndex;

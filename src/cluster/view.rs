@@ -156,9 +156,10 @@ impl CsrView {
             .any(|c| c.kind == "Approved" || c.kind == "Denied")
     }
 
-    /// What `A` (approve all) and `--all-valid` take: pending, and every rule passed.
+    /// What `A` (approve all) and `--all-valid` take: pending, and nothing to be careful
+    /// about ([`super::actions::caution`]).
     pub fn is_approvable(&self) -> bool {
-        self.is_pending() && self.verdict.passed()
+        self.is_pending() && super::actions::caution(self).is_none()
     }
 
     pub fn is_denied(&self) -> bool {

@@ -120,14 +120,13 @@ pub enum RestartMsg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CsrAction {
     Approve(Vec<String>),
-    Deny { name: String, reason: String },
+    Deny { names: Vec<String>, reason: String },
 }
 
 impl CsrAction {
     pub fn names(&self) -> Vec<String> {
         match self {
-            CsrAction::Approve(names) => names.clone(),
-            CsrAction::Deny { name, .. } => vec![name.clone()],
+            CsrAction::Approve(names) | CsrAction::Deny { names, .. } => names.clone(),
         }
     }
 
@@ -205,6 +204,14 @@ pub enum Action {
     Explain,
     /// Stop the running restart; its manifest is put back.
     CancelRestart,
+    /// Reopen the steps of the last restart (running or ended).
+    ShowRestartLog,
+    /// Show the selected certificate laid out like `openssl x509 -text`.
+    ShowText,
+    /// Copy the selected certificate's absolute path to the terminal's clipboard (OSC 52).
+    CopyPath,
+    /// Mark or unmark the selected CSR; `a` and `d` act on the marked ones.
+    ToggleMark,
 }
 
 /// Work the loop performs on behalf of `update`, which itself never does I/O.
@@ -241,5 +248,8 @@ pub enum Cmd {
     Csr(CsrAction),
     /// Read what the doctor needs over the watch's connection; comes back as [`Msg::DoctorRead`].
     Doctor,
+    /// Put text on the terminal's clipboard: an OSC 52 sequence written through the terminal
+    /// backend (it travels over SSH and through tmux, which keep no clipboard of their own).
+    Copy(String),
     Quit,
 }

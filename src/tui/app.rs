@@ -52,6 +52,8 @@ pub struct App {
     pub notice: Option<String>,
     /// Counts ticks, for the scanning spinner.
     pub ticks: u64,
+    /// The first press of a key that acts when pressed twice (`gg`).
+    armed: Option<char>,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             notice: None,
             ticks: 0,
+            armed: None,
         }
     }
 
@@ -93,20 +96,22 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Option<Cmd> {
+        // A long notice or banner takes rows from the body: keep the cursors in view.
+        let before = self.chrome(self.size.width);
+        let cmd = self.step(msg);
+        if self.chrome(self.size.width) != before {
+            self.reveal();
+        }
+        cmd
+    }
+
+    fn step(&mut self, msg: Msg) -> Option<Cmd> {
         match msg {
-            Msg::Key(ev) => {
-                if ev.kind != KeyEventKind::Press {
-                    return None;
-                }
-                let action = keymap::resolve(&self.contexts(), &ev)?;
-                let typed = match ev.code {
-                    KeyCode::Char(c) => Some(c),
-                    _ => None,
-                };
-                self.apply(action, typed)
-            }
+            Msg::Key(ev) => self.key(ev),
             Msg::Paste(text) => {
-                self.paste(&text);
+                if self.areas().is_some() {
+                    self.paste(&text);
+                }
                 None
             }
             Msg::Tick(t) => {
@@ -159,6 +164,43 @@ impl App {
         }
     }
 
+    fn key(&mut self, ev: crossterm::event::KeyEvent) -> Option<Cmd> {
+        if ev.kind != KeyEventKind::Press {
+            return None;
+        }
+        if self.areas().is_none() {
+            // Nothing is drawn but "too small": no key may act on a screen nobody sees.
+            return match keymap::resolve(&[Context::Always, Context::Tabs], &ev) {
+                Some(Action::Quit) => Some(Cmd::Quit),
+                _ => None,
+            };
+        }
+        let contexts = self.contexts();
+        let action = keymap::resolve(&contexts, &ev);
+        let armed = self.armed.take();
+        let typed = match ev.code {
+            KeyCode::Char(c) => Some(c),
+            _ => None,
+        };
+        if keymap::needs_twice(&contexts, &ev) && armed != typed {
+            self.armed = typed;
+            return None;
+        }
+        self.apply(action?, typed)
+    }
+
+    /// The filter being typed on the tab shown, if one is.
+    pub fn editing_filter(&self) -> Option<&str> {
+        if !self.overlays.is_empty() {
+            return None;
+        }
+        match self.tab {
+            Tab::LocalPki if self.pki.view.editing_filter => Some(&self.pki.view.filter),
+            Tab::Csr if self.csr.editing_filter => Some(&self.csr.filter),
+            _ => None,
+        }
+    }
+
     /// Pasted text goes where text is being typed; line breaks become spaces.
     fn paste(&mut self, text: &str) {
         let clean: String = text
@@ -171,7 +213,14 @@ impl App {
             }
             return;
         }
-        if self.overlays.is_empty() && self.tab == Tab::LocalPki && self.pki.view.editing_filter {
+        if self.editing_filter().is_none() {
+            return;
+        }
+        if self.tab == Tab::Csr {
+            for c in clean.trim().chars() {
+                self.csr_view_action(Action::FilterInsert, Some(c));
+            }
+        } else {
             self.pki.view.filter.push_str(clean.trim());
             self.rebuild();
         }
@@ -188,6 +237,7 @@ impl App {
             Some(Overlay::Dialog(_)) => vec![Always, Message],
             None => match self.tab {
                 Tab::LocalPki => self.pki.contexts(),
+                Tab::Csr if self.csr.editing_filter => vec![Always, Filter],
                 Tab::Csr => vec![Always, Csr, Panes, Nav, Tabs],
                 Tab::Tokens => vec![Always, Context::Tokens, Panes, Nav, Tabs],
             },
@@ -235,7 +285,7 @@ impl App {
             _ => {
                 return match self.tab {
                     Tab::LocalPki => self.pki_action(action, typed),
-                    Tab::Csr | Tab::Tokens => self.cluster_action(action),
+                    Tab::Csr | Tab::Tokens => self.cluster_action(action, typed),
                 }
             }
         }
@@ -243,13 +293,14 @@ impl App {
     }
 
     /// Keys of the two cluster tabs.
-    fn cluster_action(&mut self, action: Action) -> Option<Cmd> {
+    fn cluster_action(&mut self, action: Action, typed: Option<char>) -> Option<Cmd> {
         match action {
             Action::ShowDoctor => self.open_doctor(),
             Action::Approve => self.ask_approve(),
             Action::Deny => self.ask_deny(),
             Action::ApproveAll => self.ask_approve_all(),
             Action::Reconnect => return self.reconnect(),
+            _ if self.tab == Tab::Csr => self.csr_view_action(action, typed),
             _ => {}
         }
         None
@@ -274,7 +325,9 @@ impl App {
 
 mod counts;
 mod csr;
+mod csr_bulk;
 mod csr_dialogs;
+mod csr_list;
 #[cfg(test)]
 mod csr_tests;
 mod explain;
@@ -293,6 +346,7 @@ mod tokens_tests;
 
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};
+pub use csr_list::CsrSort;
 pub use overlay::{Dialog, Overlay};
 pub use pki::{Loaded, PkiTab, ScanState, Screen, ViewState};
 pub use scan::Served;

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use super::action::{CsrActed, CsrAction};
 use crate::cluster::{approve, deny, ActionError, Connection};
 
-/// Requests in flight at once for `A`; kubectl does one at a time, a handful is still gentle.
+/// Requests in flight at once for `A` and marked rows; kubectl does one at a time, a handful is still gentle.
 const PARALLEL: usize = 4;
 
 /// Carry out `action`. Without a connection every CSR gets a plain "not connected" error.
@@ -26,22 +26,21 @@ pub async fn perform(conn: Option<Connection>, action: CsrAction) -> CsrActed {
         return CsrActed { action, results };
     };
     let api = conn.csrs();
-    let results = match &action {
-        CsrAction::Approve(names) => {
-            futures::stream::iter(names.iter().cloned())
-                .map(|name| {
-                    let api = api.clone();
-                    async move {
-                        let r = approve(&api, &name).await;
-                        (name, r)
-                    }
-                })
-                .buffered(PARALLEL)
-                .collect()
-                .await
-        }
-        CsrAction::Deny { name, reason } => vec![(name.clone(), deny(&api, name, reason).await)],
-    };
+    let results = futures::stream::iter(names)
+        .map(|name| {
+            let api = api.clone();
+            let action = &action;
+            async move {
+                let r = match action {
+                    CsrAction::Approve(_) => approve(&api, &name).await,
+                    CsrAction::Deny { reason, .. } => deny(&api, &name, reason).await,
+                };
+                (name, r)
+            }
+        })
+        .buffered(PARALLEL)
+        .collect()
+        .await;
     CsrActed { action, results }
 }
 

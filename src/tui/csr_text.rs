@@ -81,6 +81,17 @@ pub fn short_signer(signer: &str) -> &str {
     signer.strip_prefix("kubernetes.io/").unwrap_or(signer)
 }
 
+/// The REQUESTOR cell: `…node:worker-1` for `system:node:worker-1` (likewise bootstrap
+/// tokens and service accounts), so a narrow column shows which node asked rather than
+/// `system:node:…`; the `…` says something was left out, the details pane has it whole.
+pub fn requestor_cell(requestor: &str) -> std::borrow::Cow<'_, str> {
+    const KINDS: [&str; 3] = ["node:", "bootstrap:", "serviceaccount:"];
+    match requestor.strip_prefix("system:") {
+        Some(rest) if KINDS.iter().any(|k| rest.starts_with(k)) => format!("…{rest}").into(),
+        _ => requestor.into(),
+    }
+}
+
 /// `✓ Approved (KubectlApprove) 2026-11-22 11:59 UTC: message`.
 pub fn condition_line(c: &Condition) -> (Tone, String) {
     let (tone, glyph) = match c.kind.as_str() {
@@ -179,6 +190,20 @@ mod tests {
         );
         assert!(verdict_summary(&danger).starts_with("‼ DANGER"));
         assert_eq!(verdict_tone(&danger), Tone::Expired);
+    }
+
+    #[test]
+    fn requestors_show_the_node_not_the_system_prefix() {
+        assert_eq!(requestor_cell("system:node:worker-1"), "…node:worker-1");
+        assert_eq!(
+            requestor_cell("system:bootstrap:abcdef"),
+            "…bootstrap:abcdef"
+        );
+        assert_eq!(requestor_cell("bob"), "bob");
+        assert_eq!(
+            requestor_cell("system:kube-controller-manager"),
+            "system:kube-controller-manager"
+        );
     }
 
     #[test]

@@ -75,6 +75,8 @@ impl Context {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     Code(KeyCode, KeyModifiers),
+    /// A character pressed twice in a row (`gg`): the first press only arms it.
+    Twice(char),
     AnyChar,
 }
 
@@ -98,6 +100,7 @@ impl Key {
         };
         match *self {
             Key::Code(c, m) => c == ev.code && m == mods,
+            Key::Twice(c) => ev.code == KeyCode::Char(c) && mods.is_empty(),
             Key::AnyChar => {
                 matches!(ev.code, KeyCode::Char(ch) if !ch.is_control()) && mods.is_empty()
             }
@@ -105,8 +108,10 @@ impl Key {
     }
 
     pub fn label(&self) -> String {
-        let Key::Code(c, m) = *self else {
-            return "type".to_string();
+        let (c, m) = match *self {
+            Key::Code(c, m) => (c, m),
+            Key::Twice(c) => return format!("{c}{c}"),
+            Key::AnyChar => return "type".to_string(),
         };
         let base = match c {
             KeyCode::Up => "↑".to_string(),
@@ -121,6 +126,7 @@ impl Key {
             KeyCode::Esc => "Esc".to_string(),
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::Backspace => "Bksp".to_string(),
+            KeyCode::Char(' ') => "Space".to_string(),
             KeyCode::Char(ch) => ch.to_string(),
             other => format!("{other:?}"),
         };
@@ -181,10 +187,17 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[k('R')], Action::RenewExpiring, None, "renew all expiring leaves"),
     b(Main, &[k('S')], Action::RestartConsumers, Some("restart"), "restart its static pods"),
     b(Main, &[k('e')], Action::Explain, Some("explain"), "explain an x509 error line"),
-    b(Csr, &[k('a')], Action::Approve, Some("approve"), "approve the selected CSR"),
-    b(Csr, &[k('d')], Action::Deny, Some("deny"), "deny it, giving a reason"),
+    b(Main, &[k('x')], Action::ShowText, Some("x509 text"), "the certificate as openssl x509 -text"),
+    b(Main, &[k('y')], Action::CopyPath, Some("copy path"), "copy its absolute path (OSC 52)"),
+    b(Main, &[k('L')], Action::ShowRestartLog, None, "the last restart's steps again"),
+    b(Csr, &[k('a')], Action::Approve, Some("approve"), "approve the selected or marked CSRs"),
+    b(Csr, &[k('d')], Action::Deny, Some("deny"), "deny them, giving a reason"),
     b(Csr, &[k('A')], Action::ApproveAll, Some("approve valid"), "approve all valid pending"),
+    b(Csr, &[k(' ')], Action::ToggleMark, Some("mark"), "mark or unmark, for a and d"),
+    b(Csr, &[k('/')], Action::StartFilter, Some("filter"), "filter name/requestor/signer/verdict"),
+    b(Csr, &[k('s')], Action::ToggleSort, Some("sort"), "sort: kubectl, name, age, verdict"),
     b(Csr, &[ctrl('r')], Action::Reconnect, Some("reconnect"), "reconnect to the cluster now"),
+    b(Csr, &[code(KeyCode::Esc)], Action::ClearFilter, None, "clear the filter and the marks"),
     b(Csr, &[k('D')], Action::ShowDoctor, None, "the auto-approval check (banner) in full"),
     b(Tokens, &[k('D')], Action::ShowDoctor, Some("doctor"), "the auto-approval check in full"),
     b(Tokens, &[ctrl('r')], Action::Reconnect, Some("reconnect"), "reconnect to the cluster now"),
@@ -197,8 +210,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Nav, &[code(KeyCode::Down), k('j')], Action::Down, None, "down"),
     b(Nav, &[code(KeyCode::PageUp)], Action::PageUp, None, "page up"),
     b(Nav, &[code(KeyCode::PageDown)], Action::PageDown, None, "page down"),
-    b(Nav, &[code(KeyCode::Home)], Action::Home, None, "first"),
-    b(Nav, &[code(KeyCode::End)], Action::End, None, "last"),
+    b(Nav, &[code(KeyCode::Home), Key::Twice('g')], Action::Home, None, "first"),
+    b(Nav, &[code(KeyCode::End), k('G')], Action::End, None, "last"),
     b(Filter, &[code(KeyCode::Enter)], Action::FilterDone, Some("keep"), "stop typing, keep filter"),
     b(Filter, &[code(KeyCode::Esc)], Action::ClearFilter, Some("clear"), "clear the filter"),
     b(Filter, &[code(KeyCode::Backspace)], Action::FilterBackspace, None, "delete a character"),
@@ -215,10 +228,16 @@ pub const BINDINGS: &[Binding] = &[
     b(Prompt, &[code(KeyCode::Enter)], Action::Confirm, Some("confirm"), "do it, with the text typed"),
     b(Prompt, &[code(KeyCode::Esc)], Action::CloseOverlay, Some("cancel"), "cancel, change nothing"),
     b(Prompt, &[code(KeyCode::Backspace)], Action::PromptBackspace, None, "delete a character"),
+    b(Prompt, &[code(KeyCode::Up)], Action::Up, None, "scroll up"),
+    b(Prompt, &[code(KeyCode::Down)], Action::Down, None, "scroll down"),
     b(Prompt, &[Key::AnyChar], Action::PromptInsert, None, "type"),
     b(Message, &[code(KeyCode::Esc), code(KeyCode::Enter), k('q')], Action::CloseOverlay, Some("close"), "close the report"),
     b(Message, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
     b(Message, &[code(KeyCode::Down), k('j')], Action::Down, None, "scroll down"),
+    b(Message, &[code(KeyCode::PageUp)], Action::PageUp, None, "page up"),
+    b(Message, &[code(KeyCode::PageDown)], Action::PageDown, None, "page down"),
+    b(Message, &[code(KeyCode::Home), Key::Twice('g')], Action::Home, None, "top"),
+    b(Message, &[code(KeyCode::End), k('G')], Action::End, None, "bottom"),
     b(Progress, &[k('c')], Action::CancelRestart, Some("cancel restart"), "stop it: the manifest goes back"),
     b(Progress, &[code(KeyCode::Esc), k('q')], Action::CloseOverlay, Some("hide"), "hide this; the restart goes on"),
     b(Progress, &[code(KeyCode::Up), k('k')], Action::Up, None, "scroll up"),
@@ -241,6 +260,19 @@ pub fn resolve(contexts: &[Context], ev: &KeyEvent) -> Option<Action> {
                 }
             })
     })
+}
+
+/// Whether `ev` is the key of a binding that acts only when pressed twice (`gg`).
+pub fn needs_twice(contexts: &[Context], ev: &KeyEvent) -> bool {
+    contexts
+        .iter()
+        .find_map(|ctx| {
+            BINDINGS
+                .iter()
+                .filter(|b| b.context == *ctx)
+                .find_map(|b| b.keys.iter().find(|key| key.matches(ev)))
+        })
+        .is_some_and(|key| matches!(key, Key::Twice(_)))
 }
 
 /// `↑/k`, `^C`: how the help and the footer write a binding's keys.
@@ -330,6 +362,20 @@ mod tests {
     }
 
     #[test]
+    fn gg_is_labelled_as_typed_and_only_g_arms_it() {
+        let g = key(KeyCode::Char('g'), KeyModifiers::NONE);
+        let ctxs = [Always, Tree, Nav, Main, Tabs];
+        assert!(needs_twice(&ctxs, &g));
+        assert_eq!(resolve(&ctxs, &g), Some(Action::Home));
+        let shift_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert!(!needs_twice(&ctxs, &shift_g));
+        assert_eq!(resolve(&ctxs, &shift_g), Some(Action::End));
+        assert!(!needs_twice(&[Always, Filter], &g), "typed into a filter");
+        assert_eq!(Key::Twice('g').label(), "gg");
+        assert_eq!(k(' ').label(), "Space");
+    }
+
+    #[test]
     fn no_key_is_bound_twice_in_one_context() {
         for (ctx, bindings) in groups() {
             let keys: Vec<Key> = bindings
@@ -364,7 +410,10 @@ mod tests {
         assert_eq!(press('A'), Some(Action::ApproveAll));
         assert_eq!(press('1'), Some(Action::ShowLocalPki));
         assert_eq!(press('r'), None, "renew is a local PKI key");
-        assert_eq!(press('/'), None);
+        assert_eq!(press('/'), Some(Action::StartFilter), "its own filter");
+        assert_eq!(press('s'), Some(Action::ToggleSort));
+        assert_eq!(press(' '), Some(Action::ToggleMark));
+        assert_eq!(press('y'), None, "copying a path is a local PKI key");
         let ctrl_r = key(KeyCode::Char('r'), KeyModifiers::CONTROL);
         assert_eq!(resolve(&ctxs, &ctrl_r), Some(Action::Reconnect));
     }

@@ -13,6 +13,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod csr_actions;
 pub mod csr_text;
 mod cursor;

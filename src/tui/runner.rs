@@ -16,6 +16,7 @@ use tokio::time::{interval, MissedTickBehavior};
 
 use super::action::{Cmd, CsrAction, Msg, RestartMsg, ScanRequest, TaskError};
 use super::app::App;
+use super::clipboard::{osc52, RawWrite};
 use super::{csr_actions, node_tasks, TuiError};
 use crate::cluster::{spawn_watch, ClusterEvent, WatchHandle};
 use crate::renew;
@@ -45,7 +46,7 @@ pub async fn run_loop<B, E>(
     quit: impl Future<Output = ()>,
 ) -> Result<(), TuiError>
 where
-    B: Backend,
+    B: Backend + RawWrite,
     TuiError: From<B::Error>,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
 {
@@ -68,7 +69,7 @@ async fn event_loop<B, E>(
     restart: &mut Option<RunningRestart>,
 ) -> Result<(), TuiError>
 where
-    B: Backend,
+    B: Backend + RawWrite,
     TuiError: From<B::Error>,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
 {
@@ -170,6 +171,10 @@ where
                 Cmd::Doctor => {
                     let conn = watch.as_ref().and_then(WatchHandle::connection);
                     spawn_doctor(conn, tx.clone());
+                }
+                Cmd::Copy(text) => {
+                    // Best effort: a terminal that ignores OSC 52 just keeps its clipboard.
+                    let _ = terminal.backend_mut().write_raw(osc52(&text).as_bytes());
                 }
             }
         }

@@ -9,3 +9,4 @@ mod cli_snapshots;
 mod front;
 mod generated;
 mod real_fixtures;
+mod x509_text;

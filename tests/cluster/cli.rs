@@ -93,14 +93,72 @@ async fn approve_all_valid_takes_exactly_the_pending_requests_that_pass() {
     assert!(err.contains("nothing approved"), "{err}");
 }
 
+/// The condition kubectl sees on `name`: `Pending`, `Approved,Issued`, `Denied`, ...
+async fn kubectl_condition(env: &Env, name: &str) -> String {
+    let (ok, out, err) = env.kubectl(&["get", "csr", name, "--no-headers"]).await;
+    assert!(ok, "kubectl get csr {name}: {err}");
+    out.split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failures_give_a_non_zero_exit_and_explicit_names_warn_about_failed_checks() {
+async fn a_dangerous_csr_is_refused_without_force() {
+    let env = Env::demo().await;
+    let (code, out, err) = kcert(&env, &["csr", "approve", "bob-admin"]).await;
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(
+        err.contains("bob-admin was not approved: it is dangerous")
+            && err.contains("asks for privileged group system:masters")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(kubectl_condition(&env, "bob-admin").await, "Pending");
+
+    // A CSR that fails a check without being dangerous is refused the same way.
+    let (code, _, err) = kcert(&env, &["csr", "approve", "carol-two-years"]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("carol-two-years was not approved: it fails kcert's checks (duration:"),
+        "{err}"
+    );
+    assert_eq!(kubectl_condition(&env, "carol-two-years").await, "Pending");
+
+    // --all-valid never takes it.
+    let (code, out, err) = kcert(&env, &["csr", "approve", "--all-valid"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("bob-admin"), "{out}");
+    assert_eq!(kubectl_condition(&env, "bob-admin").await, "Pending");
+
+    // --force is the operator insisting: approved, with what it failed on stderr.
+    let (code, out, err) = kcert(&env, &["csr", "approve", "bob-admin", "--force"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        "certificatesigningrequest.certificates.k8s.io/bob-admin approved"
+    );
+    assert!(
+        err.contains("warning: bob-admin: approved with --force: groups"),
+        "{err}"
+    );
+    assert!(
+        kubectl_condition(&env, "bob-admin")
+            .await
+            .starts_with("Approved"),
+        "kubectl sees it approved"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_give_a_non_zero_exit_and_forced_names_warn_about_failed_checks() {
     let env = Env::demo().await;
     let (code, out, err) = kcert(
         &env,
         &[
             "csr",
             "approve",
+            "--force",
             "csr-impostor-worker-2",
             "mallory-admin",
             "nope",
@@ -113,7 +171,7 @@ async fn failures_give_a_non_zero_exit_and_explicit_names_warn_about_failed_chec
         "certificatesigningrequest.certificates.k8s.io/csr-impostor-worker-2 approved"
     );
     assert!(
-        err.contains("warning: csr-impostor-worker-2: cn check failed"),
+        err.contains("warning: csr-impostor-worker-2: approved with --force: cn"),
         "{err}"
     );
     assert!(err.contains("\"mallory-admin\" is already Denied"), "{err}");

@@ -107,22 +107,7 @@ fn restart_after_renewal_ends_serving_the_new_certificate() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(api_state(&n), ServedState::Stale);
 
-    let out = kcert(
-        later(),
-        &[
-            "restart",
-            "apiserver",
-            "--node-root",
-            n.root(),
-            "--yes",
-            "--stop-timeout",
-            "20",
-            "--start-timeout",
-            "20",
-            "--poll",
-            "50",
-        ],
-    );
+    let out = restart_apiserver(&n, "20", "20");
     let said = text(&out);
     assert_eq!(out.status.code(), Some(0), "{said}");
     let steps: Vec<&str> = said.lines().filter(|l| l.starts_with("  [")).collect();
@@ -159,6 +144,26 @@ fn restart_after_renewal_ends_serving_the_new_certificate() {
     assert_eq!(last["action"], "restart");
     assert_eq!(last["ok"], true);
     assert_eq!(last["steps"].as_array().unwrap().len(), 5);
+}
+
+/// `kcert restart apiserver --yes` on `n` with these timeouts (seconds), polling every 50 ms.
+fn restart_apiserver(n: &TestNode, stop: &str, start: &str) -> std::process::Output {
+    kcert(
+        later(),
+        &[
+            "restart",
+            "apiserver",
+            "--node-root",
+            n.root(),
+            "--yes",
+            "--stop-timeout",
+            stop,
+            "--start-timeout",
+            start,
+            "--poll",
+            "50",
+        ],
+    )
 }
 
 /// `kcert restart` as a child, waiting for the component to stop: a server that ignores
@@ -399,4 +404,23 @@ fn cancelling_or_dropping_a_restart_mid_wait_puts_the_manifest_back() {
     assert!(dropped.is_err(), "still waiting when dropped");
     assert_eq!(std::fs::read(&manifest).unwrap(), before);
     assert_eq!(journal::read_pending(&tmp).unwrap(), None);
+}
+
+/// Nothing listens at all: the stop wait says the component was not serving (not "stopped
+/// after 0.0 s"), and the failure to come back names what the probe found.
+#[test]
+fn a_component_that_was_not_serving_is_said_to_be_so() {
+    let n = node(Faults::default(), "127.0.0.1");
+    let out = restart_apiserver(&n, "5", "1");
+    let said = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{said}");
+    let stop = said
+        .lines()
+        .find(|l| l.contains("wait until it stops serving ("))
+        .unwrap_or_default();
+    assert!(
+        stop.starts_with("  [ok] ") && stop.ends_with("): was not serving"),
+        "{said}"
+    );
+    assert!(said.contains("not listening"), "{said}");
 }

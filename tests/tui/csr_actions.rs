@@ -2,10 +2,12 @@
 //! performed by the same code the event loop runs, and the result is checked on the server.
 
 use crossterm::event::KeyCode;
+use kcert::cluster::{ClusterEvent, WatchHandle};
 use kcert::tui::action::{Cmd, CsrAction, Msg};
 use kcert::tui::app::Overlay;
 use kcert::tui::csr_actions::perform;
 use kcert::tui::App;
+use tokio::sync::mpsc::Receiver;
 
 use crate::demo_cluster::{pump_until, row, select, started, DemoCluster};
 use crate::util::{draw, key, keys};
@@ -38,6 +40,17 @@ fn condition_of(app: &App, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The app connected to `cluster`, its CSRs listed, on tab 2 of a 100x30 terminal.
+async fn on_csr_tab(cluster: &DemoCluster) -> (App, WatchHandle, Receiver<ClusterEvent>) {
+    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
+    pump_until(&mut app, &mut rx, false, |a| {
+        a.csr.loaded && a.csr.connected()
+    })
+    .await;
+    key(&mut app, KeyCode::Char('2'));
+    (app, watch, rx)
+}
+
 fn expect_csr_cmd(cmd: Option<Cmd>) -> CsrAction {
     match cmd {
         Some(Cmd::Csr(a)) => a,
@@ -48,12 +61,7 @@ fn expect_csr_cmd(cmd: Option<Cmd>) -> CsrAction {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approve_deny_and_approve_all_end_up_on_the_server() {
     let cluster = DemoCluster::start().await;
-    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
-    pump_until(&mut app, &mut rx, false, |a| {
-        a.csr.loaded && a.csr.connected()
-    })
-    .await;
-    key(&mut app, KeyCode::Char('2'));
+    let (mut app, watch, mut rx) = on_csr_tab(&cluster).await;
 
     // a, then y: the row says "approving…" until the background result arrives.
     select(&mut app, "csr-serving-worker-1");
@@ -143,15 +151,61 @@ async fn approve_deny_and_approve_all_end_up_on_the_server() {
     assert!(server_conditions(&cluster, "csr-forged-signature").is_empty());
 }
 
+/// `a` then `y` no longer approves a request for `system:masters`: the name has to be typed.
+/// Marked rows are approved together, the dangerous one among them left out with a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dangerous_requests_need_their_name_and_marks_leave_them_out() {
+    let cluster = DemoCluster::start().await;
+    let (mut app, watch, _rx) = on_csr_tab(&cluster).await;
+
+    select(&mut app, "bob-admin");
+    assert!(app.update(msg('a')).is_none());
+    assert!(app.update(msg('y')).is_none(), "y is typed, not a yes");
+    assert!(app.update(enter()).is_none());
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("type bob-admin")),
+        "{:?}",
+        app.notice
+    );
+    assert!(server_conditions(&cluster, "bob-admin").is_empty());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlays.is_empty(), "Esc cancels");
+
+    // Marks: two valid serving requests and bob-admin.
+    for name in ["csr-serving-worker-1", "csr-serving-worker-2", "bob-admin"] {
+        select(&mut app, name);
+        key(&mut app, KeyCode::Char(' '));
+    }
+    assert!(app.update(msg('a')).is_none());
+    let s = text(&app);
+    assert!(s.contains("Approve 2 marked CSR(s)?"), "{s}");
+    assert!(s.contains("bob-admin left out: it is dangerous"), "{s}");
+    let action = expect_csr_cmd(app.update(msg('y')));
+    let done = perform(watch.connection(), action).await;
+    app.update(Msg::CsrActed(Box::new(done)));
+    for n in ["csr-serving-worker-1", "csr-serving-worker-2"] {
+        assert_eq!(server_conditions(&cluster, n)[0].0, "Approved", "{n}");
+    }
+    assert!(server_conditions(&cluster, "bob-admin").is_empty());
+
+    // Alone, with its name typed, it is approved: the operator's decision.
+    app.csr.marked.clear();
+    select(&mut app, "bob-admin");
+    assert!(app.update(msg('a')).is_none());
+    keys(&mut app, "bob-admin");
+    let action = expect_csr_cmd(app.update(enter()));
+    assert_eq!(action, CsrAction::Approve(vec!["bob-admin".into()]));
+    let done = perform(watch.connection(), action).await;
+    app.update(Msg::CsrActed(Box::new(done)));
+    assert_eq!(server_conditions(&cluster, "bob-admin")[0].0, "Approved");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_on_the_server_is_reported_plainly() {
     let cluster = DemoCluster::start().await;
-    let (mut app, watch, mut rx) = started(cluster.options(), 100, 30, false);
-    pump_until(&mut app, &mut rx, false, |a| {
-        a.csr.loaded && a.csr.connected()
-    })
-    .await;
-    key(&mut app, KeyCode::Char('2'));
+    let (mut app, watch, _rx) = on_csr_tab(&cluster).await;
     select(&mut app, "alice-dev");
     // Someone else approves it meanwhile; the UI has not heard yet.
     let conn = watch.connection().expect("connected");

@@ -160,7 +160,7 @@ fn move_filter_help_and_quit_in_a_real_terminal() {
     tmux.wait_for("help closed", |s| !s.contains("collapse, or go to parent"));
 
     // Too small, then big enough again.
-    tmux.run(&["resize-window", "-t", "0", "-x", "70", "-y", "20"]);
+    tmux.run(&["resize-window", "-t", "0", "-x", "50", "-y", "14"]);
     tmux.wait_for("the too-small notice", |s| s.contains("Terminal too small"));
     tmux.run(&["resize-window", "-t", "0", "-x", "100", "-y", "30"]);
     tmux.wait_for("the tree again", |s| s.contains("etcd CA"));
@@ -293,6 +293,93 @@ fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
         std::net::TcpStream::connect(addr).is_err(),
         "{addr} still accepts connections"
     );
+}
+
+/// A 24-row terminal under a tmux status bar is 80x23: kcert draws there. Made too small, it
+/// says so and no key acts on the screen nobody sees (`r` would have planned a renewal that one
+/// `y` after resizing would have carried out). `y` copies the selected certificate's absolute
+/// path through the terminal (OSC 52), which tmux keeps as a paste buffer.
+#[test]
+fn at_80x23_keys_act_only_on_what_is_shown_and_y_copies_the_path() {
+    let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/apiserver.crt");
+    let before = std::fs::read(&crt).unwrap();
+    let tmux = Tmux::start(80, 23, &session_command(dir.path()));
+    tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    let s = tmux.wait_for("the scanned tree", |s| s.contains("Kubernetes CA"));
+    assert!(!s.contains("Terminal too small"), "{s}");
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("apiserver selected", |s| s.contains("CN=kube-apiserver"));
+
+    tmux.type_text("y");
+    tmux.wait_for("the copy notice", |s| s.contains("copied /"));
+    let (ok, copied) = tmux.run(&["show-buffer"]);
+    assert!(ok, "no paste buffer: {copied}");
+    assert_eq!(copied, crt.display().to_string());
+
+    tmux.run(&["resize-window", "-t", "0", "-x", "59", "-y", "23"]);
+    tmux.wait_for("the too-small notice", |s| s.contains("Terminal too small"));
+    tmux.type_text("r");
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.run(&["resize-window", "-t", "0", "-x", "80", "-y", "23"]);
+    tmux.wait_for("the tree again", |s| s.contains("CN=kube-apiserver"));
+    std::thread::sleep(Duration::from_millis(500));
+    let s = tmux.screen();
+    assert!(!s.contains("Renew 1 certificate"), "r acted unseen:\n{s}");
+    tmux.type_text("q");
+    let s = tmux.wait_for("the shell after quitting", |s| s.contains("TTY-"));
+    assert!(s.contains("AFTER-KCERT exit=0"), "{s}");
+    assert_eq!(std::fs::read(&crt).unwrap(), before, "nothing was renewed");
+}
+
+/// The clock at the right of the header: `2026-12-06 23:50:22 UTC`.
+fn header_time(screen: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let line = screen.lines().next()?;
+    let at = line.trim_end().strip_suffix(" UTC")?;
+    let at = at.get(at.len().checked_sub(19)?..)?;
+    chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// `kcert demo` makes its tree relative to its start, then its clock runs: the header's time
+/// moves on, and a renewal is dated when it happens, not when the demo started.
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_clock_runs() {
+    let dir = crate::common::fixed_temp_dir("kcert-e2e-demo-");
+    let command = format!(
+        "sh -c 'NO_COLOR=1 {bin} demo --dir {dir}; sleep 600'",
+        bin = env!("CARGO_BIN_EXE_kcert"),
+        dir = dir.path().display(),
+    );
+    let tmux = Tmux::start(80, 24, &command);
+    let s = tmux.wait_for("the local PKI tab", |s| s.contains("Kubernetes CA"));
+    let start = header_time(&s).expect("a time in the header");
+    let s = tmux.wait_for("the clock to move", |s| {
+        header_time(s).is_some_and(|t| t >= start + chrono::Duration::seconds(2))
+    });
+    assert!(s.contains("Kubernetes CA"), "{s}");
+
+    tmux.type_text("/apiserver");
+    tmux.send(&["Enter"]);
+    tmux.type_text("r");
+    tmux.wait_for("the renewal plan", |s| {
+        s.contains("Renew 1 certificate(s)?")
+    });
+    tmux.type_text("y");
+    tmux.wait_for("the report", |s| s.contains("apiserver renewed"));
+    let der =
+        kcert::pki::decode::read_certificates(&dir.path().join("etc/kubernetes/pki/apiserver.crt"));
+    assert_eq!(der.len(), 1, "the renewed certificate");
+    let cert = kcert::pki::decode::certificate(&der[0]).unwrap();
+    let (_, not_after) = kcert::pki::decode::validity(&cert);
+    assert!(
+        not_after >= start + chrono::Duration::days(365) + chrono::Duration::seconds(2),
+        "NotAfter {not_after} is a year after the demo's start {start}, not after the renewal"
+    );
+    tmux.type_text("q");
 }
 
 /// Built without the cargo feature `demo`, `kcert demo` says this build has no demo server

@@ -19,6 +19,8 @@ macro_rules! snapshot {
         // The short tail of a fingerprint wrapped onto its own line in the details pane.
         settings.add_filter(r"│( {9})[0-9a-f]{1,9}( +)│", "│${1}[tail]${2}│");
         settings.add_filter(r"Serial   [0-9A-F]+ *", "Serial   [serial] ");
+        // The test server's address, also where a narrow border cuts it.
+        settings.add_filter(r"https://127\.0\.0\.1:[0-9]+", "https://[server]");
         settings.bind(|| insta::assert_snapshot!($name, $text));
     }};
 }
@@ -37,5 +39,6 @@ mod e2e;
 mod renew;
 mod runtime;
 mod screens;
+mod sizes;
 mod token_screens;
 mod util;

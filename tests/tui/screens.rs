@@ -174,22 +174,11 @@ fn timeline_per_month() {
 }
 
 #[test]
-fn smallest_supported_terminal() {
-    let dir = demo_tree();
-    let mut app = scanned_app(dir.path(), 80, 24, false);
-    select(&mut app, "apiserver");
-    snapshot!(
-        "smallest_supported_terminal",
-        &screen(&app, 80, 24, dir.path())
-    );
-}
-
-#[test]
 fn too_small_says_so() {
     let dir = demo_tree();
-    let app = scanned_app(dir.path(), 79, 24, false);
-    let s = screen(&app, 79, 24, dir.path());
-    assert!(s.contains("Terminal too small") && s.contains("79x24"));
+    let app = scanned_app(dir.path(), 59, 24, false);
+    let s = screen(&app, 59, 24, dir.path());
+    assert!(s.contains("Terminal too small") && s.contains("59x24"));
     snapshot!("too_small_says_so", &s);
 }
 

@@ -178,7 +178,7 @@ fn the_readme_key_tables_are_the_key_map() {
 fn a_key_table_lists_each_binding_once_with_its_place() {
     let t = key_table(&[Context::Csr]);
     assert!(
-        t.contains("| `a` | CSR tab | approve the selected CSR |"),
+        t.contains("| `a` | CSR tab | approve the selected or marked CSRs |"),
         "{t}"
     );
     assert!(t.contains("| `A` |  | approve all valid pending |"), "{t}");

@@ -411,9 +411,13 @@ pub enum CsrCommand {
             conflicts_with = "all_valid"
         )]
         names: Vec<String>,
-        /// Approve every pending CSR whose verdict is valid.
+        /// Approve every pending CSR whose verdict is valid (never one that fails a check).
         #[arg(long)]
         all_valid: bool,
+        /// Approve a named CSR even though it fails kcert's checks or is dangerous; without
+        /// it such a CSR is refused (exit 1) with the reason.
+        #[arg(long, conflicts_with = "all_valid")]
+        force: bool,
     },
     /// Say which CSRs are approved automatically (RBAC), whether a kubelet-serving approver
     /// runs, and how the bootstrap tokens stand. Exit 0 all well, 1 warnings, 2 something

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
-use kcert::cluster::{self, approve, deny, snapshot, Access, Connection, Locations};
+use kcert::cluster::{self, approve, caution, deny, snapshot, Access, Connection, Locations};
 use kcert::pki::Thresholds;
 
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
@@ -50,7 +50,11 @@ async fn run_async(args: &CsrArgs, loc: &Locations, now: DateTime<Utc>) -> ExitS
             let color = color.enabled(std::io::stdout().is_terminal());
             list(&conn, now, *output, *pending, color).await
         }
-        CsrCommand::Approve { names, all_valid } => approve_cmd(&conn, names, *all_valid).await,
+        CsrCommand::Approve {
+            names,
+            all_valid,
+            force,
+        } => approve_cmd(&conn, names, *all_valid, *force).await,
         CsrCommand::Deny { names, reason } => {
             deny_cmd(&conn, names, reason.as_deref().unwrap_or("")).await
         }
@@ -113,6 +117,7 @@ async fn approve_cmd(
     conn: &Connection,
     names: &[String],
     all_valid: bool,
+    force: bool,
 ) -> Result<ExitStatus, kube::Error> {
     let views = snapshot::csrs(conn).await?;
     let targets: Vec<String> = if all_valid {
@@ -131,11 +136,19 @@ async fn approve_cmd(
     let api = conn.csrs();
     let mut ok = true;
     for name in &targets {
-        // An explicit name is the operator's decision; kcert only says what it found.
-        if let Some(v) = views.iter().find(|v| &v.name == name) {
-            for c in v.verdict.failures() {
-                eprintln!("warning: {name}: {} check failed: {}", c.rule, c.reason);
+        // A CSR that fails a check is approved only when the operator insists.
+        match views.iter().find(|v| &v.name == name).and_then(caution) {
+            Some(c) if !force => {
+                eprintln!("error: {name} was not approved: {c}; pass --force to approve it anyway");
+                ok = false;
+                continue;
             }
+            Some(c) => {
+                for f in &c.failures {
+                    eprintln!("warning: {name}: approved with --force: {f}");
+                }
+            }
+            None => {}
         }
         ok &= report(approve(&api, name).await, name);
     }

@@ -15,7 +15,10 @@ use crate::exit::ExitStatus;
 use crate::out::say;
 use crate::tui;
 
-pub fn run(args: &DemoArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
+/// The demo tree is made relative to the start; then the UI's clock runs (only `--now` or
+/// `KCERT_NOW` fix it), so ages grow and renewals are dated when they happen.
+pub fn run(args: &DemoArgs, fixed_now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
+    let now = fixed_now.unwrap_or_else(Utc::now);
     let dir = match &args.dir {
         Some(d) => d.clone(),
         // Kept after exit, so the tree can be inspected, checked and renewed by hand.
@@ -57,7 +60,7 @@ pub fn run(args: &DemoArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
         locations: Locations::isolated(cluster_dir.path()),
     };
     let node = NodePaths::discover(&scan.paths);
-    let result = tui::open(&scan, Some(cluster), node, Some(now), false);
+    let result = tui::open(&scan, Some(cluster), node, fixed_now, false);
     // Stop listening and end the server's runtime before saying it is gone.
     drop(server);
     say!("The demo API server has stopped.");

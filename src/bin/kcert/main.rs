@@ -72,7 +72,7 @@ fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Check(args)) => check::run(&args, now),
         Some(Command::Csr(args)) => csr::run(&args, now),
         Some(Command::Renew(args)) => renew::run(&args, clock()),
-        Some(Command::Demo(args)) => demo::run(&args, clock()),
+        Some(Command::Demo(args)) => demo::run(&args, now),
         Some(Command::Probe(args)) => node::probe(&args, clock()),
         Some(Command::Restart(args)) => node::restart(&args, clock()),
         Some(Command::Explain(args)) => node::explain(&args, now),

@@ -5,11 +5,13 @@
 mod bundle;
 mod pem;
 mod request;
+mod text;
 mod x509;
 
 pub use bundle::{certificates, first_block, pem_certificates, read_certificates};
 pub use pem::{looks_like_pem, pem_blocks, Block, BlockError, BlockKind, PemError};
 pub use request::{decode_request, parse_request, DecodedRequest};
+pub use text::x509_text;
 pub use x509::{
     algorithm_name, certificate, ip_addr, name_attrs, san, sans, sha256_hex, time, validity,
 };

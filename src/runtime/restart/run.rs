@@ -47,7 +47,11 @@ impl Drop for Out<'_> {
 }
 
 enum Waited {
-    Met(Vec<ProbeResult>),
+    /// The condition held; `at_once` when it did at the first probe.
+    Met {
+        results: Vec<ProbeResult>,
+        at_once: bool,
+    },
     TimedOut(Vec<ProbeResult>),
     Cancelled,
 }
@@ -60,6 +64,7 @@ async fn wait<F: Future<Output = ()>>(
     progress: &mut impl FnMut(Progress<'_>),
 ) -> Waited {
     let start = Instant::now();
+    let mut at_once = true;
     loop {
         let results = tokio::select! {
             r = probe(&plan.endpoints, plan.probe_timeout) => r,
@@ -67,8 +72,9 @@ async fn wait<F: Future<Output = ()>>(
         };
         progress(Progress::Probed(&results));
         if cond(&results) {
-            return Waited::Met(results);
+            return Waited::Met { results, at_once };
         }
+        at_once = false;
         if start.elapsed() >= timeout {
             return Waited::TimedOut(results);
         }
@@ -198,7 +204,7 @@ where
         // Nothing to watch: give the kubelet its file-check period to notice.
         let pause = plan.stop_timeout.min(Duration::from_secs(20));
         tokio::select! {
-            _ = tokio::time::sleep(pause) => Waited::Met(Vec::new()),
+            _ = tokio::time::sleep(pause) => Waited::Met { results: Vec::new(), at_once: false },
             _ = cancel.as_mut() => Waited::Cancelled,
         }
     } else {
@@ -212,10 +218,20 @@ where
         .await
     };
     match waited {
-        Waited::Met(r) => {
-            rec.report.last_probe = r;
-            let took = secs(rec.step_start.elapsed());
-            rec.end(StepKind::WaitStopped, true, format!("stopped after {took}"));
+        Waited::Met { results, at_once } => {
+            // Nothing answered at the first probe: it had stopped before (or never ran).
+            let note = if at_once && !plan.endpoints.is_empty() {
+                "was not serving".to_string()
+            } else if plan.endpoints.is_empty() {
+                format!(
+                    "no endpoint to watch: waited {}",
+                    secs(rec.step_start.elapsed())
+                )
+            } else {
+                format!("stopped after {}", secs(rec.step_start.elapsed()))
+            };
+            rec.report.last_probe = results;
+            rec.end(StepKind::WaitStopped, true, note);
         }
         Waited::TimedOut(r) => {
             rec.report.last_probe = r;
@@ -267,7 +283,7 @@ where
     )
     .await;
     let result = match waited {
-        Waited::Met(r) => {
+        Waited::Met { results: r, .. } => {
             rec.report.last_probe = r;
             let took = secs(rec.step_start.elapsed());
             let note = if plan.endpoints.is_empty() {

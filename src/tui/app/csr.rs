@@ -2,14 +2,15 @@
 //! stays on the same CSR), counts and column widths kept up to date, and the connection state
 //! turned into a banner. The actions are in `csr_dialogs`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use unicode_width::UnicodeWidthStr;
 
+use super::csr_list::CsrSort;
 use super::{App, Focus, Tab};
 use crate::cluster::{ClusterEvent, ConnectionState, CsrSet, CsrView, Diagnosis};
 use crate::tui::action::Cmd;
-use crate::tui::csr_text::{short_signer, verdict_cell};
+use crate::tui::csr_text::{requestor_cell, short_signer, verdict_cell};
 use crate::tui::cursor::Cursor;
 use crate::tui::status::Tone;
 use crate::tui::view;
@@ -71,7 +72,7 @@ impl ColumnWidths {
         self.name = self.name.max(w(&v.name));
         self.signer = self.signer.max(w(v.signer_column()));
         self.short_signer = self.short_signer.max(w(short_signer(v.signer_column())));
-        self.requestor = self.requestor.max(w(&v.requestor));
+        self.requestor = self.requestor.max(w(&requestor_cell(&v.requestor)));
         self.duration = self.duration.max(w(&v.requested_duration()));
         self.condition = self.condition.max(w(&v.condition));
         self.verdict = self.verdict.max(w(&verdict_cell(&v.verdict)));
@@ -101,6 +102,17 @@ pub struct CsrTab {
     pub enabled: bool,
     /// Whether a complete list has arrived since the UI started.
     pub loaded: bool,
+    /// `/`: what the list is narrowed to (name, requestor, signer, condition, verdict, subject).
+    pub filter: String,
+    pub editing_filter: bool,
+    pub sort: CsrSort,
+    /// Names marked with Space; `a` and `d` act on these when there are any.
+    pub marked: BTreeSet<String>,
+    /// Ctrl-R asked for a new connection: the footer says how it ends.
+    pub(super) reconnecting: bool,
+    /// Indices into `set.views()` in display order while a filter or a sort is on; `None`
+    /// shows the set as it is, so a watch event on thousands of rows costs no re-sort.
+    pub(super) order: Option<Vec<usize>>,
 }
 
 impl CsrTab {
@@ -116,11 +128,13 @@ impl CsrTab {
             failure: None,
             enabled,
             loaded: false,
+            filter: String::new(),
+            editing_filter: false,
+            sort: CsrSort::Kubectl,
+            marked: BTreeSet::new(),
+            reconnecting: false,
+            order: None,
         }
-    }
-
-    pub fn selected(&self) -> Option<&CsrView> {
-        self.set.views().get(self.list.index)
     }
 
     /// No kubeconfig anywhere: said calmly in the tab, not as an error banner.
@@ -157,11 +171,31 @@ impl App {
 
     pub(super) fn reconnect(&mut self) -> Option<Cmd> {
         let cmd = self.watch_cmd();
+        self.csr.reconnecting = cmd.is_some();
         self.notice = Some(match cmd {
             Some(_) => "reconnecting to the cluster…".into(),
             None => "cluster access is off".into(),
         });
         cmd
+    }
+
+    /// After Ctrl-R, the first verdict of the new connection replaces "reconnecting…".
+    fn reconnect_ended(&mut self, ev: &ClusterEvent) {
+        if !self.csr.reconnecting {
+            return;
+        }
+        let at = crate::pki::format::datetime_secs(self.now);
+        let said = match ev {
+            ClusterEvent::Connection(ConnectionState::Connected { server, .. }) => {
+                format!("reconnected to {server} at {at}")
+            }
+            ClusterEvent::Connection(ConnectionState::Failed { diagnosis, .. }) => {
+                format!("reconnect failed at {at}: {}", diagnosis.banner())
+            }
+            _ => return,
+        };
+        self.csr.reconnecting = false;
+        self.notice = Some(said);
     }
 
     /// The banner line for the tab on screen: the renewal outcome on tab 1; on the cluster
@@ -177,12 +211,17 @@ impl App {
 
     /// Screen rows the banner takes (long diagnoses wrap onto up to three).
     pub fn banner_rows(&self) -> u16 {
+        self.banner_rows_at(self.size.width)
+    }
+
+    pub(super) fn banner_rows_at(&self, width: u16) -> u16 {
         self.banner_line().map_or(0, |(tone, text)| {
-            view::banner_lines(tone, &text, self.size.width).len() as u16
+            view::banner_lines(tone, &text, width).len() as u16
         })
     }
 
     pub(super) fn cluster_event(&mut self, ev: ClusterEvent) {
+        self.reconnect_ended(&ev);
         let keep = self.csr.selected().map(|v| v.name.clone());
         let tab = &mut self.csr;
         let replaced = match &ev {
@@ -207,23 +246,25 @@ impl App {
             ClusterEvent::Removed { .. } => {}
         }
         let snapshot = matches!(ev, ClusterEvent::Snapshot(_));
+        let listing = !matches!(ev, ClusterEvent::Connection(_));
         tab.set.apply(ev);
         if snapshot {
             tab.widths = ColumnWidths::of(&tab.set);
             tab.counts = CsrCounts::of(&tab.set);
+            let set = &tab.set;
+            tab.marked.retain(|n| set.get(n).is_some());
         }
-        // The selection follows its CSR as it moves (approved rows sink below pending ones);
-        // when it is gone, the row that took its place is selected.
-        let views = tab.set.views();
-        let found = keep.as_deref().and_then(|name| {
-            let same = views.get(tab.list.index).is_some_and(|v| v.name == name);
-            if same {
-                Some(tab.list.index)
-            } else {
-                views.iter().position(|v| v.name == name)
-            }
-        });
-        match found {
+        if listing {
+            tab.refresh();
+        }
+        self.keep_csr_selection(keep);
+    }
+
+    /// The selection follows its CSR as it moves (approved rows sink below pending ones);
+    /// when it is gone, the row that took its place is selected.
+    fn keep_csr_selection(&mut self, keep: Option<String>) {
+        let tab = &mut self.csr;
+        match keep.and_then(|name| tab.position(&name)) {
             Some(i) => tab.list.index = i,
             None => tab.details_scroll = 0,
         }
@@ -234,15 +275,16 @@ impl App {
         match self.csr.focus {
             Focus::Tree => {
                 let before = self.csr.list.index;
-                let len = self.csr.set.views().len();
+                let len = self.csr.len();
                 self.csr.list.move_by(delta, len, page);
                 if self.csr.list.index != before {
                     self.csr.details_scroll = 0;
                 }
             }
             Focus::Details => {
-                let rows = self.csr.set.views().len();
-                let width = view::layout(self.size, self.banner_rows())
+                let rows = self.csr.len();
+                let width = self
+                    .areas()
                     .map_or(0, |a| view::csr::split(a.body, rows).1.width);
                 let len = view::csr::details_lines(self, width).len();
                 let max = len.saturating_sub(page);

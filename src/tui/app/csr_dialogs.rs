@@ -1,12 +1,13 @@
-//! `a`, `d` and `A` on the CSR tab: a dialog first (the verdict, the reason to type, the
-//! list), then on `y` or Enter the rows are marked busy and the work goes to the event loop;
-//! its result comes back as [`CsrActed`].
+//! `a` and `d` on the CSR tab: a dialog first (the verdict, the reason to type, the name of a
+//! CSR that fails its checks), then on `y` or Enter the rows are marked busy and the work goes
+//! to the event loop; its result comes back as [`CsrActed`]. Approving several at once (marks,
+//! `A`) is in `csr_bulk`.
 
 use super::{App, Dialog, Overlay};
-use crate::cluster::{ActionOutcome, CsrView};
+use crate::cluster::{caution, ActionOutcome, Check, CsrView, Outcome};
 use crate::tui::action::{Cmd, CsrActed, CsrAction};
 use crate::tui::csr_text::{
-    cannot_approve, check_line, checks_in_order, short_signer, verdict_cell, verdict_summary,
+    cannot_approve, check_line, checks_in_order, verdict_cell, verdict_glyph, verdict_summary,
     verdict_tone,
 };
 use crate::tui::status::Tone;
@@ -45,7 +46,11 @@ impl App {
         false
     }
 
+    /// `a`: the marked CSRs when there are any, else the selected one.
     pub(super) fn ask_approve(&mut self) {
+        if !self.csr.marked.is_empty() {
+            return self.ask_approve_marked();
+        }
         let Some(v) = self.target() else { return };
         if let Some(why) = cannot_approve(&v) {
             self.open_report("Cannot approve", vec![(Some(Tone::Expired), why)]);
@@ -58,123 +63,128 @@ impl App {
         if self.busy_notice(&v) {
             return;
         }
-        let mut lines = summary(&v);
-        lines.push((None, String::new()));
+        let Some(caution) = caution(&v) else {
+            let mut lines = summary(&v);
+            lines.push((None, String::new()));
+            lines.extend(verdict_lines(&v));
+            lines.push((None, String::new()));
+            lines.push((Some(Tone::Ok), "Press y to approve, n to cancel.".into()));
+            self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+                title: format!("Approve {}?", v.name),
+                lines,
+                on_yes: Some(Cmd::Csr(CsrAction::Approve(vec![v.name.clone()]))),
+                ..Dialog::default()
+            })));
+            return;
+        };
+        // What is wrong comes first and whole; approving takes the name typed, not a key.
+        let tone = verdict_tone(&v.verdict);
+        let mut lines = vec![(
+            Some(tone),
+            format!(
+                "{} kcert would not approve this request: {}.",
+                verdict_glyph(&v.verdict),
+                caution.headline()
+            ),
+        )];
+        lines.extend(check_lines(&v, |c| c.outcome == Outcome::Fail));
         lines.push((
-            Some(verdict_tone(&v.verdict)),
-            format!("Verdict: {}", verdict_summary(&v.verdict)),
+            Some(Tone::Warning),
+            format!(
+                "To approve it anyway, type its name ({}) and press Enter. Esc cancels.",
+                v.name
+            ),
         ));
-        lines.extend(checks_in_order(&v.verdict).into_iter().map(|c| {
-            let (tone, text) = check_line(c);
-            (Some(tone), format!("  {text}"))
-        }));
         lines.push((None, String::new()));
-        if !v.verdict.passed() {
-            lines.push((
-                Some(Tone::Warning),
-                "kcert would not approve this request: approve only if you know why it fails."
-                    .into(),
-            ));
-        }
-        lines.push((Some(Tone::Ok), "Press y to approve, n to cancel.".into()));
+        lines.extend(summary(&v));
+        lines.push((None, String::new()));
+        lines.push((None, "Checks that pass:".into()));
+        lines.extend(check_lines(&v, |c| c.outcome != Outcome::Fail));
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Approve {}?", v.name),
+            title: format!("Approve {}? It fails its checks", v.name),
             lines,
             on_yes: Some(Cmd::Csr(CsrAction::Approve(vec![v.name.clone()]))),
+            input: Some(String::new()),
+            prompt: "Name to approve".into(),
+            confirm_text: Some(v.name.clone()),
             ..Dialog::default()
         })));
     }
 
+    /// `d`: the marked CSRs when there are any, else the selected one; a reason for all.
     pub(super) fn ask_deny(&mut self) {
-        let Some(v) = self.target() else { return };
-        if v.is_approved() {
-            let why = format!(
-                "{} is already Approved. An approval cannot be taken back by denying: \
-                 Kubernetes keeps the Approved condition.",
-                v.name
-            );
-            self.open_report("Cannot deny", vec![(Some(Tone::Expired), why)]);
-            return;
-        }
-        if v.is_denied() {
-            self.notice = Some(format!("{} is already denied", v.name));
-            return;
-        }
-        if self.busy_notice(&v) {
-            return;
-        }
-        let mut lines = summary(&v);
-        lines.push((
-            Some(verdict_tone(&v.verdict)),
-            format!("Verdict    {}", verdict_cell(&v.verdict)),
-        ));
+        let (names, mut lines, title) = if self.csr.marked.is_empty() {
+            let Some(v) = self.target() else { return };
+            if v.is_approved() {
+                let why = format!(
+                    "{} is already Approved. An approval cannot be taken back by denying: \
+                     Kubernetes keeps the Approved condition.",
+                    v.name
+                );
+                self.open_report("Cannot deny", vec![(Some(Tone::Expired), why)]);
+                return;
+            }
+            if v.is_denied() {
+                self.notice = Some(format!("{} is already denied", v.name));
+                return;
+            }
+            if self.busy_notice(&v) {
+                return;
+            }
+            let mut lines = summary(&v);
+            lines.push((
+                Some(verdict_tone(&v.verdict)),
+                format!("Verdict    {}", verdict_cell(&v.verdict)),
+            ));
+            (vec![v.name.clone()], lines, format!("Deny {}?", v.name))
+        } else {
+            let mut names = Vec::new();
+            let mut lines = vec![(None, "The marked CSRs:".to_string())];
+            for v in self.csr.marked_views() {
+                let skip = if v.is_approved() {
+                    Some("is Approved: an approval cannot be taken back")
+                } else if v.is_denied() {
+                    Some("is already denied")
+                } else if self.csr.busy.contains_key(&v.name) {
+                    Some("is being handled")
+                } else {
+                    None
+                };
+                match skip {
+                    Some(why) => lines.push((Some(Tone::Unknown), format!("  · {} {why}", v.name))),
+                    None => {
+                        let cell = verdict_cell(&v.verdict);
+                        lines.push((None, format!("  ✗ {}  {cell}", v.name)));
+                        names.push(v.name.clone());
+                    }
+                }
+            }
+            if names.is_empty() {
+                lines.push((None, "None of them can be denied: nothing to do.".into()));
+                self.open_report("Deny the marked CSRs", lines);
+                return;
+            }
+            let title = format!("Deny {} marked CSR(s)?", names.len());
+            (names, lines, title)
+        };
         lines.push((None, String::new()));
+        let them = if names.len() == 1 { "it" } else { "them" };
         lines.push((
             None,
-            "Why deny it? The reason is recorded in the Denied condition for the requestor \
-             and other admins. Type it, then Enter; Esc cancels."
-                .into(),
+            format!(
+                "Why deny {them}? The reason is recorded in the Denied condition for the \
+                 requestor and other admins. Type it, then Enter; Esc cancels."
+            ),
         ));
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Deny {}?", v.name),
+            title,
             lines,
             on_yes: Some(Cmd::Csr(CsrAction::Deny {
-                name: v.name.clone(),
+                names,
                 reason: String::new(),
             })),
             input: Some(String::new()),
-            prompt: "Reason",
-            ..Dialog::default()
-        })));
-    }
-
-    pub(super) fn ask_approve_all(&mut self) {
-        let busy = &self.csr.busy;
-        let chosen: Vec<&CsrView> = self
-            .csr
-            .set
-            .approvable()
-            .filter(|v| !busy.contains_key(&v.name))
-            .collect();
-        let failing = self.csr.counts.pending - self.csr.counts.approvable;
-        let left_alone = (failing > 0).then(|| {
-            (
-                Some(Tone::Warning),
-                format!("{failing} pending CSR(s) failing a check are left alone."),
-            )
-        });
-        if chosen.is_empty() {
-            let mut lines = vec![(
-                None,
-                "No pending CSR passes every check: nothing to approve.".to_string(),
-            )];
-            lines.extend(left_alone);
-            self.open_report("Approve every valid CSR", lines);
-            return;
-        }
-        let names: Vec<String> = chosen.iter().map(|v| v.name.clone()).collect();
-        let mut lines = vec![(None, "Every pending CSR whose checks all pass:".to_string())];
-        lines.extend(chosen.iter().map(|v| {
-            (
-                Some(Tone::Ok),
-                format!(
-                    "  ✓ {}  by {}  ({})",
-                    v.name,
-                    v.requestor,
-                    short_signer(v.signer_column())
-                ),
-            )
-        }));
-        lines.push((None, String::new()));
-        lines.extend(left_alone);
-        lines.push((
-            Some(Tone::Ok),
-            "Press y to approve them all, n to cancel.".into(),
-        ));
-        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Approve {} CSR(s)?", names.len()),
-            lines,
-            on_yes: Some(Cmd::Csr(CsrAction::Approve(names))),
+            prompt: "Reason".into(),
             ..Dialog::default()
         })));
     }
@@ -186,8 +196,8 @@ impl App {
         input: Option<String>,
     ) -> Option<Cmd> {
         let action = match (action, input) {
-            (CsrAction::Deny { name, .. }, Some(reason)) => CsrAction::Deny {
-                name,
+            (CsrAction::Deny { names, .. }, Some(reason)) => CsrAction::Deny {
+                names,
                 reason: reason.trim().to_string(),
             },
             (action, _) => action,
@@ -195,6 +205,7 @@ impl App {
         let names = action.names();
         for n in &names {
             self.csr.busy.insert(n.clone(), action.verb());
+            self.csr.marked.remove(n);
         }
         self.notice = Some(match names.as_slice() {
             [one] => format!("{} {one}…", action.verb()),
@@ -248,6 +259,28 @@ fn outcome_words(o: ActionOutcome) -> &'static str {
         ActionOutcome::AlreadyApproved => "was already approved",
         ActionOutcome::AlreadyDenied => "was already denied",
     }
+}
+
+/// `Verdict: …` and every check, failures first.
+fn verdict_lines(v: &CsrView) -> Vec<(Option<Tone>, String)> {
+    let mut lines = vec![(
+        Some(verdict_tone(&v.verdict)),
+        format!("Verdict: {}", verdict_summary(&v.verdict)),
+    )];
+    lines.extend(check_lines(v, |_| true));
+    lines
+}
+
+/// The checks that `keep` picks, failures first.
+fn check_lines(v: &CsrView, keep: impl Fn(&Check) -> bool) -> Vec<(Option<Tone>, String)> {
+    checks_in_order(&v.verdict)
+        .into_iter()
+        .filter(|c| keep(c))
+        .map(|c| {
+            let (tone, text) = check_line(c);
+            (Some(tone), format!("  {text}"))
+        })
+        .collect()
 }
 
 /// Who asks for what: the first lines of the approve and deny dialogs.

@@ -8,6 +8,7 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use super::*;
 use crate::cluster::rules::APISERVER_CLIENT;
 use crate::cluster::{ClusterEvent, ConnectionState, CsrView, Diagnosis, NodeIndex};
+use crate::tui::action::CsrAction;
 use crate::tui::testutil::{isolated_cluster, now, options};
 
 fn app(cluster: bool) -> App {
@@ -27,12 +28,17 @@ fn app(cluster: bool) -> App {
 /// A client CSR for `alice` (a real PKCS#10 request from rcgen) `minutes` old, optionally
 /// settled with `condition` (`Approved`, `Denied`).
 fn csr(name: &str, minutes: i64, condition: Option<&str>) -> CsrView {
+    csr_in(name, minutes, condition, "dev")
+}
+
+/// [`csr`] asking for group `org`: `system:masters` makes it dangerous.
+fn csr_in(name: &str, minutes: i64, condition: Option<&str>, org: &str) -> CsrView {
     use base64::Engine;
     let key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::default();
     params
         .distinguished_name
-        .push(rcgen::DnType::OrganizationName, "dev");
+        .push(rcgen::DnType::OrganizationName, org);
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "alice");
@@ -65,17 +71,31 @@ fn event(app: &mut App, ev: ClusterEvent) {
     app.update(Msg::Cluster(ev));
 }
 
+/// The watch reporting a connection to `https://10.0.0.10:6443`.
+fn connected() -> ClusterEvent {
+    ClusterEvent::Connection(ConnectionState::Connected {
+        server: "https://10.0.0.10:6443".into(),
+        context: "kubernetes-admin@kubernetes".into(),
+        user: "kubernetes-admin".into(),
+    })
+}
+
+/// Two pending requests `a` and `b`, an approved `c`, and `more`, listed on tab 2.
+fn listed_with(more: Vec<CsrView>) -> App {
+    let mut app = app(true);
+    let mut views = vec![
+        csr("a", 1, None),
+        csr("b", 2, None),
+        csr("c", 3, Some("Approved")),
+    ];
+    views.extend(more);
+    event(&mut app, ClusterEvent::Snapshot(views));
+    app
+}
+
 #[test]
 fn the_selection_follows_its_csr_when_an_approval_moves_it() {
-    let mut app = app(true);
-    event(
-        &mut app,
-        ClusterEvent::Snapshot(vec![
-            csr("a", 1, None),
-            csr("b", 2, None),
-            csr("c", 3, Some("Approved")),
-        ]),
-    );
+    let mut app = listed_with(Vec::new());
     app.update(Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
     assert_eq!(selected(&app), Some("b"));
     event(
@@ -134,14 +154,7 @@ fn a_connection_failure_is_a_banner_on_tab_2_until_connected_again() {
         KeyCode::Char('2'),
         KeyModifiers::NONE,
     )));
-    event(
-        &mut app,
-        ClusterEvent::Connection(ConnectionState::Connected {
-            server: "https://10.0.0.10:6443".into(),
-            context: "kubernetes-admin@kubernetes".into(),
-            user: "kubernetes-admin".into(),
-        }),
-    );
+    event(&mut app, connected());
     assert_eq!(app.banner_line(), None);
 }
 
@@ -189,4 +202,168 @@ fn keys_act_on_nothing_calmly_when_the_list_is_empty() {
         app.overlays.clear();
     }
     assert_eq!(app.notice.as_deref(), Some("no CSR selected"));
+}
+
+fn press(app: &mut App, c: char) -> Option<Cmd> {
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+fn press_code(app: &mut App, code: KeyCode) -> Option<Cmd> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn shown(app: &App) -> Vec<String> {
+    app.csr.rows_from(0).map(|(_, v)| v.name.clone()).collect()
+}
+
+/// [`listed_with`] a pending request for `system:masters`.
+fn listed() -> App {
+    listed_with(vec![csr_in("zed-admin", 4, None, "system:masters")])
+}
+
+#[test]
+fn slash_filters_and_s_sorts_the_csr_list_like_the_local_tab() {
+    let mut app = listed();
+    assert_eq!(shown(&app), ["a", "b", "zed-admin", "c"]);
+    press(&mut app, '/');
+    for c in "ZED".chars() {
+        press(&mut app, c);
+    }
+    assert_eq!(shown(&app), ["zed-admin"], "case does not matter");
+    assert_eq!(selected(&app), Some("zed-admin"));
+    press_code(&mut app, KeyCode::Enter);
+    assert!(!app.csr.editing_filter);
+    assert!(app.contexts().contains(&crate::tui::keymap::Context::Csr));
+    // Esc clears it; the selection stays on its CSR.
+    press_code(&mut app, KeyCode::Esc);
+    assert_eq!(shown(&app).len(), 4);
+    assert_eq!(selected(&app), Some("zed-admin"));
+
+    press(&mut app, 's');
+    assert_eq!(shown(&app), ["a", "b", "c", "zed-admin"], "by name");
+    press(&mut app, 's');
+    assert_eq!(shown(&app), ["zed-admin", "c", "b", "a"], "oldest first");
+    press(&mut app, 's');
+    assert_eq!(shown(&app), ["zed-admin", "a", "b", "c"], "dangerous first");
+    assert_eq!(selected(&app), Some("zed-admin"));
+    // A change from the watch keeps the order and the selection.
+    event(
+        &mut app,
+        ClusterEvent::Upsert(Box::new(csr("b", 2, Some("Approved")))),
+    );
+    assert_eq!(shown(&app), ["zed-admin", "a", "b", "c"]);
+    assert_eq!(selected(&app), Some("zed-admin"));
+    press(&mut app, 's');
+    assert_eq!(shown(&app), ["a", "zed-admin", "b", "c"], "kubectl's order");
+}
+
+#[test]
+fn space_marks_and_a_approves_the_marked_but_never_a_dangerous_one() {
+    let mut app = listed();
+    press(&mut app, ' ');
+    press(&mut app, ' ');
+    press(&mut app, ' ');
+    assert_eq!(app.csr.marked.len(), 3, "{:?}", app.csr.marked);
+    assert!(press(&mut app, 'a').is_none(), "a only asks");
+    let Some(Overlay::Dialog(d)) = app.overlays.last() else {
+        panic!("a dialog");
+    };
+    assert_eq!(d.title, "Approve 2 marked CSR(s)?");
+    assert!(
+        d.lines
+            .iter()
+            .any(|(_, l)| l.contains("zed-admin") && l.contains("left out")),
+        "{:?}",
+        d.lines
+    );
+    match press(&mut app, 'y') {
+        Some(Cmd::Csr(CsrAction::Approve(names))) => assert_eq!(names, ["a", "b"]),
+        other => panic!("expected the approval of a and b, got {other:?}"),
+    }
+    assert_eq!(
+        app.csr.marked.iter().collect::<Vec<_>>(),
+        ["zed-admin"],
+        "what was acted on is unmarked"
+    );
+    // Esc while typing a filter leaves the marks; Esc on the list clears them.
+    press(&mut app, '/');
+    press_code(&mut app, KeyCode::Esc);
+    assert_eq!(app.csr.marked.len(), 1);
+    press_code(&mut app, KeyCode::Esc);
+    assert!(app.csr.marked.is_empty());
+}
+
+#[test]
+fn a_dangerous_csr_is_approved_only_with_its_name_typed() {
+    let mut app = listed();
+    press_code(&mut app, KeyCode::Down);
+    press_code(&mut app, KeyCode::Down);
+    assert_eq!(selected(&app), Some("zed-admin"));
+    assert!(press(&mut app, 'a').is_none());
+    // y is a letter like any other here; Enter does nothing until the name is right.
+    assert!(press(&mut app, 'y').is_none());
+    assert!(press_code(&mut app, KeyCode::Enter).is_none());
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("type zed-admin exactly to go on (Esc cancels)")
+    );
+    assert!(matches!(app.overlays.last(), Some(Overlay::Dialog(_))));
+    press_code(&mut app, KeyCode::Backspace);
+    for c in "zed-admi".chars() {
+        press(&mut app, c);
+    }
+    assert!(
+        press_code(&mut app, KeyCode::Enter).is_none(),
+        "not whole yet"
+    );
+    press(&mut app, 'n');
+    match press_code(&mut app, KeyCode::Enter) {
+        Some(Cmd::Csr(CsrAction::Approve(names))) => assert_eq!(names, ["zed-admin"]),
+        other => panic!("expected the approval, got {other:?}"),
+    }
+    // A never includes it.
+    press(&mut app, 'A');
+    let Some(Overlay::Dialog(d)) = app.overlays.last() else {
+        panic!("a dialog");
+    };
+    match &d.on_yes {
+        Some(Cmd::Csr(CsrAction::Approve(names))) => assert_eq!(names, &["a", "b"]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn ctrl_r_says_when_the_reconnect_ended() {
+    let mut app = app(true);
+    let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+    app.update(Msg::Key(ctrl_r));
+    assert_eq!(app.notice.as_deref(), Some("reconnecting to the cluster…"));
+    event(
+        &mut app,
+        ClusterEvent::Connection(ConnectionState::Connecting),
+    );
+    assert_eq!(app.notice.as_deref(), Some("reconnecting to the cluster…"));
+    event(&mut app, connected());
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("reconnected to https://10.0.0.10:6443 at 2026-01-01 12:00:00 UTC")
+    );
+    app.update(Msg::Key(ctrl_r));
+    event(
+        &mut app,
+        ClusterEvent::Connection(ConnectionState::Failed {
+            diagnosis: Diagnosis::Refused {
+                server: "https://10.0.0.10:6443".into(),
+            },
+            retry_in: Duration::from_secs(4),
+        }),
+    );
+    let n = app.notice.clone().unwrap_or_default();
+    assert!(
+        n.starts_with("reconnect failed at 2026-01-01 12:00:00 UTC: Connection refused"),
+        "{n}"
+    );
 }

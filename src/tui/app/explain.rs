@@ -15,7 +15,7 @@ impl App {
             title: "Which certificate is this x509 error about?".into(),
             lines: vec![(None, HOW.into())],
             input: Some(String::new()),
-            prompt: "x509 error",
+            prompt: "x509 error".into(),
             explain: true,
             ..Dialog::default()
         })));

@@ -6,9 +6,22 @@ use crate::tui::tree::Node;
 use crate::tui::view;
 
 impl App {
+    /// The rows banner and footer take at `width`: they grow with long texts.
+    pub fn chrome(&self, width: u16) -> view::Chrome {
+        view::Chrome {
+            banner: self.banner_rows_at(width),
+            footer: view::screen::footer_rows(self, width),
+        }
+    }
+
+    /// Where things go on the terminal now; `None` while it is too small to draw anything.
+    pub fn areas(&self) -> Option<view::Areas> {
+        view::layout(self.size, self.chrome(self.size.width))
+    }
+
     /// Rows a page key moves by in whatever has the keys.
     pub(super) fn page(&self) -> usize {
-        let Some(areas) = view::layout(self.size, self.banner_rows()) else {
+        let Some(areas) = self.areas() else {
             return 1;
         };
         let list_or_details = |focus: Focus, list: usize, details: ratatui::layout::Rect| {
@@ -19,7 +32,7 @@ impl App {
             .max(1)
         };
         if self.overlays.is_empty() && self.tab == Tab::Csr {
-            let rows = self.csr.set.views().len();
+            let rows = self.csr.len();
             let (_, details) = view::csr::split(areas.body, rows);
             let list = view::csr::list_rows(areas.body, rows);
             return list_or_details(self.csr.focus, list, details);
@@ -49,8 +62,8 @@ impl App {
                 return;
             }
             Some(Overlay::Dialog(d)) => {
-                let max = d.lines.len().saturating_sub(1);
-                d.scroll = d.scroll.saturating_add_signed(delta).min(max);
+                let max = view::dialog::max_scroll(d, self.size);
+                d.scroll = d.scroll.min(max).saturating_add_signed(delta).min(max);
                 return;
             }
             None => {}
@@ -69,8 +82,7 @@ impl App {
                 pki.timeline.move_by(delta, pki.timeline_ids.len(), page);
             }
             (Screen::Tree, Focus::Details) if !pki.view.editing_filter => {
-                let width =
-                    view::layout(self.size, self.banner_rows()).map_or(0, |a| a.details.width);
+                let width = self.areas().map_or(0, |a| a.details.width);
                 let len = view::details::lines(self, width).len();
                 let max = len.saturating_sub(page);
                 let s = &mut self.pki.details_scroll;
@@ -146,10 +158,10 @@ impl App {
 
     /// Keep cursors valid and visible after the rows or the window size changed.
     pub(super) fn reveal(&mut self) {
-        let Some(areas) = view::layout(self.size, self.banner_rows()) else {
+        let Some(areas) = self.areas() else {
             return;
         };
-        let rows = self.csr.set.views().len();
+        let rows = self.csr.len();
         self.csr
             .list
             .reveal(rows, view::csr::list_rows(areas.body, rows));

@@ -235,26 +235,68 @@ fn a_restart_runs_only_after_y() {
 }
 
 #[test]
-fn a_failed_restart_shows_the_journal_state() {
+fn a_failed_restart_keeps_its_cause_in_sight_and_l_reopens_its_steps() {
     let mut app = app();
     app.update(Msg::RestartPlanned(Ok(vec![plan()])));
     press(&mut app, KeyCode::Char('y'));
+    let c = Component::Scheduler;
+    let failed = Step {
+        kind: StepKind::WaitServing,
+        ok: false,
+        took: Duration::from_secs(180),
+        note: "127.0.0.1:10259: not listening".into(),
+    };
+    app.update(Msg::Restart(RestartMsg::End(c, failed.clone())));
     app.update(Msg::Restart(RestartMsg::Done {
-        component: Component::Scheduler,
+        component: c,
         result: Err(Box::new(RestartFailed {
-            error: RestartError::NoManifest {
-                component: Component::Scheduler,
-                dir: "/m".into(),
+            error: RestartError::NotServing {
+                timeout: Duration::from_secs(180),
+                report: Box::new(crate::runtime::restart::RestartReport {
+                    component: c,
+                    manifest: "/m/kube-scheduler.yaml".into(),
+                    moved_to: "/t/kube-scheduler.yaml".into(),
+                    steps: vec![failed],
+                    total: Duration::from_secs(181),
+                    last_probe: Vec::new(),
+                }),
             },
             journal: "Journal: nothing pending; the manifest is in place at /m/kube-scheduler.yaml"
                 .into(),
         })),
     }));
+    app.update(Msg::Restart(RestartMsg::AllDone));
     let s = screen(&app);
     assert!(s.contains("Journal: nothing pending"), "{s}");
+
+    // Esc hides the steps: the banner still says why, and how to see them again.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlays.is_empty());
     assert_eq!(
         app.pki.banner.as_ref().map(|(_, b)| b.as_str()),
-        Some("Restart of kube-scheduler failed.")
+        Some(
+            "Restart of kube-scheduler failed: 127.0.0.1:10259: not listening. L shows its steps."
+        )
+    );
+    assert!(screen(&app).contains("127.0.0.1:10259: not listening"));
+    press(&mut app, KeyCode::Char('L'));
+    let s = screen(&app);
+    assert!(
+        s.contains("Restarting kube-scheduler")
+            && s.contains("not listening")
+            && s.contains("Journal: nothing pending"),
+        "{s}"
+    );
+}
+
+#[test]
+fn l_before_any_restart_says_there_was_none() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('L'));
+    assert!(app.overlays.is_empty());
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("no restart has run since kcert started")
     );
 }
 

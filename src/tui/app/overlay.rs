@@ -3,6 +3,9 @@
 use crate::tui::action::Cmd;
 use crate::tui::status::Tone;
 
+/// A dialog's text: each line with its tone; `None` is plain text.
+pub type Lines = Vec<(Option<Tone>, String)>;
+
 /// Drawn over the main screen, topmost last; the topmost gets the keys.
 #[derive(Debug, Clone)]
 pub enum Overlay {
@@ -15,8 +18,7 @@ pub enum Overlay {
 #[derive(Debug, Clone, Default)]
 pub struct Dialog {
     pub title: String,
-    /// Each line with its tone; `None` is plain text.
-    pub lines: Vec<(Option<Tone>, String)>,
+    pub lines: Lines,
     pub scroll: usize,
     /// `None` for a report that only closes.
     pub on_yes: Option<Cmd>,
@@ -25,7 +27,10 @@ pub struct Dialog {
     /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
     pub input: Option<String>,
     /// The text field's label (`Reason`, `x509 error`).
-    pub prompt: &'static str,
+    pub prompt: String,
+    /// What must be typed into the field before Enter does anything: the name of a CSR that
+    /// fails its checks, so a dangerous approval is never one keystroke.
+    pub confirm_text: Option<String>,
     /// Enter explains the typed x509 error line here, in `update` (pure, no command).
     pub explain: bool,
     /// Lines are added as a background task reports (a restart).

@@ -76,6 +76,8 @@ pub struct PkiTab {
     pub data: Option<Loaded>,
     /// What the operator must do next after a renewal or a restart, until the next one.
     pub banner: Option<(Tone, String)>,
+    /// The last restart's title and steps, kept after its dialog is hidden (`L` shows them).
+    pub restart_log: Option<(String, super::overlay::Lines)>,
     pub view: ViewState,
     pub rows: Vec<Row>,
     pub tree: Cursor,
@@ -98,6 +100,7 @@ impl PkiTab {
             scan: ScanState::Done,
             data: None,
             banner: None,
+            restart_log: None,
             view: ViewState::default(),
             rows: Vec::new(),
             tree: Cursor::default(),

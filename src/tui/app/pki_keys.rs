@@ -3,6 +3,8 @@
 
 use super::{App, PkiTab};
 use crate::tui::action::{Action, Cmd};
+use crate::tui::status::Tone;
+use crate::tui::tree::Node;
 
 impl App {
     pub(super) fn pki_action(&mut self, action: Action, typed: Option<char>) -> Option<Cmd> {
@@ -12,6 +14,9 @@ impl App {
             Action::RenewExpiring => return self.renew_expiring(),
             Action::RestartConsumers => return self.restart_selected(),
             Action::Explain => self.ask_explain(),
+            Action::ShowRestartLog => self.show_restart_log(),
+            Action::ShowText => self.show_text(),
+            Action::CopyPath => return self.copy_path(),
             Action::Collapse => self.collapse(),
             Action::Expand => self.expand(),
             Action::Toggle => match self.pki.rows.get(self.pki.tree.index) {
@@ -27,6 +32,45 @@ impl App {
             }
         }
         None
+    }
+}
+
+impl App {
+    /// The selected certificate, or a notice saying what to select.
+    fn selected_cert(&mut self, what: &str) -> Option<&crate::pki::CertEntry> {
+        let id = match self.pki.selected() {
+            Some(Node::Cert(id)) => id,
+            _ => {
+                self.notice = Some(format!("select a certificate to {what}"));
+                return None;
+            }
+        };
+        self.pki.data.as_ref().and_then(|d| d.inv.certs.get(id))
+    }
+
+    /// `y`: the selected certificate's file (absolute) onto the terminal's clipboard.
+    fn copy_path(&mut self) -> Option<Cmd> {
+        let path = self
+            .selected_cert("copy its path")?
+            .origin
+            .path()
+            .display()
+            .to_string();
+        self.notice = Some(format!("copied {path} (OSC 52)"));
+        Some(Cmd::Copy(path))
+    }
+
+    /// `x`: the selected certificate laid out like `openssl x509 -text`, from kcert's decode.
+    fn show_text(&mut self) {
+        let Some(c) = self.selected_cert("show") else {
+            return;
+        };
+        let title = format!("{}: openssl x509 -text", c.display_name());
+        let lines = match crate::pki::decode::x509_text(&c.der) {
+            Ok(text) => text.lines().map(|l| (None, l.to_string())).collect(),
+            Err(e) => vec![(Some(Tone::Expired), format!("cannot decode it again: {e}"))],
+        };
+        self.open_report(&title, lines);
     }
 }
 

@@ -93,7 +93,12 @@ impl App {
         let Some(Overlay::Dialog(d)) = self.overlays.last() else {
             return None;
         };
-        if d.input.as_deref().is_some_and(|i| i.trim().is_empty()) {
+        if let (Some(need), Some(typed)) = (&d.confirm_text, &d.input) {
+            if typed.trim() != need {
+                self.notice = Some(format!("type {need} exactly to go on (Esc cancels)"));
+                return None;
+            }
+        } else if d.input.as_deref().is_some_and(|i| i.trim().is_empty()) {
             self.notice = Some(if d.explain {
                 "paste an x509 error line first (Esc cancels)".into()
             } else {

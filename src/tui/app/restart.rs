@@ -107,12 +107,29 @@ impl App {
         }
         self.pki.restarting = true;
         let names: Vec<&str> = plans.iter().map(|p| p.component.name()).collect();
+        let title = format!("Restarting {}", names.join(", "));
+        self.pki.restart_log = Some((title.clone(), Vec::new()));
         self.overlays.push(Overlay::Dialog(Box::new(Dialog {
-            title: format!("Restarting {}", names.join(", ")),
+            title,
             progress: true,
             ..Dialog::default()
         })));
         Some(Cmd::Restart(plans))
+    }
+
+    /// `L`: the last restart's steps again; while it runs, new steps keep arriving in it.
+    pub(super) fn show_restart_log(&mut self) {
+        let Some((title, lines)) = &self.pki.restart_log else {
+            self.notice = Some("no restart has run since kcert started".into());
+            return;
+        };
+        self.overlays.push(Overlay::Dialog(Box::new(Dialog {
+            title: title.clone(),
+            lines: lines.clone(),
+            progress: self.pki.restarting,
+            scroll: usize::MAX,
+            ..Dialog::default()
+        })));
     }
 
     /// `c` while a restart runs: stop it; the task puts the manifest back and reports.
@@ -152,7 +169,17 @@ impl App {
                 component,
                 result: Err(failed),
             } => {
-                self.pki.banner = Some((Tone::Expired, format!("Restart of {component} failed.")));
+                // The cause stays in sight after the steps are hidden: the step that failed
+                // says what the probe found ("127.0.0.1:6443: not listening").
+                let cause = failed
+                    .error
+                    .report()
+                    .and_then(|r| r.steps.iter().rev().find(|s| !s.ok))
+                    .map_or_else(|| failed.error.to_string(), |s| s.note.clone());
+                self.pki.banner = Some((
+                    Tone::Expired,
+                    format!("Restart of {component} failed: {cause}. L shows its steps."),
+                ));
                 self.progress_line(Some(Tone::Expired), failed.error.to_string(), false);
                 self.progress_line(Some(Tone::Expired), failed.journal.clone(), false);
                 return None;
@@ -187,17 +214,26 @@ impl App {
     /// Add a line to the progress dialog (replacing the step's "…" line when it ended), or
     /// to the footer when the dialog was closed.
     fn progress_line(&mut self, tone: Option<Tone>, line: String, replace: bool) {
+        let push = |lines: &mut Vec<(Option<Tone>, String)>| {
+            if replace && lines.last().is_some_and(|(_, l)| l.ends_with('…')) {
+                lines.pop();
+            }
+            lines.push((tone, line.clone()));
+        };
+        if let Some((_, log)) = &mut self.pki.restart_log {
+            push(log);
+        }
         let dialog = self.overlays.iter_mut().rev().find_map(|o| match o {
             Overlay::Dialog(d) if d.progress => Some(d),
             _ => None,
         });
-        let Some(d) = dialog else {
-            self.notice = Some(line);
-            return;
-        };
-        if replace && d.lines.last().is_some_and(|(_, l)| l.ends_with('…')) {
-            d.lines.pop();
+        match dialog {
+            Some(d) => {
+                push(&mut d.lines);
+                // The newest step stays in view (the scroll is clamped when drawn).
+                d.scroll = usize::MAX;
+            }
+            None => self.notice = Some(line),
         }
-        d.lines.push((tone, line));
     }
 }

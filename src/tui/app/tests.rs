@@ -256,10 +256,7 @@ fn details_scroll_stops_at_the_end() {
     for _ in 0..100 {
         press(&mut app, KeyCode::Down);
     }
-    let width = view::layout(app.size, app.banner_rows())
-        .unwrap()
-        .details
-        .width;
+    let width = app.areas().unwrap().details.width;
     let len = view::details::lines(&app, width).len();
     assert_eq!(app.pki.details_scroll, len - 19);
     press(&mut app, KeyCode::Tab);
@@ -268,4 +265,76 @@ fn details_scroll_stops_at_the_end() {
         app.pki.details_scroll, 0,
         "a new selection starts at the top"
     );
+}
+
+#[test]
+fn capital_g_goes_to_the_last_row_and_gg_to_the_first() {
+    let mut app = loaded();
+    typed(&mut app, "G");
+    assert_eq!(app.pki.tree.index, app.pki.rows.len() - 1);
+    typed(&mut app, "g");
+    assert_eq!(
+        app.pki.tree.index,
+        app.pki.rows.len() - 1,
+        "one g only arms"
+    );
+    typed(&mut app, "g");
+    assert_eq!(app.pki.tree.index, 0);
+    typed(&mut app, "G");
+    typed(&mut app, "gjg");
+    assert_eq!(
+        app.pki.tree.index,
+        app.pki.rows.len() - 1,
+        "another key between the two g disarms"
+    );
+}
+
+/// At 60x15 nothing is drawn but "too small": `r` must not plan a renewal there, so that after
+/// a resize one `y` cannot renew what was never shown.
+#[test]
+fn keys_do_nothing_while_the_screen_is_too_small_to_draw() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Down);
+    app.update(Msg::Resize(60, 15));
+    assert!(app.areas().is_none());
+    for c in ['r', 'R', 'S', 'e', 'x', '/', '2', 'y', 'G'] {
+        assert!(press(&mut app, KeyCode::Char(c)).is_none(), "{c}");
+    }
+    assert!(press(&mut app, KeyCode::Enter).is_none());
+    app.update(Msg::Paste("pasted".into()));
+    assert!(app.overlays.is_empty(), "no dialog behind the notice");
+    assert_eq!(app.tab, Tab::LocalPki);
+    assert_eq!(app.pki.tree.index, 1, "the selection did not move");
+    assert!(!app.pki.view.editing_filter);
+    // Quitting still works.
+    assert!(matches!(
+        press(&mut app, KeyCode::Char('q')),
+        Some(Cmd::Quit)
+    ));
+    app.update(Msg::Resize(60, 16));
+    assert!(app.areas().is_some(), "60x16 is drawn");
+    assert!(matches!(
+        press(&mut app, KeyCode::Char('r')),
+        Some(Cmd::PlanRenew { .. })
+    ));
+}
+
+#[test]
+fn y_copies_the_absolute_path_of_the_selected_certificate() {
+    let mut app = loaded();
+    assert!(
+        press(&mut app, KeyCode::Char('y')).is_none(),
+        "a section row"
+    );
+    assert!(app
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("select a certificate"));
+    press(&mut app, KeyCode::Down);
+    match press(&mut app, KeyCode::Char('y')) {
+        Some(Cmd::Copy(path)) => assert_eq!(path, "/pki/ca.crt"),
+        other => panic!("expected a copy, got {other:?}"),
+    }
+    assert_eq!(app.notice.as_deref(), Some("copied /pki/ca.crt (OSC 52)"));
 }

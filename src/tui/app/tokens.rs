@@ -143,7 +143,8 @@ impl App {
             }
             Focus::Details => {
                 let rows = self.tokens.len();
-                let width = view::layout(self.size, self.banner_rows())
+                let width = self
+                    .areas()
                     .map_or(0, |a| view::tokens::split(a.body, rows).1.width);
                 let len = view::tokens::details_lines(self, width).len();
                 let s = &mut self.tokens.details_scroll;

@@ -7,8 +7,40 @@ use unicode_width::UnicodeWidthStr;
 use crate::pki::format::fitting;
 pub use crate::pki::format::{clip, tail};
 
-/// Greedy word wrap to `width` cells. Words longer than a line (paths, fingerprints) are split,
-/// after a `/` when there is one.
+/// Where an overlong token may break, best first: after a path's `/`, then after a flag's or
+/// name's `-`, `.`, `_`, `:`, `=` or `,`. Hex and words without any break anywhere.
+const BREAKS: [&[char]; 2] = [&['/'], &['-', '.', '_', ':', '=', ',']];
+
+/// Fewer characters than this after a break (`current.` / `pem`) read badly: an earlier
+/// break is taken when there is one.
+const SHORT_TAIL: usize = 4;
+
+/// Byte length of the start of `word` to put on a line of `width` cells: up to its last
+/// break point that fits, else as much as fits (at least one character).
+fn cut(word: &str, width: usize) -> usize {
+    // At least one character per line, even one wider than the line.
+    let fit = fitting(word, width).max(word.chars().next().map_or(0, char::len_utf8));
+    BREAKS
+        .iter()
+        .find_map(|set| {
+            // Each break position, just after a break character that is not the first.
+            let breaks: Vec<usize> = word[..fit]
+                .match_indices(*set)
+                .map(|(i, _)| i + 1)
+                .filter(|&i| i > 1)
+                .collect();
+            let long_tail = breaks
+                .iter()
+                .rev()
+                .find(|&&i| word[i..].chars().count() >= SHORT_TAIL);
+            long_tail.or(breaks.last()).copied()
+        })
+        .unwrap_or(fit)
+}
+
+/// Greedy word wrap to `width` cells. A word longer than a line (a path, a flag, a
+/// fingerprint) starts on a line of its own and is split at a path or name boundary when it
+/// has one ([`BREAKS`]).
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
@@ -27,14 +59,9 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
         }
         let mut word = word;
         while word.width() > width {
-            // At least one character per line, even one wider than the line.
-            let fit = fitting(word, width).max(word.chars().next().map_or(0, char::len_utf8));
-            let cut = word[..fit]
-                .rfind('/')
-                .filter(|&i| i > 0)
-                .map_or(fit, |i| i + 1);
-            out.push(word[..cut].to_string());
-            word = &word[cut..];
+            let at = cut(word, width);
+            out.push(word[..at].to_string());
+            word = &word[at..];
         }
         cur.push_str(word);
     }
@@ -57,6 +84,40 @@ mod tests {
         assert_eq!(
             wrap("etc/kubernetes/pki/ca.crt", 16),
             ["etc/kubernetes/", "pki/ca.crt"]
+        );
+    }
+
+    #[test]
+    fn flags_and_names_break_at_their_dashes_and_dots_not_mid_word() {
+        assert_eq!(
+            wrap("kube-controller-manager --authentication-kubeconfig", 25),
+            ["kube-controller-manager", "--authentication-", "kubeconfig"]
+        );
+        assert_eq!(
+            wrap("/var/lib/kubelet/pki/kubelet-client-current.pem", 25),
+            ["/var/lib/kubelet/pki/", "kubelet-client-", "current.pem"]
+        );
+        assert_eq!(
+            wrap("DNS:kubernetes.default.svc.cluster.local", 25),
+            ["DNS:kubernetes.default.", "svc.cluster.local"]
+        );
+        assert_eq!(
+            wrap("DNS:kubernetes.default.svc", 25),
+            ["DNS:kubernetes.", "default.svc"]
+        );
+        assert_eq!(wrap("--x", 2), ["--", "x"]);
+        assert_eq!(
+            wrap("a bc-d", 5),
+            ["a", "bc-d"],
+            "a word that fits a line is not cut"
+        );
+    }
+
+    #[test]
+    fn clip_ellipsis_counts_in_the_width() {
+        assert_eq!(
+            clip("kube-controller-manager.kubeconfig", 27),
+            "kube-controller-manager.ku…"
         );
     }
 

@@ -12,9 +12,22 @@ use crate::tui::app::{App, Focus};
 
 pub use csr_details::lines as details_lines;
 
+/// Bodies shorter than this show the list or the details, not both (Tab switches): stacked,
+/// a 60x16 terminal would leave the list one row.
+pub const STACK_MIN: u16 = 16;
+
+/// Whether list and details share the body.
+pub fn stacked(body: Rect) -> bool {
+    body.height >= STACK_MIN
+}
+
 /// List and details, one above the other (the columns need the full width). The list is as
-/// tall as its rows, up to 45% of the body; the details get the rest.
+/// tall as its rows, up to 45% of the body; the details get the rest. On a short body both
+/// are the whole body and the focused one is drawn.
 pub fn split(body: Rect, rows: usize) -> (Rect, Rect) {
+    if !stacked(body) {
+        return (body, body);
+    }
     let most = body.height * 45 / 100;
     let wanted = u16::try_from(rows.max(1) + 3).unwrap_or(u16::MAX);
     let [list, details] =
@@ -43,11 +56,15 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
         };
         return message(app, TITLE, body, buf, vec![line]);
     }
-    let (list, details) = split(body, tab.set.views().len());
-    csr_table::render(app, list, buf);
-    let lines = csr_details::lines(app, details.width);
+    let (list, details) = split(body, tab.len());
     let focused = tab.focus == Focus::Details;
-    scrolled_pane(app, &lines, tab.details_scroll, focused, details, buf);
+    if stacked(body) || !focused {
+        csr_table::render(app, list, buf);
+    }
+    if stacked(body) || focused {
+        let lines = csr_details::lines(app, details.width);
+        scrolled_pane(app, &lines, tab.details_scroll, focused, details, buf);
+    }
 }
 
 const TITLE: &str = " Certificate signing requests ";

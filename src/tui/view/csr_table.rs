@@ -2,12 +2,13 @@
 //!
 //! All seven columns need about 150 cells. Narrower terminals first shorten the built-in signer
 //! names (`kubelet-serving`), then hide REQUESTEDDURATION, then SIGNERNAME (both stay in the
-//! details pane), then cut the longest of NAME, REQUESTOR and VERDICT with `…`.
+//! details pane), then cut NAME, REQUESTOR and VERDICT to their floors and CONDITION to its,
+//! then hide AGE, then cut the longest of NAME, REQUESTOR and VERDICT with `…`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
@@ -16,7 +17,7 @@ use super::rows::pane_block;
 use crate::cluster::output::HEADERS;
 use crate::cluster::{ConnectionState, CsrView};
 use crate::tui::app::{App, ColumnWidths, Focus};
-use crate::tui::csr_text::{short_signer, verdict_cell, verdict_tone};
+use crate::tui::csr_text::{requestor_cell, short_signer, verdict_cell, verdict_tone};
 use crate::tui::status::Tone;
 
 const GAP: usize = 2;
@@ -28,8 +29,11 @@ const DURATION: usize = 4;
 const CONDITION: usize = 5;
 const VERDICT: usize = 6;
 /// The columns that are cut, each first down to its floor (NAME keeps the most: it is what
-/// tells rows apart), then all alike down to [`MIN_CUT`].
-const SHRINKABLE: [(usize, usize); 3] = [(NAME, 24), (REQUESTOR, 12), (VERDICT, 12)];
+/// tells rows apart; REQUESTOR keeps `…node:worker-1`), then CONDITION down to
+/// [`CONDITION_FLOOR`], then all alike down to [`MIN_CUT`].
+const SHRINKABLE: [(usize, usize); 3] = [(NAME, 24), (REQUESTOR, 14), (VERDICT, 12)];
+/// `Pending` whole, `Approved…` for `Approved,Issued`.
+const CONDITION_FLOOR: usize = 9;
 const MIN_CUT: usize = 9;
 
 /// Each column's width for one frame (0: hidden) and whether signers are shortened.
@@ -80,14 +84,23 @@ pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
         let over_floor = SHRINKABLE
             .iter()
             .filter(|(i, floor)| widths[*i] > *floor)
-            .max_by_key(|(i, floor)| widths[*i] - floor);
+            .max_by_key(|(i, floor)| widths[*i] - floor)
+            .map(|(i, _)| *i);
+        let condition = || (widths[CONDITION] > CONDITION_FLOOR).then_some(CONDITION);
+        // Before names and requestors are cut below their floors, AGE goes (the details
+        // pane has it): at 60 columns the requestor then still names the node.
+        if over_floor.is_none() && condition().is_none() && widths[AGE] > 0 {
+            widths[AGE] = 0;
+            continue;
+        }
         let over_min = || {
             SHRINKABLE
                 .iter()
                 .filter(|(i, _)| widths[*i] > MIN_CUT.max(head[*i]))
                 .max_by_key(|(i, _)| widths[*i])
+                .map(|(i, _)| *i)
         };
-        let Some(&(i, _)) = over_floor.or_else(over_min) else {
+        let Some(i) = over_floor.or_else(condition).or_else(over_min) else {
             break;
         };
         widths[i] -= 1;
@@ -98,12 +111,28 @@ pub fn fit(w: &ColumnWidths, age: usize, busy: bool, room: usize) -> Fit {
     }
 }
 
+/// The list's title with what narrows or orders it: `[/bob] [by name] [2 marked]`.
+fn title(app: &App) -> Line<'static> {
+    let t = &app.theme;
+    let tab = &app.csr;
+    let mut parts = vec![Span::styled(" Certificate signing requests ", t.heading())];
+    let mut flag = |s: String| parts.push(Span::styled(format!("[{s}] "), t.accent()));
+    if !tab.filter.is_empty() {
+        flag(format!("/{}", tab.filter));
+    }
+    if let Some(l) = tab.sort.label() {
+        flag(l.to_string());
+    }
+    if !tab.marked.is_empty() {
+        flag(format!("{} marked", tab.marked.len()));
+    }
+    Line::from(parts)
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let tab = &app.csr;
     let t = &app.theme;
-    let views = tab.set.views();
-    let title = Line::styled(" Certificate signing requests ", t.heading());
-    let mut block = pane_block(app, title, tab.focus == Focus::Tree);
+    let mut block = pane_block(app, title(app), tab.focus == Focus::Tree);
     if let Some(ConnectionState::Connected {
         server,
         context,
@@ -113,8 +142,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let source = format!(" {context}: {user} at {server} ");
         block = block.title_bottom(Line::styled(source, t.muted()));
     }
-    if !views.is_empty() {
-        let pos = format!(" {}/{} ", tab.list.index + 1, views.len());
+    if !tab.is_empty() {
+        let pos = format!(" {}/{} ", tab.list.index + 1, tab.len());
         block = block.title_bottom(Line::styled(pos, t.muted()).right_aligned());
     }
     let inner = block.inner(area);
@@ -122,23 +151,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if inner.height < 2 {
         return;
     }
-    if views.is_empty() {
-        let line = Line::styled(
-            "  The cluster has no certificate signing requests.",
-            t.muted(),
+    if tab.is_empty() {
+        let text = if tab.filter.is_empty() {
+            "  The cluster has no certificate signing requests.".to_string()
+        } else {
+            format!("  Nothing matches /{}. Esc clears the filter.", tab.filter)
+        };
+        buf.set_line(
+            inner.x,
+            inner.y + 1,
+            &Line::styled(text, t.muted()),
+            inner.width,
         );
-        buf.set_line(inner.x, inner.y + 1, &line, inner.width);
     }
-    let visible: Vec<(usize, &CsrView)> = views
-        .iter()
-        .enumerate()
-        .skip(tab.list.offset)
+    let visible: Vec<(usize, &CsrView)> = tab
+        .rows_from(tab.list.offset)
         .take(usize::from(inner.height - 1))
         .collect();
     let ages: Vec<String> = visible.iter().map(|(_, v)| v.age(app.now)).collect();
     let age_w = ages.iter().map(|a| a.width()).max().unwrap_or(0);
+    // Marks take a column of their own before the names while there are any.
+    let marking = !tab.marked.is_empty();
+    let mut widths = tab.widths;
+    if marking {
+        widths.name += 2;
+    }
     let fit = fit(
-        &tab.widths,
+        &widths,
         age_w,
         !tab.busy.is_empty(),
         usize::from(inner.width),
@@ -150,12 +189,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     draw_cells(&fit.widths, &header, Rect { height: 1, ..inner }, buf);
     for (y, ((i, v), age)) in (inner.y + 1..).zip(visible.into_iter().zip(ages)) {
         let line = Rect::new(inner.x, y, inner.width, 1);
-        draw_cells(
-            &fit.widths,
-            &cells(app, v, age, fit.short_signer),
-            line,
-            buf,
-        );
+        let mut row = cells(app, v, age, fit.short_signer);
+        if marking {
+            let mark = if tab.marked.contains(&v.name) {
+                "●"
+            } else {
+                " "
+            };
+            row[NAME].0 = format!("{mark} {}", row[NAME].0);
+        }
+        draw_cells(&fit.widths, &row, line, buf);
         if i == tab.list.index {
             buf.set_style(line, t.selected());
         }
@@ -180,7 +223,7 @@ fn cells(app: &App, v: &CsrView, age: String, short: bool) -> Vec<(String, Style
         (v.name.clone(), Style::new()),
         (age, t.muted()),
         (signer.to_string(), Style::new()),
-        (v.requestor.clone(), Style::new()),
+        (requestor_cell(&v.requestor).into_owned(), Style::new()),
         (v.requested_duration(), Style::new()),
         condition,
         (verdict_cell(&v.verdict), t.tone(verdict_tone(&v.verdict))),
@@ -245,5 +288,13 @@ mod tests {
         assert!(f.widths[NAME] >= 24, "names stay readable: {f:?}");
         let f = fit(&w, 3, false, 98);
         assert_eq!(f.widths[NAME], 31, "at 100 columns names are whole: {f:?}");
+        let f = fit(&w, 3, false, 58);
+        assert!(total(&f.widths) <= 58, "{f:?}");
+        assert_eq!(f.widths[CONDITION], CONDITION_FLOOR, "at 60 columns: {f:?}");
+        assert_eq!(
+            f.widths[AGE], 0,
+            "AGE goes before the requestor is cut: {f:?}"
+        );
+        assert_eq!(f.widths[REQUESTOR], 14, "{f:?}");
     }
 }

@@ -9,7 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::cells::wrap;
+use unicode_width::UnicodeWidthStr;
+
+use super::cells::{clip, wrap};
 use super::rows::{pane_block, sa_name};
 use super::show_path;
 use crate::pki::format;
@@ -37,11 +39,7 @@ pub(super) fn scrolled_pane(
     buf: &mut Buffer,
 ) {
     let mut block = pane_block(app, Line::styled(" Details ", app.theme.heading()), focused);
-    let height = usize::from(area.height.saturating_sub(2));
-    if lines.len() > height {
-        let last = (scroll + height).min(lines.len());
-        let more = if last < lines.len() { " ↓" } else { "" };
-        let pos = format!(" {}-{last}/{}{more} ", scroll + 1, lines.len());
+    if let Some(pos) = super::scroll_hint(scroll, area.height.saturating_sub(2), lines.len()) {
         block = block.title_bottom(Line::styled(pos, app.theme.muted()).right_aligned());
     }
     let inner = block.inner(area);
@@ -103,10 +101,14 @@ impl<'a> Out<'a> {
         }
     }
 
+    /// The name, then a tag (`CA`, the CSR's condition): what does not fit ends in `…`.
     pub fn title(&mut self, name: String, tag: Option<&str>) {
+        let name = clip(&name, self.width);
+        let room = self.width.saturating_sub(name.width());
         let mut spans = vec![Span::styled(name, self.app.theme.heading())];
-        if let Some(tag) = tag {
-            spans.push(Span::styled(format!("  {tag}"), self.app.theme.muted()));
+        if let Some(tag) = tag.filter(|_| room > 3) {
+            let tag = clip(&format!("  {tag}"), room);
+            spans.push(Span::styled(tag, self.app.theme.muted()));
         }
         self.lines.push(Line::from(spans));
     }
@@ -117,9 +119,15 @@ impl<'a> Out<'a> {
         }
     }
 
-    /// `Label    value`, continuation lines indented under the value.
+    /// `Label    value`, continuation lines indented under the value. A label as wide as
+    /// the label column gets a row of its own, so it never runs into its value.
     pub fn field(&mut self, label: &str, value: &str, style: Style) {
         let w = self.label;
+        let mut label = label;
+        if label.width() >= w {
+            self.heading(label);
+            label = "";
+        }
         let chunks = wrap(value, self.width - w);
         for (i, chunk) in chunks.into_iter().enumerate() {
             let l = if i == 0 { label } else { "" };
@@ -164,7 +172,7 @@ impl<'a> Out<'a> {
                 .iter()
                 .flat_map(|d| &d.inv.roots)
                 .fold(p.message.clone(), |m, root| {
-                    m.replace(&format!("{}/", root.display()), "")
+                    m.replace(&format!("{}/", root.display()), "/")
                 });
             let text = format!("{} {word}: {message}", tone.glyph());
             let style = self.app.theme.tone(tone);

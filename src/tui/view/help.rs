@@ -81,7 +81,7 @@ pub fn render(app: &App, scroll: usize, size: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let area = frame(size);
     Clear.render(area, buf);
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Double)
         .title(Line::styled(" Keys ", t.heading()))
         .title_bottom(Line::from(vec![
@@ -91,8 +91,13 @@ pub fn render(app: &App, scroll: usize, size: Rect, buf: &mut Buffer) {
             Span::raw(" scroll "),
         ]));
     let inner = block.inner(area);
+    let cols = columns(t, inner);
+    let longest = cols.iter().map(Vec::len).max().unwrap_or(0);
+    if let Some(hint) = super::scroll_hint(scroll, inner.height, longest) {
+        block = block.title_bottom(Line::styled(hint, t.muted()).right_aligned());
+    }
     block.render(area, buf);
-    for (i, col) in columns(t, inner).iter().enumerate() {
+    for (i, col) in cols.iter().enumerate() {
         let x = inner.x + i as u16 * (COLUMN_W + 1);
         let w = inner.right().saturating_sub(x).min(COLUMN_W);
         for (y, line) in (inner.y..inner.bottom()).zip(col.iter().skip(scroll)) {

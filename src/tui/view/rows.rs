@@ -6,6 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Widget};
 
+use unicode_width::UnicodeWidthStr;
+
+use super::cells::clip;
 use super::width;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus, Loaded};
@@ -217,9 +220,11 @@ fn draw_row(app: &App, row: &Row, c: Cells, badge_w: u16, area: Rect, buf: &mut 
     let mark_line = Line::from(c.markers);
     let mark_w = width(&mark_line);
     let room = area.right().saturating_sub(x);
+    // A name too long for the pane ends in `…`, keeping its markers in view.
+    let name_room = usize::from(room.saturating_sub(mark_w)).saturating_sub(prefix.width());
     let tree_line = Line::from(vec![
         Span::styled(prefix, t.muted()),
-        Span::styled(c.name, name_style),
+        Span::styled(clip(&c.name, name_room), name_style),
     ]);
     let (end, _) = buf.set_line(x, area.y, &tree_line, room.saturating_sub(mark_w));
     if room > mark_w {

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use super::cells::{clip, wrap};
 use super::{width, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::style::{Modifier, Style};
 
@@ -22,10 +23,16 @@ fn spinner(app: &App) -> char {
     SPINNER[(app.ticks % SPINNER.len() as u64) as usize]
 }
 
-/// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts.
+/// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts. Below
+/// 80 columns the name and the date go and the tab labels shorten; the host always stays.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let time = crate::pki::format::datetime_secs(app.now).to_string();
+    let narrow = area.width < super::SIDE_BY_SIDE;
+    let time = if narrow {
+        app.now.format("%H:%M:%S UTC").to_string()
+    } else {
+        crate::pki::format::datetime_secs(app.now).to_string()
+    };
     let time_w = time.len() as u16;
     let right = area.right().saturating_sub(time_w);
     buf.set_string(right, area.y, &time, t.muted());
@@ -37,22 +44,25 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|r| r.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let mut left = vec![
-        Span::styled("kcert", t.heading()),
-        Span::raw("  "),
-        Span::styled(app.host.clone(), t.heading()),
-        Span::raw("  "),
-    ];
-    left.extend(tabs(app));
+    let mut left = Vec::new();
+    if !narrow {
+        left.extend([Span::styled("kcert", t.heading()), Span::raw("  ")]);
+    }
+    left.extend([Span::styled(app.host.clone(), t.heading()), Span::raw("  ")]);
+    left.extend(tabs(app, narrow));
     left.push(Span::raw("  "));
     let room = right.saturating_sub(area.x + 1);
     if app.tab != Tab::LocalPki {
         left.extend(cluster_state(app));
         buf.set_line(area.x, area.y, &Line::from(left), room);
-        let counts = match app.tab {
+        let mut counts = match app.tab {
             Tab::Tokens => token_counts(app),
             _ => csr_counts(app),
         };
+        // On a narrow terminal the least urgent counts, at the end, go whole, not cut.
+        while width(&Line::from(counts.clone())) > area.width && counts.len() > 1 {
+            counts.truncate(counts.len() - 2);
+        }
         buf.set_line(area.x, area.y + 1, &Line::from(counts), area.width);
         return;
     }
@@ -65,7 +75,12 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         ScanState::Done => {}
     }
     left.push(Span::styled("roots ", t.muted()));
-    left.push(Span::raw(roots));
+    // A long root ends in `…` before the clock.
+    let used = usize::from(width(&Line::from(left.clone())));
+    left.push(Span::raw(clip(
+        &roots,
+        usize::from(room).saturating_sub(used),
+    )));
     buf.set_line(area.x, area.y, &Line::from(left), room);
 
     let Some(d) = &app.pki.data else { return };
@@ -103,7 +118,7 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// ` 1 Local PKI `, ` 2 CSRs (9 pending) ` and ` 3 Tokens `, the tab on screen in reverse
 /// video; the tokens tab is coloured when a token has a problem.
-fn tabs(app: &App) -> Vec<Span<'static>> {
+fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
     let t = &app.theme;
     let pending = app.csr.counts.pending;
     let token_trouble = app
@@ -114,11 +129,12 @@ fn tabs(app: &App) -> Vec<Span<'static>> {
         .filter(|f| f.token.is_some())
         .map(|f| f.severity)
         .max();
-    let csr_label = if pending > 0 {
-        format!(" 2 CSRs ({pending} pending) ")
-    } else {
-        " 2 CSRs ".to_string()
+    let csr_label = match (pending, narrow) {
+        (0, _) => " 2 CSRs ".to_string(),
+        (_, true) => format!(" 2 CSRs ({pending}) "),
+        (_, false) => format!(" 2 CSRs ({pending} pending) "),
     };
+    let pki_label = if narrow { " 1 PKI " } else { " 1 Local PKI " };
     let style = |tab: Tab| {
         if app.tab == tab {
             t.selected().add_modifier(Modifier::BOLD)
@@ -133,7 +149,7 @@ fn tabs(app: &App) -> Vec<Span<'static>> {
     // Each label carries its own spaces: at 80 columns all three fit beside the clock. A
     // token problem colours the label; without colour the CSR tab's banner names it.
     vec![
-        Span::styled(" 1 Local PKI ", style(Tab::LocalPki)),
+        Span::styled(pki_label, style(Tab::LocalPki)),
         Span::styled(csr_label, style(Tab::Csr)),
         Span::styled(" 3 Tokens ", style(Tab::Tokens)),
     ]
@@ -252,49 +268,106 @@ pub fn placeholder(app: &App, area: Rect, buf: &mut Buffer) {
     super::message(app, " Certificates ", area, buf, lines);
 }
 
-/// Key hints for the active contexts (or the filter prompt), with any notice first.
+/// What the footer says before the key hints: the notice, or a failed rescan.
+fn notice(app: &App) -> Option<(String, Style)> {
+    let t = &app.theme;
+    if let Some(n) = &app.notice {
+        return Some((n.clone(), t.accent()));
+    }
+    match (&app.pki.scan, &app.pki.data, app.tab) {
+        (ScanState::Failed(why), Some(_), Tab::LocalPki) => {
+            Some((format!("rescan failed: {why}"), t.danger()))
+        }
+        _ => None,
+    }
+}
+
+/// The filter being typed, shown where the typing happens.
+fn filter_prompt(app: &App) -> Option<String> {
+    app.editing_filter().map(|f| f.to_string())
+}
+
+/// Rows a notice too long to share the hint row takes above it.
+const NOTICE_ROWS: usize = 2;
+
+/// Help and quit always show, at the end of the hint row.
+fn pinned(h: &keymap::Hint) -> bool {
+    matches!(h.action, Action::Help | Action::Quit)
+}
+
+fn hint_cost(h: &keymap::Hint) -> usize {
+    h.keys.width() + 1 + h.label.width() + 2
+}
+
+fn hints(app: &App) -> Vec<keymap::Hint> {
+    // `u` only means something while a renewal plan can be made again.
+    let replan = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.replan.is_some());
+    keymap::hints(&app.contexts())
+        .into_iter()
+        .filter(|h| h.action != Action::ToggleCaData || replan)
+        .collect()
+}
+
+/// The notice's own rows above the hint row when it does not fit beside the filter prompt and
+/// the pinned hints; empty when it fits (or there is none).
+fn notice_rows(app: &App, width: u16) -> Vec<String> {
+    let Some((text, _)) = notice(app) else {
+        return Vec::new();
+    };
+    let prompt = filter_prompt(app).map_or(0, |f| f.width() + 5);
+    let reserved: usize = hints(app).iter().filter(|h| pinned(h)).map(hint_cost).sum();
+    if prompt + text.width() + 3 + reserved <= usize::from(width) {
+        return Vec::new();
+    }
+    let mut rows = wrap(&text, usize::from(width));
+    if rows.len() > NOTICE_ROWS {
+        rows.truncate(NOTICE_ROWS);
+        let last = &mut rows[NOTICE_ROWS - 1];
+        *last = clip(&format!("{last} …"), usize::from(width));
+    }
+    rows
+}
+
+/// Rows the footer takes at `width`.
+pub fn footer_rows(app: &App, width: u16) -> u16 {
+    1 + notice_rows(app, width).len() as u16
+}
+
+/// Key hints for the active contexts (or the filter prompt), with any notice first: on the
+/// hint row when it fits, else whole on rows of its own above it.
 pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
+    let own_rows = notice_rows(app, area.width);
+    let style = notice(app).map_or_else(Style::new, |(_, s)| s);
+    for (y, row) in (area.y..).zip(&own_rows) {
+        buf.set_string(area.x, y, row, style);
+    }
     let mut spans = Vec::new();
-    if app.pki.view.editing_filter && app.tab == Tab::LocalPki {
+    if let Some(f) = filter_prompt(app) {
         spans.push(Span::styled("/", t.key()));
-        spans.push(Span::raw(app.pki.view.filter.clone()));
+        spans.push(Span::raw(f));
         spans.push(Span::styled("█", t.accent()));
         spans.push(Span::raw("   "));
     }
-    if let Some(n) = &app.notice {
-        spans.push(Span::styled(n.clone(), t.accent()));
-        spans.push(Span::raw("   "));
-    } else if let (ScanState::Failed(why), Some(_), Tab::LocalPki) =
-        (&app.pki.scan, &app.pki.data, app.tab)
-    {
-        spans.push(Span::styled(format!("rescan failed: {why}"), t.danger()));
+    if let (Some((text, style)), true) = (notice(app), own_rows.is_empty()) {
+        spans.push(Span::styled(text, style));
         spans.push(Span::raw("   "));
     }
-    // Help and quit always show, at the end; other hints fill what is left in table order and
-    // are dropped whole when they do not fit.
-    // `u` only means something while a renewal plan can be made again.
-    let replan = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.replan.is_some());
-    let hints: Vec<keymap::Hint> = keymap::hints(&app.contexts())
-        .into_iter()
-        .filter(|h| h.action != Action::ToggleCaData || replan)
-        .collect();
-    let cost = |h: &keymap::Hint| (h.keys.width() + 1 + h.label.width() + 2) as u16;
-    let pinned = |h: &keymap::Hint| matches!(h.action, Action::Help | Action::Quit);
-    let reserved: u16 = hints.iter().filter(|h| pinned(h)).map(cost).sum();
-    let mut room = area
-        .width
-        .saturating_sub(width(&Line::from(spans.clone())))
+    // Other hints fill what is left in table order and are dropped whole when they do not fit.
+    let hints = hints(app);
+    let reserved: usize = hints.iter().filter(|h| pinned(h)).map(hint_cost).sum();
+    let mut room = usize::from(area.width)
+        .saturating_sub(usize::from(width(&Line::from(spans.clone()))))
         .saturating_sub(reserved);
     let mut shown = Vec::new();
     for h in &hints {
         if pinned(h) {
             continue;
         }
-        if cost(h) > room {
+        if hint_cost(h) > room {
             break;
         }
-        room -= cost(h);
+        room -= hint_cost(h);
         shown.push(h);
     }
     shown.extend(hints.iter().filter(|h| pinned(h)));
@@ -302,7 +375,8 @@ pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(h.keys.clone(), t.key()));
         spans.push(Span::raw(format!(" {}  ", h.label)));
     }
-    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    let y = area.bottom().saturating_sub(1);
+    buf.set_line(area.x, y, &Line::from(spans), area.width);
 }
 
 pub fn too_small(app: &App, area: Rect, buf: &mut Buffer) {

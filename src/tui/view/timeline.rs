@@ -9,12 +9,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::cells::clip;
 use super::width;
 use crate::tui::app::{App, Loaded};
 use crate::tui::status::{badge, status_at, Tone};
 
 const AXIS_ROWS: u16 = 2;
+/// Months the chart shows; a narrow terminal shows [`FEW_MONTHS`], so that each month keeps a
+/// bar and a label of its own.
 const MONTHS: usize = 24;
+const FEW_MONTHS: usize = 12;
+/// Cells a month needs: a two-cell label and a gap.
+const MONTH_CELLS: u16 = 3;
 
 /// Rows of certificates the axis view shows in `body`.
 pub fn list_height(body: Rect) -> u16 {
@@ -122,13 +128,8 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
         let c = &d.inv.certs[id];
         let tone = tone_at(app, d, id);
         let style = t.tone(tone);
-        buf.set_stringn(
-            inner.x,
-            y,
-            c.display_name(),
-            usize::from(name_w),
-            Style::new(),
-        );
+        let name = clip(&c.display_name(), usize::from(name_w));
+        buf.set_stringn(inner.x, y, name, usize::from(name_w), Style::new());
         buf.set_line(inner.x + name_w + 1, y, &Line::from(b), badge_w);
         match tone {
             Tone::Expired => {
@@ -149,9 +150,9 @@ fn axis(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Buckets: 0 holds the expired, 1..=24 the months from the current one on.
-fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
-    let mut b = vec![Vec::new(); MONTHS + 1];
+/// Buckets: 0 holds the expired, 1..=`span` the months from the current one on.
+fn buckets(app: &App, d: &Loaded, span: usize) -> (Vec<Vec<usize>>, usize) {
+    let mut b = vec![Vec::new(); span + 1];
     let mut later = 0;
     let start = (app.now.year(), app.now.month0());
     for &id in &app.pki.timeline_ids {
@@ -163,7 +164,7 @@ fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
         let months =
             (c.not_after.year() - start.0) * 12 + c.not_after.month0() as i32 - start.1 as i32;
         match usize::try_from(months) {
-            Ok(m) if m < MONTHS => b[m + 1].push(id),
+            Ok(m) if m < span => b[m + 1].push(id),
             _ => later += 1,
         }
     }
@@ -172,25 +173,35 @@ fn buckets(app: &App, d: &Loaded) -> (Vec<Vec<usize>>, usize) {
 
 fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let (buckets, later) = buckets(app, d);
+    let inner_w = area.width.saturating_sub(2);
+    let months = if inner_w >= MONTH_CELLS * (MONTHS as u16 + 1) {
+        MONTHS
+    } else {
+        FEW_MONTHS
+    };
+    let (buckets, later) = buckets(app, d, months);
     let title = Line::from(vec![
         Span::styled(" Expiries per month ", t.heading()),
         Span::styled(
-            format!("✗ expired, then the next {MONTHS} months ({later} later) "),
+            if months == MONTHS {
+                format!("✗ expired, then the next {months} months ({later} later) ")
+            } else {
+                format!("✗ expired, next {months} months, {later} later ")
+            },
             t.muted(),
         ),
     ]);
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     block.render(area, buf);
-    let per = (inner.width / (MONTHS as u16 + 1)).max(2);
+    let per = (inner.width / (months as u16 + 1)).max(2);
     let bar_w = per - 1;
     let chart_h = inner.height.saturating_sub(3);
     // Months share one scale; the expired bar is capped at full height so a pile of old
     // certificates does not flatten the months that matter.
     let max = buckets[1..].iter().map(Vec::len).max().unwrap_or(0).max(1);
     let base = inner.y + 1 + chart_h;
-    let mut year_end = inner.x;
+    let mut years = Vec::new();
     for (i, ids) in buckets.iter().enumerate() {
         let x = inner.x + per * i as u16;
         let tone = if i == 0 {
@@ -228,9 +239,30 @@ fn monthly(app: &App, d: &Loaded, area: Rect, buf: &mut Buffer) {
             None => ("??".into(), None),
         };
         buf.set_stringn(x, base, label, usize::from(per), t.muted());
-        if let Some(y) = year.filter(|_| x >= year_end) {
-            buf.set_string(x, base + 1, &y, t.label());
-            year_end = x + y.len() as u16 + 1;
+        if let Some(y) = year {
+            years.push((x, y));
+        }
+    }
+    year_labels(app, &years, inner, base + 1, buf);
+}
+
+/// Each year under its first month. Labels that would overlap move left, into the gap before
+/// them (the expired column's, for the first), so no year is left out when a December is
+/// followed by a January on a narrow chart; only one that cannot fit at all is dropped.
+fn year_labels(app: &App, years: &[(u16, String)], inner: Rect, y: u16, buf: &mut Buffer) {
+    let mut xs: Vec<u16> = years.iter().map(|(x, _)| *x).collect();
+    for i in (0..years.len().saturating_sub(1)).rev() {
+        let end = xs[i] + years[i].1.len() as u16;
+        if end >= xs[i + 1] {
+            xs[i] = (xs[i + 1].saturating_sub(years[i].1.len() as u16 + 1)).max(inner.x);
+        }
+    }
+    let mut free = inner.x;
+    for (x, (_, label)) in xs.iter().zip(years) {
+        let w = label.len() as u16;
+        if *x >= free && x + w <= inner.right() {
+            buf.set_string(*x, y, label, app.theme.label());
+            free = x + w + 1;
         }
     }
 }

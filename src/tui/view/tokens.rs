@@ -21,7 +21,7 @@ use crate::pki::Severity;
 use crate::tui::app::{App, Focus};
 use crate::tui::status::Tone;
 
-pub use super::csr::{list_rows, split};
+pub use super::csr::{list_rows, split, stacked};
 
 const TITLE: &str = " Bootstrap tokens ";
 const DESCRIPTION: usize = 1;
@@ -58,7 +58,8 @@ fn cells(app: &App, t: &TokenReport) -> Vec<(String, Style)> {
 }
 
 /// Column widths for `room` cells (0: hidden): natural; then the long text columns cut to
-/// their floor; then USAGES hidden (the details pane has it) and its room given back.
+/// their floor; then USAGES hidden (the details pane has it) and its room given back; on a
+/// narrow terminal then DESCRIPTION and GROUPS too, so that CSRs is never cut.
 pub fn fit(rows: &[Vec<(String, Style)>], room: usize) -> [usize; 7] {
     let mut natural = TOKEN_HEADERS.map(|h| h.width());
     for r in rows {
@@ -80,9 +81,12 @@ pub fn fit(rows: &[Vec<(String, Style)>], room: usize) -> [usize; 7] {
         }
     };
     shrink(&mut w);
-    if total(&w) > room {
+    for hide in [USAGES, DESCRIPTION, GROUPS] {
+        if total(&w) <= room {
+            break;
+        }
+        natural[hide] = 0;
         w = natural;
-        w[USAGES] = 0;
         shrink(&mut w);
     }
     w
@@ -121,16 +125,14 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
         }
     };
     let (list, details) = split(body, tokens.len());
-    table(app, tokens, list, buf);
-    let lines = details_lines(app, details.width);
-    scrolled_pane(
-        app,
-        &lines,
-        tab.details_scroll,
-        tab.focus == Focus::Details,
-        details,
-        buf,
-    );
+    let focused = tab.focus == Focus::Details;
+    if stacked(body) || !focused {
+        table(app, tokens, list, buf);
+    }
+    if stacked(body) || focused {
+        let lines = details_lines(app, details.width);
+        scrolled_pane(app, &lines, tab.details_scroll, focused, details, buf);
+    }
 }
 
 fn table(app: &App, tokens: &[TokenReport], area: Rect, buf: &mut Buffer) {
@@ -274,8 +276,11 @@ mod tests {
             "hidden before anything else is cut too far: {w:?}"
         );
         assert_eq!(w[6], "1 (1 pending)".len(), "CSRs is never cut");
+        let w = fit(&rows, 58);
+        assert_eq!((w[DESCRIPTION], w[USAGES]), (0, 0), "60 columns: {w:?}");
+        assert_eq!(w[6], "1 (1 pending)".len(), "CSRs is never cut");
         let w = fit(&rows, 10);
-        assert_eq!((w[DESCRIPTION], w[GROUPS], w[USAGES]), (FLOOR, FLOOR, 0));
+        assert_eq!((w[DESCRIPTION], w[GROUPS], w[USAGES]), (0, 0, 0));
         assert_eq!(fit(&rows, 400)[GROUPS], 47);
     }
 }
