@@ -34,10 +34,11 @@ impl Origin {
 }
 
 impl Inventory {
-    /// A row label: kubeadm's name, else the path below its root plus the kubeconfig entry.
+    /// A row label: kubeadm's name, a bundled CA's CN, else the path below its root plus the
+    /// kubeconfig entry.
     pub fn label(&self, cert: &CertEntry) -> String {
-        if let Some(n) = &cert.kubeadm_name {
-            return n.clone();
+        if let Some(n) = cert.kubeadm_name.as_deref().or(cert.bundled_ca_name()) {
+            return n.to_string();
         }
         match self.below_root(cert.origin.path()) {
             Some(rel) => cert.origin.with_entry(rel.display().to_string()),

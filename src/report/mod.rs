@@ -13,6 +13,8 @@ pub use table::render_table;
 use crate::pki::{Inventory, Severity};
 
 /// 0 all ok, 1 some warning, 2 something critical; 3 (could not run) is the binary's.
+/// Every problem counts, so the code is at least the worst certificate health
+/// ([`Inventory::healths`]: a key that does not match is critical whatever the expiry).
 pub fn exit_code(inv: &Inventory) -> u8 {
     match inv.worst_severity() {
         Some(Severity::Error) => 2,

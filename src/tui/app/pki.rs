@@ -162,7 +162,7 @@ impl PkiTab {
         let Some(d) = &mut self.data else {
             return false;
         };
-        let counts = Counts::of(&d.inv, now);
+        let counts = Counts::of(&d.inv, &d.forest, now);
         let changed = counts != d.counts;
         d.counts = counts;
         changed && self.view.problems_only

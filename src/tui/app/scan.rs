@@ -66,7 +66,7 @@ impl PkiTab {
             targets,
         } = scanned;
         let forest = Forest::build(&inv);
-        let counts = Counts::of(&inv, now);
+        let counts = Counts::of(&inv, &forest, now);
         self.generations += 1;
         let generation = self.generations;
         let probe = (self.probe && !targets.endpoints.is_empty()).then(|| Cmd::Probe {

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Widget};
 use super::width;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus, Loaded};
-use crate::tui::status::{badge, served_tag, status_at, Tone};
-use crate::tui::tree::{Node, Row};
+use crate::tui::status::{badge, served_tag, Tone};
+use crate::tui::tree::{Hidden, Node, Row};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(d) = &app.pki.data else { return };
@@ -121,11 +121,23 @@ fn draw_section(app: &App, row: &Row, area: Rect, buf: &mut Buffer) {
         return;
     };
     let h = app.theme.heading();
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(fold_glyph(row), h),
         Span::styled(kind.title(), h),
-    ]);
-    buf.set_line(area.x, area.y, &line, area.width);
+    ];
+    if let Some(hidden) = row.hidden {
+        spans.push(Span::raw("  "));
+        spans.push(hidden_badge(app, hidden));
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// `✗ 2 expired`: the worst state a fold hides and how many certificates are in it.
+fn hidden_badge(app: &App, h: Hidden) -> Span<'static> {
+    Span::styled(
+        format!("{} {} {}", h.tone.glyph(), h.count, h.tone.word()),
+        app.theme.tone(h.tone),
+    )
 }
 
 fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
@@ -136,7 +148,7 @@ fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
         Node::Section(_) => return None,
         Node::Cert(id) => {
             let c = &d.inv.certs[id];
-            let tone = Tone::from(status_at(c, app.now, d.inv.thresholds));
+            let tone = d.forest.tone(&d.inv, id, app.now);
             let m = d.forest.marks[id];
             let mut markers = Vec::new();
             if m.chain {
@@ -152,8 +164,13 @@ fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
             if let Some((tone, word)) = served.and_then(served_tag) {
                 markers.push(Span::styled(format!(" {word}"), t.tone(tone)));
             }
+            // Folded over something worse than itself: show that, not its own tick.
+            let badge = match row.hidden {
+                Some(h) if h.tone > tone => hidden_badge(app, h),
+                _ => Span::styled(badge(c, app.now, tone, long), t.tone(tone)),
+            };
             Cells {
-                badge: Span::styled(badge(c, app.now, tone, long), t.tone(tone)),
+                badge,
                 name: c.display_name(),
                 markers,
             }
