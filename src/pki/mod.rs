@@ -29,7 +29,7 @@ pub use chain::signed_by;
 pub use decode::sha256_hex;
 pub use health::{Health, Judgement};
 pub use model::*;
-pub use names::CaRole;
+pub use names::{CaRole, ExpectedCa};
 pub use scan::scan;
 
 use std::path::{Component, Path, PathBuf};

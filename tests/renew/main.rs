@@ -9,3 +9,4 @@ mod generated;
 mod kubelet;
 mod real;
 mod util;
+mod wrong_ca;
