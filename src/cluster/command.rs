@@ -11,13 +11,12 @@ use kube::api::Api;
 
 use super::actions::{approve, deny, ActionError};
 use super::connect::{connect, Connection};
-use super::nodes::NodeIndex;
+use super::load::load;
 use super::output;
 use super::source::{Access, Locations};
 use super::view::CsrView;
-use super::watch::{build_views, list_all, PAGE_SIZE};
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
-use crate::pki::{Severity, Thresholds};
+use crate::pki::Severity;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_ACTION_FAILED: u8 = 1;
@@ -101,24 +100,13 @@ pub async fn run_async(
             .await
         }
         CsrCommand::Approve { names, all_valid } => {
-            approve_cmd(&conn, names, *all_valid, out, err).await
+            approve_cmd(&conn, now, names, *all_valid, out, err).await
         }
         CsrCommand::Deny { names, reason } => deny_cmd(&conn, names, reason, out, err).await,
         CsrCommand::Doctor { output } => doctor_cmd(&conn, now, *output, out, err).await,
     };
     let _ = out.flush();
     code
-}
-
-/// Every CSR, judged against the current Node list (when Nodes can be read).
-async fn load(conn: &Connection) -> Result<Vec<CsrView>, kube::Error> {
-    let nodes_api: Api<k8s_openapi::api::core::v1::Node> = Api::all(conn.client.clone());
-    let nodes = match nodes_api.list(&Default::default()).await {
-        Ok(l) => NodeIndex::from_nodes(&l.items),
-        Err(_) => NodeIndex::unreadable(),
-    };
-    let (items, _) = list_all(&conn.csrs(), PAGE_SIZE).await?;
-    Ok(build_views(&items, &nodes, &Default::default()))
 }
 
 async fn list(
@@ -130,7 +118,7 @@ async fn list(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let mut views = match load(conn).await {
+    let mut views = match load(conn, now).await {
         Ok(v) => v,
         Err(e) => {
             let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
@@ -180,12 +168,13 @@ fn report(
 
 async fn approve_cmd(
     conn: &Connection,
+    now: DateTime<Utc>,
     names: &[String],
     all_valid: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let views = match load(conn).await {
+    let views = match load(conn, now).await {
         Ok(v) => v,
         Err(e) => {
             let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
@@ -257,7 +246,7 @@ async fn doctor_cmd(
     err: &mut dyn Write,
 ) -> u8 {
     // CSRs are what kcert needs at the least: without them the cluster is not usable.
-    let (views, facts) = futures::join!(load(conn), super::doctor::gather(conn));
+    let (views, facts) = futures::join!(load(conn, now), super::doctor::gather(conn));
     let views = match views {
         Ok(v) => v,
         Err(e) => {
@@ -265,7 +254,7 @@ async fn doctor_cmd(
             return EXIT_CANNOT_RUN;
         }
     };
-    let report = super::doctor::diagnose(&facts, &views, now, Thresholds::default());
+    let report = super::doctor::diagnose(&facts, &views, now);
     let text = match format {
         ReportFormat::Json => {
             let mut v = serde_json::Map::new();

@@ -19,6 +19,7 @@ pub mod connect;
 pub mod diagnose;
 pub mod doctor;
 pub mod doctor_text;
+pub mod load;
 pub mod nodes;
 pub mod output;
 pub mod rbac;

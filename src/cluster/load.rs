@@ -1,0 +1,35 @@
+//! Every CSR at once, judged with what the cluster says now: its Nodes (for serving SANs) and
+//! its bootstrap tokens (a request whose token has expired cannot be completed), each when it
+//! can be read. What the `kcert csr` commands act on; the terminal UI watches instead.
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::Node;
+use kube::api::Api;
+
+use super::connect::Connection;
+use super::doctor::read_tokens;
+use super::nodes::NodeIndex;
+use super::tokens::TokenIndex;
+use super::view::CsrView;
+use super::watch::{build_views, list_all, PAGE_SIZE};
+
+/// List and judge every CSR at `now`. Fails only when the CSRs cannot be listed.
+pub async fn load(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<CsrView>, kube::Error> {
+    let nodes_api: Api<Node> = Api::all(conn.client.clone());
+    let lp = Default::default();
+    let (nodes, tokens) = futures::join!(nodes_api.list(&lp), read_tokens(conn));
+    let nodes = match nodes {
+        Ok(l) => NodeIndex::from_nodes(&l.items),
+        Err(_) => NodeIndex::unreadable(),
+    };
+    let tokens = match tokens {
+        Ok(t) => TokenIndex::new(t, now),
+        Err(_) => TokenIndex::unread(),
+    };
+    let (items, _) = list_all(&conn.csrs(), PAGE_SIZE).await?;
+    let mut views = build_views(&items, &nodes, &Default::default());
+    for v in &mut views {
+        v.judge_token(&tokens);
+    }
+    Ok(views)
+}
