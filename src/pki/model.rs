@@ -429,6 +429,8 @@ impl Default for Thresholds {
 pub struct Inventory {
     pub generated_at: DateTime<Utc>,
     pub roots: Vec<PathBuf>,
+    /// Default roots that do not exist on this node (explicit ones must exist).
+    pub missing_roots: Vec<PathBuf>,
     pub thresholds: Thresholds,
     pub certs: Vec<CertEntry>,
     pub keys: Vec<KeyEntry>,
@@ -457,6 +459,45 @@ impl Inventory {
             cur = next;
         }
         path
+    }
+
+    /// Nothing at all was found: no certificate, key, request or problem.
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+            && self.keys.is_empty()
+            && self.csrs.is_empty()
+            && self.problems.is_empty()
+    }
+
+    /// When nothing was found, where kcert looked, in words: what a front end says instead of
+    /// an empty result (nothing scanned is not "nothing matched", nor success). `None` when
+    /// something was found.
+    pub fn nothing_found(&self) -> Option<String> {
+        if !self.is_empty() {
+            return None;
+        }
+        let list = |paths: &mut dyn Iterator<Item = &PathBuf>| {
+            paths
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let looked = list(
+            &mut self
+                .roots
+                .iter()
+                .filter(|r| !self.missing_roots.contains(r)),
+        );
+        let missing = list(&mut self.missing_roots.iter());
+        Some(match (looked.is_empty(), missing.is_empty()) {
+            (true, _) => format!("nothing to scan: none of {missing} exists"),
+            (false, true) => {
+                format!("no certificates, keys or kubeconfigs were found under {looked}")
+            }
+            (false, false) => format!(
+                "no certificates, keys or kubeconfigs were found under {looked} ({missing}: not there)"
+            ),
+        })
     }
 
     /// The highest severity across all problems.

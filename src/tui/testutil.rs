@@ -102,6 +102,7 @@ pub fn inventory(certs: Vec<CertEntry>) -> Inventory {
     Inventory {
         generated_at: now(),
         roots: vec![PathBuf::from("/pki")],
+        missing_roots: Vec::new(),
         thresholds: Thresholds::default(),
         certs,
         keys: Vec::new(),

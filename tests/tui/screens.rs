@@ -227,3 +227,31 @@ fn a_folded_ca_says_the_worst_it_hides() {
     assert!(!ca_row.contains('✓'), "not the CA's own tick: {ca_row}");
     snapshot!("a_folded_ca_says_the_worst_it_hides", &s);
 }
+
+#[test]
+fn an_empty_scan_says_where_it_looked_not_that_nothing_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (80, 24);
+    let app = scanned_app(dir.path(), w, h, false);
+    let s = screen(&app, w, h, dir.path());
+    assert!(
+        s.contains("No certificates, keys or kubeconfigs were") && s.contains("found under"),
+        "{s}"
+    );
+    assert!(!s.contains("Nothing matches"), "no filter is set:\n{s}");
+
+    // Only problems, on a tree that has none: not "nothing matches" either.
+    let spec = crate::common::node_spec(
+        crate::common::made(),
+        kcert::sign::KeySpec::EcdsaP256,
+        "10.0.0.5",
+        Default::default(),
+    );
+    let (healthy, _) = crate::common::write_tree(&spec);
+    let mut app = scanned_app(healthy.path(), w, h, false);
+    app.now = crate::common::made() + chrono::Duration::days(30);
+    key(&mut app, KeyCode::Char('p'));
+    let s = screen(&app, w, h, healthy.path());
+    assert!(s.contains("No problems: everything is ok."), "{s}");
+    assert!(!s.contains("Nothing matches"), "{s}");
+}

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Widget};
 
+use super::cells::wrap;
 use super::width;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus, Loaded};
@@ -22,11 +23,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     if app.pki.rows.is_empty() {
-        let msg = Line::from(Span::styled(
-            "  Nothing matches. Esc clears the filter, p shows everything.",
-            app.theme.muted(),
-        ));
-        buf.set_line(inner.x, inner.y, &msg, inner.width);
+        let text = empty_tree(app, d);
+        for (y, chunk) in (inner.y..inner.bottom()).zip(wrap(&text, usize::from(inner.width))) {
+            buf.set_line(
+                inner.x,
+                y,
+                &Line::styled(chunk, app.theme.muted()),
+                inner.width,
+            );
+        }
         return;
     }
     let visible: Vec<(usize, &Row)> = app
@@ -60,6 +65,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_style(line_area, app.theme.selected());
         }
     }
+}
+
+/// Why the tree is empty: nothing scanned, nothing wrong (only problems shown), or nothing
+/// matching the filter; each says what brings rows back.
+fn empty_tree(app: &App, d: &Loaded) -> String {
+    let v = &app.pki.view;
+    if let Some(nothing) = d.inv.nothing_found() {
+        return format!(
+            "{}. kcert DIR... scans other directories.",
+            capitalised(&nothing)
+        );
+    }
+    match (v.filter.is_empty(), v.problems_only) {
+        (true, true) => "No problems: everything is ok. p shows everything.".into(),
+        (false, true) => format!(
+            "No problem matches /{}. Esc clears the filter, p shows everything.",
+            v.filter
+        ),
+        _ => format!("Nothing matches /{}. Esc clears the filter.", v.filter),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Cells the guides and a typical kubeadm name need beside the status column.
