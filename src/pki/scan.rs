@@ -217,7 +217,7 @@ mod tests {
         };
         let inv = scan(&opts).expect("scan");
         assert!(inv.is_empty());
-        assert_eq!(inv.missing_roots, [gone.clone()]);
+        assert_eq!(inv.missing_roots, std::slice::from_ref(&gone));
         assert_eq!(
             inv.nothing_found().as_deref(),
             Some(
