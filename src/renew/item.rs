@@ -201,6 +201,7 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
         ca_path: ca.origin.path().to_path_buf(),
         old_serial: cert.serial.clone(),
         old_sha256: cert.sha256.clone(),
+        old_not_before: cert.not_before,
         old_not_after: cert.not_after,
         new_serial: serial_of(&new_der),
         new_sha256: pki::sha256_hex(&new_der),

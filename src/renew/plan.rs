@@ -57,6 +57,7 @@ pub struct Item {
     pub ca_path: PathBuf,
     pub old_serial: String,
     pub old_sha256: String,
+    pub old_not_before: DateTime<Utc>,
     pub old_not_after: DateTime<Utc>,
     pub new_der: Vec<u8>,
     pub new_serial: String,

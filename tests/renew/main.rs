@@ -6,6 +6,7 @@ mod common;
 
 mod failures;
 mod generated;
+mod history;
 mod kubelet;
 mod real;
 mod util;

@@ -64,6 +64,7 @@ impl PkiTab {
             inv,
             findings,
             targets,
+            replaced,
         } = scanned;
         let forest = Forest::build(&inv);
         let counts = Counts::of(&inv, &forest, now);
@@ -84,6 +85,7 @@ impl PkiTab {
                 Targets::default()
             },
             served: None,
+            replaced,
             generation,
         });
         self.rebuild(now);
