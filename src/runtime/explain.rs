@@ -173,7 +173,7 @@ pub fn explain(line: &str, inv: &Inventory, clues: &Clues) -> Result<Explanation
         .filter(|r| hit(r.not_before, r.not_after))
         .cloned()
         .collect();
-    replaced.sort_by(|a, b| b.replaced_at.cmp(&a.replaced_at));
+    replaced.sort_by_key(|r| std::cmp::Reverse(r.replaced_at));
     let mut restart: Vec<Component> = served
         .iter()
         .map(|&i| clues.probes[i].endpoint.component)
