@@ -25,7 +25,7 @@ use super::rules::KUBELET_SERVING;
 use super::source::error_chain;
 use super::tokens::{self, BootstrapToken, TOKEN_NAMESPACE, TOKEN_TYPE};
 use super::view::CsrView;
-use crate::pki::{Severity, Status, Thresholds};
+use crate::pki::{Severity, Status};
 /// Names in a Deployment (or its images) that mark a kubelet-serving approver.
 pub const APPROVER_NAMES: [&str; 3] = [
     "kubelet-csr-approver",
@@ -96,12 +96,20 @@ where
         .map_err(|e| unreadable(what, e))
 }
 
+/// The bootstrap tokens (never their secrets); read-only.
+pub async fn read_tokens(conn: &Connection) -> Result<Vec<BootstrapToken>, ListError> {
+    let secrets: Api<Secret> = Api::namespaced(conn.client.clone(), TOKEN_NAMESPACE);
+    let lp = ListParams::default().fields(&format!("type={TOKEN_TYPE}"));
+    list(secrets, lp, "secrets in kube-system")
+        .await
+        .map(|s| tokens::from_secrets(&s))
+}
+
 /// Read everything the doctor needs, concurrently; read-only.
 pub async fn gather(conn: &Connection) -> Facts {
     let c = conn.client.clone();
     let lp = ListParams::default();
-    let secrets: Api<Secret> = Api::namespaced(c.clone(), TOKEN_NAMESPACE);
-    let (roles, bindings, deployments, secrets) = futures::join!(
+    let (roles, bindings, deployments, tokens) = futures::join!(
         list(
             Api::<ClusterRole>::all(c.clone()),
             lp.clone(),
@@ -113,17 +121,13 @@ pub async fn gather(conn: &Connection) -> Facts {
             "clusterrolebindings"
         ),
         list(Api::<Deployment>::all(c), lp.clone(), "deployments"),
-        list(
-            secrets,
-            lp.clone().fields(&format!("type={TOKEN_TYPE}")),
-            "secrets in kube-system"
-        ),
+        read_tokens(conn),
     );
     Facts {
         roles,
         bindings,
         deployments,
-        tokens: secrets.map(|s| tokens::from_secrets(&s)),
+        tokens,
     }
 }
 /// A Deployment that looks like a kubelet-serving approver.
@@ -243,7 +247,7 @@ fn approvers(deployments: &[Deployment]) -> Vec<Approver> {
 }
 
 /// Judge the facts against the CSRs the cluster holds now.
-pub fn diagnose(facts: &Facts, csrs: &[CsrView], now: DateTime<Utc>, t: Thresholds) -> Report {
+pub fn diagnose(facts: &Facts, csrs: &[CsrView], now: DateTime<Utc>) -> Report {
     let rbac = match (&facts.roles, &facts.bindings) {
         (Ok(r), Ok(b)) => Ok((r.as_slice(), b.as_slice())),
         (Err(e), _) | (_, Err(e)) => Err(e.clone()),
@@ -279,7 +283,7 @@ pub fn diagnose(facts: &Facts, csrs: &[CsrView], now: DateTime<Utc>, t: Threshol
     let mut findings = Vec::new();
     let tokens = facts.tokens.as_ref().map_err(Clone::clone).map(|list| {
         list.iter()
-            .map(|tok| token_report(tok, csrs, &rbac, now, t, &mut findings))
+            .map(|tok| token_report(tok, csrs, &rbac, now, &mut findings))
             .collect()
     });
     if let Ok(a) = &serving.approvers {
@@ -309,7 +313,6 @@ fn token_report(
     csrs: &[CsrView],
     rbac: &Result<(&[ClusterRole], &[ClusterRoleBinding]), ListError>,
     now: DateTime<Utc>,
-    t: Thresholds,
     findings: &mut Vec<Finding>,
 ) -> TokenReport {
     let user = tok.username();
@@ -323,7 +326,12 @@ fn token_report(
             created: v.created,
         })
         .collect();
-    let status = tok.status(now, t);
+    let pending: Vec<&str> = mine
+        .iter()
+        .filter(|c| c.pending)
+        .map(|c| c.name.as_str())
+        .collect();
+    let status = tok.status(now, !pending.is_empty());
     let mut say = |severity, message: String| {
         findings.push(Finding {
             severity,
@@ -334,11 +342,6 @@ fn token_report(
     for d in &tok.defects {
         say(Severity::Error, format!("token {}: {d}", tok.id));
     }
-    let pending: Vec<&str> = mine
-        .iter()
-        .filter(|c| c.pending)
-        .map(|c| c.name.as_str())
-        .collect();
     match status {
         Some(Status::Expired) if !pending.is_empty() => say(
             Severity::Error,
@@ -350,14 +353,14 @@ fn token_report(
                 if pending.len() == 1 { "is" } else { "are" }
             ),
         ),
-        Some(Status::Warning | Status::Critical) if !mine.is_empty() => say(
+        Some(Status::Warning) => say(
             Severity::Warning,
             format!(
-                "token {} expires in {} and nodes are still joining with it ({} CSR{})",
+                "token {} expires in {} while {} from {user} {} pending: once it expires the node cannot finish joining",
                 tok.id,
                 tok.expires_in(now),
-                mine.len(),
-                if mine.len() == 1 { "" } else { "s" }
+                pending.join(", "),
+                if pending.len() == 1 { "is" } else { "are" }
             ),
         ),
         _ => {}

@@ -1,14 +1,17 @@
 //! The rows of the CSR tab: [`ClusterEvent`]s applied to a sorted list, so a front end only
 //! forwards events and draws [`CsrSet::views`].
 
+use super::tokens::TokenIndex;
 use super::view::{order, CsrView};
 use super::watch::{ClusterEvent, ConnectionState};
 
-/// The CSRs as last reported, sorted pending first, and the connection state.
+/// The CSRs as last reported, sorted pending first, and the connection state. Bootstrap
+/// requests are judged against the tokens last given ([`CsrSet::set_tokens`]).
 #[derive(Debug, Clone, Default)]
 pub struct CsrSet {
     views: Vec<CsrView>,
     connection: Option<ConnectionState>,
+    tokens: TokenIndex,
 }
 
 impl CsrSet {
@@ -19,9 +22,13 @@ impl CsrSet {
             ClusterEvent::Connection(state) => self.connection = Some(state),
             ClusterEvent::Snapshot(mut views) => {
                 views.sort_by(order);
+                for v in &mut views {
+                    v.judge_token(&self.tokens);
+                }
                 self.views = views;
             }
-            ClusterEvent::Upsert(view) => {
+            ClusterEvent::Upsert(mut view) => {
+                view.judge_token(&self.tokens);
                 self.remove(&view.name);
                 let at = self
                     .views
@@ -30,6 +37,14 @@ impl CsrSet {
             }
             ClusterEvent::Removed { name } => self.remove(&name),
         }
+    }
+
+    /// Judge every bootstrap request against `tokens` (read at one instant), and those to come.
+    pub fn set_tokens(&mut self, tokens: TokenIndex) {
+        for v in &mut self.views {
+            v.judge_token(&tokens);
+        }
+        self.tokens = tokens;
     }
 
     fn remove(&mut self, name: &str) {

@@ -6,12 +6,14 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Secret;
 use serde::Serialize;
 
-use crate::pki::{expiry, format, Status, Thresholds};
+use crate::pki::{format, Status};
 
 pub const TOKEN_TYPE: &str = "bootstrap.kubernetes.io/token";
 pub const TOKEN_NAMESPACE: &str = "kube-system";
 /// Every bootstrap token authenticates in this group, plus its extra groups.
 pub const BOOTSTRAPPERS: &str = "system:bootstrappers";
+/// A node joining with token ID makes its CSR as `system:bootstrap:<ID>`.
+pub const BOOTSTRAP_USER_PREFIX: &str = "system:bootstrap:";
 const EXTRA_GROUP_PREFIX: &str = "system:bootstrappers:";
 
 /// One bootstrap token, without its secret.
@@ -130,7 +132,7 @@ impl BootstrapToken {
 
     /// The user a node joining with this token is: `system:bootstrap:<id>`.
     pub fn username(&self) -> String {
-        format!("system:bootstrap:{}", self.id)
+        format!("{BOOTSTRAP_USER_PREFIX}{}", self.id)
     }
 
     /// The groups it authenticates in: `system:bootstrappers` and the extra groups.
@@ -140,10 +142,20 @@ impl BootstrapToken {
             .collect()
     }
 
-    /// Expiry status with the certificates' thresholds; `None` for a token that never expires.
-    pub fn status(&self, now: DateTime<Utc>, t: Thresholds) -> Option<Status> {
+    /// Expiry status by a token's own measure; `None` for a token that never expires.
+    /// kubeadm's tokens live 24 hours, so the certificates' thresholds would call every one
+    /// critical. A token is `expired` once expired; a `warning` while nodes are still
+    /// `joining` with it (a CSR of theirs is pending), since they cannot finish once it
+    /// expires; else ok, however little time it has left.
+    pub fn status(&self, now: DateTime<Utc>, joining: bool) -> Option<Status> {
         let end = self.expiration?;
-        Some(expiry::status(DateTime::<Utc>::MIN_UTC, end, now, t))
+        Some(if end <= now {
+            Status::Expired
+        } else if joining {
+            Status::Warning
+        } else {
+            Status::Ok
+        })
     }
 
     /// `18h`, `expired 2h ago`, `never`.
@@ -159,6 +171,53 @@ impl BootstrapToken {
         self.usages.iter().any(|u| u == "authentication")
             && self.expiration.is_none_or(|t| t > now)
             && self.extra_groups.iter().all(|g| valid_extra_group(g))
+    }
+}
+
+/// The bootstrap tokens at one instant, for judging the CSRs nodes made with them.
+#[derive(Debug, Clone, Default)]
+pub struct TokenIndex {
+    /// `None` until the tokens could be read (RBAC may forbid reading Secrets).
+    tokens: Option<Vec<BootstrapToken>>,
+    now: DateTime<Utc>,
+}
+
+/// The answer to "what is token ID now?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenLookup<'a> {
+    Found(&'a BootstrapToken),
+    /// Not among the tokens: deleted, or removed by the token cleaner once expired.
+    Missing,
+    /// The tokens could not be read, so nothing can be said.
+    Unknown,
+}
+
+impl TokenIndex {
+    /// An index that knows the tokens could not be read.
+    pub fn unread() -> Self {
+        TokenIndex::default()
+    }
+
+    /// The tokens as read, judged at `now`.
+    pub fn new(tokens: Vec<BootstrapToken>, now: DateTime<Utc>) -> Self {
+        TokenIndex {
+            tokens: Some(tokens),
+            now,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn lookup(&self, id: &str) -> TokenLookup<'_> {
+        match &self.tokens {
+            None => TokenLookup::Unknown,
+            Some(list) => list
+                .iter()
+                .find(|t| t.id == id)
+                .map_or(TokenLookup::Missing, TokenLookup::Found),
+        }
     }
 }
 

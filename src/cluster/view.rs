@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::nodes::NodeIndex;
 use super::request::{decode_issued, IssuedCert};
-use super::rules::{evaluate, RuleInput, Verdict};
+use super::rules::{bootstrap_token, evaluate, RuleInput, Verdict};
+use super::tokens::TokenIndex;
 use crate::pki::decode::{decode_request, DecodeError, DecodedRequest};
 use crate::pki::format::human_duration;
 
@@ -146,6 +147,15 @@ impl CsrView {
             request: self.request.as_ref().as_ref(),
         };
         self.verdict = evaluate(&input, nodes);
+    }
+
+    /// Judge the bootstrap token this was requested with (if any) against `tokens`, replacing
+    /// an earlier judgement. The rules alone cannot: they know no tokens and no clock.
+    pub fn judge_token(&mut self, tokens: &TokenIndex) {
+        self.verdict.checks.retain(|c| c.rule != "token");
+        self.verdict
+            .checks
+            .extend(bootstrap_token(&self.requestor, tokens));
     }
 
     /// Pending: neither Approved nor Denied, the only state an operator can act on.

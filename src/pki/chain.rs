@@ -2,7 +2,9 @@
 //!
 //! Candidates come by authority key identifier first, then by the issuer's raw name; a
 //! candidate counts only when its key really verifies the signature, so a replaced CA with the
-//! same name is caught.
+//! same name is caught. A certificate whose issuer is its own subject is self-signed only when
+//! its own key verifies it; otherwise its issuer is looked for by name like any other's, as Go's
+//! crypto/x509 does.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -109,21 +111,16 @@ fn link_one(
         return unknown;
     };
     let self_keyed = cert.aki.is_none() || cert.aki == cert.ski;
-    if cert.is_self_issued() && self_keyed {
-        let own = parsed.public_key().raw;
-        return match check(&parsed, own) {
-            Check::Good => Link {
-                verdict: ChainVerdict::SelfSigned,
-                issuer: None,
-                claimed: None,
-            },
-            _ => Link {
-                verdict: ChainVerdict::BadSignature,
-                issuer: None,
-                claimed: Some(id),
-            },
+    let looks_self_signed = cert.is_self_issued() && self_keyed;
+    if looks_self_signed && matches!(check(&parsed, parsed.public_key().raw), Check::Good) {
+        return Link {
+            verdict: ChainVerdict::SelfSigned,
+            issuer: None,
+            claimed: None,
         };
     }
+    // Its own key did not sign it: like Go (and unlike openssl), look for issuers by name. A
+    // cfssl 1.2 leaf may share its CA's whole name and carry no authority key identifier.
     let mut candidates: Vec<CertId> = Vec::new();
     if let Some(aki) = &cert.aki {
         candidates.extend(by_ski.get(aki.as_str()).into_iter().flatten());
@@ -139,7 +136,15 @@ fn link_one(
     }
     candidates.retain(|&c| c != id);
     if candidates.is_empty() {
-        return unknown;
+        return if looks_self_signed {
+            Link {
+                verdict: ChainVerdict::BadSignature,
+                issuer: None,
+                claimed: Some(id),
+            }
+        } else {
+            unknown
+        };
     }
     candidates.sort_by_key(|&c| preference(cert, &certs[c]));
     let mut unsupported = None;
@@ -180,4 +185,67 @@ pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
     };
     cert.issuer().as_raw() == issuer.subject().as_raw()
         && matches!(check(&cert, issuer.public_key().raw), Check::Good)
+}
+
+#[cfg(test)]
+mod tests {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+    use crate::pki::{scan, ChainVerdict, ScanOptions, Thresholds};
+
+    /// The name cfssl 1.2 guides give the aggregator CA and its leaf alike.
+    fn params(ca: bool) -> CertificateParams {
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+        p.distinguished_name.push(DnType::OrganizationName, "k8s");
+        p.distinguished_name.push(DnType::CommonName, "aggregator");
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p
+    }
+
+    fn verdicts(files: &[(&str, String)]) -> Vec<(String, ChainVerdict, Option<String>)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, pem) in files {
+            std::fs::write(dir.path().join(name), pem).expect("write");
+        }
+        let opts = ScanOptions::new(
+            vec![dir.path().to_path_buf()],
+            chrono::Utc::now(),
+            Thresholds::default(),
+        );
+        let inv = scan(&opts).expect("scan");
+        let name = |c: &crate::pki::CertEntry| c.display_name();
+        let mut out: Vec<_> = inv
+            .certs
+            .iter()
+            .map(|c| (name(c), c.chain, c.issuer_id.map(|i| name(&inv.certs[i]))))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    #[test]
+    fn a_leaf_named_like_its_ca_is_linked_by_name_when_its_own_key_did_not_sign_it() {
+        let (ca_key, leaf_key) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
+        let ca = params(true).self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(params(true), &ca_key);
+        let leaf = params(false).signed_by(&leaf_key, &issuer).unwrap();
+        assert_eq!(
+            verdicts(&[("ca.pem", ca.pem()), ("leaf.pem", leaf.pem())]),
+            [
+                ("ca.pem".into(), ChainVerdict::SelfSigned, None),
+                (
+                    "leaf.pem".into(),
+                    ChainVerdict::Verified,
+                    Some("ca.pem".into())
+                ),
+            ]
+        );
+        // Without that CA nothing vouches for it: its own key still does not.
+        assert_eq!(
+            verdicts(&[("leaf.pem", leaf.pem())]),
+            [("leaf.pem".into(), ChainVerdict::BadSignature, None)]
+        );
+    }
 }

@@ -149,6 +149,13 @@ pub fn residual(not_after: DateTime<Utc>, now: DateTime<Utc>) -> String {
     compact(secs)
 }
 
+/// Whole days from `now` to `not_after`, rounded toward zero as [`residual`] rounds them:
+/// `5d` is 5, `expired 2d ago` is -2, and 0 within a day either side (`18h`, `expired 3h
+/// ago`), where the expiry status tells the two apart. JSON's `days_left`.
+pub fn days_left(not_after: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (not_after - now).num_seconds() / 86_400
+}
+
 /// `35d`, `18h`, `12m` — one unit, rounded down.
 pub fn compact(secs: i64) -> String {
     match secs {
@@ -220,6 +227,52 @@ mod tests {
         assert_eq!(human_duration(5 * 60), "5m");
         assert_eq!(human_duration(5 * 60 + 7), "5m7s");
         assert_eq!(human_duration(3 * 3600 + 60), "3h1m");
+    }
+
+    /// The number a residual's words say in days: `5d` 5, `expired 2d ago` -2, `18h` 0.
+    fn days_in_words(words: &str) -> i64 {
+        let (sign, rest) = match words.strip_prefix("expired ") {
+            Some(r) => (-1, r.trim_end_matches(" ago")),
+            None => (1, words),
+        };
+        rest.strip_suffix('d')
+            .map_or(0, |d| sign * d.parse::<i64>().expect("days"))
+    }
+
+    #[test]
+    fn days_left_says_what_the_words_say_at_every_boundary() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let day = 86_400;
+        for secs in [
+            -3 * day - 1,
+            -2 * day - 9,
+            -2 * day,
+            -day - 1,
+            -day,
+            -day + 1,
+            -3_600,
+            -1,
+            0,
+            1,
+            3_600,
+            day - 1,
+            day,
+            day + 1,
+            5 * day + 7,
+            334 * day + 86_399,
+        ] {
+            let not_after = now + chrono::Duration::seconds(secs);
+            let words = residual(not_after, now);
+            assert_eq!(
+                days_left(not_after, now),
+                days_in_words(&words),
+                "{secs} s: {words}"
+            );
+        }
+        // The case seen in the demo: two days and nine seconds ago.
+        let not_after = now - chrono::Duration::seconds(2 * day + 9);
+        assert_eq!(residual(not_after, now), "expired 2d ago");
+        assert_eq!(days_left(not_after, now), -2);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::chain::Link;
 use super::pair::is_service_account_key;
-use super::{format, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, Problem, ProblemKind};
+use super::{format, CertEntry, CertId, ChainVerdict, Inventory, Problem, ProblemKind};
 use super::{Severity, Status};
 
 fn push(
@@ -123,10 +123,9 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
     let cert = &inv.certs[id];
     let path = cert.origin.path().to_path_buf();
     let who = cert.display_name();
-    let role = kubeadm_role(cert);
-    let expected_ca = role
-        .as_ref()
-        .and_then(|(name, anchor)| find_kubeadm_ca(inv, name, anchor));
+    let expected = inv.expected_ca(id);
+    let role = expected.as_ref().map(|e| e.role.as_str());
+    let expected_ca = expected.as_ref().and_then(|e| e.ca);
     let claimed = link.claimed.map(|c| &inv.certs[c]);
     match link.verdict {
         ChainVerdict::BadSignature => {
@@ -160,7 +159,7 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
                         cert.issuer,
                         inv.certs[ca].display_name(),
                         inv.certs[ca].origin.describe(),
-                        consequence(role.as_ref().map(|r| r.0.as_str()).unwrap_or_default())
+                        consequence(role.unwrap_or_default())
                     ),
                 ),
                 (None, None) => (
@@ -171,11 +170,7 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
             push(inv, Some(id), path, sev, ProblemKind::Chain, msg);
         }
         ChainVerdict::Verified => {
-            let (Some(name), Some(ca), Some(issuer)) = (
-                role.as_ref().map(|r| r.0.as_str()),
-                expected_ca,
-                link.issuer,
-            ) else {
+            let (Some(name), Some(ca), Some(issuer)) = (role, expected_ca, link.issuer) else {
                 return;
             };
             if inv.certs[issuer].sha256 == inv.certs[ca].sha256 {
@@ -200,32 +195,6 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
         }
         ChainVerdict::SelfSigned => {}
     }
-}
-
-/// The kubeadm CA named `ca_name` in the same certificates directory as certificate `id`.
-/// The kubeadm role a certificate plays and the file that anchors it in a kubeadm tree: its own
-/// name, or that of a kubeadm kubeconfig naming it (`kubelet.conf` →
-/// `kubelet-client-current.pem`, which `ca` must sign too).
-fn kubeadm_role(cert: &CertEntry) -> Option<(String, PathBuf)> {
-    if let Some(n) = &cert.kubeadm_name {
-        return Some((n.clone(), cert.origin.path().to_path_buf()));
-    }
-    if cert.is_ca {
-        return None;
-    }
-    cert.referenced_by
-        .iter()
-        .find_map(|k| kubeadm::name_for_kubeconfig(k).map(|n| (n.to_string(), k.clone())))
-}
-
-/// The kubeadm CA kubeadm uses for `role`, in the certificates directory of `anchor`.
-fn find_kubeadm_ca(inv: &Inventory, role: &str, anchor: &std::path::Path) -> Option<CertId> {
-    let ca_name = kubeadm::ca_name(kubeadm::expected_ca(role)?);
-    let dir = kubeadm::pki_dir(anchor, role)?;
-    inv.certs.iter().position(|c| {
-        c.kubeadm_name.as_deref() == Some(ca_name)
-            && kubeadm::pki_dir(c.origin.path(), ca_name).as_deref() == Some(dir.as_path())
-    })
 }
 
 fn key_problem(inv: &mut Inventory, id: CertId) {

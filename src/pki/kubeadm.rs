@@ -56,6 +56,24 @@ pub fn name_for_cert_file(path: &Path) -> Option<&'static str> {
     })
 }
 
+/// A name for the kubelet's own certificates in its `--cert-dir`: `kubelet-client-current`
+/// (its client certificate, rotated by the kubelet), `kubelet-server-current` (its rotated
+/// serving certificate) and `kubelet-serving` (the self-signed `kubelet.crt` it makes when
+/// serving certificates are not rotated).
+pub fn name_for_kubelet_file(path: &Path) -> Option<&'static str> {
+    match file_name(path)? {
+        "kubelet-client-current.pem" => Some("kubelet-client-current"),
+        "kubelet-server-current.pem" => Some("kubelet-server-current"),
+        "kubelet.crt"
+            if dir_name(path) == Some("pki")
+                && path.parent().and_then(dir_name) == Some("kubelet") =>
+        {
+            Some("kubelet-serving")
+        }
+        _ => None,
+    }
+}
+
 /// kubeadm's name for a kubeconfig's client certificate (`admin.conf`, ...).
 pub fn name_for_kubeconfig(path: &Path) -> Option<&'static str> {
     let file = file_name(path)?;
@@ -143,6 +161,18 @@ mod tests {
         );
         assert_eq!(name_for_cert_file(Path::new("/srv/etcd/server.crt")), None);
         assert_eq!(expected_ca("apiserver-etcd-client"), Some(CaRole::Etcd));
+        assert_eq!(
+            name_for_kubelet_file(Path::new("/var/lib/kubelet/pki/kubelet.crt")),
+            Some("kubelet-serving")
+        );
+        assert_eq!(
+            name_for_kubelet_file(Path::new("/srv/pki/kubelet-client-current.pem")),
+            Some("kubelet-client-current")
+        );
+        assert_eq!(
+            name_for_kubelet_file(Path::new("/srv/certs/kubelet.crt")),
+            None
+        );
         assert_eq!(expected_ca("scheduler.conf"), Some(CaRole::Kubernetes));
     }
 }

@@ -12,6 +12,7 @@ mod chain;
 pub mod decode;
 pub mod expiry;
 pub mod format;
+mod health;
 mod judge;
 pub mod keys;
 pub mod kubeadm;
@@ -26,8 +27,9 @@ pub mod walk;
 
 pub use chain::signed_by;
 pub use decode::sha256_hex;
+pub use health::{Health, Judgement};
 pub use model::*;
-pub use names::CaRole;
+pub use names::{CaRole, ExpectedCa};
 pub use scan::scan;
 
 use std::path::{Component, Path, PathBuf};

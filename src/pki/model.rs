@@ -213,10 +213,14 @@ pub struct CertEntry {
 }
 
 impl CertEntry {
-    /// The name an operator recognises: kubeadm's name, else the file (and entry) it came from.
+    /// The name an operator recognises: kubeadm's name; a CA that is not the first block of
+    /// its file (the kubelet's `kubelet.crt`, a bundle) by its CN; else the file (and entry).
     pub fn display_name(&self) -> String {
         if let Some(n) = &self.kubeadm_name {
             return n.clone();
+        }
+        if let Some(cn) = self.bundled_ca_name() {
+            return cn.to_string();
         }
         let file = self
             .origin
@@ -227,15 +231,37 @@ impl CertEntry {
         self.origin.with_entry(file)
     }
 
-    /// Whole days until expiry, negative once expired (floor, like kubeadm's residual time).
+    /// Whole days until expiry, as the words say them ([`super::format::days_left`]).
     pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
-        (self.not_after - now).num_seconds().div_euclid(86_400)
+        super::format::days_left(self.not_after, now)
     }
 
     /// What `kubeadm join --discovery-token-ca-cert-hash` expects for a CA: `sha256:` and the
     /// SHA-256 of its DER SubjectPublicKeyInfo.
     pub fn join_hash(&self) -> Option<String> {
         self.is_ca.then(|| format!("sha256:{}", self.spki_sha256))
+    }
+
+    /// A name for JSON and labels, when there is one better than the path: kubeadm's, the
+    /// kubelet's files', or a bundled CA's CN.
+    pub fn name(&self) -> Option<&str> {
+        let first_block = self.origin.index() == 0 && matches!(self.origin, Origin::File { .. });
+        self.kubeadm_name
+            .as_deref()
+            .or_else(|| {
+                first_block
+                    .then(|| super::kubeadm::name_for_kubelet_file(self.origin.path()))
+                    .flatten()
+            })
+            .or_else(|| self.bundled_ca_name())
+    }
+
+    /// The CN of a CA found after another certificate in its file: `#2` says nothing.
+    pub(crate) fn bundled_ca_name(&self) -> Option<&str> {
+        let later = matches!(self.origin, Origin::File { index, .. } if index > 0);
+        self.common_name
+            .as_deref()
+            .filter(|cn| later && self.is_ca && !cn.is_empty())
     }
 
     pub fn is_self_issued(&self) -> bool {
@@ -329,6 +355,26 @@ pub enum ProblemKind {
     Settings,
 }
 
+impl ProblemKind {
+    /// A few words for what is wrong, e.g. in `critical: key does not match`.
+    pub fn word(self) -> &'static str {
+        match self {
+            ProblemKind::File => "unreadable file",
+            ProblemKind::Expiry => "expiry",
+            ProblemKind::Chain => "chain does not verify",
+            ProblemKind::WrongCa => "signed by the wrong CA",
+            ProblemKind::KeyMismatch => "key does not match",
+            ProblemKind::OrphanKey => "key without certificate",
+            ProblemKind::ServiceAccount => "service account",
+            ProblemKind::Kubeconfig => "kubeconfig",
+            ProblemKind::Consumer => "component configuration",
+            ProblemKind::Served => "served certificate differs",
+            ProblemKind::TrustBundle => "trust bundle",
+            ProblemKind::Settings => "setting",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     pub path: PathBuf,
@@ -383,6 +429,8 @@ impl Default for Thresholds {
 pub struct Inventory {
     pub generated_at: DateTime<Utc>,
     pub roots: Vec<PathBuf>,
+    /// Default roots that do not exist on this node (explicit ones must exist).
+    pub missing_roots: Vec<PathBuf>,
     pub thresholds: Thresholds,
     pub certs: Vec<CertEntry>,
     pub keys: Vec<KeyEntry>,
@@ -392,9 +440,11 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Problems that concern one certificate.
+    /// Problems that concern one certificate: its own and its key's.
     pub fn problems_for(&self, id: CertId) -> impl Iterator<Item = &Problem> {
-        self.problems.iter().filter(move |p| p.cert_id == Some(id))
+        self.problems
+            .iter()
+            .filter(move |p| self.problem_owner(p) == Some(id))
     }
 
     /// The chain from `id` up to its root (inclusive of both), stopping on loops.
@@ -409,6 +459,45 @@ impl Inventory {
             cur = next;
         }
         path
+    }
+
+    /// Nothing at all was found: no certificate, key, request or problem.
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+            && self.keys.is_empty()
+            && self.csrs.is_empty()
+            && self.problems.is_empty()
+    }
+
+    /// When nothing was found, where kcert looked, in words: what a front end says instead of
+    /// an empty result (nothing scanned is not "nothing matched", nor success). `None` when
+    /// something was found.
+    pub fn nothing_found(&self) -> Option<String> {
+        if !self.is_empty() {
+            return None;
+        }
+        let list = |paths: &mut dyn Iterator<Item = &PathBuf>| {
+            paths
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let looked = list(
+            &mut self
+                .roots
+                .iter()
+                .filter(|r| !self.missing_roots.contains(r)),
+        );
+        let missing = list(&mut self.missing_roots.iter());
+        Some(match (looked.is_empty(), missing.is_empty()) {
+            (true, _) => format!("nothing to scan: none of {missing} exists"),
+            (false, true) => {
+                format!("no certificates, keys or kubeconfigs were found under {looked}")
+            }
+            (false, false) => format!(
+                "no certificates, keys or kubeconfigs were found under {looked} ({missing}: not there)"
+            ),
+        })
     }
 
     /// The highest severity across all problems.

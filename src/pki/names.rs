@@ -2,7 +2,7 @@
 //! its scan root, and the role a CA plays. Every view asks these of the [`Inventory`] rather
 //! than working them out again.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{kubeadm, CertEntry, CertId, EntryKind, Inventory, Origin};
 
@@ -34,10 +34,11 @@ impl Origin {
 }
 
 impl Inventory {
-    /// A row label: kubeadm's name, else the path below its root plus the kubeconfig entry.
+    /// A row label: kubeadm's name, a bundled CA's CN, else the path below its root plus the
+    /// kubeconfig entry.
     pub fn label(&self, cert: &CertEntry) -> String {
-        if let Some(n) = &cert.kubeadm_name {
-            return n.clone();
+        if let Some(n) = cert.kubeadm_name.as_deref().or(cert.bundled_ca_name()) {
+            return n.to_string();
         }
         match self.below_root(cert.origin.path()) {
             Some(rel) => cert.origin.with_entry(rel.display().to_string()),
@@ -60,6 +61,22 @@ impl Inventory {
         self.below_root(path).unwrap_or(path).display().to_string()
     }
 
+    /// The CA kubeadm signs certificate `id` with, for the certificates kubeadm names (and the
+    /// kubelet's client certificate, through `kubelet.conf`); `None` for any other.
+    pub fn expected_ca(&self, id: CertId) -> Option<ExpectedCa> {
+        let (role, anchor) = kubeadm_role(self.certs.get(id)?)?;
+        let ca_role = kubeadm::expected_ca(&role)?;
+        let ca_name = kubeadm::ca_name(ca_role);
+        let dir = kubeadm::pki_dir(&anchor, &role);
+        let ca = dir.and_then(|dir| {
+            self.certs.iter().position(|c| {
+                c.kubeadm_name.as_deref() == Some(ca_name)
+                    && kubeadm::pki_dir(c.origin.path(), ca_name).as_deref() == Some(dir.as_path())
+            })
+        });
+        Some(ExpectedCa { role, ca_role, ca })
+    }
+
     /// The role CA certificate `id` plays, by kubeadm's name for it or, in a copied tree,
     /// kubeadm's file names; `None` for a leaf or a CA kcert cannot place.
     pub fn ca_role(&self, id: CertId) -> Option<CaRole> {
@@ -69,6 +86,31 @@ impl Inventory {
             .and_then(kubeadm::ca_role)
             .or_else(|| kubeadm::ca_role_of_file(cert.origin.path()))
     }
+}
+
+/// Which CA kubeadm signs a certificate with, and whether that CA is in the inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedCa {
+    /// kubeadm's name for the role the certificate plays (`front-proxy-client`, `kubelet.conf`).
+    pub role: String,
+    pub ca_role: CaRole,
+    /// kubeadm's CA for it in the same certificates directory; `None` when it is not there.
+    pub ca: Option<CertId>,
+}
+
+/// The kubeadm role a certificate plays and the file that anchors it in a kubeadm tree: its own
+/// name, or that of a kubeadm kubeconfig naming it (`kubelet.conf` →
+/// `kubelet-client-current.pem`, which `ca` must sign too).
+fn kubeadm_role(cert: &CertEntry) -> Option<(String, PathBuf)> {
+    if let Some(n) = &cert.kubeadm_name {
+        return Some((n.clone(), cert.origin.path().to_path_buf()));
+    }
+    if cert.is_ca {
+        return None;
+    }
+    cert.referenced_by
+        .iter()
+        .find_map(|k| kubeadm::name_for_kubeconfig(k).map(|n| (n.to_string(), k.clone())))
 }
 
 #[cfg(test)]

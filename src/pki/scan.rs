@@ -73,6 +73,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
     let mut inv = Inventory {
         generated_at: opts.now,
         roots: opts.roots.clone(),
+        missing_roots: walked.missing_roots,
         thresholds: opts.thresholds,
         certs: Vec::new(),
         keys: Vec::new(),
@@ -194,5 +195,59 @@ fn mark_superseded(inv: &mut Inventory) {
                 && !name.ends_with("-current.pem")
                 && real(path) != *target
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::Thresholds;
+
+    /// Nothing scanned is not "nothing matched": the inventory says where it looked and which
+    /// default roots the node does not have.
+    #[test]
+    fn an_empty_scan_says_where_it_looked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let gone = dir.path().join("not-here");
+        let opts = ScanOptions {
+            roots: vec![dir.path().to_path_buf(), gone.clone()],
+            explicit: false,
+            now: chrono::Utc::now(),
+            thresholds: Thresholds::default(),
+        };
+        let inv = scan(&opts).expect("scan");
+        assert!(inv.is_empty());
+        assert_eq!(inv.missing_roots, std::slice::from_ref(&gone));
+        assert_eq!(
+            inv.nothing_found().as_deref(),
+            Some(
+                format!(
+                    "no certificates, keys or kubeconfigs were found under {} ({}: not there)",
+                    dir.path().display(),
+                    gone.display()
+                )
+                .as_str()
+            )
+        );
+        let only_gone = ScanOptions {
+            roots: vec![gone.clone()],
+            ..opts
+        };
+        let inv = scan(&only_gone).expect("scan");
+        assert_eq!(
+            inv.nothing_found(),
+            Some(format!(
+                "nothing to scan: none of {} exists",
+                gone.display()
+            ))
+        );
+        std::fs::write(dir.path().join("junk.crt"), "not a certificate").expect("write");
+        let inv = scan(&ScanOptions::new(
+            vec![dir.path().to_path_buf()],
+            chrono::Utc::now(),
+            Thresholds::default(),
+        ))
+        .expect("scan");
+        assert_eq!(inv.nothing_found(), None, "a problem is something found");
     }
 }

@@ -52,6 +52,8 @@ pub fn file_id(path: &Path) -> Option<(u64, u64)> {
 pub struct Walked {
     pub files: Vec<Candidate>,
     pub problems: Vec<Problem>,
+    /// Default roots this node does not have.
+    pub missing_roots: Vec<PathBuf>,
 }
 
 /// kcert's defaults on a node: kubeadm, the kubelet, kubespray's etcd, and the user's kubeconfig.
@@ -114,6 +116,7 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             if explicit {
                 return Err(ScanError::MissingRoot(root.clone()));
             }
+            out.missing_roots.push(root.clone());
             continue;
         }
         let walker = WalkDir::new(root)

@@ -224,6 +224,8 @@ fn journal(plan: &Plan) -> std::io::Result<()> {
                 "path": item.cert_path,
                 "ca": item.ca_path,
                 "old_serial": item.old_serial,
+                "old_not_before": item.old_not_before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "old_not_after": item.old_not_after.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "new_serial": item.new_serial,
                 "old_sha256": item.old_sha256,
                 "new_sha256": item.new_sha256,

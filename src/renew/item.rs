@@ -10,8 +10,8 @@ use super::refused::Refused;
 use super::writes::writes_for;
 use super::RenewOptions;
 use crate::pki::{
-    self, CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, KeyEntry, KeyFormat, Origin,
-    Status,
+    self, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, KeyEntry, KeyFormat,
+    Origin, Status,
 };
 use crate::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey};
 
@@ -80,8 +80,15 @@ fn ca_key(inv: &Inventory, ca: &CertEntry, ca_label: &str) -> Result<PrivateKey,
     })
 }
 
-/// The CA that will sign certificate `id`'s replacement, or why there is none usable.
-fn signing_ca(inv: &Inventory, id: CertId, now: DateTime<Utc>) -> Result<CertId, Refused> {
+/// The CA that will sign certificate `id`'s replacement, or why there is none usable. For the
+/// certificates kubeadm names that is kubeadm's CA for the role, whatever signed the old one:
+/// renewing under a wrong CA would keep the problem. The second value names what it was under
+/// when that changes.
+fn signing_ca(
+    inv: &Inventory,
+    id: CertId,
+    now: DateTime<Utc>,
+) -> Result<(CertId, Option<String>), Refused> {
     let cert = &inv.certs[id];
     if cert.is_ca {
         return Err(Refused::IsCa {
@@ -91,9 +98,26 @@ fn signing_ca(inv: &Inventory, id: CertId, now: DateTime<Utc>) -> Result<CertId,
     if cert.superseded {
         return Err(Refused::Superseded);
     }
-    match (cert.chain, cert.issuer_id) {
-        (ChainVerdict::Verified, Some(i)) => Ok(i),
-        (ChainVerdict::BadSignature, _) => Err(Refused::BadSignature),
+    let current = match (cert.chain, cert.issuer_id) {
+        (ChainVerdict::Verified, Some(i)) => Some(i),
+        _ => None,
+    };
+    let was = || match current {
+        Some(i) => inv.label(&inv.certs[i]),
+        None => format!("\"{}\" (no CA on this node verifies it)", cert.issuer),
+    };
+    let expected = inv.expected_ca(id);
+    match (expected.as_ref().map(|e| (e.ca, e.ca_role)), current) {
+        (Some((Some(ca), _)), current) if Some(ca) != current => Ok((ca, Some(was()))),
+        // kubeadm's CA is not here: renewing under another CA of a known role would keep it wrong.
+        (Some((None, role)), Some(i)) if inv.ca_role(i).is_some_and(|r| r != role) => {
+            Err(Refused::RightCaMissing {
+                was: was(),
+                must: kubeadm::ca_name(role).to_string(),
+            })
+        }
+        (_, Some(i)) => Ok((i, None)),
+        _ if cert.chain == ChainVerdict::BadSignature => Err(Refused::BadSignature),
         _ => Err(Refused::CaNotHere {
             issuer: cert.issuer.clone(),
         }),
@@ -104,15 +128,25 @@ fn signing_ca(inv: &Inventory, id: CertId, now: DateTime<Utc>) -> Result<CertId,
 pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, Refused> {
     let cert = &inv.certs[id];
     let now = opts.now;
-    let ca = &inv.certs[signing_ca(inv, id, now)?];
+    let (ca_id, was_under) = signing_ca(inv, id, now)?;
+    let ca = &inv.certs[ca_id];
     let ca_label = inv.label(ca);
+    // Moving it to kubeadm's CA needs that CA usable: say which CA it must be under and why not.
+    let moving = |reason: Refused| match &was_under {
+        Some(was) => Refused::RightCaUnusable {
+            was: was.clone(),
+            must: ca_label.clone(),
+            reason: Box::new(reason),
+        },
+        None => reason,
+    };
     if ca.status == Status::Expired || ca.not_after <= now {
-        return Err(Refused::CaExpired {
-            ca: ca_label,
+        return Err(moving(Refused::CaExpired {
+            ca: ca_label.clone(),
             on: ca.not_after,
-        });
+        }));
     }
-    let ca_key = ca_key(inv, ca, &ca_label)?;
+    let ca_key = ca_key(inv, ca, &ca_label).map_err(moving)?;
 
     let Some(kid) = cert.key_id else {
         return Err(Refused::NoKey);
@@ -162,10 +196,12 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
         cert_id: id,
         label: inv.label(cert),
         cert_path: cert.origin.path().to_path_buf(),
+        was_under,
         ca_label,
         ca_path: ca.origin.path().to_path_buf(),
         old_serial: cert.serial.clone(),
         old_sha256: cert.sha256.clone(),
+        old_not_before: cert.not_before,
         old_not_after: cert.not_after,
         new_serial: serial_of(&new_der),
         new_sha256: pki::sha256_hex(&new_der),

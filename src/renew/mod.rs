@@ -11,6 +11,7 @@
 //! cannot be renewed here is kept in the plan with the reason ([`Refused`]).
 
 mod apply;
+pub mod history;
 mod item;
 mod plan;
 mod refused;

@@ -50,10 +50,14 @@ pub struct Item {
     pub cert_id: CertId,
     pub label: String,
     pub cert_path: PathBuf,
+    /// What it was under when kubeadm's CA for it is another (`ca` for a `front-proxy-client`
+    /// signed by the wrong CA); `None` when it stays under the CA that signed it.
+    pub was_under: Option<String>,
     pub ca_label: String,
     pub ca_path: PathBuf,
     pub old_serial: String,
     pub old_sha256: String,
+    pub old_not_before: DateTime<Utc>,
     pub old_not_after: DateTime<Utc>,
     pub new_der: Vec<u8>,
     pub new_serial: String,

@@ -24,6 +24,14 @@ pub enum Refused {
     BadSignature,
     #[error("its CA (\"{issuer}\") is not on this node: renew it where that CA's key is")]
     CaNotHere { issuer: String },
+    #[error("it is under {was}, but kubeadm signs it with {must}, which is not on this node: renewed under {was} it would stay under the wrong CA")]
+    RightCaMissing { was: String, must: String },
+    #[error("it is under {was}, but kubeadm signs it with {must}, and {reason}")]
+    RightCaUnusable {
+        was: String,
+        must: String,
+        reason: Box<Refused>,
+    },
     #[error("CA {ca} expired on {}: anything it signs is rejected; the CA must be replaced first", crate::pki::format::datetime(*.on))]
     CaExpired { ca: String, on: DateTime<Utc> },
     #[error("the key of CA {ca} is missing (expected {}): the CA is managed outside this node; \

@@ -35,7 +35,8 @@ pub fn resolve(inv: &Inventory, sel: &Selection) -> Result<Vec<CertId>, Vec<Stri
         Selection::Expiring(days) => Ok(ids
             .into_iter()
             .filter(|&i| {
-                signed_here(&inv.certs[i]) && inv.certs[i].days_left(inv.generated_at) < *days
+                signed_here(&inv.certs[i])
+                    && inv.certs[i].not_after - inv.generated_at < chrono::Duration::days(*days)
             })
             .collect()),
         Selection::Ids(ids) => Ok(ids.clone()),

@@ -23,10 +23,13 @@ pub fn describe(plan: &Plan) -> Vec<String> {
         ));
     }
     for item in &plan.items {
+        let under = match &item.was_under {
+            Some(was) => format!("was under {was}, will be under {}", item.ca_label),
+            None => format!("signed by {}", item.ca_label),
+        };
         out.push(format!(
-            "  {}: signed by {}, {}, valid until {} (was {})",
+            "  {}: {under}, {}, valid until {} (was {})",
             item.label,
-            item.ca_label,
             item.key,
             datetime(item.new_not_after),
             datetime(item.old_not_after)

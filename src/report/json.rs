@@ -10,8 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::pki::{
-    absolute, CertEntry, ChainVerdict, CsrEntry, EntryKind, Inventory, KeyAlgorithm, KeyEntry,
-    KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
+    absolute, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory, KeyAlgorithm,
+    KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -54,7 +54,9 @@ struct Cert<'a> {
     not_before: String,
     not_after: String,
     days_left: i64,
+    /// Expiry alone; `health` is the worst of everything wrong with the certificate.
     status: Status,
+    health: Health,
     chain: ChainVerdict,
     issuer_path: Option<PathBuf>,
     key_path: Option<PathBuf>,
@@ -147,11 +149,11 @@ fn served<'a>(probes: &'a [ProbeResult], indices: &[usize]) -> Vec<ServedOut<'a>
         .collect()
 }
 
-fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry) -> Cert<'a> {
+fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry, health: Health) -> Cert<'a> {
     Cert {
         path: absolute(c.origin.path()),
         index: c.origin.index(),
-        name: c.kubeadm_name.as_deref(),
+        name: c.name(),
         subject: &c.subject,
         issuer: &c.issuer,
         serial: &c.serial,
@@ -159,6 +161,7 @@ fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry) -> Cert<'a> {
         not_after: rfc3339(c.not_after),
         days_left: c.days_left(inv.generated_at),
         status: c.status,
+        health,
         chain: c.chain,
         issuer_path: c.issuer_id.map(|i| absolute(inv.certs[i].origin.path())),
         key_path: c.key_id.map(|k| absolute(inv.keys[k].origin.path())),
@@ -288,6 +291,7 @@ pub fn write_json_with(
     mut out: impl Write,
 ) -> serde_json::Result<()> {
     let by_cert = extras.probes.map(|p| served_by_cert(inv, p));
+    let health = inv.healths();
     let doc = Document {
         generated_at: rfc3339(inv.generated_at),
         roots: inv.roots.iter().map(|r| absolute(r)).collect(),
@@ -316,7 +320,7 @@ pub fn write_json_with(
     let (middle, tail) = split_at_slot(rest, KEYS);
     out.write_all(head).map_err(serde_json::Error::io)?;
     write_array(&mut out, &inv.certs, |id, c| {
-        let mut view = cert(inv, c);
+        let mut view = cert(inv, c, health[id]);
         view.consumers = consumers(extras, id);
         view.served = match (extras.probes, &by_cert) {
             (Some(p), Some(b)) => Some(served(p, &b[id])),

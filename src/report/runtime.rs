@@ -5,10 +5,10 @@ use std::time::Duration;
 use crate::pki::format::{datetime, datetime_secs, Columns};
 use crate::pki::Inventory;
 use crate::runtime::endpoints::Skipped;
-use crate::runtime::explain::{Explanation, Reading};
+use crate::runtime::explain::{Clues, Explanation, Reading};
 use crate::runtime::journal::{self, Pending, Recovery};
 use crate::runtime::restart::{RestartPlan, Step};
-use crate::runtime::{ProbeResult, Usage};
+use crate::runtime::{Component, ProbeResult, ServedState};
 
 fn ms(d: Duration) -> String {
     format!("{} ms", d.as_millis())
@@ -147,8 +147,66 @@ pub fn recovery_line(r: &Recovery) -> String {
     }
 }
 
+/// How to restart `c`: kcert moves static pods; the kubelet is a systemd service.
+fn restart_command(c: Component) -> String {
+    match c {
+        Component::Kubelet => "systemctl restart kubelet".into(),
+        c => format!("kcert restart {c}"),
+    }
+}
+
+/// What to do when the line is about a certificate that is no longer on disk but still
+/// presented: the running component was not restarted after a renewal. `None` otherwise.
+pub fn explain_verdict(e: &Explanation, clues: &Clues) -> Option<String> {
+    let served: Vec<&ProbeResult> = e
+        .served
+        .iter()
+        .filter_map(|&i| clues.probes.get(i))
+        .filter(|r| r.state != ServedState::Current)
+        .collect();
+    let last = e.replaced.first();
+    if served.is_empty() && last.is_none() {
+        return None;
+    }
+    let names: Vec<String> = e.restart.iter().map(|c| c.to_string()).collect();
+    let commands: Vec<String> = e.restart.iter().map(|&c| restart_command(c)).collect();
+    let restart = match commands.len() {
+        0 => String::new(),
+        1 => format!(": restart it ({})", commands[0]),
+        _ => format!(": restart them ({})", commands.join(", ")),
+    };
+    let verb = if served.is_empty() { "uses" } else { "serves" };
+    Some(match (last, names.is_empty()) {
+        (Some(r), false) => format!(
+            "The running {} still {verb} the certificate you replaced on {} ({}, serial {}){restart}.",
+            crate::renew::and_list(&names),
+            datetime(r.replaced_at),
+            r.what,
+            r.serial
+        ),
+        (Some(r), true) => format!(
+            "{} was renewed on {}; the certificate it replaced had that time (backup in {}):              whatever presents it has not picked up the new one (a copy of the old file or kubeconfig?).",
+            r.what,
+            datetime(r.replaced_at),
+            r.backup_dir.display()
+        ),
+        (None, _) => {
+            let at: Vec<String> = served
+                .iter()
+                .map(|r| format!("{} ({})", r.endpoint.component, r.endpoint.addr))
+                .collect();
+            format!(
+                "{} {} a certificate with that time, not the one in its file{restart}.",
+                crate::renew::and_list(&at),
+                if at.len() == 1 { "serves" } else { "serve" }
+            )
+        }
+    })
+}
+
 /// The certificates an x509 error line is about, with who uses each.
-pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) -> Vec<String> {
+pub fn explain_lines(inv: &Inventory, clues: &Clues, e: &Explanation) -> Vec<String> {
+    let usage = clues.usage;
     let when = |t: chrono::DateTime<chrono::Utc>| datetime_secs(t).to_string();
     let mut out = vec![match e.reading {
         Reading::Expired { now, not_after } => format!(
@@ -162,7 +220,8 @@ pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) ->
             when(not_before)
         ),
     }];
-    if e.matches.is_empty() {
+    let verdict = explain_verdict(e, clues);
+    if e.matches.is_empty() && verdict.is_none() {
         out.push(format!(
             "No certificate under {} has that time; the certificate may live on another machine (the peer that presented it).",
             inv.roots
@@ -192,5 +251,6 @@ pub fn explain_lines(inv: &Inventory, usage: Option<&Usage>, e: &Explanation) ->
         }
         out.push(line);
     }
+    out.extend(verdict);
     out
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::pki::format::{self, Columns};
-use crate::pki::{CertEntry, CertId, Inventory, Severity, Status};
+use crate::pki::{CertEntry, CertId, Health, Inventory, Severity, Status};
 
 /// ANSI colours by meaning; empty when colour is off so the text is identical otherwise.
 struct Paint(bool);
@@ -17,12 +17,11 @@ impl Paint {
             s.to_string()
         }
     }
-    fn status(&self, st: Status, s: &str) -> String {
-        let code = match st {
-            Status::Ok => "32",
-            Status::Warning => "33",
-            Status::Critical | Status::Expired => "31",
-            Status::NotYetValid => "35",
+    fn health(&self, h: Health, s: &str) -> String {
+        let code = match h {
+            Health::Ok => "32",
+            Health::Warning => "33",
+            Health::Critical => "31",
         };
         self.wrap(code, s)
     }
@@ -180,13 +179,22 @@ fn ca_name(inv: &Inventory, c: &CertEntry) -> String {
     }
 }
 
-fn row(inv: &Inventory, c: &CertEntry, p: &Paint, with_ca: bool) -> Vec<String> {
+/// STATUS is the health (a certificate with the wrong key is `critical` whatever its
+/// expiry); an expired or not yet valid one says so, as that is why it is critical.
+fn status_word(c: &CertEntry, health: Health) -> &'static str {
+    match c.status {
+        Status::Expired | Status::NotYetValid => c.status.as_str(),
+        _ => health.as_str(),
+    }
+}
+
+fn row(inv: &Inventory, c: &CertEntry, health: Health, p: &Paint, with_ca: bool) -> Vec<String> {
     let secs = (c.not_after - inv.generated_at).num_seconds();
     let mut r = vec![inv.label(c), expires(c), format::human_duration(secs)];
     if with_ca {
         r.push(ca_name(inv, c));
     }
-    r.push(p.status(c.status, c.status.as_str()));
+    r.push(p.health(health, status_word(c, health)));
     let chain = c.chain.as_str();
     r.push(if c.chain.is_ok() {
         chain.to_string()
@@ -209,6 +217,7 @@ pub struct TableStyle {
 /// The whole report as text.
 pub fn render_table(inv: &Inventory, style: &TableStyle) -> String {
     let p = Paint(style.color);
+    let health = inv.healths();
     let mut out = String::new();
     let visible: Vec<CertId> = (0..inv.certs.len())
         .filter(|&i| !inv.certs[i].superseded)
@@ -225,7 +234,9 @@ pub fn render_table(inv: &Inventory, style: &TableStyle) -> String {
 
     if !leaves.is_empty() {
         let columns = [NAME, EXPIRES, RESIDUAL, AUTHORITY, STATUS, CHAIN];
-        let body = leaves.iter().map(|&i| row(inv, &inv.certs[i], &p, true));
+        let body = leaves
+            .iter()
+            .map(|&i| row(inv, &inv.certs[i], health[i], &p, true));
         write_rows(&mut out, &fit(&columns, body.collect(), style.width));
     }
     if !cas.is_empty() {
@@ -235,7 +246,9 @@ pub fn render_table(inv: &Inventory, style: &TableStyle) -> String {
         let columns = [CA_NAME, EXPIRES, RESIDUAL, STATUS, CHAIN];
         let mut cas = cas;
         cas.sort_by_key(|&i| inv.label(&inv.certs[i]));
-        let body = cas.iter().map(|&i| row(inv, &inv.certs[i], &p, false));
+        let body = cas
+            .iter()
+            .map(|&i| row(inv, &inv.certs[i], health[i], &p, false));
         write_rows(&mut out, &fit(&columns, body.collect(), style.width));
     }
     if inv.certs.is_empty() {

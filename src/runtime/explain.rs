@@ -3,11 +3,45 @@
 //! Go's `crypto/x509` says `x509: certificate has expired or is not yet valid: current time
 //! <now> is after <NotAfter>` (or `is before <NotBefore>`), both in RFC 3339 to the second;
 //! matching that instant against the inventory names the certificate a log line is about.
+//!
+//! The files on disk are not all: after a renewal whose restart was left for later, the
+//! running component still presents the certificate the renewal replaced. So the served
+//! certificates (probe results) and the renewal history are searched too ([`Clues`]).
+
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::{Component, ProbeResult, Usage};
 use crate::pki::{CertId, Inventory};
+
+/// A certificate a renewal replaced, as kcert's renewal history remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Replaced {
+    /// The label it was renewed under (`apiserver`, `admin.conf`).
+    pub what: String,
+    /// The file it was in, and where the renewal wrote its successor.
+    pub path: PathBuf,
+    pub serial: String,
+    pub not_before: Option<DateTime<Utc>>,
+    pub not_after: Option<DateTime<Utc>>,
+    /// When the renewal replaced it.
+    pub replaced_at: DateTime<Utc>,
+    /// Where the renewal backed it up.
+    pub backup_dir: PathBuf,
+}
+
+/// Where else to look than the files on disk; all optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clues<'a> {
+    /// What the listeners served at the last probe.
+    pub probes: &'a [ProbeResult],
+    /// Certificates kcert's renewals replaced.
+    pub replaced: &'a [Replaced],
+    /// Who uses which file, to name what to restart for a replaced certificate.
+    pub usage: Option<&'a Usage>,
+}
 
 /// What the line says about time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,6 +74,12 @@ pub struct Explanation {
     pub reading: Reading,
     /// Certificates whose NotAfter (or NotBefore) is that second; current files first.
     pub matches: Vec<CertId>,
+    /// Listeners that served a certificate with that time: indices into [`Clues::probes`].
+    pub served: Vec<usize>,
+    /// Certificates renewals replaced that had that time, most recent first.
+    pub replaced: Vec<Replaced>,
+    /// What still presents or uses a replaced certificate: restart these.
+    pub restart: Vec<Component>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,22 +142,63 @@ pub fn parse_line(line: &str) -> Result<Reading, ExplainError> {
     })
 }
 
-/// The certificates a Go x509 validity error line is about.
-pub fn explain(line: &str, inv: &Inventory) -> Result<Explanation, ExplainError> {
+/// The certificates a Go x509 validity error line is about: on disk, served and replaced.
+pub fn explain(line: &str, inv: &Inventory, clues: &Clues) -> Result<Explanation, ExplainError> {
     let reading = parse_line(line)?;
     let second = reading.instant().timestamp();
+    let hit = |not_before: Option<DateTime<Utc>>, not_after: Option<DateTime<Utc>>| {
+        let t = match reading {
+            Reading::Expired { .. } => not_after,
+            Reading::NotYetValid { .. } => not_before,
+        };
+        t.is_some_and(|t| t.timestamp() == second)
+    };
     let mut matches: Vec<CertId> = inv
         .certs
         .iter()
         .enumerate()
-        .filter(|(_, c)| match reading {
-            Reading::Expired { .. } => c.not_after.timestamp() == second,
-            Reading::NotYetValid { .. } => c.not_before.timestamp() == second,
-        })
+        .filter(|(_, c)| hit(Some(c.not_before), Some(c.not_after)))
         .map(|(id, _)| id)
         .collect();
     matches.sort_by_key(|&id| inv.certs[id].superseded);
-    Ok(Explanation { reading, matches })
+    let served: Vec<usize> = (0..clues.probes.len())
+        .filter(|&i| {
+            let s = clues.probes[i].served.as_ref();
+            hit(s.map(|s| s.not_before), s.map(|s| s.not_after))
+        })
+        .collect();
+    let mut replaced: Vec<Replaced> = clues
+        .replaced
+        .iter()
+        .filter(|r| hit(r.not_before, r.not_after))
+        .cloned()
+        .collect();
+    replaced.sort_by_key(|r| std::cmp::Reverse(r.replaced_at));
+    let mut restart: Vec<Component> = served
+        .iter()
+        .map(|&i| clues.probes[i].endpoint.component)
+        .collect();
+    if let Some(usage) = clues.usage {
+        // Whoever reads a replaced file has not restarted since, if it still fails with it.
+        for r in &replaced {
+            let now_there = inv.certs.iter().position(|c| c.origin.path() == r.path);
+            restart.extend(
+                now_there
+                    .into_iter()
+                    .flat_map(|id| usage.of(id))
+                    .filter_map(|u| Component::from_name(&u.component)),
+            );
+        }
+    }
+    restart.sort();
+    restart.dedup();
+    Ok(Explanation {
+        reading,
+        matches,
+        served,
+        replaced,
+        restart,
+    })
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub mod verify;
 
 pub use consumers::{Consumer, Role, Usage};
 pub use endpoints::{targets, Endpoint, Targets};
-pub use explain::{explain, Explanation, Reading};
+pub use explain::{explain, Clues, Explanation, Reading, Replaced};
 pub use node::{Component, Node, NodeOverrides, NodePaths};
 pub use probe::{probe, served_by_cert, ProbeResult, ServedCert, ServedState};
 pub use restart::{

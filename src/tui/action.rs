@@ -13,7 +13,9 @@ use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
 use crate::renew::{Applied, ApplyError, Plan, RenewError, RenewOptions, Selection};
 use crate::runtime::restart::{RestartError, Step, StepKind};
-use crate::runtime::{Component, Endpoint, Findings, NodePaths, ProbeResult, RestartPlan, Targets};
+use crate::runtime::{
+    Component, Endpoint, Findings, NodePaths, ProbeResult, Replaced, RestartPlan, Targets,
+};
 
 /// An input to [`crate::tui::app::App::update`].
 #[derive(Debug)]
@@ -81,6 +83,8 @@ pub struct Scanned {
     pub findings: Option<Findings>,
     /// The listeners to probe (loopback only).
     pub targets: Targets,
+    /// What kcert's renewals on this node replaced, from its history (for `e`).
+    pub replaced: Vec<Replaced>,
 }
 
 impl From<Inventory> for Scanned {
@@ -89,6 +93,7 @@ impl From<Inventory> for Scanned {
             inv,
             findings: None,
             targets: Targets::default(),
+            replaced: Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::action::{Msg, RestartFailed, RestartMsg, ScanRequest, Scanned, TaskError};
 use crate::error::ScanError;
 use crate::pki;
+use crate::renew;
 use crate::runtime::journal;
 use crate::runtime::restart::Progress;
 use crate::runtime::{self, Component, Endpoint, Node, NodePaths, RestartPlan};
@@ -24,10 +25,12 @@ pub fn scan(req: &ScanRequest) -> Result<Scanned, ScanError> {
     runtime::add_problems(&mut inv, findings.problems());
     // Loopback only: the UI never probes an address on a manifest's say-so.
     let targets = runtime::targets(&findings.node, &[]);
+    let replaced = renew::history::replaced(&paths.tmp_dir().join(journal::HISTORY));
     Ok(Scanned {
         inv,
         findings: Some(findings),
         targets,
+        replaced,
     })
 }
 

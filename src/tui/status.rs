@@ -4,16 +4,17 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::pki::{expiry, format, CertEntry, Status, Thresholds};
+use crate::pki::{expiry, format, CertEntry, Health, Judgement, Status, Thresholds};
 use crate::runtime::ServedState;
 
-/// Display status: the expiry [`Status`] plus `Unknown` for rows that have none (unparsed files).
+/// Display status: the expiry [`Status`] plus `Unknown` for rows that have none (unparsed
+/// files). Ordered from best to worst (not yet valid is critical, if less urgent than expired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tone {
     Ok,
     Unknown,
-    NotYetValid,
     Warning,
+    NotYetValid,
     Critical,
     Expired,
 }
@@ -41,9 +42,23 @@ impl Tone {
         }
     }
 
-    /// Expired, critical and warning: what `p` (problems only) keeps.
-    pub fn is_expiry_problem(self) -> bool {
-        matches!(self, Tone::Warning | Tone::Critical | Tone::Expired)
+    /// Anything but ok: what `p` (problems only) keeps.
+    pub fn is_problem(self) -> bool {
+        !matches!(self, Tone::Ok | Tone::Unknown)
+    }
+
+    /// How a judged certificate reads: its expiry, made worse by what else is wrong with it
+    /// (a key that does not match is critical whatever its expiry). A rotated-out file keeps
+    /// its expiry look; it is marked old instead.
+    pub fn of(j: &Judgement) -> Tone {
+        let expiry = Tone::from(j.status);
+        match j.health {
+            Health::Critical if matches!(expiry, Tone::Ok | Tone::Unknown | Tone::Warning) => {
+                Tone::Critical
+            }
+            Health::Warning if matches!(expiry, Tone::Ok | Tone::Unknown) => Tone::Warning,
+            _ => expiry,
+        }
     }
 }
 

@@ -37,7 +37,8 @@ pub fn isolated_cluster() -> ClusterOptions {
     }
 }
 
-/// A certificate at `/pki/<file>` expiring `days_left` days after [`now`], valid for a year.
+/// A certificate at `/pki/<file>` expiring `days_left` days after [`now`], valid for a year
+/// (longer when that year would start after [`now`]: a CA is valid already).
 pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
     let not_after = now() + Duration::days(days_left);
     let mut c = CertEntry {
@@ -54,7 +55,7 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
         common_name: Some(name.to_string()),
         organizations: Vec::new(),
         serial: "01".into(),
-        not_before: not_after - Duration::days(365),
+        not_before: (not_after - Duration::days(365)).min(now() - Duration::days(1)),
         not_after,
         sans: Vec::new(),
         usages: Vec::new(),
@@ -101,6 +102,7 @@ pub fn inventory(certs: Vec<CertEntry>) -> Inventory {
     Inventory {
         generated_at: now(),
         roots: vec![PathBuf::from("/pki")],
+        missing_roots: Vec::new(),
         thresholds: Thresholds::default(),
         certs,
         keys: Vec::new(),

@@ -1,6 +1,10 @@
 //! The binary: exit codes like a monitoring plugin, the documented JSON, the table.
 
-use crate::common::{kcert_bin, real_fixtures, regex_escape};
+use kcert::sign::KeySpec;
+
+use crate::common::{
+    json, kcert, kcert_bin, made, node_spec, real_fixtures, regex_escape, text, write_tree,
+};
 
 fn run(args: &[&str], now: &str) -> (i32, String, String) {
     let out = kcert_bin()
@@ -173,4 +177,92 @@ fn the_join_hash_of_the_cluster_ca_matches_openssl() {
         .find(|c| c["name"] == "apiserver")
         .unwrap();
     assert!(leaf["join_hash"].is_null());
+}
+
+/// A tree whose only faults are a key that does not match and a leaf under the wrong CA,
+/// every certificate far from expiry.
+fn broken_but_not_expiring() -> (tempfile::TempDir, kcert::demo::TreeLayout) {
+    let faults = kcert::demo::Faults {
+        key_mismatch: vec!["apiserver-etcd-client".into()],
+        wrong_ca: vec!["front-proxy-client".into()],
+        ..Default::default()
+    };
+    let spec = node_spec(made(), KeySpec::EcdsaP256, "10.0.0.5", faults);
+    write_tree(&spec)
+}
+
+#[test]
+fn a_broken_certificate_is_critical_whatever_its_expiry() {
+    let (_dir, layout) = broken_but_not_expiring();
+    let root = layout.root.to_str().unwrap();
+    let now = made() + chrono::Duration::days(30);
+    let out = kcert(now, &["check", "-o", "json", root]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let doc = json(&out);
+    let cert = |name: &str| {
+        doc["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .clone()
+    };
+    let etcd_client = cert("apiserver-etcd-client");
+    assert_eq!(etcd_client["key_match"], false);
+    assert_eq!(etcd_client["status"], "ok", "status stays the expiry alone");
+    assert_eq!(etcd_client["health"], "critical");
+    let front_proxy = cert("front-proxy-client");
+    assert_eq!(front_proxy["status"], "ok");
+    assert_eq!(front_proxy["health"], "critical");
+    assert_eq!(cert("apiserver")["health"], "ok");
+
+    let out = kcert(now, &["check", root]);
+    let table = text(&out);
+    let status_of = |name: &str| {
+        let line = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{table}"));
+        line.split_whitespace().rev().nth(1).unwrap().to_string()
+    };
+    assert_eq!(status_of("apiserver-etcd-client"), "critical", "{table}");
+    assert_eq!(status_of("front-proxy-client"), "critical", "{table}");
+    assert_eq!(status_of("apiserver"), "ok", "{table}");
+}
+
+#[test]
+fn the_kubelets_certificates_have_names_and_its_ca_is_named_by_its_cn() {
+    let spec = node_spec(made(), KeySpec::EcdsaP256, "10.0.0.5", Default::default());
+    let (_dir, layout) = write_tree(&spec);
+    let root = layout.root.to_str().unwrap();
+    let now = made() + chrono::Duration::days(30);
+    let doc = json(&kcert(now, &["check", "-o", "json", root]));
+    let certs = doc["certificates"].as_array().unwrap();
+    let at = |file: &str, index: u64| {
+        certs
+            .iter()
+            .find(|c| c["path"].as_str().unwrap().ends_with(file) && c["index"] == index)
+            .unwrap_or_else(|| panic!("{file} #{index} missing"))
+    };
+    assert_eq!(
+        at("/var/lib/kubelet/pki/kubelet-client-current.pem", 0)["name"],
+        "kubelet-client-current"
+    );
+    assert_eq!(
+        at("/var/lib/kubelet/pki/kubelet.crt", 0)["name"],
+        "kubelet-serving"
+    );
+    // kubelet.crt holds the serving certificate and then the CA the kubelet made for it.
+    let ca = at("/var/lib/kubelet/pki/kubelet.crt", 1);
+    let cn = ca["subject"].as_str().unwrap().trim_start_matches("CN=");
+    assert!(cn.starts_with("cp-1-ca@"), "{cn}");
+    assert_eq!(ca["name"], cn);
+    let table = text(&kcert(now, &["check", root]));
+    assert!(!table.contains("#2"), "{table}");
+    let ca_row = table
+        .lines()
+        .find(|l| l.starts_with(cn))
+        .unwrap_or_else(|| panic!("no row named {cn}:\n{table}"));
+    assert!(ca_row.contains("self_signed"), "{ca_row}");
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod bad_input;
+mod cfssl;
 mod cli;
 mod cli_snapshots;
 mod front;

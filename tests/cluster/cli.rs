@@ -68,14 +68,11 @@ async fn approve_all_valid_takes_exactly_the_pending_requests_that_pass() {
         })
         .collect();
     approved.sort();
+    // worker-3's bootstrap CSR passes every other check, but its token expired: the kubelet
+    // cannot fetch the certificate with it, so it is not approved.
     assert_eq!(
         approved,
-        [
-            "alice-dev",
-            "csr-serving-worker-1",
-            "csr-serving-worker-2",
-            "node-csr-worker-3-bootstrap"
-        ]
+        ["alice-dev", "csr-serving-worker-1", "csr-serving-worker-2"]
     );
     let (ok, out, _) = env
         .kubectl(&["get", "csr", "-o", "jsonpath={range .items[*]}{.metadata.name} {.status.conditions[0].reason}{\"\\n\"}{end}"])
@@ -86,7 +83,12 @@ async fn approve_all_valid_takes_exactly_the_pending_requests_that_pass() {
         .filter(|l| l.ends_with(" KcertApprove"))
         .map(|l| l.split(' ').next().unwrap())
         .collect();
-    assert_eq!(kcert_approved.len(), 4, "{out}");
+    assert_eq!(kcert_approved.len(), 3, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_end() == "node-csr-worker-3-bootstrap"),
+        "still pending, as kubectl sees it:\n{out}"
+    );
     // Nothing left to approve.
     let (code, out, err) = kcert(&env, &["csr", "approve", "--all-valid"]).await;
     assert_eq!((code, out.as_str()), (0, ""));

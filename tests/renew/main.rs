@@ -6,6 +6,8 @@ mod common;
 
 mod failures;
 mod generated;
+mod history;
 mod kubelet;
 mod real;
 mod util;
+mod wrong_ca;

@@ -6,9 +6,10 @@ use std::process::Stdio;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use kcert::demo::Faults;
-use kcert::runtime::{explain, Reading};
+use kcert::runtime::{explain, Clues, Reading};
 
 use crate::common::{kcert, kcert_cmd, scan_at, text};
+use crate::server::{loopback, TlsServer};
 use crate::util::{later, node};
 
 /// `openssl x509 -enddate` (or `-startdate`) of a certificate file.
@@ -45,7 +46,7 @@ fn an_expiry_line_names_the_certificate_and_who_uses_it() {
     let line = go_line(later(), "is after", not_after);
 
     let inv = scan_at(&n.layout.root, later());
-    let e = explain(&line, &inv).unwrap();
+    let e = explain(&line, &inv, &Clues::default()).unwrap();
     assert_eq!(
         e.reading,
         Reading::Expired {
@@ -134,4 +135,61 @@ fn a_not_yet_valid_line_matches_not_before_and_stdin_takes_many_lines() {
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("gives no times"), "{}", text(&out));
+}
+
+/// After `kcert renew apiserver` with the restart left for later, kubectl's error names the
+/// old certificate's NotAfter: no file holds it any more, but the running API server still
+/// serves it and the renewal history remembers it. Explain says to restart, not "the peer's".
+#[test]
+fn a_line_about_a_replaced_certificate_still_served_says_to_restart() {
+    let faults = Faults {
+        days_left: vec![("apiserver".into(), -3)],
+        ..Faults::default()
+    };
+    let n = node(faults, "192.168.10.11");
+    let old_not_after = openssl_date(&n.pki("apiserver.crt"), "-enddate");
+    // The running API server: it read the files when it started, before the renewal.
+    let old = tempfile::tempdir().unwrap();
+    let (cert, key) = (
+        old.path().join("apiserver.crt"),
+        old.path().join("apiserver.key"),
+    );
+    std::fs::copy(n.pki("apiserver.crt"), &cert).unwrap();
+    std::fs::copy(n.pki("apiserver.key"), &key).unwrap();
+    let line = go_line(later(), "is after", old_not_after);
+
+    let out = kcert(
+        later(),
+        &["renew", "--root", n.root(), "apiserver", "--yes"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_ne!(
+        openssl_date(&n.pki("apiserver.crt"), "-enddate"),
+        old_not_after
+    );
+
+    // From the renewal history alone (nothing listening).
+    let out = kcert(later(), &["explain", &line, "--root", n.root()]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let renewed_on = later().format("%Y-%m-%d %H:%M UTC").to_string();
+    assert!(
+        said.contains(&format!(
+            "The running kube-apiserver still uses the certificate you replaced on {renewed_on} (apiserver, serial"
+        )) && said.contains("restart it (kcert restart kube-apiserver)."),
+        "{said}"
+    );
+    assert!(!said.contains("another machine"), "{said}");
+
+    // With the old certificate served where the manifest says: it serves it.
+    let _server = TlsServer::from_files(loopback(n.ports.api), &cert, &key).unwrap();
+    let out = kcert(later(), &["explain", &line, "--root", n.root()]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains(&format!(
+            "The running kube-apiserver still serves the certificate you replaced on {renewed_on}"
+        )),
+        "{said}"
+    );
 }

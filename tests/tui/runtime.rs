@@ -106,30 +106,26 @@ fn api_row(s: &str) -> &str {
         .unwrap_or_default()
 }
 
-#[test]
-fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
-    let (dir, layout, ports) = node();
-    let _kubelet = Kubelet::start(&layout, ports.api);
-    let mut app = app(dir.path());
-
-    // Scan, then the probe the scan asks for; the stand-in needs a moment to listen.
+/// Scan, then the probe the scan asks for, until the stand-in (which needs a moment to
+/// listen) serves the API server's certificate; `apiserver` is selected.
+fn scan_until_served(app: &mut App, dir: &Path) {
     let scan = app.request_scan().expect("scan");
     let done = perform_one(scan);
     let started = Instant::now();
     let mut probe = app.update(done).expect("the scan asks for a probe");
-    select(&mut app, "apiserver");
+    select(app, "apiserver");
     loop {
         let Cmd::Probe { .. } = &probe else {
             panic!("{probe:?}")
         };
         app.update(perform_one(probe.clone()));
-        if api_row(&screen(&app, W, H, dir.path())).contains("● served") {
+        if api_row(&screen(app, W, H, dir)).contains("● served") {
             break;
         }
         assert!(
             started.elapsed().as_secs() < 20,
             "the stand-in never served:\n{}\n{:#?}",
-            screen(&app, W, H, dir.path()),
+            screen(app, W, H, dir),
             app.pki
                 .data
                 .as_ref()
@@ -140,6 +136,27 @@ fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
         let rescan = app.request_scan().unwrap();
         probe = app.update(perform_one(rescan)).unwrap();
     }
+}
+
+/// Renew the selected certificate with `r`, `y`, leave the offered restart for later, and
+/// rescan and probe as the renewal asks.
+fn renew_without_restart(app: &mut App) {
+    let plan = app.update(Msg::Key(press('r'))).expect("r plans");
+    app.update(perform_one(plan));
+    let apply = app.update(Msg::Key(press('y'))).expect("y applies");
+    let rescan = app.update(perform_one(apply)).expect("a rescan follows");
+    let probe = app.update(perform_one(rescan)).expect("probe after rescan");
+    app.update(perform_one(probe));
+    key(app, KeyCode::Esc);
+    assert!(app.overlays.is_empty(), "n/Esc leave the restart for later");
+}
+
+#[test]
+fn renewal_leaves_the_old_certificate_served_until_the_offered_restart() {
+    let (dir, layout, ports) = node();
+    let _kubelet = Kubelet::start(&layout, ports.api);
+    let mut app = app(dir.path());
+    scan_until_served(&mut app, dir.path());
     let s = masked(&screen(&app, W, H, dir.path()), &ports);
     assert!(s.contains("kube-apiserver"), "{s}");
     assert!(s.contains("--tls-cert-file"), "{s}");
@@ -368,4 +385,54 @@ fn quitting_during_a_restart_puts_the_manifest_back_before_the_ui_returns() {
             .is_none(),
         "no restart journal is left pending"
     );
+}
+
+/// After a renewal whose restart was left for later, kubectl's error names the old
+/// certificate's NotAfter: `e` says the running API server still serves the certificate the
+/// renewal replaced and to restart it, rather than "it may be the peer's".
+#[test]
+fn explain_names_the_missing_restart_after_a_renewal() {
+    let (dir, layout, ports) = node();
+    let _kubelet = Kubelet::start(&layout, ports.api);
+    let mut app = app(dir.path());
+    scan_until_served(&mut app, dir.path());
+    let old_not_after = app
+        .pki
+        .data
+        .as_ref()
+        .unwrap()
+        .inv
+        .certs
+        .iter()
+        .find(|c| c.kubeadm_name.as_deref() == Some("apiserver"))
+        .unwrap()
+        .not_after;
+    renew_without_restart(&mut app);
+    let s = screen(&app, W, H, dir.path());
+    assert!(api_row(&s).contains("⟳ restart"), "{s}");
+
+    let line = format!(
+        "Unable to connect to the server: tls: failed to verify certificate: x509: certificate \
+         has expired or is not yet valid: current time {} is after {}",
+        (old_not_after + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ"),
+        old_not_after.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    key(&mut app, KeyCode::Char('e'));
+    app.update(Msg::Paste(line));
+    key(&mut app, KeyCode::Enter);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(
+        notice.starts_with(&format!(
+            "The running kube-apiserver still serves the certificate you replaced on {}",
+            now().format("%Y-%m-%d %H:%M UTC")
+        )) && notice.ends_with("restart it (kcert restart kube-apiserver)."),
+        "{notice}"
+    );
+    let selected = match app.pki.selected() {
+        Some(kcert::tui::tree::Node::Cert(id)) => {
+            app.pki.data.as_ref().unwrap().inv.certs[id].display_name()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(selected, "apiserver", "S restarts what uses it from here");
 }

@@ -192,3 +192,55 @@ fn first_frame_before_the_scan_is_done() {
     assert!(s.contains("Scanning"));
     snapshot!("first_frame_before_the_scan_is_done", &s);
 }
+
+#[test]
+fn a_folded_ca_says_the_worst_it_hides() {
+    let dir = demo_tree();
+    let (w, h) = (80, 24);
+    let mut app = scanned_app(dir.path(), w, h, false);
+    // Row 2 is `ca`: fold it; then fold the etcd CA's section heading below it.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Left);
+    let s = screen(&app, w, h, dir.path());
+    assert!(
+        s.contains("▸ etcd CA  ‼ 2 critical"),
+        "the folded section counts what it hides:\n{s}"
+    );
+    let ca_row = s
+        .lines()
+        .find(|l| l.contains("▸ ca "))
+        .unwrap_or_else(|| panic!("no folded ca row:\n{s}"));
+    assert!(ca_row.contains("✗ 2 expired"), "{ca_row}");
+    assert!(!ca_row.contains('✓'), "not the CA's own tick: {ca_row}");
+    snapshot!("a_folded_ca_says_the_worst_it_hides", &s);
+}
+
+#[test]
+fn an_empty_scan_says_where_it_looked_not_that_nothing_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (80, 24);
+    let app = scanned_app(dir.path(), w, h, false);
+    let s = screen(&app, w, h, dir.path());
+    assert!(
+        s.contains("No certificates, keys or kubeconfigs were") && s.contains("found under"),
+        "{s}"
+    );
+    assert!(!s.contains("Nothing matches"), "no filter is set:\n{s}");
+
+    // Only problems, on a tree that has none: not "nothing matches" either.
+    let spec = crate::common::node_spec(
+        crate::common::made(),
+        kcert::sign::KeySpec::EcdsaP256,
+        "10.0.0.5",
+        Default::default(),
+    );
+    let (healthy, _) = crate::common::write_tree(&spec);
+    let mut app = scanned_app(healthy.path(), w, h, false);
+    app.now = crate::common::made() + chrono::Duration::days(30);
+    key(&mut app, KeyCode::Char('p'));
+    let s = screen(&app, w, h, healthy.path());
+    assert!(s.contains("No problems: everything is ok."), "{s}");
+    assert!(!s.contains("Nothing matches"), "{s}");
+}

@@ -45,8 +45,8 @@ async fn tokens_tab_at_80x24() {
     );
     assert!(abcdef.contains("1 (1 pending)"), "{abcdef}");
     assert!(
-        row(&s, "07401b").contains("‼ critical"),
-        "18 hours left:\n{s}"
+        row(&s, "07401b").contains("✓ ok"),
+        "18 hours left of a 24-hour token, nobody joining with it:\n{s}"
     );
     for secret in ["0123456789abcdef", "f395accd246ae52d"] {
         assert!(!s.contains(secret), "secret on screen:\n{s}");
@@ -155,4 +155,43 @@ async fn with_the_cluster_down_the_tokens_tab_says_why() {
         s.contains("No tokens yet: the cluster cannot be reached"),
         "{s}"
     );
+}
+
+/// The CSR tab and the tokens tab agree: worker-3's bootstrap request passes every other
+/// check, but its token expired two hours ago, so the kubelet can no longer fetch the
+/// certificate. The verdict says so and points to a new token; `A` leaves it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_csr_whose_token_expired_fails_and_is_left_out_of_approve_all() {
+    let cluster = DemoCluster::start().await;
+    let mut app = loaded(&cluster, 100, 40, false).await;
+    key(&mut app, KeyCode::Char('2'));
+    let name = "node-csr-worker-3-bootstrap";
+    let view = app.csr.set.get(name).expect("listed").clone();
+    let token = view
+        .verdict
+        .checks
+        .iter()
+        .find(|c| c.rule == "token")
+        .expect("a token check");
+    assert_eq!(token.outcome, kcert::cluster::Outcome::Fail);
+    assert!(
+        token.reason.starts_with("token abcdef expired 2h ago")
+            && token
+                .reason
+                .contains("kubeadm token create --print-join-command"),
+        "{}",
+        token.reason
+    );
+    assert!(!app.csr.set.approvable().any(|v| v.name == name));
+    crate::demo_cluster::select(&mut app, name);
+    let s = screen(&app, 100, 40, &cluster);
+    assert!(row(&s, name).contains("FAIL: token"), "{s}");
+    assert!(
+        s.contains("✗ token FAILED: token abcdef expired 2h ago"),
+        "{s}"
+    );
+    key(&mut app, KeyCode::Char('A'));
+    let s = screen(&app, 100, 40, &cluster);
+    assert!(s.contains("Approve 3 CSR(s)?"), "{s}");
+    assert!(!s.contains(name), "not offered with A:\n{s}");
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use kcert::cluster::{self, approve, caution, deny, snapshot, Access, Connection, Locations};
-use kcert::pki::Thresholds;
 
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
 use crate::exit::ExitStatus;
@@ -54,7 +53,7 @@ async fn run_async(args: &CsrArgs, loc: &Locations, now: DateTime<Utc>) -> ExitS
             names,
             all_valid,
             force,
-        } => approve_cmd(&conn, names, *all_valid, *force).await,
+        } => approve_cmd(&conn, now, names, *all_valid, *force).await,
         CsrCommand::Deny { names, reason } => {
             deny_cmd(&conn, names, reason.as_deref().unwrap_or("")).await
         }
@@ -77,7 +76,7 @@ async fn list(
     pending: bool,
     color: bool,
 ) -> Result<ExitStatus, kube::Error> {
-    let mut views = snapshot::csrs(conn).await?;
+    let mut views = snapshot::csrs(conn, now).await?;
     if pending {
         views.retain(cluster::CsrView::is_pending);
     }
@@ -115,11 +114,12 @@ fn report(result: Result<cluster::ActionOutcome, cluster::ActionError>, name: &s
 
 async fn approve_cmd(
     conn: &Connection,
+    now: DateTime<Utc>,
     names: &[String],
     all_valid: bool,
     force: bool,
 ) -> Result<ExitStatus, kube::Error> {
-    let views = snapshot::csrs(conn).await?;
+    let views = snapshot::csrs(conn, now).await?;
     let targets: Vec<String> = if all_valid {
         views
             .iter()
@@ -173,7 +173,7 @@ async fn doctor_cmd(
     now: DateTime<Utc>,
     format: ReportFormat,
 ) -> Result<ExitStatus, kube::Error> {
-    let report = snapshot::doctor(conn, now, Thresholds::default()).await?;
+    let report = snapshot::doctor(conn, now).await?;
     let text = match format {
         ReportFormat::Json => {
             let mut v = serde_json::Map::new();

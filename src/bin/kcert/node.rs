@@ -274,15 +274,33 @@ pub fn explain(args: &ExplainArgs, now: Option<DateTime<Utc>>) -> Result<ExitSta
     );
     let inv = scan(&opts)?;
     let overrides = args.node.overrides(Some(&args.user));
-    let findings = node_paths(&overrides, &args.roots).map(|p| runtime::analyse(&inv, &p));
-    let usage = findings.as_ref().map(|f| &f.usage);
+    let paths = node_paths(&overrides, &args.roots);
+    let findings = paths.as_ref().map(|p| runtime::analyse(&inv, p));
+    // What the listeners serve and what renewals replaced: a line about an old certificate
+    // still presented is a missing restart, not a peer's certificate.
+    let probes = match &findings {
+        Some(f) => probe_all(
+            &runtime::targets(&f.node, &[]).endpoints,
+            runtime::probe::DEFAULT_TIMEOUT,
+        )?,
+        None => Vec::new(),
+    };
+    let replaced = paths
+        .as_ref()
+        .map(|p| kcert::renew::history::replaced(&p.tmp_dir().join(journal::HISTORY)))
+        .unwrap_or_default();
+    let clues = runtime::Clues {
+        probes: &probes,
+        replaced: &replaced,
+        usage: findings.as_ref().map(|f| &f.usage),
+    };
     let (mut parsed, mut matched) = (false, false);
     for line in &lines {
-        match runtime::explain(line, &inv) {
+        match runtime::explain(line, &inv, &clues) {
             Ok(e) => {
                 parsed = true;
-                matched |= !e.matches.is_empty();
-                for l in text::explain_lines(&inv, usage, &e) {
+                matched |= !e.matches.is_empty() || !e.served.is_empty() || !e.replaced.is_empty();
+                for l in text::explain_lines(&inv, &clues, &e) {
                     say!("{l}");
                 }
             }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::super::nodes::{NodeIndex, NodeLookup};
+use super::super::tokens::BOOTSTRAP_USER_PREFIX;
 use super::{cn, orgs_exactly_nodes, show, usages, Checks, RuleInput, NODE_PREFIX};
 use crate::pki::decode::DecodedRequest;
 
@@ -121,7 +122,7 @@ pub(super) fn client(c: &mut Checks, input: &RuleInput<'_>, req: &DecodedRequest
     );
     let r = input.requestor;
     let bootstrap = r
-        .strip_prefix("system:bootstrap:")
+        .strip_prefix(BOOTSTRAP_USER_PREFIX)
         .is_some_and(|id| !id.is_empty());
     let self_renewal = node.is_some() && r == cn(req);
     let reason = if bootstrap {

@@ -7,6 +7,9 @@
 use serde::Serialize;
 
 mod kubelet;
+mod token;
+
+pub use token::bootstrap_token;
 
 use super::nodes::NodeIndex;
 use crate::pki::decode::{DecodeError, DecodedRequest};

@@ -3,9 +3,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::pki::{Inventory, Severity};
-use crate::tui::status::{status_at, Tone};
+use crate::tui::status::Tone;
+use crate::tui::tree::Forest;
 
-/// Certificates per display status at `now`, and problems at warning level or worse.
+/// Certificates per display tone at `now` (expiry made worse by every other problem, so the
+/// counts add up to what the rows show), and problems at warning level or worse.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub expired: usize,
@@ -17,10 +19,10 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub(super) fn of(inv: &Inventory, now: DateTime<Utc>) -> Counts {
+    pub(super) fn of(inv: &Inventory, forest: &Forest, now: DateTime<Utc>) -> Counts {
         let mut c = Counts::default();
-        for cert in &inv.certs {
-            match Tone::from(status_at(cert, now, inv.thresholds)) {
+        for id in 0..inv.certs.len() {
+            match forest.tone(inv, id, now) {
                 Tone::Expired => c.expired += 1,
                 Tone::Critical => c.critical += 1,
                 Tone::Warning => c.warning += 1,
@@ -34,5 +36,27 @@ impl Counts {
             .filter(|p| p.severity >= Severity::Warning)
             .count();
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::ProblemKind;
+    use crate::tui::testutil::{kubeadm_like, now, problem};
+
+    #[test]
+    fn a_certificate_with_the_wrong_key_is_counted_critical_not_ok() {
+        let mut inv = kubeadm_like();
+        inv.problems.push(problem(
+            "/pki/apiserver.crt",
+            ProblemKind::KeyMismatch,
+            Some(0),
+        ));
+        let forest = Forest::build(&inv);
+        let c = Counts::of(&inv, &forest, now());
+        // admin.conf expired; etcd-server (5 days) and apiserver (its key) critical;
+        // front-proxy-client warning; the three CAs and stray.crt ok.
+        assert_eq!((c.expired, c.critical, c.warning, c.ok), (1, 2, 1, 4));
     }
 }

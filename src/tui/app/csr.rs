@@ -53,6 +53,13 @@ impl CsrCounts {
     }
 }
 
+impl CsrTab {
+    /// Count again after verdicts changed (the bootstrap tokens were read).
+    pub(super) fn recount(&mut self) {
+        self.counts = CsrCounts::of(&self.set);
+    }
+}
+
 /// The widest cell of each column over every row (AGE excepted: it changes with the clock
 /// and is measured on screen). Kept here so a frame never walks thousands of rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -239,15 +246,20 @@ impl App {
             }
             ClusterEvent::Connection(ConnectionState::Connecting) => {}
             ClusterEvent::Snapshot(_) => tab.loaded = true,
-            ClusterEvent::Upsert(v) => {
-                tab.widths.grow(v);
-                tab.counts.count(v, true);
-            }
+            ClusterEvent::Upsert(v) => tab.widths.grow(v),
             ClusterEvent::Removed { .. } => {}
         }
         let snapshot = matches!(ev, ClusterEvent::Snapshot(_));
         let listing = !matches!(ev, ClusterEvent::Connection(_));
+        let upserted = match &ev {
+            ClusterEvent::Upsert(v) => Some(v.name.clone()),
+            _ => None,
+        };
         tab.set.apply(ev);
+        // Counted as the set judged it (its bootstrap token included).
+        if let Some(v) = upserted.and_then(|n| tab.set.get(&n)) {
+            tab.counts.count(v, true);
+        }
         if snapshot {
             tab.widths = ColumnWidths::of(&tab.set);
             tab.counts = CsrCounts::of(&tab.set);

@@ -2,7 +2,8 @@
 //! cursor on it. Pure: the line is matched against the inventory already loaded.
 
 use super::{App, Dialog, Focus, Overlay, Screen};
-use crate::runtime::{self, Reading};
+use crate::report::runtime::explain_verdict;
+use crate::runtime::{self, Clues, Reading};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
@@ -28,7 +29,12 @@ impl App {
             self.notice = Some("nothing scanned yet".into());
             return;
         };
-        let e = match runtime::explain(line, &d.inv) {
+        let clues = Clues {
+            probes: d.served.as_ref().map_or(&[], |s| s.results.as_slice()),
+            replaced: &d.replaced,
+            usage: d.findings.as_ref().map(|f| &f.usage),
+        };
+        let e = match runtime::explain(line, &d.inv, &clues) {
             Ok(e) => e,
             Err(err) => {
                 if let Some(Overlay::Dialog(dlg)) = self.overlays.last_mut() {
@@ -43,6 +49,18 @@ impl App {
             Reading::Expired { .. } => "NotAfter",
             Reading::NotYetValid { .. } => "NotBefore",
         };
+        // Not on disk any more but still presented: the restart after a renewal is missing.
+        if let Some(verdict) = explain_verdict(&e, &clues) {
+            let now_there = e
+                .replaced
+                .first()
+                .and_then(|r| d.inv.certs.iter().position(|c| c.origin.path() == r.path));
+            self.notice = Some(verdict);
+            if let Some(id) = now_there.or(e.matches.first().copied()) {
+                self.select_cert(id);
+            }
+            return;
+        }
         let Some(&first) = e.matches.first() else {
             self.notice = Some(format!(
                 "no certificate has {field} {when}: it may be the peer's, on another machine"

@@ -53,6 +53,7 @@ fn scanned_with_api() -> Box<Scanned> {
             endpoints: vec![api_endpoint()],
             skipped: Vec::new(),
         },
+        replaced: Vec::new(),
     })
 }
 
@@ -379,4 +380,79 @@ fn a_crashed_restart_task_ends_the_restart_and_says_so() {
     assert!(matches!(rescan, Some(Cmd::Scan(_))));
     assert!(!app.pki.restarting, "a new restart can be asked for");
     assert!(screen(&app).contains("The restart task crashed: index out of bounds"));
+}
+
+/// A renewal that asks for `restart`, as the renewal task reports it.
+fn renewed(app: &mut App, restart: &[&str]) {
+    let plan = crate::renew::Plan {
+        created_at: now(),
+        items: Vec::new(),
+        refused: Vec::new(),
+        skipped: Vec::new(),
+        backup_dir: "/nonexistent/tmp/b".into(),
+        journal: "/nonexistent/tmp/kcert-journal.jsonl".into(),
+        restart: restart.iter().map(|r| r.to_string()).collect(),
+    };
+    let done = crate::renew::Applied {
+        backup_dir: plan.backup_dir.clone(),
+        journal: plan.journal.clone(),
+        written: Vec::new(),
+        restart: plan.restart.clone(),
+    };
+    app.update(Msg::RenewDone(Box::new(plan), Ok(done)));
+    app.overlays.clear();
+}
+
+fn banner(app: &App) -> &str {
+    app.pki.banner.as_ref().map_or("", |(_, b)| b.as_str())
+}
+
+/// After a cancelled restart and a second renewal the banner names every component still to
+/// restart, not only the second renewal's; a restart that succeeded takes its own off.
+#[test]
+fn the_banner_keeps_every_component_still_to_restart() {
+    let mut app = loaded();
+    renewed(&mut app, &["kube-apiserver"]);
+    assert_eq!(
+        banner(&app),
+        "Renewed 0 certificate(s): now restart kube-apiserver."
+    );
+    // The restart is cancelled: the runner reports it as failed.
+    app.update(Msg::Restart(RestartMsg::Done {
+        component: Component::ApiServer,
+        result: Err(Box::new(RestartFailed {
+            error: RestartError::NoManifest {
+                component: Component::ApiServer,
+                dir: "/m".into(),
+            },
+            journal: "Journal: nothing pending".into(),
+        })),
+    }));
+    assert_eq!(
+        banner(&app),
+        "Restart of kube-apiserver failed: no manifest for kube-apiserver in /m. \
+         Still to restart: kube-apiserver. L shows its steps."
+    );
+    renewed(&mut app, &["etcd", "kube-scheduler"]);
+    assert_eq!(
+        banner(&app),
+        "Renewed 0 certificate(s): now restart kube-apiserver, kube-scheduler and etcd."
+    );
+    app.update(Msg::Restart(RestartMsg::Done {
+        component: Component::ApiServer,
+        result: Ok(Duration::from_secs(3)),
+    }));
+    let (tone, text) = app.pki.banner.clone().unwrap();
+    assert_eq!(
+        text,
+        "Restarted kube-apiserver: now restart kube-scheduler and etcd."
+    );
+    assert_eq!(tone, crate::tui::status::Tone::Warning, "work is left");
+    for c in [Component::Scheduler, Component::Etcd] {
+        app.update(Msg::Restart(RestartMsg::Done {
+            component: c,
+            result: Ok(Duration::from_secs(3)),
+        }));
+    }
+    assert_eq!(banner(&app), "Restarted etcd.");
 }

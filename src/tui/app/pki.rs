@@ -2,14 +2,14 @@
 //! show it (filter, switches, folds, cursors). Its methods change only its own state; `App`
 //! adds what is global: the clock, the window size, the footer notice and the dialogs.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
 use super::{Counts, Focus, Served};
 use crate::pki::{CertId, Inventory, ScanOptions};
-use crate::runtime::{Findings, NodePaths, Targets};
+use crate::runtime::{Component, Findings, NodePaths, Replaced, Targets};
 use crate::tui::action::{Cmd, ScanRequest};
 use crate::tui::cursor::Cursor;
 use crate::tui::keymap::Context;
@@ -45,6 +45,8 @@ pub struct Loaded {
     pub targets: Targets,
     /// What the listeners serve, once the probe started after this scan has answered.
     pub served: Option<Served>,
+    /// What kcert's renewals on this node replaced (for `e`).
+    pub replaced: Vec<Replaced>,
     /// Which scan this is, counted from 1; probe results name the scan they were made for.
     pub generation: u64,
 }
@@ -78,6 +80,9 @@ pub struct PkiTab {
     pub banner: Option<(Tone, String)>,
     /// The last restart's title and steps, kept after its dialog is hidden (`L` shows them).
     pub restart_log: Option<(String, super::overlay::Lines)>,
+    /// Components renewals asked to restart that have not restarted since: a cancelled or
+    /// failed restart keeps them, only a restart that succeeded removes one.
+    pub to_restart: BTreeSet<Component>,
     pub view: ViewState,
     pub rows: Vec<Row>,
     pub tree: Cursor,
@@ -101,6 +106,7 @@ impl PkiTab {
             data: None,
             banner: None,
             restart_log: None,
+            to_restart: BTreeSet::new(),
             view: ViewState::default(),
             rows: Vec::new(),
             tree: Cursor::default(),
@@ -165,7 +171,7 @@ impl PkiTab {
         let Some(d) = &mut self.data else {
             return false;
         };
-        let counts = Counts::of(&d.inv, now);
+        let counts = Counts::of(&d.inv, &d.forest, now);
         let changed = counts != d.counts;
         d.counts = counts;
         changed && self.view.problems_only

@@ -4,6 +4,7 @@
 
 use super::{App, Dialog, Overlay};
 use crate::renew::{self, Applied, ApplyError, Plan, RenewOptions, Selection};
+use crate::runtime::Component;
 use crate::tui::action::{Cmd, TaskError};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
@@ -191,21 +192,20 @@ impl App {
                         ),
                     ));
                 }
-                self.pki.banner = Some(if done.restart.is_empty() {
-                    (
-                        Tone::Ok,
-                        format!("Renewed {} certificate(s).", plan.items.len()),
-                    )
-                } else {
-                    (
-                        Tone::Warning,
-                        format!(
-                            "Renewed {} certificate(s): now restart {}.",
-                            plan.items.len(),
-                            renew::and_list(&done.restart)
-                        ),
-                    )
-                });
+                // Every component still to restart, this renewal's and earlier ones' alike.
+                let (pending, notes): (Vec<&String>, Vec<&String>) = done
+                    .restart
+                    .iter()
+                    .partition(|r| Component::from_name(r).is_some());
+                self.pki
+                    .to_restart
+                    .extend(pending.iter().filter_map(|r| Component::from_name(r)));
+                let mut lead = format!("Renewed {} certificate(s)", plan.items.len());
+                for n in notes {
+                    lead.push(' ');
+                    lead.push_str(n);
+                }
+                self.pki.banner = Some(self.pki.restart_banner(Tone::Ok, &lead));
                 self.open_report("Renewed", lines);
                 if let (Some(cmd), Some(Overlay::Dialog(d))) = (restart, self.overlays.last_mut()) {
                     d.on_yes = Some(cmd);

@@ -5,6 +5,7 @@
 
 use super::{App, Dialog, Overlay, PkiTab};
 use crate::pki::CertId;
+use crate::renew::and_list;
 use crate::report::runtime::{plan_lines, step_line};
 use crate::runtime::{Component, RestartPlan};
 use crate::tui::action::{Cmd, RestartMsg, TaskError};
@@ -12,6 +13,19 @@ use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
 impl PkiTab {
+    /// `lead` and, while any is left, every component still to restart: "… : now restart
+    /// etcd and kube-apiserver." Warning at least while some are left.
+    pub(super) fn restart_banner(&self, tone: Tone, lead: &str) -> (Tone, String) {
+        if self.to_restart.is_empty() {
+            return (tone, format!("{lead}."));
+        }
+        let names: Vec<String> = self.to_restart.iter().map(|c| c.to_string()).collect();
+        (
+            tone.max(Tone::Warning),
+            format!("{lead}: now restart {}.", and_list(&names)),
+        )
+    }
+
     /// The static pods on this node that use any of `ids` (the kubelet is no static pod).
     pub fn restart_components(&self, ids: &[CertId]) -> Vec<Component> {
         let Some(f) = self.data.as_ref().and_then(|d| d.findings.as_ref()) else {
@@ -158,7 +172,9 @@ impl App {
                 component,
                 result: Ok(total),
             } => {
-                self.pki.banner = Some((Tone::Ok, format!("Restarted {component}.")));
+                self.pki.to_restart.remove(component);
+                let lead = format!("Restarted {component}");
+                self.pki.banner = Some(self.pki.restart_banner(Tone::Ok, &lead));
                 (
                     Some(Tone::Ok),
                     format!("✓ {component} restarted in {:.1} s", total.as_secs_f64()),
@@ -176,10 +192,14 @@ impl App {
                     .report()
                     .and_then(|r| r.steps.iter().rev().find(|s| !s.ok))
                     .map_or_else(|| failed.error.to_string(), |s| s.note.clone());
-                self.pki.banner = Some((
-                    Tone::Expired,
-                    format!("Restart of {component} failed: {cause}. L shows its steps."),
-                ));
+                let mut text = format!("Restart of {component} failed: {cause}.");
+                if !self.pki.to_restart.is_empty() {
+                    let names: Vec<String> =
+                        self.pki.to_restart.iter().map(|c| c.to_string()).collect();
+                    text += &format!(" Still to restart: {}.", and_list(&names));
+                }
+                text += " L shows its steps.";
+                self.pki.banner = Some((Tone::Expired, text));
                 self.progress_line(Some(Tone::Expired), failed.error.to_string(), false);
                 self.progress_line(Some(Tone::Expired), failed.journal.clone(), false);
                 return None;

@@ -64,9 +64,10 @@ impl PkiTab {
             inv,
             findings,
             targets,
+            replaced,
         } = scanned;
         let forest = Forest::build(&inv);
-        let counts = Counts::of(&inv, now);
+        let counts = Counts::of(&inv, &forest, now);
         self.generations += 1;
         let generation = self.generations;
         let probe = (self.probe && !targets.endpoints.is_empty()).then(|| Cmd::Probe {
@@ -84,6 +85,7 @@ impl PkiTab {
                 Targets::default()
             },
             served: None,
+            replaced,
             generation,
         });
         self.rebuild(now);

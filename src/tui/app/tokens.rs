@@ -6,8 +6,9 @@ use super::{App, Focus};
 use crate::cluster::doctor::{diagnose, Facts, Report, TokenReport};
 use crate::cluster::doctor_text;
 use crate::cluster::rules::KUBELET_SERVING;
+use crate::cluster::tokens::{TokenIndex, BOOTSTRAP_USER_PREFIX};
 use crate::cluster::{ClusterEvent, CsrView};
-use crate::pki::{Severity, Thresholds};
+use crate::pki::Severity;
 use crate::tui::action::{Cmd, TaskError};
 use crate::tui::cursor::Cursor;
 use crate::tui::status::Tone;
@@ -65,7 +66,7 @@ pub fn tone(s: Option<Severity>) -> Tone {
 
 /// Whether a CSR change can change the report: bootstrap requests and serving requests.
 fn matters(v: &CsrView) -> bool {
-    v.requestor.starts_with("system:bootstrap:") || v.signer == KUBELET_SERVING
+    v.requestor.starts_with(BOOTSTRAP_USER_PREFIX) || v.signer == KUBELET_SERVING
 }
 
 impl App {
@@ -121,8 +122,14 @@ impl App {
             return;
         };
         let keep = self.tokens.selected().map(|t| t.token.id.clone());
-        let t = Thresholds::default();
-        self.tokens.report = Some(diagnose(facts, self.csr.set.views(), self.now, t));
+        // Bootstrap CSRs are judged by their token too: an expired one fails, leaves `A`.
+        let tokens = match &facts.tokens {
+            Ok(t) => TokenIndex::new(t.clone(), self.now),
+            Err(_) => TokenIndex::unread(),
+        };
+        self.csr.set.set_tokens(tokens);
+        self.csr.recount();
+        self.tokens.report = Some(diagnose(facts, self.csr.set.views(), self.now));
         if let Some(i) =
             keep.and_then(|id| self.tokens.rows().iter().position(|t| t.token.id == id))
         {

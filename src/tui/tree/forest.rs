@@ -3,9 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
 use crate::pki::{
-    CaRole, CertEntry, CertId, ChainVerdict, Inventory, Origin, ProblemKind, Severity,
+    CaRole, CertEntry, CertId, ChainVerdict, Inventory, Judgement, Origin, ProblemKind, Severity,
 };
+use crate::tui::status::Tone;
 
 /// The tree's top-level groups, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -133,7 +136,7 @@ impl Forest {
             push(root_section(inv, id), Node::Cert(id));
         }
 
-        let mut cert_problems = vec![Vec::new(); n];
+        let cert_problems = inv.problems_by_cert();
         let mut sa_problems = vec![Vec::new(); inv.service_accounts.len()];
         let sa_of_key = |k| {
             inv.service_accounts
@@ -141,11 +144,8 @@ impl Forest {
                 .position(|sa| sa.key_id == Some(k) || sa.pub_id == Some(k))
         };
         for (pi, p) in inv.problems.iter().enumerate() {
-            let owner = p
-                .cert_id
-                .or_else(|| p.key_id.and_then(|k| inv.keys.get(k)?.cert_id));
-            if let Some(c) = owner.filter(|c| *c < n) {
-                cert_problems[c].push(pi);
+            if inv.problem_owner(p).is_some() {
+                continue;
             } else if let Some(sa) = p.key_id.and_then(sa_of_key) {
                 sa_problems[sa].push(pi);
             } else if p.kind == ProblemKind::ServiceAccount && !sa_problems.is_empty() {
@@ -198,6 +198,17 @@ impl Forest {
             sa_problems,
             haystacks,
         }
+    }
+
+    /// Certificate `id` at `now` with every problem about it.
+    pub fn judge<'a>(&self, inv: &'a Inventory, id: CertId, now: DateTime<Utc>) -> Judgement<'a> {
+        let mine = self.cert_problems.get(id).map_or(&[][..], Vec::as_slice);
+        inv.judge_at(id, now, mine.iter().filter_map(|&i| inv.problems.get(i)))
+    }
+
+    /// How certificate `id` reads at `now`: glyph, colour, count, sort and `p` all follow it.
+    pub fn tone(&self, inv: &Inventory, id: CertId, now: DateTime<Utc>) -> Tone {
+        Tone::of(&self.judge(inv, id, now))
     }
 
     /// Case-insensitive substring match; `needle` must already be lower case.

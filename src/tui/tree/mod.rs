@@ -7,7 +7,7 @@ mod rows;
 pub use forest::{Forest, Marks, Node, NodeKey, SectionKind};
 #[cfg(test)]
 pub use rows::build_rows;
-pub use rows::{build, Row, RowOptions};
+pub use rows::{build, Hidden, Row, RowOptions};
 
 #[cfg(test)]
 mod tests;

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::forest::{Forest, Node, NodeKey, SectionKind};
-use crate::pki::{CertId, Inventory, Severity};
-use crate::tui::status::{status_at, Tone};
+use crate::pki::{CertId, Health, Inventory, Severity};
+use crate::tui::status::Tone;
 
 /// One line of the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,15 @@ pub struct Row {
     pub expanded: bool,
     /// False when shown only because a descendant matches the filter.
     pub matched: bool,
+    /// Folded: the worst of what the fold hides, when anything there is not ok.
+    pub hidden: Option<Hidden>,
+}
+
+/// What a folded node hides: the worst tone below it and how many certificates have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hidden {
+    pub tone: Tone,
+    pub count: usize,
 }
 
 /// What narrows and orders the rows.
@@ -42,7 +51,8 @@ impl RowOptions<'_> {
     }
 }
 
-/// Expired, critical or warning at `now`, a chain or key marker, or a problem at warning level.
+/// Anything but ok at `now` (expiry, chain, key, role and every other problem count), a chain
+/// or key marker, or a problem at warning level.
 fn is_problem(inv: &Inventory, forest: &Forest, node: Node, now: DateTime<Utc>) -> bool {
     let serious = |ids: Option<&Vec<usize>>| {
         ids.is_some_and(|ids| {
@@ -56,9 +66,8 @@ fn is_problem(inv: &Inventory, forest: &Forest, node: Node, now: DateTime<Utc>) 
     match node {
         Node::Section(_) => false,
         Node::Cert(id) => {
-            let tone = Tone::from(status_at(&inv.certs[id], now, inv.thresholds));
             let m = forest.marks[id];
-            tone.is_expiry_problem() || m.chain || m.key || serious(forest.cert_problems.get(id))
+            forest.tone(inv, id, now).is_problem() || m.chain || m.key
         }
         Node::ServiceAccount(i) => {
             inv.service_accounts
@@ -97,6 +106,24 @@ fn by_expiry(inv: &Inventory, wanted: &[bool]) -> Vec<CertId> {
             .then_with(|| ca.index().cmp(&cb.index()))
     });
     ids
+}
+
+/// Sort mode: the worst first (a broken certificate with a year left comes before a healthy
+/// one expiring next month), soonest expiry next.
+fn worst_first(
+    inv: &Inventory,
+    forest: &Forest,
+    expiring: &[CertId],
+    now: DateTime<Utc>,
+) -> Vec<CertId> {
+    let health: Vec<Health> = expiring
+        .iter()
+        .map(|&id| forest.judge(inv, id, now).health)
+        .collect();
+    let mut order: Vec<usize> = (0..expiring.len()).collect();
+    // Stable: within one health the expiry order stays.
+    order.sort_by_key(|&i| std::cmp::Reverse(health[i]));
+    order.into_iter().map(|i| expiring[i]).collect()
 }
 
 /// For narrowing: which certificates to show (they match, or a descendant does).
@@ -158,7 +185,10 @@ pub fn build(inv: &Inventory, forest: &Forest, o: &RowOptions) -> (Vec<Row>, Vec
     };
     let mut rows = Vec::new();
     if o.sort_by_expiry {
-        let flat = expiring.iter().copied().map(Node::Cert).collect();
+        let flat = worst_first(inv, forest, &expiring, o.now)
+            .into_iter()
+            .map(Node::Cert)
+            .collect();
         walk.section(&mut rows, SectionKind::ByExpiry, flat);
     }
     for (kind, tops) in &forest.sections {
@@ -197,11 +227,41 @@ impl Walk<'_> {
         self.narrowing || !self.folded.contains(&node)
     }
 
+    /// The worst tone among `start` and everything they signed, and how many have it.
+    fn worst_below(&self, start: Vec<CertId>) -> Option<Hidden> {
+        let mut seen = HashSet::new();
+        let mut stack = start;
+        let mut worst: Option<Hidden> = None;
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            stack.extend(&self.forest.children[id]);
+            let tone = self.forest.tone(self.inv, id, self.o.now);
+            match &mut worst {
+                _ if !tone.is_problem() => {}
+                Some(h) if h.tone == tone => h.count += 1,
+                Some(h) if h.tone > tone => {}
+                _ => worst = Some(Hidden { tone, count: 1 }),
+            }
+        }
+        worst
+    }
+
     fn section(&self, rows: &mut Vec<Row>, kind: SectionKind, tops: Vec<Node>) {
         if tops.is_empty() {
             return;
         }
         let open = self.open(Node::Section(kind));
+        let hidden = if open {
+            None
+        } else {
+            let certs = tops.iter().filter_map(|n| match n {
+                Node::Cert(id) => Some(*id),
+                _ => None,
+            });
+            self.worst_below(certs.collect())
+        };
         rows.push(Row {
             node: Node::Section(kind),
             depth: 0,
@@ -210,6 +270,7 @@ impl Walk<'_> {
             has_children: true,
             expanded: open,
             matched: true,
+            hidden,
         });
         if open {
             let count = tops.len();
@@ -230,6 +291,7 @@ impl Walk<'_> {
                 has_children: false,
                 expanded: false,
                 matched: true,
+                hidden: None,
             });
             return;
         };
@@ -250,6 +312,11 @@ impl Walk<'_> {
                 Vec::new()
             };
             let open = self.open(Node::Cert(id));
+            let hidden = if open || kids.is_empty() {
+                None
+            } else {
+                self.worst_below(kids.clone())
+            };
             rows.push(Row {
                 node: Node::Cert(id),
                 depth,
@@ -258,6 +325,7 @@ impl Walk<'_> {
                 has_children: !kids.is_empty(),
                 expanded: open && !kids.is_empty(),
                 matched: self.wanted[id],
+                hidden,
             });
             if open {
                 let child_guides = if !last && depth > 0 && depth < 64 {

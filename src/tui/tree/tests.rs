@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use super::*;
 use crate::pki::{ChainVerdict, Inventory, Origin, ProblemKind};
+use crate::tui::status::Tone;
 use crate::tui::testutil::*;
 
 /// Rows as text: sections as `# Title`, certificates indented with their guides.
@@ -304,4 +305,89 @@ fn keys_survive_a_rescan() {
             index: 0
         })
     );
+}
+
+/// `kubeadm_like` with a key that does not match apiserver (364 days left).
+fn with_broken_apiserver() -> Inventory {
+    let mut inv = kubeadm_like();
+    inv.problems.push(problem(
+        "/pki/apiserver.crt",
+        ProblemKind::KeyMismatch,
+        Some(0),
+    ));
+    inv
+}
+
+#[test]
+fn a_key_that_does_not_match_is_critical_in_tone_problems_only_and_sort() {
+    let inv = with_broken_apiserver();
+    let forest = Forest::build(&inv);
+    assert_eq!(forest.tone(&inv, 0, now()), Tone::Critical, "apiserver");
+    assert_eq!(forest.tone(&inv, 1, now()), Tone::Ok, "ca");
+    let none = HashSet::new();
+    let problems = rows_of(
+        &inv,
+        &RowOptions {
+            problems_only: true,
+            ..opts(&none)
+        },
+    );
+    assert!(
+        problems.contains(&"└ apiserver".to_string()),
+        "{problems:?}"
+    );
+    let sorted = rows_of(
+        &inv,
+        &RowOptions {
+            sort_by_expiry: true,
+            ..opts(&none)
+        },
+    );
+    // Critical (expired, 5 days, broken with a year left), then the warning, then the rest.
+    assert_eq!(
+        sorted[..6],
+        [
+            "# All certificates by expiry",
+            "admin.conf",
+            "etcd-server",
+            "apiserver",
+            "front-proxy-client",
+            "stray.crt",
+        ]
+    );
+}
+
+#[test]
+fn a_folded_node_says_the_worst_it_hides() {
+    let inv = with_broken_apiserver();
+    let forest = Forest::build(&inv);
+    let mut collapsed = HashSet::new();
+    // ca hides admin.conf (expired) and apiserver (critical: its key).
+    collapsed.insert(forest.key(&inv, Node::Cert(1)));
+    collapsed.insert(NodeKey::Section(SectionKind::FrontProxyCa));
+    collapsed.insert(forest.key(&inv, Node::Cert(3)));
+    let rows = build_rows(&inv, &forest, &opts(&collapsed));
+    let row = |node: Node| *rows.iter().find(|r| r.node == node).expect("row");
+    let hidden = |tone, count| Some(Hidden { tone, count });
+    assert_eq!(row(Node::Cert(1)).hidden, hidden(Tone::Expired, 1));
+    assert_eq!(row(Node::Cert(3)).hidden, hidden(Tone::Critical, 1));
+    assert_eq!(
+        row(Node::Section(SectionKind::FrontProxyCa)).hidden,
+        hidden(Tone::Warning, 1),
+        "a folded section counts its CA and everything under it"
+    );
+    let open = HashSet::new();
+    let rows = build_rows(&inv, &forest, &opts(&open));
+    assert!(rows.iter().all(|r| r.hidden.is_none()), "nothing is hidden");
+    // A fold over healthy certificates has nothing to say.
+    let healthy = kubeadm_like();
+    let forest = Forest::build(&healthy);
+    let mut collapsed = HashSet::new();
+    collapsed.insert(NodeKey::Section(SectionKind::UnknownIssuer));
+    let rows = build_rows(&healthy, &forest, &opts(&collapsed));
+    let section = rows
+        .iter()
+        .find(|r| r.node == Node::Section(SectionKind::UnknownIssuer))
+        .expect("section");
+    assert_eq!(section.hidden, None);
 }

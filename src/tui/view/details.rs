@@ -17,7 +17,7 @@ use super::show_path;
 use crate::pki::format;
 use crate::pki::{CertEntry, ChainVerdict, Origin, Problem, ProblemKind, Severity};
 use crate::tui::app::{App, Focus, Loaded};
-use crate::tui::status::{badge, served_tag, status_at, Tone};
+use crate::tui::status::{badge, served_tag, Tone};
 use crate::tui::tree::Node;
 
 const LABEL: usize = 9;
@@ -75,7 +75,7 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         }
         Node::Problem(i) => {
             let p = &d.inv.problems[i];
-            out.title(show_path(app, &p.path), Some(kind_word(p.kind)));
+            out.title(show_path(app, &p.path), Some(p.kind.word()));
             out.problems(&problems, Some(&p.path));
         }
     }
@@ -191,13 +191,22 @@ impl<'a> Out<'a> {
     }
 }
 
-/// Name and expiry status.
+/// Name, health and expiry: `Status ‼ critical: key does not match` above `Expires ✓ ok, 334d
+/// left` when something other than expiry decides; one `Status` line when expiry does.
 fn cert_head(out: &mut Out, d: &Loaded, id: usize) {
     let app = out.app;
     let t = &app.theme;
     let c = &d.inv.certs[id];
     out.title(c.display_name(), c.is_ca.then_some("CA"));
-    let tone = Tone::from(status_at(c, app.now, d.inv.thresholds));
+    let judged = d.forest.judge(&d.inv, id, app.now);
+    let mut label = "Status";
+    if let (true, Some(p)) = (judged.finding_decides(), judged.finding) {
+        let tone = Tone::of(&judged);
+        let text = format!("{} {}: {}", tone.glyph(), tone.word(), p.kind.word());
+        out.field(label, &text, t.tone(tone));
+        label = "Expires";
+    }
+    let tone = Tone::from(judged.status);
     let status = match tone {
         Tone::Expired => badge(c, app.now, tone, true),
         Tone::NotYetValid => format!("{}, {}", tone.word(), badge(c, app.now, tone, true)),
@@ -208,7 +217,7 @@ fn cert_head(out: &mut Out, d: &Loaded, id: usize) {
             format::compact((c.not_after - app.now).num_seconds())
         ),
     };
-    out.field("Status", &status, t.tone(tone));
+    out.field(label, &status, t.tone(tone));
 }
 
 /// Which components use the certificate and what their listeners serve, from the node's
@@ -263,7 +272,7 @@ fn cert_body(out: &mut Out, d: &Loaded, id: usize) {
     let app = out.app;
     let t = &app.theme;
     let c = &d.inv.certs[id];
-    let tone = Tone::from(status_at(c, app.now, d.inv.thresholds));
+    let tone = Tone::from(d.forest.judge(&d.inv, id, app.now).status);
     out.field("Subject", &c.subject, Style::new());
     out.field("Issuer", &c.issuer, Style::new());
     out.field("Serial", &c.serial, Style::new());
@@ -391,22 +400,5 @@ fn service_account(out: &mut Out, d: &Loaded, i: usize) {
             }
             None => out.field(label, "not found", t.muted()),
         }
-    }
-}
-
-fn kind_word(kind: ProblemKind) -> &'static str {
-    match kind {
-        ProblemKind::File => "unreadable file",
-        ProblemKind::Expiry => "expiry",
-        ProblemKind::Chain => "chain",
-        ProblemKind::WrongCa => "wrong CA",
-        ProblemKind::KeyMismatch => "key mismatch",
-        ProblemKind::OrphanKey => "key without certificate",
-        ProblemKind::ServiceAccount => "service account",
-        ProblemKind::Kubeconfig => "kubeconfig",
-        ProblemKind::Consumer => "used by",
-        ProblemKind::Served => "served",
-        ProblemKind::TrustBundle => "trust bundle",
-        ProblemKind::Settings => "setting",
     }
 }

@@ -8,12 +8,12 @@ use ratatui::widgets::{Block, BorderType, Widget};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::cells::clip;
+use super::cells::{clip, wrap};
 use super::width;
 use crate::pki::Severity;
 use crate::tui::app::{App, Focus, Loaded};
-use crate::tui::status::{badge, served_tag, status_at, Tone};
-use crate::tui::tree::{Node, Row};
+use crate::tui::status::{badge, served_tag, Tone};
+use crate::tui::tree::{Hidden, Node, Row};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(d) = &app.pki.data else { return };
@@ -25,11 +25,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     if app.pki.rows.is_empty() {
-        let msg = Line::from(Span::styled(
-            "  Nothing matches. Esc clears the filter, p shows everything.",
-            app.theme.muted(),
-        ));
-        buf.set_line(inner.x, inner.y, &msg, inner.width);
+        let text = empty_tree(app, d);
+        for (y, chunk) in (inner.y..inner.bottom()).zip(wrap(&text, usize::from(inner.width))) {
+            buf.set_line(
+                inner.x,
+                y,
+                &Line::styled(chunk, app.theme.muted()),
+                inner.width,
+            );
+        }
         return;
     }
     let visible: Vec<(usize, &Row)> = app
@@ -63,6 +67,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_style(line_area, app.theme.selected());
         }
     }
+}
+
+/// Why the tree is empty: nothing scanned, nothing wrong (only problems shown), or nothing
+/// matching the filter; each says what brings rows back.
+fn empty_tree(app: &App, d: &Loaded) -> String {
+    let v = &app.pki.view;
+    if let Some(nothing) = d.inv.nothing_found() {
+        return format!(
+            "{}. kcert DIR... scans other directories.",
+            capitalised(&nothing)
+        );
+    }
+    match (v.filter.is_empty(), v.problems_only) {
+        (true, true) => "No problems: everything is ok. p shows everything.".into(),
+        (false, true) => format!(
+            "No problem matches /{}. Esc clears the filter, p shows everything.",
+            v.filter
+        ),
+        _ => format!("Nothing matches /{}. Esc clears the filter.", v.filter),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Cells the guides and a typical kubeadm name need beside the status column.
@@ -124,11 +155,23 @@ fn draw_section(app: &App, row: &Row, area: Rect, buf: &mut Buffer) {
         return;
     };
     let h = app.theme.heading();
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(fold_glyph(row), h),
         Span::styled(kind.title(), h),
-    ]);
-    buf.set_line(area.x, area.y, &line, area.width);
+    ];
+    if let Some(hidden) = row.hidden {
+        spans.push(Span::raw("  "));
+        spans.push(hidden_badge(app, hidden));
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// `✗ 2 expired`: the worst state a fold hides and how many certificates are in it.
+fn hidden_badge(app: &App, h: Hidden) -> Span<'static> {
+    Span::styled(
+        format!("{} {} {}", h.tone.glyph(), h.count, h.tone.word()),
+        app.theme.tone(h.tone),
+    )
 }
 
 fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
@@ -139,7 +182,7 @@ fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
         Node::Section(_) => return None,
         Node::Cert(id) => {
             let c = &d.inv.certs[id];
-            let tone = Tone::from(status_at(c, app.now, d.inv.thresholds));
+            let tone = d.forest.tone(&d.inv, id, app.now);
             let m = d.forest.marks[id];
             let mut markers = Vec::new();
             if m.chain {
@@ -155,8 +198,13 @@ fn cells(app: &App, d: &Loaded, row: &Row, long: bool) -> Option<Cells> {
             if let Some((tone, word)) = served.and_then(served_tag) {
                 markers.push(Span::styled(format!(" {word}"), t.tone(tone)));
             }
+            // Folded over something worse than itself: show that, not its own tick.
+            let badge = match row.hidden {
+                Some(h) if h.tone > tone => hidden_badge(app, h),
+                _ => Span::styled(badge(c, app.now, tone, long), t.tone(tone)),
+            };
             Cells {
-                badge: Span::styled(badge(c, app.now, tone, long), t.tone(tone)),
+                badge,
                 name: c.display_name(),
                 markers,
             }
