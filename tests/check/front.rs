@@ -102,7 +102,7 @@ fn nothing_under_the_roots_exits_3_and_says_where_it_looked() {
     assert_eq!((code, out.as_str()), (3, ""), "{err}");
     assert_eq!(
         err,
-        format!("kcert: found no certificates, keys or kubeconfigs under {root}\n")
+        format!("kcert: no certificates, keys or kubeconfigs were found under {root}\n")
     );
     let (code, out, _) = run(kcert_cmd(now()).args(["check", "-o", "json", root]));
     assert_eq!(code, 3);

@@ -4,20 +4,19 @@ use std::io::{BufWriter, IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{eyre, Result};
-use kcert::pki::Inventory;
 use kcert::report::{self, TableStyle};
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::exit::ExitStatus;
 use crate::out::Stdout;
-use crate::{errors, node, roots_list, scan, scan_options};
+use crate::{errors, node, scan, scan_options};
 
 pub fn run(args: &CheckArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
     let opts = scan_options(&args.scan, now)?;
     let mut inv = scan(&opts)?;
-    let nothing = found_nothing(&inv);
+    let nothing = inv.nothing_found();
     let rt = node::for_check(args, &mut inv)?;
-    let status = if nothing {
+    let status = if nothing.is_some() {
         ExitStatus::CouldNotRun
     } else {
         ExitStatus::of_worst(inv.worst_severity())
@@ -36,7 +35,7 @@ pub fn run(args: &CheckArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
             out.write_all(b"\n")?;
         }
         // Said on stderr below: an empty table is not a report.
-        CheckFormat::Table | CheckFormat::Wide if nothing => {}
+        CheckFormat::Table | CheckFormat::Wide if nothing.is_some() => {}
         CheckFormat::Table | CheckFormat::Wide => {
             let style = TableStyle {
                 color: args.scan.color.enabled(tty),
@@ -49,22 +48,12 @@ pub fn run(args: &CheckArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
         }
     }
     out.flush()?;
-    if nothing {
-        let roots = roots_list(&inv.roots);
-        errors::print(
-            &eyre!("found no certificates, keys or kubeconfigs under {roots}"),
-            false,
-        );
+    if let Some(nothing) = nothing {
+        errors::print(&eyre!("{nothing}"), false);
     }
     // The process ends here: freeing a large inventory entry by entry only delays the exit.
     std::mem::forget(inv);
     Ok(status)
-}
-
-/// Whether a scan found nothing kcert knows at all: no certificate, key, kubeconfig, request
-/// or unreadable file.
-fn found_nothing(inv: &Inventory) -> bool {
-    inv.certs.is_empty() && inv.keys.is_empty() && inv.csrs.is_empty() && inv.problems.is_empty()
 }
 
 /// The terminal's width: `COLUMNS` when set, else what the terminal says.
