@@ -55,7 +55,9 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Check(args)) => check(&args, cli.now),
         Some(Command::Csr(args)) => Ok(csr(&args, cli.now)),
+        Some(Command::Renew(args)) if args.recover => recover(&args),
         Some(Command::Renew(args)) => renew(&args, cli.now.unwrap_or_else(Utc::now)),
+        Some(Command::Restore(args)) => restore(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Demo(args)) => demo(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Probe(args)) => runtime_cmd::probe(&args, cli.now.unwrap_or_else(Utc::now)),
         Some(Command::Restart(args)) => {
@@ -171,34 +173,110 @@ fn renew(args: &RenewArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
         println!("Dry run: nothing was changed.");
         return Ok(refused);
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            color_eyre::eyre::bail!("refusing to renew without confirmation: there is no terminal to ask on; pass --yes");
-        }
-        print!("Proceed? [y/N] ");
-        std::io::stdout().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Nothing was changed.");
-            return Ok(1);
-        }
+    if !args.yes && !confirm("renew")? {
+        println!("Nothing was changed.");
+        return Ok(1);
     }
     match renew::apply(&plan, &mut RealDisk) {
         Ok(done) => {
             println!(
-                "Renewed {} certificate(s). Backups: {}  Journal: {}",
+                "Renewed {} certificate(s). Backups: {}  Journal: {} (entry {})",
                 plan.items.len(),
                 done.backup_dir.display(),
-                done.journal.display()
+                done.journal.display(),
+                done.entry
             );
             if !done.restart.is_empty() {
                 println!("Now restart {}.", renew::and_list(&done.restart));
+            }
+            if let Some(w) = &done.journal_warning {
+                eprintln!("kcert: warning: {w}");
             }
             Ok(refused)
         }
         Err(e) => {
             eprintln!("kcert: renewal failed: {e}");
+            Ok(1)
+        }
+    }
+}
+
+/// `[y/N]` on the terminal; refuses when there is none.
+fn confirm(what: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        color_eyre::eyre::bail!(
+            "refusing to {what} without confirmation: there is no terminal to ask on; pass --yes"
+        );
+    }
+    print!("Proceed? [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// `kcert renew --recover`: exit 0 settled (or nothing to do), 1 could not.
+fn recover(args: &RenewArgs) -> Result<u8> {
+    use kcert::renew;
+    let tmp_dir = renew::tmp_dir_for(&args.roots);
+    match renew::recover(&tmp_dir, &mut kcert::fsx::RealDisk) {
+        Ok(done) if done.is_empty() => {
+            println!("Nothing to recover: no interrupted change in {}.", tmp_dir.display());
+            Ok(0)
+        }
+        Ok(done) => {
+            for line in done.iter().flat_map(renew::describe_recovered) {
+                println!("{line}");
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("kcert: {e}");
+            Ok(1)
+        }
+    }
+}
+
+/// `kcert restore`: exit 0 restored (or dry run), 1 refused or failed.
+fn restore(args: &kcert::cli::RestoreArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
+    use kcert::renew;
+    let tmp_dir = renew::tmp_dir_for(&args.roots);
+    let plan = match renew::plan_restore(&tmp_dir, args.which.as_deref(), now) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kcert: {e}");
+            return Ok(1);
+        }
+    };
+    for line in renew::describe_restore(&plan) {
+        println!("{line}");
+    }
+    if args.dry_run {
+        println!("Dry run: nothing was changed.");
+        return Ok(0);
+    }
+    if !args.yes && !confirm("restore")? {
+        println!("Nothing was changed.");
+        return Ok(1);
+    }
+    match renew::apply_restore(&plan, &mut kcert::fsx::RealDisk) {
+        Ok(done) => {
+            println!(
+                "Restored {} file(s). The replaced files are in {} (journal entry {}).",
+                done.written.len(),
+                done.backup_dir.display(),
+                done.entry
+            );
+            if !plan.restart.is_empty() {
+                println!("Now restart {}.", renew::and_list(&plan.restart));
+            }
+            if let Some(w) = &done.journal_warning {
+                eprintln!("kcert: warning: {w}");
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("kcert: restore failed: {e}");
             Ok(1)
         }
     }

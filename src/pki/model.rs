@@ -327,6 +327,8 @@ pub enum ProblemKind {
     /// Kubelet rotation, the controller-manager's CSR signer or the aggregation layer's
     /// front proxy configured so certificates will not be renewed or accepted.
     Settings,
+    /// A renewal or restore a killed kcert left unfinished (its journal entry has no end).
+    Interrupted,
 }
 
 #[derive(Debug, Clone, Serialize)]

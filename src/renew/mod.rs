@@ -3,8 +3,11 @@
 //!
 //! Two steps, so the operator sees exactly what will happen before anything changes:
 //! [`plan`] selects certificates and signs their replacements in memory (a dry run stops
-//! here); [`apply`] backs up every file it will touch, writes atomically, re-scans to prove
-//! the result, and restores the backups if any step fails.
+//! here); [`apply`] takes the lock, journals the intent, backs up every file it will touch,
+//! writes each key and its certificate to private temp files and renames them back to back,
+//! re-scans to prove the result, and restores the backups if any step fails
+//! ([`crate::fsx::txn`]). [`recover()`] settles a renewal a killed kcert left unfinished;
+//! [`plan_restore`]/[`apply_restore`] undo a renewal from its backup.
 //!
 //! The files go through [`crate::fsx`]; which components must restart afterwards is the
 //! runtime's knowledge ([`crate::runtime::components_to_restart`]). A certificate that
@@ -13,18 +16,25 @@
 mod apply;
 mod item;
 mod plan;
+mod recover;
 mod refused;
+mod restore;
 mod select;
 mod text;
 mod writes;
 
-pub use apply::{apply, Applied, ApplyError, RestoreFailure, VerifyError};
+pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
+pub use recover::{describe_recovered, recover};
+pub use restore::{
+    apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,
+    RestoreFile, RestorePlan, Restored,
+};
 pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
 pub use refused::Refused;
 pub use select::Selection;
 pub use text::{and_list, describe};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -64,4 +74,13 @@ impl RenewOptions {
             update_ca_data: false,
         }
     }
+}
+
+/// `<kubernetes dir>/tmp` for a renewal, restore or recovery under `roots`: the kubeadm
+/// layout found there, else the real node's `/etc/kubernetes/tmp`.
+pub fn tmp_dir_for(roots: &[PathBuf]) -> PathBuf {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| crate::pki::absolute(r)).collect();
+    crate::runtime::NodePaths::discover(&roots)
+        .map(|p| p.tmp_dir())
+        .unwrap_or_else(|| Path::new("/etc/kubernetes/tmp").to_path_buf())
 }

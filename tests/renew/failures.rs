@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use kcert::demo::Faults;
-use kcert::fsx::{Disk, RealDisk};
+use kcert::fsx::{Disk, RealDisk, Staged};
 use kcert::renew::{apply, plan, RenewOptions, Selection};
 use kcert::sign::KeySpec;
 
@@ -73,25 +73,20 @@ fn an_unwritable_directory_half_way_restores_everything() {
     assert_unchanged(&before, &layout.root);
 }
 
-/// Fails the n-th write half-way: a partial temp file is left behind, then an error.
+/// Fails the n-th rename into place (the temp file is dropped), after earlier ones succeeded.
 struct FailAt {
     n: usize,
     seen: usize,
 }
 
 impl Disk for FailAt {
-    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    fn commit(&mut self, staged: Staged) -> std::io::Result<()> {
         self.seen += 1;
         if self.seen == self.n {
-            let tmp = path.with_file_name(".half-written.tmp");
-            std::fs::write(&tmp, &bytes[..bytes.len() / 2])?;
-            std::fs::remove_file(&tmp)?;
+            drop(staged);
             return Err(std::io::Error::other("disk full (injected)"));
         }
-        RealDisk.write_file(path, bytes, mode)
-    }
-    fn swap_symlink(&mut self, link: &Path, target: &Path) -> std::io::Result<()> {
-        RealDisk.swap_symlink(link, target)
+        RealDisk.commit(staged)
     }
 }
 

@@ -150,9 +150,20 @@ where
     };
 
     rec.begin(StepKind::Journal);
+    // One writer at a time, for the whole restart: a renewal waits, then refuses.
+    let tmp_dir = plan.tmp_dir.clone();
+    let _lock = tokio::task::spawn_blocking(move || {
+        crate::fsx::lock::acquire(&tmp_dir, crate::fsx::lock::DEFAULT_WAIT)
+    })
+    .await
+    .map_err(|e| RestartError::Prepare {
+        what: "cannot lock",
+        path: plan.tmp_dir.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })??;
     let bytes = std::fs::read(&plan.manifest).map_err(prepare("cannot read", &plan.manifest))?;
     let sha256 = sha256_hex(&bytes);
-    crate::fsx::create_private_dir(&plan.backup_dir)
+    crate::fsx::dirs::fresh_private_dir(&plan.backup_dir)
         .map_err(prepare("cannot create", &plan.backup_dir))?;
     if plan.moved_to.exists() {
         return Err(RestartError::Prepare {

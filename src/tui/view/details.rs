@@ -389,6 +389,7 @@ fn service_account(out: &mut Out, d: &Loaded, i: usize) {
 fn kind_word(kind: ProblemKind) -> &'static str {
     match kind {
         ProblemKind::File => "unreadable file",
+        ProblemKind::Interrupted => "interrupted change",
         ProblemKind::Expiry => "expiry",
         ProblemKind::Chain => "chain",
         ProblemKind::WrongCa => "wrong CA",
