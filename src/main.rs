@@ -221,7 +221,10 @@ fn recover(args: &RenewArgs) -> Result<u8> {
     let tmp_dir = renew::tmp_dir_for(&args.roots);
     match renew::recover(&tmp_dir, &mut kcert::fsx::RealDisk) {
         Ok(done) if done.is_empty() => {
-            println!("Nothing to recover: no interrupted change in {}.", tmp_dir.display());
+            println!(
+                "Nothing to recover: no interrupted change in {}.",
+                tmp_dir.display()
+            );
             Ok(0)
         }
         Ok(done) => {

@@ -42,7 +42,11 @@ fn seal(dir: &Path) -> io::Result<()> {
     if meta.uid() != euid() {
         return Err(refused(
             dir,
-            &format!("belongs to uid {}, not to kcert (uid {})", meta.uid(), euid()),
+            &format!(
+                "belongs to uid {}, not to kcert (uid {})",
+                meta.uid(),
+                euid()
+            ),
         ));
     }
     f.set_permissions(fs::Permissions::from_mode(0o700))

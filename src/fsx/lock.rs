@@ -56,7 +56,7 @@ pub enum LockError {
         holder: Option<Holder>,
         waited: Duration,
     },
-    #[error("cannot take the lock {}: {source}", .path.display())]
+    #[error("cannot take the lock {}: {source}; nothing was changed", .path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -105,7 +105,14 @@ fn open(path: &Path) -> io::Result<File> {
         .create(true)
         .mode(0o600)
         .custom_flags((OFlags::NOFOLLOW | OFlags::CLOEXEC).bits() as i32)
-        .open(path)?;
+        .open(path)
+        .map_err(|e| match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => io::Error::other(format!(
+                "{} is a symlink; kcert does not follow it (remove it)",
+                path.display()
+            )),
+            _ => e,
+        })?;
     let meta = file.metadata()?;
     if !meta.is_file() || meta.uid() != euid() {
         return Err(io::Error::other(format!(
@@ -179,7 +186,10 @@ mod tests {
         };
         assert_eq!(holder.as_ref().map(|h| h.pid), Some(std::process::id()));
         let msg = err.to_string();
-        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
         drop(first);
         acquire(t.path(), Duration::ZERO).unwrap();
     }

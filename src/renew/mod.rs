@@ -24,13 +24,13 @@ mod text;
 mod writes;
 
 pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
+pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
 pub use recover::{describe_recovered, recover};
+pub use refused::Refused;
 pub use restore::{
     apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,
     RestoreFile, RestorePlan, Restored,
 };
-pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
-pub use refused::Refused;
 pub use select::Selection;
 pub use text::{and_list, describe};
 

@@ -181,7 +181,11 @@ fn restart_of(begin: &Begin) -> Vec<String> {
     serde_json::from_value(begin.detail["restart"].clone()).unwrap_or_default()
 }
 
-fn from_entry(tmp_dir: &Path, begin: &Begin, now: DateTime<Utc>) -> Result<RestorePlan, RestoreError> {
+fn from_entry(
+    tmp_dir: &Path,
+    begin: &Begin,
+    now: DateTime<Utc>,
+) -> Result<RestorePlan, RestoreError> {
     let mut files = Vec::new();
     let mut already = 0;
     for f in &begin.files {
@@ -201,7 +205,10 @@ fn from_entry(tmp_dir: &Path, begin: &Begin, now: DateTime<Utc>) -> Result<Resto
             Fingerprint::Absent => Back::Absent,
             Fingerprint::Link(t) => Back::Link(t.clone()),
             Fingerprint::File(_) => {
-                let copy = f.backup.clone().unwrap_or_else(|| mirror(&begin.backup_dir, &f.path));
+                let copy = f
+                    .backup
+                    .clone()
+                    .unwrap_or_else(|| mirror(&begin.backup_dir, &f.path));
                 let bad = || RestoreError::BadBackup {
                     path: f.path.clone(),
                     copy: copy.clone(),
@@ -258,7 +265,8 @@ fn bare_dir(tmp_dir: &Path, dir: &Path, now: DateTime<Utc>) -> Result<RestorePla
         let back = if e.file_type().is_symlink() {
             Back::Link(std::fs::read_link(e.path()).map_err(read_err(e.path()))?)
         } else {
-            let (mut file, _) = crate::pki::walk::open_regular(e.path()).map_err(read_err(e.path()))?;
+            let (mut file, _) =
+                crate::pki::walk::open_regular(e.path()).map_err(read_err(e.path()))?;
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(&mut file, &mut bytes).map_err(read_err(e.path()))?;
             Back::File {
@@ -316,7 +324,10 @@ pub fn describe_restore(plan: &RestorePlan) -> Vec<String> {
 }
 
 /// Carry out a restore with the same safety as a renewal.
-pub fn apply_restore(plan: &RestorePlan, disk: &mut dyn Disk) -> Result<Restored, RestoreApplyError> {
+pub fn apply_restore(
+    plan: &RestorePlan,
+    disk: &mut dyn Disk,
+) -> Result<Restored, RestoreApplyError> {
     let changes: Vec<Change<'_>> = plan
         .files
         .iter()
@@ -325,7 +336,10 @@ pub fn apply_restore(plan: &RestorePlan, disk: &mut dyn Disk) -> Result<Restored
             group: f.group,
             before: f.now.clone(),
             after: match &f.back {
-                Back::File { bytes, perms } => After::File { bytes, perms: *perms },
+                Back::File { bytes, perms } => After::File {
+                    bytes,
+                    perms: *perms,
+                },
                 Back::Link(t) => After::Link(t),
                 Back::Absent => After::Absent,
             },

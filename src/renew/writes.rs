@@ -50,7 +50,9 @@ pub(super) fn writes_for(
     ca: &CertEntry,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Write>, Refused> {
-    fingerprint(spelled_out(cert, old_key, cert_pem, key_pem, opts, ca, notes)?)
+    fingerprint(spelled_out(
+        cert, old_key, cert_pem, key_pem, opts, ca, notes,
+    )?)
 }
 
 fn spelled_out(

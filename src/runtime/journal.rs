@@ -107,7 +107,12 @@ pub fn interrupted(tmp_dir: &Path) -> Vec<Problem> {
     };
     let pending = match fsx::txn::unfinished(tmp_dir) {
         Ok(p) => p,
-        Err(e) => return vec![problem(Severity::Warning, format!("cannot read the journal: {e}"))],
+        Err(e) => {
+            return vec![problem(
+                Severity::Warning,
+                format!("cannot read the journal: {e}"),
+            )]
+        }
     };
     pending
         .iter()

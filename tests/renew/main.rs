@@ -4,8 +4,12 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod concurrent;
+mod crash;
 mod failures;
 mod generated;
 mod kubelet;
+mod modes;
 mod real;
+mod symlinks;
 mod util;

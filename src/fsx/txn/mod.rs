@@ -42,7 +42,7 @@
 mod recover;
 mod run;
 
-pub use recover::{recover, sweep_temps, Recovered, RecoverError};
+pub use recover::{recover, sweep_temps, RecoverError, Recovered};
 pub use run::{run, Done, RestoreFailure, TxnError};
 
 use std::fmt;

@@ -129,9 +129,7 @@ pub fn sweep_temps(files: &[&Path]) -> Vec<PathBuf> {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let ours = name.starts_with(&prefix) && name.ends_with(suffix);
-            if ours
-                && e.file_type().is_ok_and(|t| !t.is_dir())
-                && fs::remove_file(e.path()).is_ok()
+            if ours && e.file_type().is_ok_and(|t| !t.is_dir()) && fs::remove_file(e.path()).is_ok()
             {
                 removed.push(e.path());
             }

@@ -12,9 +12,9 @@ use super::{After, Begin, Change, FileRecord, Fingerprint, Intent};
 use crate::fsx::backup::{backup_one, mirror, restore, Backed};
 use crate::fsx::dirs::{ensure_dir, fresh_private_dir};
 use crate::fsx::disk::{Disk, Staged};
+use crate::fsx::failpoint;
 use crate::fsx::journal::{history_in, Appender};
 use crate::fsx::lock::{self, LockError};
-use crate::fsx::failpoint;
 
 /// What a finished change did.
 #[derive(Debug)]
