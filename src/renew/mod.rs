@@ -25,7 +25,7 @@ mod writes;
 
 pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
 pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
-pub use recover::{describe_recovered, recover};
+pub use recover::{describe_recovered, describe_unfinished, recover};
 pub use refused::Refused;
 pub use restore::{
     apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,

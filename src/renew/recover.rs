@@ -26,6 +26,19 @@ fn check_again(begin: &Begin) -> Result<(), String> {
     verify(&checks, &files, Utc::now()).map_err(|e| e.to_string())
 }
 
+/// An unfinished change before recovery, in words.
+pub fn describe_unfinished(b: &Begin) -> String {
+    format!(
+        "Interrupted {} (journal entry {}, started {} by pid {}): {} file(s), backups in {}",
+        b.kind,
+        b.entry,
+        crate::pki::format::datetime(b.time),
+        b.pid,
+        b.files.len(),
+        b.backup_dir.display()
+    )
+}
+
 /// What recovery did, in words.
 pub fn describe_recovered(r: &Recovered) -> Vec<String> {
     let (mut out, swept) = match r {

@@ -142,6 +142,8 @@ impl App {
             }
             Msg::RenewPlanned(result) => self.renew_planned(result),
             Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
+            Msg::RestorePlanned(result) => self.restore_planned(result),
+            Msg::RestoreDone(plan, result) => self.restore_done(&plan, result),
             Msg::RestartPlanned(result) => {
                 self.restart_planned(result);
                 None
@@ -228,7 +230,8 @@ impl App {
                 self.reveal();
             }
             Action::Confirm => return self.confirm(),
-            Action::ToggleCaData => return self.replan(),
+            // `u` in a dialog: plan again with the CA data fixed, or undo the renewal reported.
+            Action::ToggleCaData | Action::Undo => return self.replan().or_else(|| self.undo()),
             Action::PromptInsert => self.edit_prompt(typed),
             Action::PromptBackspace => self.edit_prompt(None),
             Action::CancelRestart => return self.cancel_restart(),
@@ -286,6 +289,7 @@ mod pki;
 mod pki_keys;
 mod renew;
 mod restart;
+mod restore;
 mod scan;
 mod tokens;
 #[cfg(test)]

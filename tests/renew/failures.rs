@@ -169,3 +169,55 @@ fn without_yes_and_without_a_terminal_nothing_happens() {
     assert!(text(&out).contains("pass --yes"), "{}", text(&out));
     assert_unchanged(&before, &layout.root);
 }
+
+/// `kcert renew apiserver` with files limited to `blocks` of 512 bytes (`ulimit -f`), as on a
+/// full disk: writes past it fail with EFBIG (SIGXFSZ ignored).
+fn renew_with_file_limit(root: &Path, blocks: u64) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks}; exec {} renew --root {} apiserver --yes",
+            env!("CARGO_BIN_EXE_kcert"),
+            root.display()
+        ))
+        .env("KCERT_NOW", later().to_rfc3339())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_stops_the_renewal_and_leaves_no_scrap() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let journal = layout.etc_kubernetes.join("tmp/kcert-journal.jsonl");
+    let before = snapshot(&layout.root);
+    // No journal yet: the first line does not fit.
+    let out = renew_with_file_limit(&layout.root, 1);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("cannot write the journal") && msg.contains("nothing was changed"),
+        "{msg}"
+    );
+    assert!(!msg.contains("Now restart"), "{msg}");
+    assert!(!journal.exists(), "a 0-byte journal was left");
+    assert_unchanged(&before, &layout.root);
+
+    // A journal with history: the new line is cut short by the limit and taken back whole.
+    assert!(renew(&layout, &["apiserver", "--yes"]).status.success());
+    let history = std::fs::read(&journal).unwrap();
+    let after_first = snapshot(&layout.root);
+    let out = renew_with_file_limit(&layout.root, history.len() as u64 / 512 + 1);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("cannot write the journal"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        history,
+        "the journal was changed"
+    );
+    assert_unchanged(&after_first, &layout.root);
+}

@@ -11,5 +11,6 @@ mod generated;
 mod kubelet;
 mod modes;
 mod real;
+mod restore;
 mod symlinks;
 mod util;

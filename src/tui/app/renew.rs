@@ -116,6 +116,10 @@ impl App {
                 self.notice = Some("renewing: backing up, writing, verifying…".into());
                 Some(Cmd::ApplyRenew(plan))
             }
+            Some(Cmd::ApplyRestore(plan)) => {
+                self.notice = Some("putting the files back…".into());
+                Some(Cmd::ApplyRestore(plan))
+            }
             Some(Cmd::Csr(action)) => self.csr_confirmed(action, d.input),
             Some(Cmd::Restart(plans)) => self.restart_confirmed(plans),
             Some(cmd @ Cmd::PlanRestart { .. }) => {
@@ -164,7 +168,17 @@ impl App {
                         .map(|p| (None, format!("  wrote {}", p.display()))),
                 );
                 lines.push((None, format!("Backups: {}", done.backup_dir.display())));
-                lines.push((None, format!("Journal: {}", done.journal.display())));
+                lines.push((
+                    None,
+                    format!("Journal: {} (entry {})", done.journal.display(), done.entry),
+                ));
+                if let Some(w) = &done.journal_warning {
+                    lines.push((Some(Tone::Warning), w.clone()));
+                }
+                lines.push((
+                    None,
+                    "Press u to undo: put these files back from the backup (shown first).".into(),
+                ));
                 let ids: Vec<usize> = plan.items.iter().map(|i| i.cert_id).collect();
                 let components = self.pki.restart_components(&ids);
                 let restart = if components.is_empty() {
@@ -202,13 +216,20 @@ impl App {
                     )
                 });
                 self.open_report("Renewed", lines);
-                if let (Some(cmd), Some(Overlay::Dialog(d))) = (restart, self.overlays.last_mut()) {
-                    d.on_yes = Some(cmd);
+                if let Some(Overlay::Dialog(d)) = self.overlays.last_mut() {
+                    d.on_yes = restart;
+                    d.undo = Some(Cmd::PlanRestore {
+                        tmp_dir: plan.tmp_dir.clone(),
+                        entry: done.entry.clone(),
+                        now: self.now,
+                    });
                 }
                 self.notice = None;
             }
             Err(e) => {
-                let text = if e.left_changes() {
+                let text = if e.changed_nothing() {
+                    "Renewal refused; nothing was changed."
+                } else if e.left_changes() {
                     "Renewal failed and some files could not be restored: read the report."
                 } else {
                     "Renewal failed; every file was put back as it was."

@@ -275,9 +275,11 @@ pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     // are dropped whole when they do not fit.
     // `u` only means something while a renewal plan can be made again.
     let replan = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.replan.is_some());
+    let undo = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.undo.is_some());
     let hints: Vec<keymap::Hint> = keymap::hints(&app.contexts())
         .into_iter()
         .filter(|h| h.action != Action::ToggleCaData || replan)
+        .filter(|h| h.action != Action::Undo || (undo && !replan))
         .collect();
     let cost = |h: &keymap::Hint| (h.keys.width() + 1 + h.label.width() + 2) as u16;
     let pinned = |h: &keymap::Hint| matches!(h.action, Action::Help | Action::Quit);
