@@ -312,6 +312,7 @@ fn demo(args: &DemoArgs, now: chrono::DateTime<Utc>) -> Result<u8> {
     // own, outside the scanned tree, removed at exit.
     let cluster_dir = tempfile::Builder::new()
         .prefix("kcert-demo-cluster-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()?;
     let (server, kubeconfig) = demo_server::start(cluster_dir.path())?;
     println!(
