@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
-use kube::api::Api;
+use kube::api::{Api, ListParams};
 
 use super::actions::{approve, deny, ActionError};
+use super::bounded::{list_csrs, ListError};
 use super::connect::{connect, Connection};
 use super::nodes::NodeIndex;
 use super::output;
 use super::source::{Access, Locations};
 use super::view::CsrView;
-use super::watch::{build_views, list_all, PAGE_SIZE};
+use super::watch::{build_views, PAGE_SIZE};
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
 use crate::pki::{Severity, Thresholds};
 
@@ -111,13 +112,14 @@ pub async fn run_async(
 }
 
 /// Every CSR, judged against the current Node list (when Nodes can be read).
-async fn load(conn: &Connection) -> Result<Vec<CsrView>, kube::Error> {
+async fn load(conn: &Connection) -> Result<Vec<CsrView>, ListError> {
     let nodes_api: Api<k8s_openapi::api::core::v1::Node> = Api::all(conn.client.clone());
-    let nodes = match nodes_api.list(&Default::default()).await {
-        Ok(l) => NodeIndex::from_nodes(&l.items),
-        Err(_) => NodeIndex::unreadable(),
+    let all = ListParams::default();
+    let nodes = match tokio::time::timeout(conn.timeout, nodes_api.list(&all)).await {
+        Ok(Ok(l)) => NodeIndex::from_nodes(&l.items),
+        Ok(Err(_)) | Err(_) => NodeIndex::unreadable(),
     };
-    let (items, _) = list_all(&conn.csrs(), PAGE_SIZE).await?;
+    let (items, _) = list_csrs(&conn.csrs(), PAGE_SIZE, conn.timeout).await?;
     Ok(build_views(&items, &nodes, &Default::default()))
 }
 
@@ -133,7 +135,7 @@ async fn list(
     let mut views = match load(conn).await {
         Ok(v) => v,
         Err(e) => {
-            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
+            let _ = writeln!(err, "kcert: {}", conn.diagnose_list(&e).await.banner());
             return EXIT_CANNOT_RUN;
         }
     };
@@ -188,7 +190,7 @@ async fn approve_cmd(
     let views = match load(conn).await {
         Ok(v) => v,
         Err(e) => {
-            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
+            let _ = writeln!(err, "kcert: {}", conn.diagnose_list(&e).await.banner());
             return EXIT_CANNOT_RUN;
         }
     };
@@ -261,7 +263,7 @@ async fn doctor_cmd(
     let views = match views {
         Ok(v) => v,
         Err(e) => {
-            let _ = writeln!(err, "kcert: {}", conn.diagnose(&e).await.banner());
+            let _ = writeln!(err, "kcert: {}", conn.diagnose_list(&e).await.banner());
             return EXIT_CANNOT_RUN;
         }
     };

@@ -81,42 +81,61 @@ fn unreadable(what: &'static str, e: kube::Error) -> ListError {
         },
         other => ListError::Failed {
             what,
-            reason: error_chain(&other),
+            reason: match super::bounded::too_much(&other) {
+                Some(t) => format!("the API server {t}"),
+                None => error_chain(&other),
+            },
         },
     }
 }
 
-async fn list<K>(api: Api<K>, lp: ListParams, what: &'static str) -> Result<Vec<K>, ListError>
+/// One list, within `deadline` (`--timeout`); its body is bounded by the client.
+async fn list<K>(
+    api: Api<K>,
+    lp: ListParams,
+    what: &'static str,
+    deadline: std::time::Duration,
+) -> Result<Vec<K>, ListError>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    api.list(&lp)
-        .await
-        .map(|l| l.items)
-        .map_err(|e| unreadable(what, e))
+    match tokio::time::timeout(deadline, api.list(&lp)).await {
+        Ok(r) => r.map(|l| l.items).map_err(|e| unreadable(what, e)),
+        Err(_) => Err(ListError::Failed {
+            what,
+            reason: format!(
+                "the API server did not finish the list within {} s",
+                deadline.as_secs()
+            ),
+        }),
+    }
 }
 
 /// Read everything the doctor needs, concurrently; read-only.
 pub async fn gather(conn: &Connection) -> Facts {
     let c = conn.client.clone();
     let lp = ListParams::default();
+    let t = conn.timeout;
     let secrets: Api<Secret> = Api::namespaced(c.clone(), TOKEN_NAMESPACE);
     let (roles, bindings, deployments, secrets) = futures::join!(
         list(
             Api::<ClusterRole>::all(c.clone()),
             lp.clone(),
-            "clusterroles"
+            "clusterroles",
+            t
         ),
         list(
             Api::<ClusterRoleBinding>::all(c.clone()),
             lp.clone(),
-            "clusterrolebindings"
+            "clusterrolebindings",
+            t
         ),
-        list(Api::<Deployment>::all(c), lp.clone(), "deployments"),
+        list(Api::<Deployment>::all(c), lp.clone(), "deployments", t),
         list(
             secrets,
             lp.clone().fields(&format!("type={TOKEN_TYPE}")),
-            "secrets in kube-system"
+            "secrets in kube-system",
+            t
         ),
     );
     Facts {

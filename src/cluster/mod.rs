@@ -14,6 +14,7 @@
 
 pub mod actions;
 mod autoapprove;
+pub mod bounded;
 pub mod command;
 pub mod connect;
 pub mod diagnose;
