@@ -230,8 +230,8 @@ impl App {
                 self.reveal();
             }
             Action::Confirm => return self.confirm(),
-            // `u` in a dialog: plan again with the CA data fixed, or undo the renewal reported.
-            Action::ToggleCaData | Action::Undo => return self.replan().or_else(|| self.undo()),
+            Action::ToggleCaData => return self.replan(),
+            Action::Undo => return self.undo(),
             Action::PromptInsert => self.edit_prompt(typed),
             Action::PromptBackspace => self.edit_prompt(None),
             Action::CancelRestart => return self.cancel_restart(),

@@ -114,7 +114,7 @@ fn renew_apiserver(app: &mut kcert::tui::App) {
 }
 
 #[test]
-fn u_in_the_renewal_report_shows_the_files_then_puts_them_back() {
+fn shift_u_in_the_renewal_report_shows_the_files_then_puts_them_back() {
     let dir = demo_tree();
     let pki = dir.path().join("etc/kubernetes/pki");
     let (crt, key_file) = (pki.join("apiserver.crt"), pki.join("apiserver.key"));
@@ -123,10 +123,10 @@ fn u_in_the_renewal_report_shows_the_files_then_puts_them_back() {
     renew_apiserver(&mut app);
     assert_ne!(bytes(&crt), before.0);
     let s = screen(&app, 100, 30, dir.path());
-    assert!(s.contains("Press u to undo"), "{s}");
+    assert!(s.contains("Press U to undo"), "{s}");
 
-    // u: the plan first, nothing written.
-    let plan = app.update(msg_key('u')).expect("u plans the undo");
+    // U: the plan first, nothing written.
+    let plan = app.update(msg_key('U')).expect("U plans the undo");
     assert!(matches!(plan, Cmd::PlanRestore { .. }));
     assert!(app.update(perform_one(plan)).is_none());
     let s = screen(&app, 100, 30, dir.path());

@@ -177,7 +177,7 @@ impl App {
                 }
                 lines.push((
                     None,
-                    "Press u to undo: put these files back from the backup (shown first).".into(),
+                    "Press U to undo: put these files back from the backup (shown first).".into(),
                 ));
                 let ids: Vec<usize> = plan.items.iter().map(|i| i.cert_id).collect();
                 let components = self.pki.restart_components(&ids);

@@ -1,4 +1,4 @@
-//! Undo from the UI: `u` in a renewal's report plans putting its files back (a background
+//! Undo from the UI: `U` in a renewal's report plans putting its files back (a background
 //! task), a dialog shows exactly which files, `y` restores them with the same safety as the
 //! renewal, and a report and a rescan follow.
 
@@ -8,7 +8,7 @@ use crate::tui::action::{Cmd, TaskError};
 use crate::tui::status::Tone;
 
 impl App {
-    /// `u` in a renewal report: ask for the restore plan.
+    /// `U` in a renewal report: ask for the restore plan.
     pub(super) fn undo(&mut self) -> Option<Cmd> {
         let Some(Overlay::Dialog(d)) = self.overlays.last() else {
             return None;

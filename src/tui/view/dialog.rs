@@ -32,7 +32,7 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
     let shown = keymap::hints(&[ctx])
         .into_iter()
         .filter(|h| h.action != Action::ToggleCaData || d.replan.is_some())
-        .filter(|h| h.action != Action::Undo || (d.undo.is_some() && d.replan.is_none()));
+        .filter(|h| h.action != Action::Undo || d.undo.is_some());
     for h in shown {
         keys.push(Span::styled(h.keys.clone(), t.key()));
         keys.push(Span::raw(format!(" {}  ", h.label)));

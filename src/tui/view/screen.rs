@@ -279,7 +279,7 @@ pub fn footer(app: &App, area: Rect, buf: &mut Buffer) {
     let hints: Vec<keymap::Hint> = keymap::hints(&app.contexts())
         .into_iter()
         .filter(|h| h.action != Action::ToggleCaData || replan)
-        .filter(|h| h.action != Action::Undo || (undo && !replan))
+        .filter(|h| h.action != Action::Undo || undo)
         .collect();
     let cost = |h: &keymap::Hint| (h.keys.width() + 1 + h.label.width() + 2) as u16;
     let pinned = |h: &keymap::Hint| matches!(h.action, Action::Help | Action::Quit);
