@@ -108,13 +108,7 @@ pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
         entry: done.entry,
         written: done.written,
         restart: plan.restart.clone(),
-        journal_warning: done.journal_error.map(|e| {
-            format!(
-                "the renewal is complete, but the journal {} could not record its end ({e}); \
-                 `kcert renew --recover` will close it",
-                plan.journal.display()
-            )
-        }),
+        journal_warning: done.journal_warning,
     })
 }
 

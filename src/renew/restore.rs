@@ -365,12 +365,6 @@ pub fn apply_restore(
         entry: done.entry,
         written: done.written,
         backup_dir: plan.backup_dir.clone(),
-        journal_warning: done.journal_error.map(|e| {
-            format!(
-                "the restore is complete, but the journal {} could not record its end ({e}); \
-                 `kcert renew --recover` will close it",
-                done.journal.display()
-            )
-        }),
+        journal_warning: done.journal_warning,
     })
 }

@@ -34,7 +34,7 @@ fn file(path: &Path, text: String, mode: u32) -> Write {
 }
 
 /// Record what each file is now, so applying can refuse if it changes before then.
-fn fingerprint(mut writes: Vec<Write>) -> Result<Vec<Write>, Refused> {
+pub(super) fn fingerprint(mut writes: Vec<Write>) -> Result<Vec<Write>, Refused> {
     for w in &mut writes {
         w.before = Fingerprint::of(&w.path).map_err(|e| Refused::read(&w.path, e))?;
     }
@@ -42,20 +42,6 @@ fn fingerprint(mut writes: Vec<Write>) -> Result<Vec<Write>, Refused> {
 }
 
 pub(super) fn writes_for(
-    cert: &CertEntry,
-    old_key: &KeyEntry,
-    cert_pem: &str,
-    key_pem: &str,
-    opts: &RenewOptions,
-    ca: &CertEntry,
-    notes: &mut Vec<String>,
-) -> Result<Vec<Write>, Refused> {
-    fingerprint(spelled_out(
-        cert, old_key, cert_pem, key_pem, opts, ca, notes,
-    )?)
-}
-
-fn spelled_out(
     cert: &CertEntry,
     old_key: &KeyEntry,
     cert_pem: &str,

@@ -264,16 +264,8 @@ fn a_fifo_named_by_a_kubeconfig_is_reported_not_waited_for() {
     let made = crate::common::run("mkfifo", &[fifo.to_str().unwrap()]);
     assert!(made.status.success(), "{}", text(&made));
     let conf = conf_dir.join("kubelet.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:6443\n\
-             users:\n- name: u\n  user:\n    client-certificate: {f}\n    client-key: {f}\n\
-             contexts:\n- name: k\n  context:\n    cluster: k\n    user: u\ncurrent-context: k\n",
-            f = fifo.display()
-        ),
-    )
-    .unwrap();
+    let yaml = crate::common::kubeconfig_naming("https://127.0.0.1:6443", &fifo, &fifo);
+    std::fs::write(&conf, yaml).unwrap();
     let mut child = crate::common::kcert_cmd(now())
         .args(["check", conf_dir.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())

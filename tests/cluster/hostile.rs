@@ -334,16 +334,8 @@ async fn a_fifo_named_by_the_kubeconfig_is_refused_at_once() {
         .unwrap();
     assert!(made.success());
     let kc = dir.path().join("fifo.conf");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: h\n  cluster:\n    server: https://127.0.0.1:1\n\
-             users:\n- name: u\n  user:\n    client-certificate: {f}\n    client-key: {f}\n\
-             contexts:\n- name: h\n  context:\n    cluster: h\n    user: u\ncurrent-context: h\n",
-            f = fifo.display()
-        ),
-    )
-    .unwrap();
+    let yaml = crate::common::kubeconfig_naming("https://127.0.0.1:1", &fifo, &fifo);
+    std::fs::write(&kc, yaml).unwrap();
     let (out, took) = csr_list(&kc, Duration::from_secs(20)).await;
     let msg = text(&out);
     assert_eq!(out.status.code(), Some(3), "{msg}");

@@ -282,3 +282,14 @@ pub fn cli_snapshot_settings(root: &Path) -> insta::Settings {
     s.add_filter(r"\b[0-9]+ ms\b", "[n] ms");
     s
 }
+
+/// Kubeconfig YAML for `server` whose user names its certificate and key by path.
+pub fn kubeconfig_naming(server: &str, cert: &Path, key: &Path) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: {server}\n\
+         users:\n- name: u\n  user:\n    client-certificate: {}\n    client-key: {}\n\
+         contexts:\n- name: k\n  context:\n    cluster: k\n    user: u\ncurrent-context: k\n",
+        cert.display(),
+        key.display()
+    )
+}

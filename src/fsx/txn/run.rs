@@ -23,9 +23,10 @@ pub struct Done {
     pub journal: PathBuf,
     /// The files changed, in order.
     pub written: Vec<PathBuf>,
-    /// The change is complete but its end could not be journalled: the next kcert finds it
-    /// unfinished and `kcert renew --recover` closes it.
-    pub journal_error: Option<io::Error>,
+    /// The change is complete but its end could not be journalled (disk full?): the next
+    /// kcert finds it unfinished and `kcert renew --recover` closes it. A sentence of its
+    /// own, never folded into other advice.
+    pub journal_warning: Option<String>,
 }
 
 /// A file the rollback could not put back.
@@ -317,13 +318,20 @@ pub fn run<E: std::error::Error + 'static>(
         });
     }
     failpoint::hit("verified", &journal);
-    let journal_error = log.end("done", &intent.history).err();
+    let journal_warning = log.end("done", &intent.history).err().map(|e| {
+        format!(
+            "the {} is complete, but the journal {} could not record its end ({e}); \
+             `kcert renew --recover` will close it",
+            intent.kind,
+            journal.display()
+        )
+    });
     failpoint::hit("end", &journal);
     Ok(Done {
         entry: log.entry,
         journal,
         written,
-        journal_error,
+        journal_warning,
     })
 }
 

@@ -3,6 +3,7 @@
 //! banner naming the components to restart, and a rescan.
 
 use super::{App, Dialog, Overlay};
+use crate::fsx::txn::TxnError;
 use crate::renew::{self, Applied, ApplyError, Plan, RenewOptions, Selection};
 use crate::tui::action::{Cmd, TaskError};
 use crate::tui::status::Tone;
@@ -131,12 +132,22 @@ impl App {
     }
 
     pub(super) fn replan(&mut self) -> Option<Cmd> {
+        self.dialog_cmd(|d| d.replan.clone(), "planning the renewal…")
+    }
+
+    /// The command the topmost dialog keeps for a second key (`u`, `U`): close the dialog
+    /// and say what runs.
+    pub(super) fn dialog_cmd(
+        &mut self,
+        pick: impl Fn(&Dialog) -> Option<Cmd>,
+        notice: &str,
+    ) -> Option<Cmd> {
         let Some(Overlay::Dialog(d)) = self.overlays.last() else {
             return None;
         };
-        let cmd = d.replan.clone()?;
+        let cmd = pick(d)?;
         self.overlays.pop();
-        self.notice = Some("planning the renewal…".into());
+        self.notice = Some(notice.into());
         Some(cmd)
     }
 
@@ -226,20 +237,27 @@ impl App {
                 }
                 self.notice = None;
             }
-            Err(e) => {
-                let text = if e.changed_nothing() {
-                    "Renewal refused; nothing was changed."
-                } else if e.left_changes() {
-                    "Renewal failed and some files could not be restored: read the report."
-                } else {
-                    "Renewal failed; every file was put back as it was."
-                };
-                self.pki.banner = Some((Tone::Expired, text.into()));
-                self.open_report("Renewal failed", vec![(Some(Tone::Expired), e.to_string())]);
-            }
+            Err(e) => self.change_failed("Renewal", &e),
         }
         self.reveal();
         self.request_scan()
+    }
+
+    /// A renewal or undo that did not happen: a banner saying whether anything is left
+    /// changed, and the error in a report.
+    pub(super) fn change_failed<E: std::error::Error>(&mut self, what: &str, e: &TxnError<E>) {
+        let text = if e.changed_nothing() {
+            format!("{what} refused; nothing was changed.")
+        } else if e.left_changes() {
+            format!("{what} failed and some files could not be put back: read the report.")
+        } else {
+            format!("{what} failed; every file was put back as it was.")
+        };
+        self.pki.banner = Some((Tone::Expired, text));
+        self.open_report(
+            &format!("{what} failed"),
+            vec![(Some(Tone::Expired), e.to_string())],
+        );
     }
 
     pub(super) fn open_report(&mut self, title: &str, lines: Vec<(Option<Tone>, String)>) {

@@ -10,13 +10,7 @@ use crate::tui::status::Tone;
 impl App {
     /// `U` in a renewal report: ask for the restore plan.
     pub(super) fn undo(&mut self) -> Option<Cmd> {
-        let Some(Overlay::Dialog(d)) = self.overlays.last() else {
-            return None;
-        };
-        let cmd = d.undo.clone()?;
-        self.overlays.pop();
-        self.notice = Some("planning the undo…".into());
-        Some(cmd)
+        self.dialog_cmd(|d| d.undo.clone(), "planning the undo…")
     }
 
     pub(super) fn restore_planned(
@@ -82,17 +76,7 @@ impl App {
                 });
                 self.open_report("Undone", lines);
             }
-            Err(e) => {
-                let text = if e.changed_nothing() {
-                    "Undo refused; nothing was changed."
-                } else if e.left_changes() {
-                    "Undo failed and some files could not be put back: read the report."
-                } else {
-                    "Undo failed; every file was put back as it was."
-                };
-                self.pki.banner = Some((Tone::Expired, text.into()));
-                self.open_report("Undo failed", vec![(Some(Tone::Expired), e.to_string())]);
-            }
+            Err(e) => self.change_failed("Undo", &e),
         }
         self.reveal();
         self.request_scan()
