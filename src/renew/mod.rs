@@ -76,11 +76,42 @@ impl RenewOptions {
     }
 }
 
-/// `<kubernetes dir>/tmp` for a renewal, restore or recovery under `roots`: the kubeadm
-/// layout found there, else the real node's `/etc/kubernetes/tmp`.
+/// `<kubernetes dir>/tmp` for a restore or recovery under `roots`, where a renewal under
+/// them keeps its journal: the kubeadm layout found there (a node root, a kubeadm directory,
+/// or its `pki`), else the real node's `/etc/kubernetes/tmp`.
 pub fn tmp_dir_for(roots: &[PathBuf]) -> PathBuf {
-    let roots: Vec<PathBuf> = roots.iter().map(|r| crate::pki::absolute(r)).collect();
-    crate::runtime::NodePaths::discover(&roots)
-        .map(|p| p.tmp_dir())
-        .unwrap_or_else(|| Path::new("/etc/kubernetes/tmp").to_path_buf())
+    for root in roots.iter().map(|r| crate::pki::absolute(r)) {
+        if let Some(p) = crate::runtime::NodePaths::discover(std::slice::from_ref(&root)) {
+            return p.tmp_dir();
+        }
+        if root.join("pki").is_dir() {
+            return root.join("tmp");
+        }
+        if let (Some("pki"), Some(parent)) =
+            (root.file_name().and_then(|n| n.to_str()), root.parent())
+        {
+            return parent.join("tmp");
+        }
+    }
+    Path::new("/etc/kubernetes/tmp").to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_is_found_from_any_root_a_renewal_takes() {
+        let t = tempfile::tempdir().unwrap();
+        let etc = t.path().join("etc/kubernetes");
+        std::fs::create_dir_all(etc.join("pki")).unwrap();
+        std::fs::create_dir_all(etc.join("manifests")).unwrap();
+        for root in [t.path().to_path_buf(), etc.clone(), etc.join("pki")] {
+            assert_eq!(tmp_dir_for(&[root.clone()]), etc.join("tmp"), "{}", root.display());
+        }
+        assert_eq!(
+            tmp_dir_for(&[]),
+            Path::new("/etc/kubernetes/tmp").to_path_buf()
+        );
+    }
 }

@@ -250,7 +250,8 @@ pub fn run<E: std::error::Error + 'static>(
         history: intent.history.clone(),
         detail: intent.detail.clone(),
     };
-    let begin = serde_json::to_value(&begin).unwrap_or_default();
+    // A path JSON cannot hold (not UTF-8) would make a record recovery cannot use: refuse.
+    let begin = serde_json::to_value(&begin).map_err(|e| journal_err(io::Error::other(e)))?;
     log.file.append(&[begin]).map_err(journal_err)?;
     failpoint::hit("begin", &journal);
 

@@ -368,4 +368,41 @@ mod tests {
         });
         drop(tx);
     }
+
+    /// While another kcert holds the lock (a renewal), a restart waits, then refuses before
+    /// touching the manifest.
+    #[test]
+    fn a_restart_waits_for_the_lock_then_refuses() {
+        let t = tempfile::tempdir().unwrap();
+        let manifests = t.path().join("manifests");
+        std::fs::create_dir(&manifests).unwrap();
+        let manifest = manifests.join("kube-scheduler.yaml");
+        std::fs::write(&manifest, "kind: Pod\n").unwrap();
+        let tmp_dir = t.path().join("tmp");
+        let held = crate::fsx::lock::acquire(&tmp_dir, Duration::ZERO).unwrap();
+        let plan = RestartPlan {
+            component: Component::Scheduler,
+            manifest: manifest.clone(),
+            backup_dir: tmp_dir.join("b"),
+            moved_to: tmp_dir.join("b/kube-scheduler.yaml"),
+            tmp_dir: tmp_dir.clone(),
+            endpoints: Vec::new(),
+            stop_timeout: Duration::ZERO,
+            start_timeout: Duration::ZERO,
+            poll: Duration::ZERO,
+            probe_timeout: Duration::ZERO,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(restart(&plan, std::future::pending::<()>(), |_| {}))
+            .unwrap_err();
+        drop(held);
+        assert!(matches!(err, RestartError::Locked(_)), "{err}");
+        assert!(err.to_string().contains("another kcert"), "{err}");
+        assert!(manifest.exists() && !plan.moved_to.exists());
+        assert!(journal::read_pending(&tmp_dir).unwrap().is_none());
+    }
 }
