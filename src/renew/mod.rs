@@ -107,7 +107,12 @@ mod tests {
         std::fs::create_dir_all(etc.join("pki")).unwrap();
         std::fs::create_dir_all(etc.join("manifests")).unwrap();
         for root in [t.path().to_path_buf(), etc.clone(), etc.join("pki")] {
-            assert_eq!(tmp_dir_for(&[root.clone()]), etc.join("tmp"), "{}", root.display());
+            assert_eq!(
+                tmp_dir_for(std::slice::from_ref(&root)),
+                etc.join("tmp"),
+                "{}",
+                root.display()
+            );
         }
         assert_eq!(
             tmp_dir_for(&[]),
