@@ -7,7 +7,7 @@ use kcert::fsx::{Disk, RealDisk, Staged};
 use kcert::renew::{apply, plan, RenewOptions, Selection};
 use kcert::sign::KeySpec;
 
-use crate::common::{scan_at, text};
+use crate::common::{kcert, scan_at, text};
 use crate::util::{assert_unchanged, changed, later, renew, snapshot, tree};
 
 /// Makes a directory unwritable for real: immutable as root (root ignores modes), 0555 otherwise.
@@ -220,4 +220,47 @@ fn a_journal_that_cannot_be_written_stops_the_renewal_and_leaves_no_scrap() {
         "the journal was changed"
     );
     assert_unchanged(&after_first, &layout.root);
+}
+
+#[test]
+fn a_journal_full_at_the_end_is_its_own_sentence_and_recover_closes_it() {
+    // How long the intent record of `renew apiserver` is on a tree like this one.
+    let (_d, probe) = tree(KeySpec::EcdsaP256, Faults::default());
+    assert!(renew(&probe, &["apiserver", "--yes"]).status.success());
+    let journal =
+        std::fs::read_to_string(probe.etc_kubernetes.join("tmp/kcert-journal.jsonl")).unwrap();
+    let begin = journal.lines().next().unwrap().len() as u64 + 1;
+
+    // Room for the intent (give or take the pid's digits), not for the lines that end it.
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let out = renew_with_file_limit(&layout.root, (begin + 8) / 512 + 1);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Renewed 1 certificate(s)")
+            && stdout.lines().any(|l| l == "Now restart kube-apiserver."),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("kcert: warning: the renew is complete, but the journal")
+            && stderr.contains("could not record its end")
+            && stderr.contains("kcert renew --recover"),
+        "{stderr}"
+    );
+    let root = layout.root.to_str().unwrap();
+    let check = kcert(later(), &["check", root]);
+    assert!(
+        text(&check).contains("run `kcert renew --recover`"),
+        "{}",
+        text(&check)
+    );
+    let rec = kcert(later(), &["renew", "--root", root, "--recover", "--yes"]);
+    assert!(
+        text(&rec).contains("Finished the interrupted renew"),
+        "{}",
+        text(&rec)
+    );
 }
