@@ -75,11 +75,24 @@ pub fn backup(paths: &[&Path], backup_dir: &Path) -> io::Result<Vec<Backed>> {
         }
         out.push(backup_one(path, backup_dir)?);
     }
-    sync_dir(backup_dir)?;
+    sync_dirs_below(backup_dir)?;
     Ok(out)
 }
 
-/// Back up one file into `backup_dir` (which must already exist).
+/// fsync every directory of a backup (its mirror directories too), once each: the copies
+/// are synced one by one, their names here.
+pub fn sync_dirs_below(backup_dir: &Path) -> io::Result<()> {
+    for e in walkdir::WalkDir::new(backup_dir) {
+        let e = e.map_err(io::Error::from)?;
+        if e.file_type().is_dir() {
+            sync_dir(e.path())?;
+        }
+    }
+    super::disk::sync_parent(backup_dir)
+}
+
+/// Back up one file into `backup_dir` (which must already exist); the copy is synced, the
+/// directories holding it are not ([`sync_dirs_below`] does them all at once).
 pub fn backup_one(path: &Path, backup_dir: &Path) -> io::Result<Backed> {
     let Ok(meta) = fs::symlink_metadata(path) else {
         return Ok(Backed {
@@ -116,9 +129,6 @@ pub fn backup_one(path: &Path, backup_dir: &Path) -> io::Result<Backed> {
         copy_new(path, &copy, &meta).map_err(exists)?;
         None
     };
-    if let Some(dir) = copy.parent() {
-        sync_dir(dir)?;
-    }
     Ok(Backed {
         original: path.to_path_buf(),
         copy: Some(copy),

@@ -81,16 +81,28 @@ impl Appender {
     /// Append one JSON line per value and sync. On failure the file is cut back to where it
     /// was, and removed if that leaves it empty.
     pub fn append(&mut self, lines: &[serde_json::Value]) -> io::Result<()> {
+        self.write_lines(lines, true)
+    }
+
+    /// [`Self::append`] without the sync, for lines nothing depends on.
+    pub fn append_unsynced(&mut self, lines: &[serde_json::Value]) -> io::Result<()> {
+        self.write_lines(lines, false)
+    }
+
+    fn write_lines(&mut self, lines: &[serde_json::Value], sync: bool) -> io::Result<()> {
         let before = self.file.metadata()?.len();
         let mut text = String::new();
         for line in lines {
             text.push_str(&line.to_string());
             text.push('\n');
         }
-        let result = self
-            .file
-            .write_all(text.as_bytes())
-            .and_then(|()| self.file.sync_data());
+        let result = self.file.write_all(text.as_bytes()).and_then(|()| {
+            if sync {
+                self.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
         if result.is_err() {
             let _ = self.file.set_len(before);
             if before == 0 {

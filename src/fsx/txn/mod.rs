@@ -26,7 +26,8 @@
 //!   undone, or null for a bare backup directory>, "source": <backup directory>, "restart":[…]}`).
 //! - `{"action":"step", "entry", "step":"backed-up"}` once every backup is written and
 //!   synced; `{"action":"step", "entry", "step":"replaced", "group":N}` after each group's
-//!   renames. Informative: recovery decides from the fingerprints on disk.
+//!   renames. Informative (and not synced on their own): recovery decides from the
+//!   fingerprints on disk.
 //! - The `history` lines, then `{"action":"end", "entry", "outcome"}` with `outcome` one of
 //!   `done`, `rolled-back` (failed, every file put back), `failed` (failed before any file
 //!   changed), `recovered-done` or `recovered-rolled-back` (by `kcert renew --recover`).

@@ -138,21 +138,16 @@ struct Log {
 }
 
 impl Log {
-    fn line(&mut self, mut v: serde_json::Value) -> io::Result<()> {
-        if let Some(o) = v.as_object_mut() {
-            o.insert("time".into(), now().into());
-            o.insert("entry".into(), self.entry.clone().into());
-        }
-        self.file.append(&[v])
-    }
-
-    /// Best effort: an informative step must not stop the change.
+    /// Best effort and not synced on its own (the next synced line carries it): an
+    /// informative step must neither stop nor slow the change.
     fn step(&mut self, step: &str, group: Option<usize>) {
-        let mut v = serde_json::json!({"action": "step", "step": step});
+        let mut v = serde_json::json!({
+            "time": now(), "action": "step", "entry": self.entry, "step": step,
+        });
         if let (Some(g), Some(o)) = (group, v.as_object_mut()) {
             o.insert("group".into(), g.into());
         }
-        let _ = self.line(v);
+        let _ = self.file.append_unsynced(&[v]);
     }
 
     fn end(&mut self, outcome: &str, history: &[serde_json::Value]) -> io::Result<()> {
@@ -358,7 +353,7 @@ fn back_up(intent: &Intent<'_>) -> io::Result<Vec<Backed>> {
         failpoint::hit("backup", c.path);
         backed.push(b);
     }
-    crate::fsx::sync_dir(intent.backup_dir)?;
+    crate::fsx::backup::sync_dirs_below(intent.backup_dir)?;
     Ok(backed)
 }
 
