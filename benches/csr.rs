@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use chrono::{Duration as Age, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use kcert::cluster::bounded::list_csrs;
 use kcert::cluster::output::Row;
 use kcert::cluster::rules::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use kcert::cluster::view::DecodedShared;
-use kcert::cluster::watch::{build_views, list_all, PAGE_SIZE};
+use kcert::cluster::watch::{build_views, PAGE_SIZE};
 use kcert::cluster::{connect, spawn_watch, Access, ClusterEvent, Locations, NodeIndex};
 use kcert_fakeapi::seed::{csr_object, CsrSpec};
 use kcert_fakeapi::{make_request, ServerOptions, TestServer};
@@ -155,7 +156,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("list_over_https_and_rows", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let (items, _) = list_all(&conn.csrs(), PAGE_SIZE).await.unwrap();
+                let (items, _) = list_csrs(&conn.csrs(), PAGE_SIZE, conn.timeout)
+                    .await
+                    .unwrap();
                 rows(&build_views(&items, &nodes, &Default::default()))
             })
         })

@@ -618,3 +618,33 @@ fn bulk_tree_writes_verifiable_leaves_under_three_cas() {
     }
     assert_eq!(leaves, 30);
 }
+
+/// `kcert demo --dir RELATIVE`: the kubelet's `-current.pem` symlink and the kubeconfigs'
+/// file references are absolute and lead to the files, as on a node.
+#[test]
+fn a_relative_demo_dir_gives_absolute_working_paths() {
+    let cwd = fixed_temp_dir("kcert-demo-rel-");
+    let out = kcert_bin()
+        .current_dir(cwd.path())
+        .env("KCERT_NOW", fixed_now().to_rfc3339())
+        .args(["demo", "--no-tui", "--dir", "tree"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let root = cwd.path().join("tree");
+    let current = root.join("var/lib/kubelet/pki/kubelet-client-current.pem");
+    let target = std::fs::read_link(&current).unwrap();
+    assert!(target.is_absolute(), "{}", target.display());
+    assert!(current.exists(), "broken symlink to {}", target.display());
+    let conf = root.join("etc/kubernetes/kubelet.conf");
+    let cert = kubectl_field(&conf, "{.users[0].user.client-certificate}");
+    assert!(Path::new(&cert).is_absolute(), "{cert}");
+    assert!(Path::new(&cert).exists(), "{cert}");
+    // Checked from elsewhere, nothing is missing.
+    let check = kcert(fixed_now(), &["check", root.to_str().unwrap()]);
+    let said = text(&check);
+    assert!(
+        !said.contains("does not exist") && !said.contains("broken symlink"),
+        "{said}"
+    );
+}

@@ -40,6 +40,9 @@ _kcert() {
             kcert,restart)
                 cmd="kcert__subcmd__restart"
                 ;;
+            kcert,restore)
+                cmd="kcert__subcmd__restore"
+                ;;
             kcert,tui)
                 cmd="kcert__subcmd__tui"
                 ;;
@@ -97,6 +100,9 @@ _kcert() {
             kcert__subcmd__help,restart)
                 cmd="kcert__subcmd__help__subcmd__restart"
                 ;;
+            kcert__subcmd__help,restore)
+                cmd="kcert__subcmd__help__subcmd__restore"
+                ;;
             kcert__subcmd__help,tui)
                 cmd="kcert__subcmd__help__subcmd__tui"
                 ;;
@@ -119,7 +125,7 @@ _kcert() {
 
     case "${cmd}" in
         kcert)
-            opts="-h -V --warn --crit --color --kubeconfig --context --now --debug --help --version check tui demo renew probe restart explain csr help"
+            opts="-h -V --warn --crit --color --kubeconfig --context --now --debug --help --version check tui demo renew restore probe restart explain csr help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -541,7 +547,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__help)
-            opts="check tui demo renew probe restart explain csr help"
+            opts="check tui demo renew restore probe restart explain csr help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +728,20 @@ _kcert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kcert__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kcert__subcmd__help__subcmd__tui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -787,7 +807,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__renew)
-            opts="-y -h --all --expiring --within --dry-run --yes --validity --backup-dir --key-algorithm --reuse-key --update-ca-data --root --warn --now --debug --help"
+            opts="-y -h --recover --all --expiring --within --dry-run --yes --validity --backup-dir --key-algorithm --reuse-key --update-ca-data --root --warn --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -864,6 +884,28 @@ _kcert() {
                     return 0
                     ;;
                 --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__restore)
+            opts="-y -h --root --dry-run --yes --now --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,7 @@ complete -c kcert -n "__fish_kcert_needs_command" -a "check" -d 'Print every cer
 complete -c kcert -n "__fish_kcert_needs_command" -a "tui" -d 'Open the terminal UI (the default when no command is given)'
 complete -c kcert -n "__fish_kcert_needs_command" -a "demo" -d 'Write a demo kubeadm tree into a temporary directory, start a demo API server with a dozen CSRs, and open the UI on both'
 complete -c kcert -n "__fish_kcert_needs_command" -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
+complete -c kcert -n "__fish_kcert_needs_command" -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
 complete -c kcert -n "__fish_kcert_needs_command" -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
 complete -c kcert -n "__fish_kcert_needs_command" -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
 complete -c kcert -n "__fish_kcert_needs_command" -a "explain" -d 'Find the certificates a Go x509 "expired or not yet valid" error line is about'
@@ -88,6 +89,7 @@ ecdsa-p384\t''"
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l root -d 'Where to look for certificates (repeatable); default: kcert\'s default roots' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l warn -d 'Days before expiry that count as a warning (the default for --within)' -r
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
+complete -c kcert -n "__fish_kcert_using_subcommand renew" -l recover -d 'Settle a renewal or restore that was interrupted (kcert killed, power cut): finish it when every new file is in place and checks out, else put the old files back'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l all -d 'Every leaf certificate whose CA is on this node'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l expiring -d 'Leaves that expire within --within days (or have expired)'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l dry-run -d 'Sign in memory and print the plan; change nothing'
@@ -96,6 +98,12 @@ complete -c kcert -n "__fish_kcert_using_subcommand renew" -l reuse-key -d 'Keep
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l update-ca-data -d 'Also replace kubeconfig certificate-authority-data that differs from the CA on disk'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -s h -l help -d 'Print help'
+complete -c kcert -n "__fish_kcert_using_subcommand restore" -l root -d 'The node\'s tree (as for `renew --root`); default: /etc/kubernetes' -r -F
+complete -c kcert -n "__fish_kcert_using_subcommand restore" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
+complete -c kcert -n "__fish_kcert_using_subcommand restore" -l dry-run -d 'List the files that would be put back; change nothing'
+complete -c kcert -n "__fish_kcert_using_subcommand restore" -s y -l yes -d 'Do not ask for confirmation'
+complete -c kcert -n "__fish_kcert_using_subcommand restore" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
+complete -c kcert -n "__fish_kcert_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand probe" -l node-root -d 'Read the node below DIR (DIR/etc/kubernetes, DIR/var/lib/kubelet) instead of `/`; by default found under the scanned PATHs, or `/` when none are given' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand probe" -l manifests -d 'The static pod manifests directory (default <kubernetes dir>/manifests)' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand probe" -l kubelet-config -d 'The kubelet\'s KubeletConfiguration file (default /var/lib/kubelet/config.yaml)' -r -F
@@ -182,15 +190,16 @@ complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcomm
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "doctor" -d 'Say which CSRs are approved automatically (RBAC), whether a kubelet-serving approver runs, and how the bootstrap tokens stand. Exit 0 all well, 1 warnings, 2 something broken, 3 the cluster could not be used'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "deny" -d 'Deny the named CSRs'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "tui" -d 'Open the terminal UI (the default when no command is given)'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "demo" -d 'Write a demo kubeadm tree into a temporary directory, start a demo API server with a dozen CSRs, and open the UI on both'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "explain" -d 'Find the certificates a Go x509 "expired or not yet valid" error line is about'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "csr" -d 'List, approve or deny the live cluster\'s CertificateSigningRequests'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew probe restart explain csr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "tui" -d 'Open the terminal UI (the default when no command is given)'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "demo" -d 'Write a demo kubeadm tree into a temporary directory, start a demo API server with a dozen CSRs, and open the UI on both'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "explain" -d 'Find the certificates a Go x509 "expired or not yet valid" error line is about'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "csr" -d 'List, approve or deny the live cluster\'s CertificateSigningRequests'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and __fish_seen_subcommand_from csr" -f -a "list" -d 'Print every CSR with kubectl\'s columns plus kcert\'s verdict'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and __fish_seen_subcommand_from csr" -f -a "approve" -d 'Approve the named CSRs, or every pending CSR that passes kcert\'s checks'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and __fish_seen_subcommand_from csr" -f -a "doctor" -d 'Say which CSRs are approved automatically (RBAC), whether a kubelet-serving approver runs, and how the bootstrap tokens stand. Exit 0 all well, 1 warnings, 2 something broken, 3 the cluster could not be used'

@@ -7,6 +7,7 @@ use kube::api::{Api, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::Client;
 
+use super::bounded::{Activity, BoundLayer, ListError};
 use super::diagnose::{diagnose, Diagnosis};
 use super::source::{choose, error_chain, Access, Chosen, Locations};
 
@@ -15,7 +16,10 @@ use super::source::{choose, error_chain, Access, Chosen, Locations};
 pub struct Connection {
     pub client: Client,
     pub chosen: Chosen,
+    /// `--timeout`: for the first answer, and for each list as a whole.
     pub timeout: Duration,
+    /// What the client has received, to tell a server that stalls from one that is down.
+    pub activity: Activity,
 }
 
 impl std::fmt::Debug for Connection {
@@ -37,10 +41,25 @@ impl Connection {
     pub async fn diagnose(&self, err: &kube::Error) -> Diagnosis {
         diagnose(err, &self.chosen, self.timeout).await
     }
+
+    /// Explain a list that did not come back whole.
+    pub async fn diagnose_list(&self, err: &ListError) -> Diagnosis {
+        match err {
+            ListError::Kube(e) => self.diagnose(e).await,
+            other => Diagnosis::Unfinished {
+                server: self.chosen.server.clone(),
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
-/// Build a client without contacting the server.
-pub async fn client_for(chosen: &Chosen, timeout: Duration) -> Result<Client, Diagnosis> {
+/// Build a client without contacting the server; every response it reads is bounded
+/// ([`super::bounded`]).
+pub async fn client_for(
+    chosen: &Chosen,
+    timeout: Duration,
+) -> Result<(Client, Activity), Diagnosis> {
     let bad = |e: &(dyn std::error::Error + 'static)| Diagnosis::BadKubeconfig {
         path: chosen.user_file.clone(),
         reason: error_chain(e),
@@ -54,22 +73,36 @@ pub async fn client_for(chosen: &Chosen, timeout: Duration) -> Result<Client, Di
         .await
         .map_err(|e| bad(&e))?;
     config.connect_timeout = Some(timeout);
-    Client::try_from(config).map_err(|e| bad(&e))
+    let layer = BoundLayer::default();
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| bad(&e))?
+        .with_layer(&layer)
+        .build();
+    Ok((client, layer.activity))
 }
 
 /// Choose the kubeconfig, build a client and list one CSR to prove access.
 pub async fn connect(access: &Access, loc: &Locations) -> Result<Connection, Diagnosis> {
     let chosen = choose(access, loc)?;
-    let client = client_for(&chosen, access.timeout).await?;
+    let (client, activity) = client_for(&chosen, access.timeout).await?;
     let conn = Connection {
         client,
         chosen,
         timeout: access.timeout,
+        activity,
     };
     let probe = conn.csrs();
     match tokio::time::timeout(access.timeout, probe.list(&ListParams::default().limit(1))).await {
         Ok(Ok(_)) => Ok(conn),
         Ok(Err(e)) => Err(conn.diagnose(&e).await),
+        // It answered but never finished: not a host that is down.
+        Err(_) if conn.activity.responses() > 0 => Err(Diagnosis::Unfinished {
+            server: conn.chosen.server.clone(),
+            reason: format!(
+                "answered but did not finish its response within {} s",
+                access.timeout.as_secs()
+            ),
+        }),
         Err(_) => Err(Diagnosis::Timeout {
             server: conn.chosen.server.clone(),
             after: access.timeout,

@@ -68,6 +68,16 @@ pub enum Diagnosis {
         server: String,
         after: Duration,
     },
+    /// It answered with more than kcert reads ([`super::bounded`]).
+    TooMuch {
+        server: String,
+        reason: String,
+    },
+    /// It answered, but the answer never ended: endless pages, or slower than `--timeout`.
+    Unfinished {
+        server: String,
+        reason: String,
+    },
     /// Name resolution or routing failed.
     Unreachable {
         server: String,
@@ -156,6 +166,12 @@ impl Diagnosis {
             Diagnosis::Unreachable { server, reason } => {
                 format!("Cannot reach {server}: {reason}.")
             }
+            Diagnosis::TooMuch { server, reason } => format!(
+                "The API server at {server} {reason}: kcert stopped reading. Something other than a working API server may answer at that address (a proxy?)."
+            ),
+            Diagnosis::Unfinished { server, reason } => format!(
+                "The API server at {server} {reason}: kcert stopped waiting. It answers, but not as an API server should (overloaded, or a proxy in the way?)."
+            ),
             Diagnosis::Other { reason } => format!("Cannot talk to the API server: {reason}"),
         }
     }
@@ -237,6 +253,12 @@ pub async fn diagnose_at(
     now: DateTime<Utc>,
 ) -> Diagnosis {
     let server = chosen.server.clone();
+    if let Some(t) = super::bounded::too_much(err) {
+        return Diagnosis::TooMuch {
+            server,
+            reason: t.to_string(),
+        };
+    }
     match symptom(err) {
         Symptom::Status(401, _) | Symptom::ClientCertAlert => {
             match expired_client_cert(chosen, now) {

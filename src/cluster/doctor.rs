@@ -81,26 +81,41 @@ fn unreadable(what: &'static str, e: kube::Error) -> ListError {
         },
         other => ListError::Failed {
             what,
-            reason: error_chain(&other),
+            reason: match super::bounded::too_much(&other) {
+                Some(t) => format!("the API server {t}"),
+                None => error_chain(&other),
+            },
         },
     }
 }
 
-async fn list<K>(api: Api<K>, lp: ListParams, what: &'static str) -> Result<Vec<K>, ListError>
+/// One list, within `deadline` (`--timeout`); its body is bounded by the client.
+async fn list<K>(
+    api: Api<K>,
+    lp: ListParams,
+    what: &'static str,
+    deadline: std::time::Duration,
+) -> Result<Vec<K>, ListError>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    api.list(&lp)
-        .await
-        .map(|l| l.items)
-        .map_err(|e| unreadable(what, e))
+    match tokio::time::timeout(deadline, api.list(&lp)).await {
+        Ok(r) => r.map(|l| l.items).map_err(|e| unreadable(what, e)),
+        Err(_) => Err(ListError::Failed {
+            what,
+            reason: format!(
+                "the API server did not finish the list within {} s",
+                deadline.as_secs()
+            ),
+        }),
+    }
 }
 
 /// The bootstrap tokens (never their secrets); read-only.
 pub async fn read_tokens(conn: &Connection) -> Result<Vec<BootstrapToken>, ListError> {
     let secrets: Api<Secret> = Api::namespaced(conn.client.clone(), TOKEN_NAMESPACE);
     let lp = ListParams::default().fields(&format!("type={TOKEN_TYPE}"));
-    list(secrets, lp, "secrets in kube-system")
+    list(secrets, lp, "secrets in kube-system", conn.timeout)
         .await
         .map(|s| tokens::from_secrets(&s))
 }
@@ -109,18 +124,21 @@ pub async fn read_tokens(conn: &Connection) -> Result<Vec<BootstrapToken>, ListE
 pub async fn gather(conn: &Connection) -> Facts {
     let c = conn.client.clone();
     let lp = ListParams::default();
+    let t = conn.timeout;
     let (roles, bindings, deployments, tokens) = futures::join!(
         list(
             Api::<ClusterRole>::all(c.clone()),
             lp.clone(),
-            "clusterroles"
+            "clusterroles",
+            t
         ),
         list(
             Api::<ClusterRoleBinding>::all(c.clone()),
             lp.clone(),
-            "clusterrolebindings"
+            "clusterrolebindings",
+            t
         ),
-        list(Api::<Deployment>::all(c), lp.clone(), "deployments"),
+        list(Api::<Deployment>::all(c), lp.clone(), "deployments", t),
         read_tokens(conn),
     );
     Facts {

@@ -15,6 +15,7 @@
 
 pub mod actions;
 mod autoapprove;
+pub mod bounded;
 pub mod connect;
 pub mod diagnose;
 pub mod doctor;

@@ -78,8 +78,49 @@ pub struct Chosen {
     pub apiserver_cert: Option<PathBuf>,
 }
 
+/// A regular file kcert can open (never a FIFO, whose open or read would hang).
 fn readable(p: &Path) -> bool {
-    std::fs::File::open(p).is_ok_and(|f| f.metadata().is_ok_and(|m| m.is_file()))
+    crate::pki::walk::open_regular(p).is_ok()
+}
+
+/// Why a file the kubeconfig names cannot be used, or `None` when it is a regular file.
+fn not_regular(p: &Path) -> Option<String> {
+    match crate::pki::walk::open_regular(p) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("no such file".into()),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// The files the context's user and cluster name must be regular files: kube reads them
+/// while building the client, and a FIFO there would hang it.
+fn check_references(merged: &Kubeconfig, user: &str, cluster: &str) -> Result<(), String> {
+    let auth = merged
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)
+        .and_then(|a| a.auth_info.as_ref());
+    let ca = merged
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster)
+        .and_then(|c| c.cluster.as_ref())
+        .and_then(|c| c.certificate_authority.as_deref());
+    let named = [
+        (
+            "client-certificate",
+            auth.and_then(|a| a.client_certificate.as_deref()),
+        ),
+        ("client-key", auth.and_then(|a| a.client_key.as_deref())),
+        ("tokenFile", auth.and_then(|a| a.token_file.as_deref())),
+        ("certificate-authority", ca),
+    ];
+    for (field, path) in named {
+        if let Some(why) = path.and_then(|p| not_regular(Path::new(p))) {
+            return Err(format!("its {field} {}: {why}", path.unwrap_or_default()));
+        }
+    }
+    Ok(())
 }
 
 /// The kubeconfig files to load, in order, and every place that was tried.
@@ -118,10 +159,10 @@ pub fn choose(access: &Access, loc: &Locations) -> Result<Chosen, Diagnosis> {
     let paths = candidates(access, loc)?;
     let mut loaded = Vec::new();
     for p in &paths {
-        if !p.exists() {
+        if let Some(why) = not_regular(p) {
             return Err(Diagnosis::BadKubeconfig {
                 path: p.clone(),
-                reason: "no such file".into(),
+                reason: why,
             });
         }
         let k = Kubeconfig::read_from(p).map_err(|e| Diagnosis::BadKubeconfig {
@@ -169,6 +210,7 @@ pub fn choose(access: &Access, loc: &Locations) -> Result<Chosen, Diagnosis> {
         .and_then(|c| c.server.clone())
         .ok_or_else(|| bad(format!("cluster \"{}\" has no server", ctx.cluster)))?;
     let user = ctx.user.clone().unwrap_or_default();
+    check_references(&merged, &user, &ctx.cluster).map_err(bad)?;
     let user_file = loaded
         .iter()
         .find(|(_, k)| k.auth_infos.iter().any(|a| a.name == user))

@@ -1,7 +1,8 @@
 //! The live CSR set: connect in the background, list, then watch; resume the watch after a
 //! drop, relist when the server says the position is too old, reconnect when the server
 //! goes away. Everything the UI needs arrives as [`ClusterEvent`]s on one channel, so the
-//! local view never waits for the cluster.
+//! local view never waits for the cluster. Lists are bounded ([`super::bounded`]); the CSR
+//! and Node watches open independently, so a stalled one never holds up the other.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use rayon::prelude::*;
 use tokio::sync::{mpsc, watch};
 
+use super::bounded::{list_csrs, ListError};
 use super::connect::{connect, Connection};
 use super::diagnose::Diagnosis;
 use super::nodes::NodeIndex;
@@ -115,7 +117,7 @@ pub fn spawn_watch(access: Access, loc: Locations, tx: mpsc::Sender<ClusterEvent
                         Ok(()) => return,
                         Err(e) => {
                             conn_tx.send_replace(None);
-                            conn.diagnose(&e).await
+                            conn.diagnose_list(&e).await
                         }
                     }
                 }
@@ -132,23 +134,6 @@ pub fn spawn_watch(access: Access, loc: Locations, tx: mpsc::Sender<ClusterEvent
         }
     });
     WatchHandle { task, connection }
-}
-
-/// Every CSR, page by page, and the list's resourceVersion to watch from.
-pub async fn list_all(
-    api: &Api<CertificateSigningRequest>,
-    page_size: u32,
-) -> Result<(Vec<CertificateSigningRequest>, String), kube::Error> {
-    let mut items = Vec::new();
-    let mut lp = ListParams::default().limit(page_size);
-    loop {
-        let page = api.list(&lp).await?;
-        items.extend(page.items);
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => lp = lp.continue_token(&token),
-            None => return Ok((items, page.metadata.resource_version.unwrap_or_default())),
-        }
-    }
 }
 
 /// Decode and judge many CSRs on all cores, reusing decodings from `cache` (keyed by uid).
@@ -182,21 +167,24 @@ enum Stop {
 }
 
 /// List and watch until the connection fails (`Err`) or the receiver is dropped (`Ok`).
-async fn follow(conn: &Connection, tx: &mpsc::Sender<ClusterEvent>) -> Result<(), kube::Error> {
+async fn follow(conn: &Connection, tx: &mpsc::Sender<ClusterEvent>) -> Result<(), ListError> {
     let csrs = conn.csrs();
     let nodes_api: Api<Node> = Api::all(conn.client.clone());
     let mut views: HashMap<String, CsrView> = HashMap::new();
     loop {
-        let (mut nodes, node_rv) = match nodes_api.list(&ListParams::default()).await {
-            Ok(list) => (
-                NodeIndex::from_nodes(&list.items),
-                list.metadata.resource_version,
-            ),
-            // Reading Nodes is optional: without it SANs are simply not compared.
-            Err(kube::Error::Api(_)) => (NodeIndex::unreadable(), None),
-            Err(e) => return Err(e),
-        };
-        let (items, mut rv) = list_all(&csrs, PAGE_SIZE).await?;
+        let all = ListParams::default();
+        let (mut nodes, node_rv) =
+            match tokio::time::timeout(conn.timeout, nodes_api.list(&all)).await {
+                Ok(Ok(list)) => (
+                    NodeIndex::from_nodes(&list.items),
+                    list.metadata.resource_version,
+                ),
+                // Reading Nodes is optional: without it (forbidden, or too slow) SANs are simply
+                // not compared.
+                Ok(Err(kube::Error::Api(_))) | Err(_) => (NodeIndex::unreadable(), None),
+                Ok(Err(e)) => return Err(e.into()),
+            };
+        let (items, mut rv) = list_csrs(&csrs, PAGE_SIZE, conn.timeout).await?;
         let cache: HashMap<String, DecodedShared> = views
             .values()
             .map(|v| (v.uid.clone(), v.request.clone()))
@@ -216,29 +204,18 @@ async fn follow(conn: &Connection, tx: &mpsc::Sender<ClusterEvent>) -> Result<()
         }
         let mut node_rv = node_rv.unwrap_or_default();
         let mut node_stream = if nodes.is_readable() {
-            match watch_stream(&nodes_api, &node_rv).await {
-                Ok(s) => s,
-                Err(e) if is_gone(&e) => continue,
-                Err(e) => return Err(e),
-            }
+            watch_stream(&nodes_api, &node_rv)
         } else {
             futures::stream::pending().boxed()
         };
-        let mut csr_stream = match watch_stream(&csrs, &rv).await {
-            Ok(s) => s,
-            Err(e) if is_gone(&e) => continue,
-            Err(e) => return Err(e),
-        };
+        let mut csr_stream = watch_stream(&csrs, &rv);
         let stop = loop {
             tokio::select! {
                 ev = csr_stream.next() => match ev {
                     // The server ended the watch (timeout or drop): resume where we were.
-                    None => match watch_stream(&csrs, &rv).await {
-                        Ok(s) => csr_stream = s,
-                        Err(e) if is_gone(&e) => break Stop::Relist,
-                        Err(e) => return Err(e),
-                    },
-                    Some(Err(e)) => return Err(e),
+                    None => csr_stream = watch_stream(&csrs, &rv),
+                    Some(Err(e)) if is_gone(&e) => break Stop::Relist,
+                    Some(Err(e)) => return Err(e.into()),
                     Some(Ok(ev)) => match on_csr(ev, &mut views, &nodes, &mut rv) {
                         Some(Ok(msg)) => {
                             let sent = tx.send(msg).await;
@@ -249,12 +226,9 @@ async fn follow(conn: &Connection, tx: &mpsc::Sender<ClusterEvent>) -> Result<()
                     },
                 },
                 ev = node_stream.next() => match ev {
-                    None => match watch_stream(&nodes_api, &node_rv).await {
-                        Ok(s) => node_stream = s,
-                        Err(e) if is_gone(&e) => break Stop::Relist,
-                        Err(e) => return Err(e),
-                    },
-                    Some(Err(e)) => return Err(e),
+                    None => node_stream = watch_stream(&nodes_api, &node_rv),
+                    Some(Err(e)) if is_gone(&e) => break Stop::Relist,
+                    Some(Err(e)) => return Err(e.into()),
                     Some(Ok(WatchEvent::Error(s))) if s.code == 410 => break Stop::Relist,
                     Some(Ok(ev)) => {
                         for msg in on_node(ev, &mut views, &mut nodes, &mut node_rv) {
@@ -276,16 +250,22 @@ fn is_gone(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Api(s) if s.code == 410)
 }
 
-async fn watch_stream<K>(
-    api: &Api<K>,
-    rv: &str,
-) -> Result<BoxStream<'static, Result<WatchEvent<K>, kube::Error>>, kube::Error>
+/// A watch from `rv`, opened when first polled: waiting for its headers happens inside the
+/// stream, so a server that never answers one watch does not hold up the other. A failure
+/// to open it is the stream's first item.
+fn watch_stream<K>(api: &Api<K>, rv: &str) -> BoxStream<'static, Result<WatchEvent<K>, kube::Error>>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     // Bookmarks are on by default: they keep the resume position fresh on a quiet cluster.
     let wp = WatchParams::default().timeout(WATCH_TIMEOUT_SECS);
-    Ok(api.watch(&wp, rv).await?.boxed())
+    let (api, rv) = (api.clone(), rv.to_string());
+    futures::stream::once(async move { api.watch(&wp, &rv).await.map(StreamExt::boxed) })
+        .flat_map(|opened| match opened {
+            Ok(events) => events,
+            Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+        })
+        .boxed()
 }
 
 /// Apply one CSR event. `Some(Err(()))` asks for a relist.

@@ -128,8 +128,10 @@ pub fn demo_spec(now: DateTime<Utc>) -> TreeSpec {
 }
 
 /// Writes a kubeadm control-plane node's certificate files under `root` (see the module docs).
+/// A relative `root` is made absolute first: the symlink and the kubeconfigs name files by
+/// absolute path, as on a node.
 pub fn write_kubeadm_tree(root: &Path, spec: &TreeSpec) -> Result<TreeLayout, DemoError> {
-    let layout = TreeLayout::new(root);
+    let layout = TreeLayout::new(&crate::pki::absolute(root));
     let plans = leaf_plans(&spec.node_name, spec.advertise_ip);
     check_fault_names(spec, &plans.iter().map(|p| p.name).collect::<Vec<_>>())?;
     let story = Story::new(spec);

@@ -353,6 +353,8 @@ pub enum ProblemKind {
     /// Kubelet rotation, the controller-manager's CSR signer or the aggregation layer's
     /// front proxy configured so certificates will not be renewed or accepted.
     Settings,
+    /// A renewal or restore a killed kcert left unfinished (its journal entry has no end).
+    Interrupted,
 }
 
 impl ProblemKind {
@@ -371,6 +373,7 @@ impl ProblemKind {
             ProblemKind::Served => "served certificate differs",
             ProblemKind::TrustBundle => "trust bundle",
             ProblemKind::Settings => "setting",
+            ProblemKind::Interrupted => "interrupted change",
         }
     }
 }

@@ -6,7 +6,7 @@ use super::cert::{parse_certificate, parse_csr};
 use super::decode::{looks_like_pem, pem_blocks, Block, BlockKind};
 use super::keys::{private_key_block, public_key_block};
 use super::kubeconfig::{self, FieldValue};
-use super::walk::{Candidate, MAX_FILE_SIZE};
+use super::walk::{open_regular, Candidate, MAX_FILE_SIZE};
 use super::{kubeadm, CertEntry, CsrEntry, EntryKind, KeyAlgorithm, KeyEntry, KeyFormat, Origin};
 use super::{Problem, ProblemKind, Severity};
 
@@ -48,14 +48,14 @@ pub fn read_file(c: &Candidate) -> Parsed {
     let mut out = Parsed::default();
     let path = &c.path;
     // One open, one fstat and one read: a path lookup per call adds up over 10,000 files.
-    let mut file = match std::fs::File::open(path) {
+    let (mut file, meta) = match open_regular(path) {
         Ok(f) => f,
         Err(e) => {
             out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
             return out;
         }
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = meta.len();
     if len > MAX_FILE_SIZE {
         out.problem(
             path,
@@ -137,6 +137,7 @@ fn io_message(e: &std::io::Error) -> String {
             "cannot read: permission denied (run as root?)".into()
         }
         std::io::ErrorKind::NotFound => "does not exist".into(),
+        std::io::ErrorKind::InvalidInput => e.to_string(),
         _ => format!("cannot read: {e}"),
     }
 }

@@ -43,6 +43,26 @@ pub struct Candidate {
     pub id: (u64, u64),
 }
 
+/// Open `path` for reading only if it leads to a regular file. Opening is non-blocking, so a
+/// FIFO (or a device) named by a kubeconfig or on the command line is refused at once
+/// instead of hanging the read. Returns the file and its metadata (one fstat).
+pub fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() {
+        Ok((file, meta))
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device); not read",
+        ))
+    }
+}
+
 /// Device and inode of what `path` leads to (symlinks followed).
 pub fn file_id(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))

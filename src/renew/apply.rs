@@ -1,67 +1,37 @@
-//! Carry out a plan: back up, write atomically, prove the result, or put everything back.
+//! Carry out a plan through the file-safety layer's write-ahead change ([`crate::fsx::txn`]):
+//! lock, journal, back up, stage every file, rename each key with its certificate back to
+//! back, prove the result, or put everything back.
 
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::plan::{Contents, Plan};
 use crate::error::ScanError;
-use crate::fsx::{self, backup, restore, Backed, Disk};
+use crate::fsx::txn::{self, After, Change, Intent, TxnError};
+use crate::fsx::{lock, Disk, Perms};
 use crate::pki::{self, ChainVerdict, ProblemKind, ScanOptions, Thresholds};
+
+pub use crate::fsx::txn::RestoreFailure;
+
+/// A renewal that did not happen; every file is as it was unless it says otherwise
+/// ([`TxnError::left_changes`]).
+pub type ApplyError = TxnError<VerifyError>;
 
 /// What a successful renewal did.
 #[derive(Debug, Clone)]
 pub struct Applied {
     pub backup_dir: PathBuf,
     pub journal: PathBuf,
+    /// The journal entry (`kcert restore ENTRY` undoes it).
+    pub entry: String,
     /// The files written, in order.
     pub written: Vec<PathBuf>,
     pub restart: Vec<String>,
-}
-
-/// A renewal that did not happen; every file is as it was unless `restore_failures` says otherwise.
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
-    #[error("could not back up to {}: {source}; nothing was changed", dir.display())]
-    Backup {
-        dir: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("writing {} failed: {source}; {}", path.display(), restored_text(.restore_failures))]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-        restore_failures: Vec<RestoreFailure>,
-    },
-    #[error("the renewed files did not check out: {source}; {}", restored_text(.restore_failures))]
-    Verify {
-        #[source]
-        source: VerifyError,
-        restore_failures: Vec<RestoreFailure>,
-    },
-}
-
-impl ApplyError {
-    /// Some file could not be put back: the operator must copy it from the backup.
-    pub fn left_changes(&self) -> bool {
-        match self {
-            ApplyError::Backup { .. } => false,
-            ApplyError::Write {
-                restore_failures, ..
-            }
-            | ApplyError::Verify {
-                restore_failures, ..
-            } => !restore_failures.is_empty(),
-        }
-    }
-}
-
-/// A file the rollback could not put back.
-#[derive(Debug)]
-pub struct RestoreFailure {
-    pub path: PathBuf,
-    pub source: io::Error,
+    /// The renewal is complete but the journal could not record its end (disk full?):
+    /// said in its own sentence, never inside the restart advice.
+    pub journal_warning: Option<String>,
 }
 
 /// What the re-scan after writing found wrong.
@@ -79,123 +49,99 @@ pub enum VerifyError {
     Kubeconfig { path: PathBuf, message: String },
 }
 
-fn restored_text(failures: &[RestoreFailure]) -> String {
-    if failures.is_empty() {
-        return "every file was restored from the backup".into();
-    }
-    let list: Vec<String> = failures
-        .iter()
-        .map(|f| format!("{} ({})", f.path.display(), f.source))
-        .collect();
-    format!(
-        "COULD NOT RESTORE {} — copy it back from the backup by hand",
-        list.join(", ")
-    )
+/// One renewed certificate to prove after writing; kept in the journal so a recovery after
+/// a crash proves it the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub label: String,
+    pub cert_path: PathBuf,
+    pub ca_path: PathBuf,
+    /// SHA-256 of the new certificate's DER.
+    pub cert_sha256: String,
 }
 
-/// Restore the files already written, newest first. A write that failed left its file
-/// untouched (writes are atomic), so only completed writes are undone.
-fn rollback(backed: &[Backed], written: &[PathBuf], disk: &mut dyn Disk) -> Vec<RestoreFailure> {
-    written
-        .iter()
-        .rev()
-        .filter_map(|w| backed.iter().find(|b| &b.original == w))
-        .filter_map(|b| {
-            restore(b, disk).err().map(|source| RestoreFailure {
-                path: b.original.clone(),
-                source,
-            })
-        })
-        .collect()
-}
-
-/// Execute `plan`. Nothing is changed unless the backup succeeded first.
+/// Execute `plan`. Nothing is changed unless the lock, the journal and the backup succeed first.
 pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
-    let paths: Vec<&Path> = plan
+    let changes: Vec<Change<'_>> = plan
         .items
         .iter()
-        .flat_map(|i| i.writes.iter().map(|w| w.path.as_path()))
+        .enumerate()
+        .flat_map(|(group, item)| {
+            item.writes.iter().map(move |w| Change {
+                path: &w.path,
+                group,
+                before: w.before.clone(),
+                after: match &w.contents {
+                    Contents::File(bytes) => After::File {
+                        bytes,
+                        perms: Perms::KeepOr(w.mode),
+                    },
+                    Contents::Symlink(target) => After::Link(target),
+                },
+            })
+        })
         .collect();
-    let backed = backup(&paths, &plan.backup_dir).map_err(|source| ApplyError::Backup {
-        dir: plan.backup_dir.clone(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    for w in plan.items.iter().flat_map(|i| &i.writes) {
-        let result = match &w.contents {
-            Contents::File(bytes) => disk.write_file(&w.path, bytes, w.mode),
-            Contents::Symlink(target) => disk.swap_symlink(&w.path, target),
-        };
-        if let Err(source) = result {
-            return Err(ApplyError::Write {
-                path: w.path.clone(),
-                source,
-                restore_failures: rollback(&backed, &written, disk),
-            });
-        }
-        written.push(w.path.clone());
-    }
-    if let Err(source) = verify(plan) {
-        return Err(ApplyError::Verify {
-            source,
-            restore_failures: rollback(&backed, &written, disk),
-        });
-    }
-    // The journal is a record, not part of the change: failing to write it is reported, not undone.
-    let journal_note = journal(plan).err();
-    let mut restart = plan.restart.clone();
-    if let Some(e) = journal_note {
-        restart.push(format!(
-            "(journal {} not written: {e})",
-            plan.journal.display()
-        ));
-    }
+    let checks: Vec<Check> = plan
+        .items
+        .iter()
+        .map(|i| Check {
+            label: i.label.clone(),
+            cert_path: i.cert_path.clone(),
+            ca_path: i.ca_path.clone(),
+            cert_sha256: i.new_sha256.clone(),
+        })
+        .collect();
+    let files: Vec<PathBuf> = changes.iter().map(|c| c.path.to_path_buf()).collect();
+    let intent = Intent {
+        kind: "renew",
+        tmp_dir: &plan.tmp_dir,
+        backup_dir: &plan.backup_dir,
+        changes,
+        history: history(plan),
+        detail: serde_json::json!({ "checks": checks, "restart": plan.restart }),
+        lock_wait: lock::DEFAULT_WAIT,
+    };
+    let done = txn::run(&intent, disk, || verify(&checks, &files, plan.created_at))?;
     Ok(Applied {
         backup_dir: plan.backup_dir.clone(),
-        journal: plan.journal.clone(),
-        written,
-        restart,
+        journal: done.journal,
+        entry: done.entry,
+        written: done.written,
+        restart: plan.restart.clone(),
+        journal_warning: done.journal_warning,
     })
 }
 
 /// Re-scan what was written: each new certificate must be there, verify under its CA and
 /// match its key; each kubeconfig must load.
-fn verify(plan: &Plan) -> Result<(), VerifyError> {
-    let mut roots: Vec<PathBuf> = plan
-        .items
-        .iter()
-        .flat_map(|i| i.writes.iter().map(|w| w.path.clone()))
-        .collect();
-    roots.extend(plan.items.iter().map(|i| i.ca_path.clone()));
+pub fn verify(checks: &[Check], files: &[PathBuf], now: DateTime<Utc>) -> Result<(), VerifyError> {
+    let mut roots: Vec<PathBuf> = files.to_vec();
+    roots.extend(checks.iter().map(|c| c.ca_path.clone()));
     roots.sort();
     roots.dedup();
-    let inv = pki::scan(&ScanOptions::new(
-        roots,
-        plan.created_at,
-        Thresholds::default(),
-    ))?;
-    for item in &plan.items {
+    let inv = pki::scan(&ScanOptions::new(roots, now, Thresholds::default()))?;
+    for check in checks {
         let cert = inv
             .certs
             .iter()
-            .find(|c| c.sha256 == item.new_sha256)
+            .find(|c| c.sha256 == check.cert_sha256)
             .ok_or_else(|| VerifyError::Missing {
-                label: item.label.clone(),
-                path: item.cert_path.clone(),
+                label: check.label.clone(),
+                path: check.cert_path.clone(),
             })?;
         let ca_ok = cert.chain == ChainVerdict::Verified
             && cert
                 .issuer_id
-                .is_some_and(|i| inv.certs[i].origin.path() == item.ca_path);
+                .is_some_and(|i| inv.certs[i].origin.path() == check.ca_path);
         if !ca_ok {
             return Err(VerifyError::WrongCa {
-                label: item.label.clone(),
-                ca: item.ca_path.clone(),
+                label: check.label.clone(),
+                ca: check.ca_path.clone(),
             });
         }
         if cert.key_match != Some(true) {
             return Err(VerifyError::KeyMismatch {
-                label: item.label.clone(),
+                label: check.label.clone(),
             });
         }
     }
@@ -212,9 +158,9 @@ fn verify(plan: &Plan) -> Result<(), VerifyError> {
     Ok(())
 }
 
-fn journal(plan: &Plan) -> std::io::Result<()> {
-    let lines: Vec<serde_json::Value> = plan
-        .items
+/// One history line per renewed certificate, appended when the renewal is done.
+fn history(plan: &Plan) -> Vec<serde_json::Value> {
+    plan.items
         .iter()
         .map(|item| {
             serde_json::json!({
@@ -234,6 +180,5 @@ fn journal(plan: &Plan) -> std::io::Result<()> {
                 "backup_dir": plan.backup_dir,
             })
         })
-        .collect();
-    fsx::journal::append(&plan.journal, &lines)
+        .collect()
 }

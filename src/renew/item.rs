@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::plan::Item;
 use super::refused::Refused;
-use super::writes::writes_for;
+use super::writes::{fingerprint, writes_for};
 use super::RenewOptions;
 use crate::pki::{
     self, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, KeyEntry, KeyFormat,
@@ -191,7 +191,15 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
     let cert_pem = cert_to_pem(&new_der);
     let new_key_pem = new_key.to_pem(key_format)?;
 
-    let writes = writes_for(cert, old_key, &cert_pem, &new_key_pem, opts, ca, &mut notes)?;
+    let writes = fingerprint(writes_for(
+        cert,
+        old_key,
+        &cert_pem,
+        &new_key_pem,
+        opts,
+        ca,
+        &mut notes,
+    )?)?;
     Ok(Item {
         cert_id: id,
         label: inv.label(cert),

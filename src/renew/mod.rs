@@ -3,8 +3,11 @@
 //!
 //! Two steps, so the operator sees exactly what will happen before anything changes:
 //! [`plan`] selects certificates and signs their replacements in memory (a dry run stops
-//! here); [`apply`] backs up every file it will touch, writes atomically, re-scans to prove
-//! the result, and restores the backups if any step fails.
+//! here); [`apply`] takes the lock, journals the intent, backs up every file it will touch,
+//! writes each key and its certificate to private temp files and renames them back to back,
+//! re-scans to prove the result, and restores the backups if any step fails
+//! ([`crate::fsx::txn`]). [`recover()`] settles a renewal a killed kcert left unfinished;
+//! [`plan_restore`]/[`apply_restore`] undo a renewal from its backup.
 //!
 //! The files go through [`crate::fsx`]; which components must restart afterwards is the
 //! runtime's knowledge ([`crate::runtime::components_to_restart`]). A certificate that
@@ -14,18 +17,25 @@ mod apply;
 pub mod history;
 mod item;
 mod plan;
+mod recover;
 mod refused;
+mod restore;
 mod select;
 mod text;
 mod writes;
 
-pub use apply::{apply, Applied, ApplyError, RestoreFailure, VerifyError};
+pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
 pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
+pub use recover::{describe_recovered, describe_unfinished, recover};
 pub use refused::Refused;
+pub use restore::{
+    apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,
+    RestoreFile, RestorePlan, Restored,
+};
 pub use select::Selection;
 pub use text::{and_list, describe};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -64,5 +74,50 @@ impl RenewOptions {
             backup_dir: None,
             update_ca_data: false,
         }
+    }
+}
+
+/// `<kubernetes dir>/tmp` for a restore or recovery under `roots`, where a renewal under
+/// them keeps its journal: the kubeadm layout found there (a node root, a kubeadm directory,
+/// or its `pki`), else the real node's `/etc/kubernetes/tmp`.
+pub fn tmp_dir_for(roots: &[PathBuf]) -> PathBuf {
+    for root in roots.iter().map(|r| crate::pki::absolute(r)) {
+        if let Some(p) = crate::runtime::NodePaths::discover(std::slice::from_ref(&root)) {
+            return p.tmp_dir();
+        }
+        if root.join("pki").is_dir() {
+            return root.join("tmp");
+        }
+        if let (Some("pki"), Some(parent)) =
+            (root.file_name().and_then(|n| n.to_str()), root.parent())
+        {
+            return parent.join("tmp");
+        }
+    }
+    Path::new("/etc/kubernetes/tmp").to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_is_found_from_any_root_a_renewal_takes() {
+        let t = tempfile::tempdir().unwrap();
+        let etc = t.path().join("etc/kubernetes");
+        std::fs::create_dir_all(etc.join("pki")).unwrap();
+        std::fs::create_dir_all(etc.join("manifests")).unwrap();
+        for root in [t.path().to_path_buf(), etc.clone(), etc.join("pki")] {
+            assert_eq!(
+                tmp_dir_for(std::slice::from_ref(&root)),
+                etc.join("tmp"),
+                "{}",
+                root.display()
+            );
+        }
+        assert_eq!(
+            tmp_dir_for(&[]),
+            Path::new("/etc/kubernetes/tmp").to_path_buf()
+        );
     }
 }

@@ -10,6 +10,7 @@ use super::item::plan_one;
 use super::refused::Refused;
 use super::select::{resolve, Selection};
 use super::{RenewError, RenewOptions};
+use crate::fsx::txn::Fingerprint;
 use crate::pki::{CertId, Inventory};
 use crate::runtime;
 
@@ -20,6 +21,8 @@ pub struct Write {
     pub contents: Contents,
     /// Mode for a new file; an existing file keeps its own mode and owner.
     pub mode: u32,
+    /// What the file was when the plan was made: applying refuses if it changed since.
+    pub before: Fingerprint,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -90,7 +93,9 @@ pub struct Plan {
     /// (an external CA, or the kubelet's self-signed serving certificate): not a failure.
     pub skipped: Vec<Refusal>,
     pub backup_dir: PathBuf,
-    /// One JSON line per renewal is appended here, beside the backups.
+    /// `<kubernetes dir>/tmp`: the journal and the lock.
+    pub tmp_dir: PathBuf,
+    /// The journal the change is recorded in (see [`crate::fsx::txn`] for its format).
     pub journal: PathBuf,
     /// Components that must restart to use the new files, e.g. `kube-apiserver`.
     pub restart: Vec<String>,
@@ -133,13 +138,14 @@ pub fn plan(
         // The CA sits in kubeadm's pki directory even when the leaf does not (the kubelet's).
         .map(|i| kubernetes_dir(&i.ca_path))
         .unwrap_or_else(|| PathBuf::from("/etc/kubernetes"));
+    let tmp_dir = base.join("tmp");
     let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-        crate::fsx::unused_dir(&base.join("tmp").join(format!(
+        crate::fsx::unused_dir(&tmp_dir.join(format!(
             "kcert-backup-{}",
             opts.now.format("%Y%m%dT%H%M%SZ")
         )))
     });
-    let journal = crate::fsx::journal::history_beside(&backup_dir);
+    let journal = crate::fsx::journal::history_in(&tmp_dir);
     let changes: Vec<(CertId, Vec<&Path>)> = items
         .iter()
         .map(|i| {
@@ -156,6 +162,7 @@ pub fn plan(
         refused,
         skipped,
         backup_dir,
+        tmp_dir,
         journal,
         restart,
     })

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::plan::{Contents, Write};
 use super::refused::Refused;
 use super::RenewOptions;
+use crate::fsx::txn::Fingerprint;
 use crate::pki::{self, CertEntry, KeyEntry, Origin};
 use crate::sign::{cert_to_pem, kubeconfig};
 
@@ -28,7 +29,16 @@ fn file(path: &Path, text: String, mode: u32) -> Write {
         path: path.to_path_buf(),
         contents: Contents::File(text.into_bytes()),
         mode,
+        before: Fingerprint::Absent,
     }
+}
+
+/// Record what each file is now, so applying can refuse if it changes before then.
+pub(super) fn fingerprint(mut writes: Vec<Write>) -> Result<Vec<Write>, Refused> {
+    for w in &mut writes {
+        w.before = Fingerprint::of(&w.path).map_err(|e| Refused::read(&w.path, e))?;
+    }
+    Ok(writes)
 }
 
 pub(super) fn writes_for(
@@ -56,6 +66,7 @@ pub(super) fn writes_for(
                 path: path.clone(),
                 contents: Contents::File(edit.yaml),
                 mode: KEY_MODE,
+                before: Fingerprint::Absent,
             }]);
         }
         Origin::File { path, .. } => path,
@@ -81,6 +92,7 @@ pub(super) fn writes_for(
                 path: path.clone(),
                 contents: Contents::Symlink(dated),
                 mode: KEY_MODE,
+                before: Fingerprint::Absent,
             },
         ]);
     }

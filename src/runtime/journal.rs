@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::fsx::{self, journal as files};
-use crate::pki::sha256_hex;
+use crate::pki::{sha256_hex, Problem, ProblemKind, Severity};
 
 /// The history kcert appends every renewal and restart to (shared with `kcert renew`).
 pub use crate::fsx::journal::HISTORY;
@@ -73,7 +73,6 @@ pub fn read_pending(tmp_dir: &Path) -> Result<Option<Pending>, JournalError> {
 
 /// Record `p` before the move. Fails if a record exists: one restart at a time.
 pub(super) fn write_pending(tmp_dir: &Path, p: &Pending) -> Result<(), JournalError> {
-    fs::create_dir_all(tmp_dir).map_err(io_err(tmp_dir))?;
     let path = pending_path(tmp_dir);
     let text = serde_json::to_vec_pretty(p).map_err(|e| JournalError::Corrupt {
         path: path.clone(),
@@ -91,6 +90,56 @@ pub(super) fn clear_pending(tmp_dir: &Path) -> Result<(), JournalError> {
 /// a failure rather than undo anything.
 pub(super) fn append_history(tmp_dir: &Path, line: serde_json::Value) -> io::Result<()> {
     files::append(&tmp_dir.join(HISTORY), &[line])
+}
+
+/// Renewals and restores a killed kcert left unfinished in `tmp_dir`, as problems for
+/// `kcert check` and the UI: an error naming the command that settles each, or a warning
+/// while the kcert that began it still runs.
+pub fn interrupted(tmp_dir: &Path) -> Vec<Problem> {
+    let journal = fsx::journal::history_in(tmp_dir);
+    let problem = |severity, message| Problem {
+        path: journal.clone(),
+        severity,
+        kind: ProblemKind::Interrupted,
+        message,
+        cert_id: None,
+        key_id: None,
+    };
+    let pending = match fsx::txn::unfinished(tmp_dir) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![problem(
+                Severity::Warning,
+                format!("cannot read the journal: {e}"),
+            )]
+        }
+    };
+    pending
+        .iter()
+        .map(|b| {
+            let files = b.files.len();
+            if b.writer_alive() {
+                problem(
+                    Severity::Warning,
+                    format!(
+                        "a kcert {} (pid {}) is changing {files} file(s) right now (journal entry {})",
+                        b.kind, b.pid, b.entry
+                    ),
+                )
+            } else {
+                problem(
+                    Severity::Error,
+                    format!(
+                        "an interrupted kcert {} (journal entry {}, started {} by pid {}) may have left {files} file(s) half-changed: run `kcert renew --recover` to finish or undo it",
+                        b.kind,
+                        b.entry,
+                        crate::pki::format::datetime(b.time),
+                        b.pid
+                    ),
+                )
+            }
+        })
+        .collect()
 }
 
 /// What [`recover`] found and did.
@@ -133,6 +182,14 @@ pub fn recover(tmp_dir: &Path) -> Result<Recovery, JournalError> {
     if alive(p.pid) {
         return Ok(Recovery::InProgress { pending: p });
     }
+    // A restart that runs holds the lock; wait for none.
+    let _lock = match crate::fsx::lock::acquire(tmp_dir, std::time::Duration::ZERO) {
+        Ok(l) => l,
+        Err(crate::fsx::LockError::Busy { .. }) => return Ok(Recovery::InProgress { pending: p }),
+        Err(crate::fsx::LockError::Io { path, source }) => {
+            return Err(JournalError::Io { path, source })
+        }
+    };
     let here = hash_of(&p.manifest);
     let there = hash_of(&p.moved_to);
     let conflict = |reason: String| Recovery::Conflict {

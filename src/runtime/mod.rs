@@ -57,14 +57,17 @@ pub struct Findings {
     pub ca_problems: Vec<Problem>,
     /// Kubelet rotation, the CSR signer and the aggregation layer.
     pub settings: NodeSettings,
+    /// Renewals or restores a killed kcert left unfinished.
+    pub interrupted: Vec<Problem>,
 }
 
 impl Findings {
-    /// Every problem found, in the order: consumers, client CAs, trust bundles, settings.
+    /// Every problem found, in the order: interrupted changes, consumers, client CAs, trust
+    /// bundles, settings.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
-        self.usage
-            .problems
+        self.interrupted
             .iter()
+            .chain(&self.usage.problems)
             .chain(&self.ca_problems)
             .chain(&self.trust.problems)
             .chain(&self.settings.problems)
@@ -78,7 +81,9 @@ pub fn analyse(inv: &Inventory, paths: &NodePaths) -> Findings {
     let ca_problems = verify::client_ca_problems(inv, &usage);
     let trust = trust::trust(inv, &node, &usage);
     let settings = settings::settings(inv, &node, &usage);
+    let interrupted = journal::interrupted(&paths.tmp_dir());
     Findings {
+        interrupted,
         node,
         usage,
         trust,

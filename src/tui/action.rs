@@ -11,7 +11,10 @@ use crate::cluster::doctor::Facts;
 use crate::cluster::{ActionError, ActionOutcome, ClusterEvent};
 use crate::error::ScanError;
 use crate::pki::{Inventory, ScanOptions};
-use crate::renew::{Applied, ApplyError, Plan, RenewError, RenewOptions, Selection};
+use crate::renew::{
+    Applied, ApplyError, Plan, RenewError, RenewOptions, RestoreApplyError, RestoreError,
+    RestorePlan, Restored, Selection,
+};
 use crate::runtime::restart::{RestartError, Step, StepKind};
 use crate::runtime::{
     Component, Endpoint, Findings, NodePaths, ProbeResult, Replaced, RestartPlan, Targets,
@@ -43,6 +46,8 @@ pub enum Msg {
     RenewPlanned(Result<Box<Plan>, TaskError>),
     /// A renewal was carried out, or failed and was rolled back.
     RenewDone(Box<Plan>, Result<Applied, ApplyError>),
+    RestorePlanned(Result<Box<RestorePlan>, TaskError>),
+    RestoreDone(Box<RestorePlan>, Result<Restored, RestoreApplyError>),
     /// From the cluster watch: connection state, the CSR list and its changes.
     Cluster(ClusterEvent),
     /// An approval or denial finished, one result per CSR named in it.
@@ -59,6 +64,8 @@ pub enum TaskError {
     Renew(#[from] RenewError),
     #[error(transparent)]
     Restart(#[from] RestartError),
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
     #[error("not connected to the cluster")]
     NotConnected,
     /// The task panicked (a bug in kcert); the panic's message.
@@ -187,6 +194,8 @@ pub enum Action {
     Confirm,
     /// In the renewal confirmation: also replace stale certificate-authority-data.
     ToggleCaData,
+    /// In the renewal report: put back the files the renewal replaced (the plan is shown first).
+    Undo,
     ShowLocalPki,
     ShowCsrs,
     ShowTokens,
@@ -247,6 +256,15 @@ pub enum Cmd {
         opts: RenewOptions,
     },
     ApplyRenew(Box<Plan>),
+    /// Work out how to put back the files of journal entry `entry`; comes back as
+    /// [`Msg::RestorePlanned`].
+    PlanRestore {
+        tmp_dir: std::path::PathBuf,
+        entry: String,
+        now: DateTime<Utc>,
+    },
+    /// Put them back; comes back as [`Msg::RestoreDone`].
+    ApplyRestore(Box<RestorePlan>),
     /// Start (or restart) the cluster watch; its events come back as [`Msg::Cluster`].
     WatchCluster(Box<ClusterOptions>),
     /// Approve or deny over the watch's connection; the result comes back as [`Msg::CsrActed`].

@@ -147,6 +147,8 @@ impl App {
             }
             Msg::RenewPlanned(result) => self.renew_planned(result),
             Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
+            Msg::RestorePlanned(result) => self.restore_planned(result),
+            Msg::RestoreDone(plan, result) => self.restore_done(&plan, result),
             Msg::RestartPlanned(result) => {
                 self.restart_planned(result);
                 None
@@ -279,6 +281,7 @@ impl App {
             }
             Action::Confirm => return self.confirm(),
             Action::ToggleCaData => return self.replan(),
+            Action::Undo => return self.undo(),
             Action::PromptInsert => self.edit_prompt(typed),
             Action::PromptBackspace => self.edit_prompt(None),
             Action::CancelRestart => return self.cancel_restart(),
@@ -339,6 +342,7 @@ mod pki;
 mod pki_keys;
 mod renew;
 mod restart;
+mod restore;
 mod scan;
 mod tokens;
 #[cfg(test)]

@@ -159,6 +159,28 @@ where
                     },
                     |e| Msg::RenewPlanned(Err(e)),
                 ),
+                Cmd::PlanRestore {
+                    tmp_dir,
+                    entry,
+                    now,
+                } => spawn_blocking_msg(
+                    tx.clone(),
+                    move || {
+                        let result = renew::plan_restore(&tmp_dir, Some(&entry), now)
+                            .map(Box::new)
+                            .map_err(TaskError::from);
+                        Msg::RestorePlanned(result)
+                    },
+                    |e| Msg::RestorePlanned(Err(e)),
+                ),
+                Cmd::ApplyRestore(plan) => spawn_blocking_msg(
+                    tx.clone(),
+                    move || {
+                        let result = renew::apply_restore(&plan, &mut crate::fsx::RealDisk);
+                        Msg::RestoreDone(plan, result)
+                    },
+                    |e| Msg::RestorePlanned(Err(e)),
+                ),
                 Cmd::WatchCluster(opts) => {
                     // Dropping the old handle stops its task before the new one starts.
                     drop(watch.take());

@@ -250,3 +250,40 @@ fn an_unreadable_file_is_named_and_its_neighbours_are_still_read() {
         "the readable certificate beside it is still reported"
     );
 }
+
+/// A kubeconfig whose `client-certificate:` names a FIFO: the walk never opens FIFOs, and
+/// following the kubeconfig's reference must not either (it would wait for a writer forever).
+#[test]
+fn a_fifo_named_by_a_kubeconfig_is_reported_not_waited_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf_dir = tmp.path().join("conf");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&conf_dir).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let fifo = elsewhere.join("client.crt");
+    let made = crate::common::run("mkfifo", &[fifo.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", text(&made));
+    let conf = conf_dir.join("kubelet.conf");
+    let yaml = crate::common::kubeconfig_naming("https://127.0.0.1:6443", &fifo, &fifo);
+    std::fs::write(&conf, yaml).unwrap();
+    let mut child = crate::common::kcert_cmd(now())
+        .args(["check", conf_dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("kcert check still waits on the FIFO after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out);
+    assert!(
+        said.contains(&fifo.display().to_string()) && said.contains("not a regular file"),
+        "{said}"
+    );
+}

@@ -4,8 +4,9 @@
 //! Every printed fix is run with the real kubectl, and the doctor then says the path works.
 
 use chrono::{Duration, Utc};
+use kcert::cluster::bounded::list_csrs;
 use kcert::cluster::doctor::{diagnose, gather, PathState, Report};
-use kcert::cluster::watch::{build_views, list_all};
+use kcert::cluster::watch::build_views;
 use kcert::cluster::NodeIndex;
 use kcert::pki::{Severity, Status};
 use kcert_fakeapi::kubeadm::{binding, bootstrap_token, deployment};
@@ -18,7 +19,7 @@ use super::util::{kcert, Env};
 /// The doctor's report on the server as it is now.
 async fn report(env: &Env) -> Report {
     let conn = env.connect().await;
-    let (items, _) = list_all(&conn.csrs(), 500).await.unwrap();
+    let (items, _) = list_csrs(&conn.csrs(), 500, conn.timeout).await.unwrap();
     let views = build_views(&items, &NodeIndex::unreadable(), &Default::default());
     diagnose(&gather(&conn).await, &views, Utc::now())
 }

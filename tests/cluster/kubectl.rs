@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
+use kcert::cluster::bounded::list_csrs;
 use kcert::cluster::output::Row;
-use kcert::cluster::watch::{build_views, list_all};
+use kcert::cluster::watch::build_views;
 use kcert::cluster::{approve, deny, ActionError, Connection, NodeIndex};
 
 use super::util::Env;
@@ -46,7 +47,7 @@ fn seconds(age: &str) -> i64 {
 }
 
 async fn kcert_rows(conn: &Connection) -> BTreeMap<String, Row> {
-    let (items, _) = list_all(&conn.csrs(), 500).await.unwrap();
+    let (items, _) = list_csrs(&conn.csrs(), 500, conn.timeout).await.unwrap();
     let views = build_views(&items, &NodeIndex::unreadable(), &Default::default());
     let now = Utc::now();
     views

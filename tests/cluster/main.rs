@@ -11,6 +11,7 @@ mod banners;
 mod cli;
 mod cli_snapshots;
 mod doctor;
+mod hostile;
 mod kubectl;
 mod rbac;
 mod request;

@@ -360,3 +360,14 @@ pub fn kcert_in_terminal(cols: u16, env: &[(&str, &str)], args: &[&str]) -> Stri
         .expect("script (util-linux) runs");
     String::from_utf8_lossy(&out.stdout).replace('\r', "")
 }
+
+/// Kubeconfig YAML for `server` whose user names its certificate and key by path.
+pub fn kubeconfig_naming(server: &str, cert: &Path, key: &Path) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: {server}\n\
+         users:\n- name: u\n  user:\n    client-certificate: {}\n    client-key: {}\n\
+         contexts:\n- name: k\n  context:\n    cluster: k\n    user: u\ncurrent-context: k\n",
+        cert.display(),
+        key.display()
+    )
+}

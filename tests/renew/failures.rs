@@ -3,11 +3,11 @@
 use std::path::Path;
 
 use kcert::demo::Faults;
-use kcert::fsx::{Disk, RealDisk};
+use kcert::fsx::{Disk, RealDisk, Staged};
 use kcert::renew::{apply, plan, RenewOptions, Selection};
 use kcert::sign::KeySpec;
 
-use crate::common::{scan_at, text};
+use crate::common::{kcert, scan_at, text};
 use crate::util::{assert_unchanged, changed, later, renew, snapshot, tree};
 
 /// Makes a directory unwritable for real: immutable as root (root ignores modes), 0555 otherwise.
@@ -73,25 +73,20 @@ fn an_unwritable_directory_half_way_restores_everything() {
     assert_unchanged(&before, &layout.root);
 }
 
-/// Fails the n-th write half-way: a partial temp file is left behind, then an error.
+/// Fails the n-th rename into place (the temp file is dropped), after earlier ones succeeded.
 struct FailAt {
     n: usize,
     seen: usize,
 }
 
 impl Disk for FailAt {
-    fn write_file(&mut self, path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    fn commit(&mut self, staged: Staged) -> std::io::Result<()> {
         self.seen += 1;
         if self.seen == self.n {
-            let tmp = path.with_file_name(".half-written.tmp");
-            std::fs::write(&tmp, &bytes[..bytes.len() / 2])?;
-            std::fs::remove_file(&tmp)?;
+            drop(staged);
             return Err(std::io::Error::other("disk full (injected)"));
         }
-        RealDisk.write_file(path, bytes, mode)
-    }
-    fn swap_symlink(&mut self, link: &Path, target: &Path) -> std::io::Result<()> {
-        RealDisk.swap_symlink(link, target)
+        RealDisk.commit(staged)
     }
 }
 
@@ -173,4 +168,99 @@ fn without_yes_and_without_a_terminal_nothing_happens() {
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out).contains("pass --yes"), "{}", text(&out));
     assert_unchanged(&before, &layout.root);
+}
+
+/// `kcert renew apiserver` with files limited to `blocks` of 512 bytes (`ulimit -f`), as on a
+/// full disk: writes past it fail with EFBIG (SIGXFSZ ignored).
+fn renew_with_file_limit(root: &Path, blocks: u64) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks}; exec {} renew --root {} apiserver --yes",
+            env!("CARGO_BIN_EXE_kcert"),
+            root.display()
+        ))
+        .env("KCERT_NOW", later().to_rfc3339())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_stops_the_renewal_and_leaves_no_scrap() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let journal = layout.etc_kubernetes.join("tmp/kcert-journal.jsonl");
+    let before = snapshot(&layout.root);
+    // No journal yet: the first line does not fit.
+    let out = renew_with_file_limit(&layout.root, 1);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("cannot write the journal") && msg.contains("nothing was changed"),
+        "{msg}"
+    );
+    assert!(!msg.contains("Now restart"), "{msg}");
+    assert!(!journal.exists(), "a 0-byte journal was left");
+    assert_unchanged(&before, &layout.root);
+
+    // A journal with history: the new line is cut short by the limit and taken back whole.
+    assert!(renew(&layout, &["apiserver", "--yes"]).status.success());
+    let history = std::fs::read(&journal).unwrap();
+    let after_first = snapshot(&layout.root);
+    let out = renew_with_file_limit(&layout.root, history.len() as u64 / 512 + 1);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("cannot write the journal"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        history,
+        "the journal was changed"
+    );
+    assert_unchanged(&after_first, &layout.root);
+}
+
+#[test]
+fn a_journal_full_at_the_end_is_its_own_sentence_and_recover_closes_it() {
+    // How long the intent record of `renew apiserver` is on a tree like this one.
+    let (_d, probe) = tree(KeySpec::EcdsaP256, Faults::default());
+    assert!(renew(&probe, &["apiserver", "--yes"]).status.success());
+    let journal =
+        std::fs::read_to_string(probe.etc_kubernetes.join("tmp/kcert-journal.jsonl")).unwrap();
+    let begin = journal.lines().next().unwrap().len() as u64 + 1;
+
+    // Room for the intent (give or take the pid's digits), not for the lines that end it.
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let out = renew_with_file_limit(&layout.root, (begin + 8) / 512 + 1);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Renewed 1 certificate(s)")
+            && stdout.lines().any(|l| l == "Now restart kube-apiserver."),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("kcert: warning: the renew is complete, but the journal")
+            && stderr.contains("could not record its end")
+            && stderr.contains("kcert renew --recover"),
+        "{stderr}"
+    );
+    let root = layout.root.to_str().unwrap();
+    let check = kcert(later(), &["check", root]);
+    assert!(
+        text(&check).contains("run `kcert renew --recover`"),
+        "{}",
+        text(&check)
+    );
+    let rec = kcert(later(), &["renew", "--root", root, "--recover", "--yes"]);
+    assert!(
+        text(&rec).contains("Finished the interrupted renew"),
+        "{}",
+        text(&rec)
+    );
 }

@@ -4,10 +4,15 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod concurrent;
+mod crash;
 mod failures;
 mod generated;
 mod history;
 mod kubelet;
+mod modes;
 mod real;
+mod restore;
+mod symlinks;
 mod util;
 mod wrong_ca;

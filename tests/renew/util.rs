@@ -80,3 +80,69 @@ pub fn verify_der(ca: &Path, cert_der: &[u8], now: DateTime<Utc>) -> (bool, Stri
     std::fs::write(&leaf, kcert::sign::cert_to_pem(cert_der)).unwrap();
     openssl_verify(ca, None, &leaf, Some(now))
 }
+
+/// Every certificate with a private key beside it matches it and verifies under its CA: no
+/// key is left with a foreign certificate.
+pub fn assert_pairs_match(root: &Path, context: &str) {
+    let inv = crate::common::scan_at(root, later());
+    let mismatched: Vec<String> = inv
+        .problems
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                kcert::pki::ProblemKind::KeyMismatch | kcert::pki::ProblemKind::Chain
+            )
+        })
+        .map(|p| format!("{}: {}", p.path.display(), p.message))
+        .collect();
+    assert!(mismatched.is_empty(), "{context}: {mismatched:#?}");
+    let with_keys = inv.certs.iter().filter(|c| c.key_id.is_some()).count();
+    assert!(
+        with_keys >= 10,
+        "{context}: only {with_keys} certificates with keys"
+    );
+    for c in inv.certs.iter().filter(|c| c.key_id.is_some()) {
+        assert_eq!(
+            c.key_match,
+            Some(true),
+            "{context}: {}",
+            c.origin.describe()
+        );
+    }
+}
+
+/// kcert temp files (`.NAME.kcert-*.tmp`) anywhere under `root`.
+pub fn stray_temps(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy();
+            n.starts_with('.') && n.contains(".kcert-") && n.ends_with(".tmp")
+        })
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// [`changed`] with each path relative to `root`, to compare trees in different places.
+pub fn changed_rel(
+    root: &Path,
+    a: &BTreeMap<PathBuf, Entry>,
+    b: &BTreeMap<PathBuf, Entry>,
+) -> Vec<PathBuf> {
+    changed(a, b)
+        .into_iter()
+        .map(|p| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or(p))
+        .collect()
+}
+
+/// The journal's lines under a tree.
+pub fn journal_lines(layout: &TreeLayout) -> Vec<serde_json::Value> {
+    let path = layout.etc_kubernetes.join("tmp/kcert-journal.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

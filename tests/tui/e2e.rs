@@ -235,16 +235,36 @@ fn renew_from_the_ui_in_a_real_terminal() {
 #[test]
 fn demo_csrs_can_be_approved_and_the_server_stops_with_the_ui() {
     let dir = crate::common::fixed_temp_dir("kcert-e2e-demo-");
+    // Where the demo cluster's kubeconfig goes (a temp dir of its own), to look at it.
+    let tmpdir = crate::common::fixed_temp_dir("kcert-e2e-tmp-");
     // The wall clock: the demo's CSRs are dated from it.
     let command = format!(
-        "sh -c 'NO_COLOR=1 {bin} demo --dir {dir}; echo AFTER-KCERT exit=$?; \
+        "sh -c 'umask 000; TMPDIR={tmpdir} NO_COLOR=1 {bin} demo --dir {dir}; echo AFTER-KCERT exit=$?; \
          if stty -a | tr \" \" \"\\n\" | grep -qx icanon; then echo TTY-COOKED; else echo TTY-RAW; fi; \
          sleep 600'",
         bin = env!("CARGO_BIN_EXE_kcert"),
         dir = dir.path().display(),
+        tmpdir = tmpdir.path().display(),
     );
     let tmux = Tmux::start(100, 30, &command);
     tmux.wait_for("the local PKI tab", |s| s.contains("Kubernetes CA"));
+    // The demo cluster's kubeconfig holds a client key: 0600 in a 0700 directory, umask 000.
+    let cluster_dir = std::fs::read_dir(tmpdir.path())
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("kcert-demo-cluster-")
+        })
+        .expect("the demo cluster's directory")
+        .path();
+    let mode = |p: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&cluster_dir), 0o700);
+    assert_eq!(mode(&cluster_dir.join("kubeconfig")), 0o600);
 
     tmux.type_text("2");
     let s = tmux.wait_for("the demo CSRs", |s| {

@@ -100,3 +100,76 @@ fn msg_key(c: char) -> Msg {
         crossterm::event::KeyModifiers::NONE,
     ))
 }
+
+/// Renew apiserver from the UI up to its report, and the rescan it asks for.
+fn renew_apiserver(app: &mut kcert::tui::App) {
+    keys(app, "/apiserver");
+    key(app, KeyCode::Enter);
+    let cmd = app.update(msg_key('r')).expect("plan");
+    app.update(perform_one(cmd));
+    let apply = app.update(msg_key('y')).expect("y applies");
+    if let Some(rescan) = app.update(perform_one(apply)) {
+        app.update(perform_one(rescan));
+    }
+}
+
+#[test]
+fn shift_u_in_the_renewal_report_shows_the_files_then_puts_them_back() {
+    let dir = demo_tree();
+    let pki = dir.path().join("etc/kubernetes/pki");
+    let (crt, key_file) = (pki.join("apiserver.crt"), pki.join("apiserver.key"));
+    let before = (bytes(&crt), bytes(&key_file));
+    let mut app = scanned_app(dir.path(), 100, 30, false);
+    renew_apiserver(&mut app);
+    assert_ne!(bytes(&crt), before.0);
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(s.contains("Press U to undo"), "{s}");
+
+    // U: the plan first, nothing written.
+    let plan = app.update(msg_key('U')).expect("U plans the undo");
+    assert!(matches!(plan, Cmd::PlanRestore { .. }));
+    assert!(app.update(perform_one(plan)).is_none());
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(
+        s.contains("Undo the renewal")
+            && s.contains("put back [root]/etc/kubernetes/pki/apiserver.key"),
+        "{s}"
+    );
+    assert_ne!(bytes(&crt), before.0, "planning the undo writes nothing");
+
+    let apply = app.update(msg_key('y')).expect("y restores");
+    assert!(matches!(apply, Cmd::ApplyRestore(_)));
+    let rescan = app.update(perform_one(apply));
+    assert!(rescan.is_some(), "a rescan follows the undo");
+    assert_eq!(
+        (bytes(&crt), bytes(&key_file)),
+        before,
+        "the old pair is back"
+    );
+    let banner = app.pki.banner.clone().expect("banner").1;
+    assert!(banner.contains("Renewal undone"), "{banner}");
+}
+
+#[test]
+fn a_renewal_while_another_kcert_holds_the_lock_says_who_and_changes_nothing() {
+    let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/apiserver.crt");
+    let before = bytes(&crt);
+    let held = kcert::fsx::lock::acquire(
+        &dir.path().join("etc/kubernetes/tmp"),
+        std::time::Duration::ZERO,
+    )
+    .unwrap();
+    let mut app = scanned_app(dir.path(), 100, 30, false);
+    renew_apiserver(&mut app);
+    drop(held);
+    assert_eq!(bytes(&crt), before);
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(
+        s.contains("another kcert is changing these files")
+            && s.contains(&format!("pid {}", std::process::id())),
+        "{s}"
+    );
+    let banner = app.pki.banner.clone().expect("banner").1;
+    assert_eq!(banner, "Renewal refused; nothing was changed.");
+}

@@ -51,6 +51,19 @@ pub fn perform(cmd: Cmd) -> Vec<Msg> {
             let r = renew::apply(&plan, &mut kcert::fsx::RealDisk);
             vec![Msg::RenewDone(plan, r)]
         }
+        Cmd::PlanRestore {
+            tmp_dir,
+            entry,
+            now,
+        } => vec![Msg::RestorePlanned(
+            renew::plan_restore(&tmp_dir, Some(&entry), now)
+                .map(Box::new)
+                .map_err(Into::into),
+        )],
+        Cmd::ApplyRestore(plan) => {
+            let r = renew::apply_restore(&plan, &mut kcert::fsx::RealDisk);
+            vec![Msg::RestoreDone(plan, r)]
+        }
         Cmd::Scan(req) => vec![Msg::ScanDone(node_tasks::scan(&req).map(Box::new))],
         Cmd::Probe {
             generation,

@@ -193,7 +193,16 @@ impl TestServer {
             b64(&identity.cert_pem),
             b64(&identity.key_pem),
         );
-        std::fs::write(path, yaml)?;
+        // It holds a client key: readable by its owner only, from the first byte.
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?
+            .write_all(yaml.as_bytes())?;
         Ok(())
     }
 

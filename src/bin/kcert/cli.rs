@@ -51,6 +51,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
     Renew(RenewArgs),
+    /// Put back the files of a renewal from its backup (default: the last renewal).
+    Restore(RestoreArgs),
     /// Connect to each component on this node and compare the certificate it serves with the
     /// file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate.
     Probe(ProbeArgs),
@@ -271,6 +273,11 @@ pub struct RenewArgs {
     #[arg(value_name = "NAME|PATH|DIR")]
     pub targets: Vec<String>,
 
+    /// Settle a renewal or restore that was interrupted (kcert killed, power cut): finish it
+    /// when every new file is in place and checks out, else put the old files back.
+    #[arg(long, conflicts_with_all = ["targets", "all", "expiring", "dry_run"])]
+    pub recover: bool,
+
     /// Every leaf certificate whose CA is on this node.
     #[arg(long, conflicts_with = "expiring")]
     pub all: bool,
@@ -318,6 +325,26 @@ pub struct RenewArgs {
     /// Days before expiry that count as a warning (the default for --within).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn: i64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A journal entry (as `kcert renew` printed it) or a backup directory; default: the
+    /// last renewal not already restored.
+    #[arg(value_name = "JOURNAL-ENTRY|BACKUP-DIR")]
+    pub which: Option<String>,
+
+    /// The node's tree (as for `renew --root`); default: /etc/kubernetes.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+
+    /// List the files that would be put back; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

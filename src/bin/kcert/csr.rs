@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
+use kcert::cluster::bounded::ListError;
 use kcert::cluster::{self, approve, caution, deny, snapshot, Access, Connection, Locations};
 
 use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
@@ -63,7 +64,7 @@ async fn run_async(args: &CsrArgs, loc: &Locations, now: DateTime<Utc>) -> ExitS
     match result {
         Ok(status) => status,
         Err(e) => {
-            eprintln!("kcert: {}", conn.diagnose(&e).await.banner());
+            eprintln!("kcert: {}", conn.diagnose_list(&e).await.banner());
             ExitStatus::CouldNotRun
         }
     }
@@ -75,7 +76,7 @@ async fn list(
     format: OutputFormat,
     pending: bool,
     color: bool,
-) -> Result<ExitStatus, kube::Error> {
+) -> Result<ExitStatus, ListError> {
     let mut views = snapshot::csrs(conn, now).await?;
     if pending {
         views.retain(cluster::CsrView::is_pending);
@@ -118,7 +119,7 @@ async fn approve_cmd(
     names: &[String],
     all_valid: bool,
     force: bool,
-) -> Result<ExitStatus, kube::Error> {
+) -> Result<ExitStatus, ListError> {
     let views = snapshot::csrs(conn, now).await?;
     let targets: Vec<String> = if all_valid {
         views
@@ -159,7 +160,7 @@ async fn deny_cmd(
     conn: &Connection,
     names: &[String],
     reason: &str,
-) -> Result<ExitStatus, kube::Error> {
+) -> Result<ExitStatus, ListError> {
     let api = conn.csrs();
     let mut ok = true;
     for name in names {
@@ -172,7 +173,7 @@ async fn doctor_cmd(
     conn: &Connection,
     now: DateTime<Utc>,
     format: ReportFormat,
-) -> Result<ExitStatus, kube::Error> {
+) -> Result<ExitStatus, ListError> {
     let report = snapshot::doctor(conn, now).await?;
     let text = match format {
         ReportFormat::Json => {

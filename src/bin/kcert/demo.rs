@@ -45,6 +45,7 @@ pub fn run(args: &DemoArgs, fixed_now: Option<DateTime<Utc>>) -> Result<ExitStat
     // own, outside the scanned tree, removed at exit.
     let cluster_dir = tempfile::Builder::new()
         .prefix("kcert-demo-cluster-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()?;
     let (server, kubeconfig) = start(cluster_dir.path())?;
     say!(

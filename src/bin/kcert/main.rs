@@ -71,7 +71,9 @@ fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Some(Command::Check(args)) => check::run(&args, now),
         Some(Command::Csr(args)) => csr::run(&args, now),
+        Some(Command::Renew(args)) if args.recover => renew::recover(&args),
         Some(Command::Renew(args)) => renew::run(&args, clock()),
+        Some(Command::Restore(args)) => renew::restore(&args, clock()),
         Some(Command::Demo(args)) => demo::run(&args, now),
         Some(Command::Probe(args)) => node::probe(&args, clock()),
         Some(Command::Restart(args)) => node::restart(&args, clock()),

@@ -8,7 +8,7 @@ use kcert::fsx::RealDisk;
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::renew::{self, RenewOptions, Selection};
 
-use crate::cli::RenewArgs;
+use crate::cli::{RenewArgs, RestoreArgs};
 use crate::exit::ExitStatus;
 use crate::out::{ask, say};
 use crate::{errors, roots_list, scan};
@@ -113,18 +113,92 @@ pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
     match renew::apply(&plan, &mut RealDisk) {
         Ok(done) => {
             say!(
-                "Renewed {} certificate(s). Backups: {}  Journal: {}",
+                "Renewed {} certificate(s). Backups: {}  Journal: {} (entry {})",
                 plan.items.len(),
                 done.backup_dir.display(),
-                done.journal.display()
+                done.journal.display(),
+                done.entry
             );
             if !done.restart.is_empty() {
                 say!("Now restart {}.", renew::and_list(&done.restart));
+            }
+            if let Some(w) = &done.journal_warning {
+                eprintln!("kcert: warning: {w}");
             }
             Ok(refused)
         }
         Err(e) => {
             eprintln!("kcert: renewal failed: {e}");
+            Ok(ExitStatus::Warning)
+        }
+    }
+}
+
+/// `kcert renew --recover`: settle an interrupted renewal or restore. Exit 0 settled (or
+/// nothing to do), 1 could not.
+pub fn recover(args: &RenewArgs) -> Result<ExitStatus> {
+    let tmp_dir = renew::tmp_dir_for(&args.roots);
+    match renew::recover(&tmp_dir, &mut RealDisk) {
+        Ok(done) if done.is_empty() => {
+            say!(
+                "Nothing to recover: no interrupted change in {}.",
+                tmp_dir.display()
+            );
+            Ok(ExitStatus::Ok)
+        }
+        Ok(done) => {
+            for line in done.iter().flat_map(renew::describe_recovered) {
+                say!("{line}");
+            }
+            Ok(ExitStatus::Ok)
+        }
+        Err(e) => {
+            eprintln!("kcert: {e}");
+            Ok(ExitStatus::Warning)
+        }
+    }
+}
+
+/// `kcert restore`: put back the files of a renewal. Exit 0 restored (or dry run), 1 refused
+/// or failed.
+pub fn restore(args: &RestoreArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
+    let tmp_dir = renew::tmp_dir_for(&args.roots);
+    let plan = match renew::plan_restore(&tmp_dir, args.which.as_deref(), now) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kcert: {e}");
+            return Ok(ExitStatus::Warning);
+        }
+    };
+    for line in renew::describe_restore(&plan) {
+        say!("{line}");
+    }
+    if args.dry_run {
+        say!("Dry run: nothing was changed.");
+        return Ok(ExitStatus::Ok);
+    }
+    if !args.yes && !ask("Proceed?", "restore")? {
+        say!("Nothing was changed.");
+        return Ok(ExitStatus::Warning);
+    }
+    match renew::apply_restore(&plan, &mut RealDisk) {
+        Ok(done) => {
+            say!(
+                "Restored {} file(s). The replaced files are in {} (journal entry {}).",
+                done.written.len(),
+                done.backup_dir.display(),
+                done.entry
+            );
+            if !plan.restart.is_empty() {
+                say!("Now restart {}.", renew::and_list(&plan.restart));
+            }
+            if let Some(w) = &done.journal_warning {
+                eprintln!("kcert: warning: {w}");
+            }
+            Ok(ExitStatus::Ok)
+        }
+        Err(e) => {
+            eprintln!("kcert: restore failed: {e}");
             Ok(ExitStatus::Warning)
         }
     }

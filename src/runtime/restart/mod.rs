@@ -138,6 +138,8 @@ pub enum RestartError {
     BackupInManifests(PathBuf),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Locked(#[from] crate::fsx::LockError),
     #[error("{what} {}: {source}; the manifest was not moved", path.display())]
     Prepare {
         what: &'static str,

@@ -156,9 +156,20 @@ where
     };
 
     rec.begin(StepKind::Journal);
+    // One writer at a time, for the whole restart: a renewal waits, then refuses.
+    let tmp_dir = plan.tmp_dir.clone();
+    let _lock = tokio::task::spawn_blocking(move || {
+        crate::fsx::lock::acquire(&tmp_dir, crate::fsx::lock::DEFAULT_WAIT)
+    })
+    .await
+    .map_err(|e| RestartError::Prepare {
+        what: "cannot lock",
+        path: plan.tmp_dir.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })??;
     let bytes = std::fs::read(&plan.manifest).map_err(prepare("cannot read", &plan.manifest))?;
     let sha256 = sha256_hex(&bytes);
-    crate::fsx::create_private_dir(&plan.backup_dir)
+    crate::fsx::dirs::fresh_private_dir(&plan.backup_dir)
         .map_err(prepare("cannot create", &plan.backup_dir))?;
     if plan.moved_to.exists() {
         return Err(RestartError::Prepare {
@@ -372,5 +383,42 @@ mod tests {
             restart(&plan, cancel, |_: Progress<'_>| {}).await
         });
         drop(tx);
+    }
+
+    /// While another kcert holds the lock (a renewal), a restart waits, then refuses before
+    /// touching the manifest.
+    #[test]
+    fn a_restart_waits_for_the_lock_then_refuses() {
+        let t = tempfile::tempdir().unwrap();
+        let manifests = t.path().join("manifests");
+        std::fs::create_dir(&manifests).unwrap();
+        let manifest = manifests.join("kube-scheduler.yaml");
+        std::fs::write(&manifest, "kind: Pod\n").unwrap();
+        let tmp_dir = t.path().join("tmp");
+        let held = crate::fsx::lock::acquire(&tmp_dir, Duration::ZERO).unwrap();
+        let plan = RestartPlan {
+            component: Component::Scheduler,
+            manifest: manifest.clone(),
+            backup_dir: tmp_dir.join("b"),
+            moved_to: tmp_dir.join("b/kube-scheduler.yaml"),
+            tmp_dir: tmp_dir.clone(),
+            endpoints: Vec::new(),
+            stop_timeout: Duration::ZERO,
+            start_timeout: Duration::ZERO,
+            poll: Duration::ZERO,
+            probe_timeout: Duration::ZERO,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(restart(&plan, std::future::pending::<()>(), |_| {}))
+            .unwrap_err();
+        drop(held);
+        assert!(matches!(err, RestartError::Locked(_)), "{err}");
+        assert!(err.to_string().contains("another kcert"), "{err}");
+        assert!(manifest.exists() && !plan.moved_to.exists());
+        assert!(journal::read_pending(&tmp_dir).unwrap().is_none());
     }
 }

@@ -391,13 +391,16 @@ fn renewed(app: &mut App, restart: &[&str]) {
         skipped: Vec::new(),
         backup_dir: "/nonexistent/tmp/b".into(),
         journal: "/nonexistent/tmp/kcert-journal.jsonl".into(),
+        tmp_dir: "/nonexistent/tmp".into(),
         restart: restart.iter().map(|r| r.to_string()).collect(),
     };
     let done = crate::renew::Applied {
         backup_dir: plan.backup_dir.clone(),
         journal: plan.journal.clone(),
+        entry: "e1".into(),
         written: Vec::new(),
         restart: plan.restart.clone(),
+        journal_warning: None,
     };
     app.update(Msg::RenewDone(Box::new(plan), Ok(done)));
     app.overlays.clear();

@@ -24,6 +24,8 @@ pub struct Dialog {
     pub on_yes: Option<Cmd>,
     /// For a renewal confirmation: how to plan again with the CA data fixed (`u`).
     pub replan: Option<Cmd>,
+    /// For a renewal report: how to undo it (`U`, planned and confirmed first).
+    pub undo: Option<Cmd>,
     /// A one-line text field (the reason for a denial); `None` for yes/no dialogs.
     pub input: Option<String>,
     /// The text field's label (`Reason`, `x509 error`).

@@ -3,6 +3,7 @@
 //! banner naming the components to restart, and a rescan.
 
 use super::{App, Dialog, Overlay};
+use crate::fsx::txn::TxnError;
 use crate::renew::{self, Applied, ApplyError, Plan, RenewOptions, Selection};
 use crate::runtime::Component;
 use crate::tui::action::{Cmd, TaskError};
@@ -122,6 +123,10 @@ impl App {
                 self.notice = Some("renewing: backing up, writing, verifying…".into());
                 Some(Cmd::ApplyRenew(plan))
             }
+            Some(Cmd::ApplyRestore(plan)) => {
+                self.notice = Some("putting the files back…".into());
+                Some(Cmd::ApplyRestore(plan))
+            }
             Some(Cmd::Csr(action)) => self.csr_confirmed(action, d.input),
             Some(Cmd::Restart(plans)) => self.restart_confirmed(plans),
             Some(cmd @ Cmd::PlanRestart { .. }) => {
@@ -133,12 +138,22 @@ impl App {
     }
 
     pub(super) fn replan(&mut self) -> Option<Cmd> {
+        self.dialog_cmd(|d| d.replan.clone(), "planning the renewal…")
+    }
+
+    /// The command the topmost dialog keeps for a second key (`u`, `U`): close the dialog
+    /// and say what runs.
+    pub(super) fn dialog_cmd(
+        &mut self,
+        pick: impl Fn(&Dialog) -> Option<Cmd>,
+        notice: &str,
+    ) -> Option<Cmd> {
         let Some(Overlay::Dialog(d)) = self.overlays.last() else {
             return None;
         };
-        let cmd = d.replan.clone()?;
+        let cmd = pick(d)?;
         self.overlays.pop();
-        self.notice = Some("planning the renewal…".into());
+        self.notice = Some(notice.into());
         Some(cmd)
     }
 
@@ -170,7 +185,17 @@ impl App {
                         .map(|p| (None, format!("  wrote {}", p.display()))),
                 );
                 lines.push((None, format!("Backups: {}", done.backup_dir.display())));
-                lines.push((None, format!("Journal: {}", done.journal.display())));
+                lines.push((
+                    None,
+                    format!("Journal: {} (entry {})", done.journal.display(), done.entry),
+                ));
+                if let Some(w) = &done.journal_warning {
+                    lines.push((Some(Tone::Warning), w.clone()));
+                }
+                lines.push((
+                    None,
+                    "Press U to undo: put these files back from the backup (shown first).".into(),
+                ));
                 let ids: Vec<usize> = plan.items.iter().map(|i| i.cert_id).collect();
                 let components = self.pki.restart_components(&ids);
                 let restart = if components.is_empty() {
@@ -207,23 +232,37 @@ impl App {
                 }
                 self.pki.banner = Some(self.pki.restart_banner(Tone::Ok, &lead));
                 self.open_report("Renewed", lines);
-                if let (Some(cmd), Some(Overlay::Dialog(d))) = (restart, self.overlays.last_mut()) {
-                    d.on_yes = Some(cmd);
+                if let Some(Overlay::Dialog(d)) = self.overlays.last_mut() {
+                    d.on_yes = restart;
+                    d.undo = Some(Cmd::PlanRestore {
+                        tmp_dir: plan.tmp_dir.clone(),
+                        entry: done.entry.clone(),
+                        now: self.now,
+                    });
                 }
                 self.notice = None;
             }
-            Err(e) => {
-                let text = if e.left_changes() {
-                    "Renewal failed and some files could not be restored: read the report."
-                } else {
-                    "Renewal failed; every file was put back as it was."
-                };
-                self.pki.banner = Some((Tone::Expired, text.into()));
-                self.open_report("Renewal failed", vec![(Some(Tone::Expired), e.to_string())]);
-            }
+            Err(e) => self.change_failed("Renewal", &e),
         }
         self.reveal();
         self.request_scan()
+    }
+
+    /// A renewal or undo that did not happen: a banner saying whether anything is left
+    /// changed, and the error in a report.
+    pub(super) fn change_failed<E: std::error::Error>(&mut self, what: &str, e: &TxnError<E>) {
+        let text = if e.changed_nothing() {
+            format!("{what} refused; nothing was changed.")
+        } else if e.left_changes() {
+            format!("{what} failed and some files could not be put back: read the report.")
+        } else {
+            format!("{what} failed; every file was put back as it was.")
+        };
+        self.pki.banner = Some((Tone::Expired, text));
+        self.open_report(
+            &format!("{what} failed"),
+            vec![(Some(Tone::Expired), e.to_string())],
+        );
     }
 
     pub(super) fn open_report(&mut self, title: &str, lines: Vec<(Option<Tone>, String)>) {

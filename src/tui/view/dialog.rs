@@ -77,7 +77,8 @@ pub fn render(app: &App, d: &Dialog, size: Rect, buf: &mut Buffer) {
     // `u` only means something while a renewal plan can be made again.
     let shown = keymap::hints(&[ctx])
         .into_iter()
-        .filter(|h| h.action != Action::ToggleCaData || d.replan.is_some());
+        .filter(|h| h.action != Action::ToggleCaData || d.replan.is_some())
+        .filter(|h| h.action != Action::Undo || d.undo.is_some());
     for h in shown {
         keys.push(Span::styled(h.keys.clone(), t.key()));
         keys.push(Span::raw(format!(" {}  ", h.label)));

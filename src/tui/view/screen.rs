@@ -300,11 +300,14 @@ fn hint_cost(h: &keymap::Hint) -> usize {
 }
 
 fn hints(app: &App) -> Vec<keymap::Hint> {
-    // `u` only means something while a renewal plan can be made again.
+    // `u` only means something while a renewal plan can be made again, `U` while a renewal can
+    // be undone.
     let replan = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.replan.is_some());
+    let undo = matches!(app.overlays.last(), Some(Overlay::Dialog(d)) if d.undo.is_some());
     keymap::hints(&app.contexts())
         .into_iter()
         .filter(|h| h.action != Action::ToggleCaData || replan)
+        .filter(|h| h.action != Action::Undo || undo)
         .collect()
 }
 
