@@ -354,6 +354,7 @@ fn at_80x23_keys_act_only_on_what_is_shown_and_y_copies_the_path() {
 }
 
 /// The clock at the right of the header: `2026-12-06 23:50:22 UTC`.
+#[cfg(feature = "demo")]
 fn header_time(screen: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let line = screen.lines().next()?;
     let at = line.trim_end().strip_suffix(" UTC")?;
