@@ -56,13 +56,30 @@ pub struct Walked {
     pub missing_roots: Vec<PathBuf>,
 }
 
-/// kcert's defaults on a node: kubeadm, the kubelet, kubespray's etcd, and the user's kubeconfig.
+/// kcert's default places on a node, every layout it knows: kubeadm (and kubespray's
+/// `/etc/kubernetes/ssl` and etcd), the kubelet, k3s and RKE2 (server, agent and the
+/// kubeconfig they write), MicroK8s, the hard way's `/var/lib/kubernetes` and the files
+/// directly in `/var/lib/kubelet`, and the user's kubeconfig. Missing ones are skipped
+/// silently. The one list: the fleet DaemonSet mounts exactly these.
 pub fn default_roots() -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = [
         "/etc/kubernetes",
+        "/etc/kubernetes/ssl",
         "/var/lib/kubelet/pki",
         "/etc/ssl/etcd/ssl",
         "/etc/etcd",
+        "/var/lib/rancher/k3s/server/tls",
+        "/var/lib/rancher/k3s/server/cred",
+        "/var/lib/rancher/k3s/agent",
+        "/etc/rancher/k3s/k3s.yaml",
+        "/var/lib/rancher/rke2/server/tls",
+        "/var/lib/rancher/rke2/server/cred",
+        "/var/lib/rancher/rke2/agent",
+        "/etc/rancher/rke2/rke2.yaml",
+        "/var/snap/microk8s/current/certs",
+        "/var/snap/microk8s/current/credentials",
+        "/var/lib/kubernetes",
+        "/var/lib/kubelet",
     ]
     .iter()
     .map(PathBuf::from)
@@ -76,6 +93,31 @@ pub fn default_roots() -> Vec<PathBuf> {
         }
     }
     roots
+}
+
+/// Directories that hold a runtime's bulk data, never PKI: k3s/RKE2 agents' `containerd`
+/// and `images` (image layers are full of CA bundles), the kubelet's `pods` (every pod's
+/// secrets) and plugin state. Skipped wherever a walk meets them.
+fn is_bulk_dir(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parent = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    match parent {
+        "agent" => matches!(name, "containerd" | "images" | "logs"),
+        "kubelet" => matches!(
+            name,
+            "pods"
+                | "plugins"
+                | "plugins_registry"
+                | "pod-resources"
+                | "device-plugins"
+                | "checkpoints"
+        ),
+        _ => false,
+    }
 }
 
 fn problem(path: &Path, severity: Severity, message: String) -> Problem {
@@ -124,7 +166,9 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                e.depth() == 0 || !(e.file_type().is_dir() && is_backup_dir(e.path()))
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && (is_backup_dir(e.path()) || is_bulk_dir(e.path())))
             });
         // The device of each directory on the current path, by depth: a regular file's id is
         // its directory's device and the inode from the directory entry, with no stat.
