@@ -113,6 +113,10 @@ fn signing_ca(
         (Some((None, role)), Some(i)) if inv.ca_role(i).is_some_and(|r| r != role) => {
             Err(Refused::RightCaMissing {
                 was: was(),
+                who: expected
+                    .as_ref()
+                    .map(|e| e.distribution.to_string())
+                    .unwrap_or_default(),
                 must: expected.map(|e| e.ca_name).unwrap_or_default(),
             })
         }
@@ -135,6 +139,10 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
     let moving = |reason: Refused| match &was_under {
         Some(was) => Refused::RightCaUnusable {
             was: was.clone(),
+            who: inv
+                .expected_ca(id)
+                .map(|e| e.distribution.to_string())
+                .unwrap_or_default(),
             must: ca_label.clone(),
             reason: Box::new(reason),
         },

@@ -8,7 +8,9 @@
 //!
 //! The files go through [`crate::fsx`]; which components must restart afterwards is the
 //! runtime's knowledge ([`crate::runtime::components_to_restart`]). A certificate that
-//! cannot be renewed here is kept in the plan with the reason ([`Refused`]).
+//! cannot be renewed here is kept in the plan with the reason ([`Refused`]); one the node's
+//! distribution renews itself (k3s, RKE2, MicroK8s) is kept with its commands
+//! ([`Delegation`]) and nothing is written for it, unless `--force` says otherwise.
 
 mod apply;
 pub mod history;
@@ -20,10 +22,10 @@ mod text;
 mod writes;
 
 pub use apply::{apply, Applied, ApplyError, RestoreFailure, VerifyError};
-pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
+pub use plan::{plan, Contents, Delegation, Item, Plan, Refusal, Write};
 pub use refused::Refused;
 pub use select::Selection;
-pub use text::{and_list, describe};
+pub use text::{and_list, describe, nothing_changed};
 
 use std::path::PathBuf;
 
@@ -52,6 +54,9 @@ pub struct RenewOptions {
     pub backup_dir: Option<PathBuf>,
     /// Also replace a kubeconfig's `certificate-authority-data` that differs from the CA on disk.
     pub update_ca_data: bool,
+    /// Renew in place even what the node's distribution renews itself (k3s, RKE2, MicroK8s);
+    /// never what it rewrites from other files, its CAs, or read-only layouts.
+    pub force: bool,
 }
 
 impl RenewOptions {
@@ -63,6 +68,7 @@ impl RenewOptions {
             reuse_key: false,
             backup_dir: None,
             update_ca_data: false,
+            force: false,
         }
     }
 }

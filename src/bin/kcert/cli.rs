@@ -311,6 +311,12 @@ pub struct RenewArgs {
     #[arg(long)]
     pub update_ca_data: bool,
 
+    /// Renew in place even certificates the node's distribution renews itself (k3s, RKE2,
+    /// MicroK8s), with the usual plan, backups and confirmation. Never its CAs, the files it
+    /// rewrites from others (k3s.yaml) or read-only layouts (OpenShift, Talos).
+    #[arg(long)]
+    pub force: bool,
+
     /// Where to look for certificates (repeatable); default: kcert's default roots.
     #[arg(long = "root", value_name = "PATH")]
     pub roots: Vec<PathBuf>,

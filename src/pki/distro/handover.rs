@@ -34,8 +34,12 @@ pub struct Handover {
     pub never_written: bool,
 }
 
-/// The systemd unit that runs k3s or RKE2 here: the server's when the node has server files
-/// (a server runs the agent in the same process), else the agent's.
+/// The systemd unit that runs k3s or RKE2 for a file it owns: the server's when the node has
+/// server files (a server runs the agent in the same process), else the agent's.
+pub fn unit_of(inv: &Inventory, o: &Owner) -> Option<String> {
+    o.distribution.program().map(|p| unit(inv, o, p))
+}
+
 fn unit(inv: &Inventory, o: &Owner, program: &str) -> String {
     let server = match o.area {
         Area::RancherServer | Area::RancherKubeconfig => true,

@@ -11,7 +11,7 @@ mod handover;
 mod owner;
 mod places;
 
-pub use handover::{handover, Handover, RENEW_WINDOW_DAYS, RENEW_WINDOW_DAYS_BEFORE_2025};
+pub use handover::{handover, unit_of, Handover, RENEW_WINDOW_DAYS, RENEW_WINDOW_DAYS_BEFORE_2025};
 pub use owner::{owner, Area, Owner};
 pub use places::{ca_name, key_without_certificate, place, scope, Place};
 

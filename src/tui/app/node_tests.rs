@@ -52,6 +52,7 @@ fn scanned_with_api() -> Box<Scanned> {
         targets: Targets {
             endpoints: vec![api_endpoint()],
             skipped: Vec::new(),
+            delegated: Vec::new(),
         },
         replaced: Vec::new(),
     })
@@ -389,6 +390,7 @@ fn renewed(app: &mut App, restart: &[&str]) {
         items: Vec::new(),
         refused: Vec::new(),
         skipped: Vec::new(),
+        delegated: Vec::new(),
         backup_dir: "/nonexistent/tmp/b".into(),
         journal: "/nonexistent/tmp/kcert-journal.jsonl".into(),
         restart: restart.iter().map(|r| r.to_string()).collect(),
