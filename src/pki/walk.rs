@@ -14,7 +14,7 @@ use crate::error::ScanError;
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// Extensions (and bare names) worth opening during a directory walk.
-const EXTENSIONS: [&str; 12] = [
+const EXTENSIONS: [&str; 13] = [
     "crt",
     "cer",
     "cert",
@@ -24,6 +24,8 @@ const EXTENSIONS: [&str; 12] = [
     "pub",
     "csr",
     "conf",
+    // MicroK8s' `credentials/*.config`.
+    "config",
     "kubeconfig",
     "yaml",
     "yml",

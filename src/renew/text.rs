@@ -148,14 +148,17 @@ fn merged_steps<'a>(all: impl Iterator<Item = &'a String>) -> Vec<String> {
         s.strip_prefix("systemctl restart ")
             .is_none_or(|unit| !starts.iter().any(|u| u == unit))
     });
-    // Stop first, start last.
+    // Stop, rotate, start; then what needs the service running (`rotate-ca` talks to it).
     steps.sort_by_key(|s| {
         if s.starts_with("systemctl stop ") {
             0
+        } else if s.contains(" certificate rotate --service ") || s.ends_with(" certificate rotate")
+        {
+            1
         } else if s.starts_with("systemctl start ") {
             2
         } else {
-            1
+            3
         }
     });
     steps
@@ -173,7 +176,7 @@ pub fn nothing_changed(plan: &Plan) -> String {
         .collect();
     who.dedup();
     format!(
-        "Nothing was changed: {} renews these itself; run the commands above.",
+        "Nothing was changed: {} renews these its own way (see above); --force renews in place what may be.",
         and_list(&who)
     )
 }

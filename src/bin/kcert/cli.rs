@@ -46,8 +46,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Open the terminal UI (the default when no command is given).
     Tui(TuiArgs),
-    /// Write a demo kubeadm tree into a temporary directory, start a demo API server with a
-    /// dozen CSRs, and open the UI on both.
+    /// Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory
+    /// and open the UI on it; kubeadm's comes with a demo API server holding a dozen CSRs.
     Demo(DemoArgs),
     /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
     Renew(RenewArgs),
@@ -259,6 +259,11 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
+    /// Which kind of node to write. k3s and MicroK8s nodes come without the demo API server:
+    /// their nodes use neither CSRs nor bootstrap tokens to join.
+    #[arg(long, value_enum, default_value_t = DemoLayout::Kubeadm)]
+    pub layout: DemoLayout,
+
     /// Only write the tree and print where it is; do not open the UI (nor the demo API server).
     #[arg(long)]
     pub no_tui: bool,
@@ -324,6 +329,14 @@ pub struct RenewArgs {
     /// Days before expiry that count as a warning (the default for --within).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn: i64,
+}
+
+/// The kinds of demo node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoLayout {
+    Kubeadm,
+    K3s,
+    Microk8s,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -123,10 +123,14 @@ fn rancher(inv: &Inventory, id: CertId, o: &Owner, now: DateTime<Utc>) -> Option
         } else {
             String::new()
         };
+        let when = match days {
+            d if d < 0 => format!("expired {} days ago", -d),
+            d => format!("ends in {d} days"),
+        };
         return handover(
             format!(
                 "{program} renews its certificates within {RENEW_WINDOW_DAYS} days of expiry \
-                 when it starts, and this one ends in {days} days{older}"
+                 when it starts, and this one {when}{older}"
             ),
             vec![restart],
             false,
@@ -163,9 +167,11 @@ fn microk8s(inv: &Inventory, id: CertId, o: &Owner) -> Option<Handover> {
         })
     };
     let refresh = |f: &str| vec![format!("microk8s refresh-certs --cert {f}")];
-    let whole_ca = "MicroK8s has no command for this certificate alone: refreshing the CA \
-                    re-creates it with every certificate the CA signs, and other nodes must \
-                    leave and re-join";
+    // The one command that would re-create it also replaces the CA: said, not suggested.
+    let whole_ca = "MicroK8s has no command for this certificate alone: `microk8s refresh-certs \
+                    --cert ca.crt` re-creates it with a new CA and everything the CA signs \
+                    (other nodes must leave and re-join); `kcert renew --force` renews it in \
+                    place under the current CA";
     match (o.area, file.as_str()) {
         (Area::MicroK8sCerts, "ca.crt") => handover(
             "a new CA: MicroK8s re-creates every certificate it signs and the kubeconfigs; \
@@ -184,7 +190,7 @@ fn microk8s(inv: &Inventory, id: CertId, o: &Owner) -> Option<Handover> {
             Vec::new(),
             true,
         ),
-        _ => handover(whole_ca, refresh("ca.crt"), false),
+        _ => handover(whole_ca, Vec::new(), false),
     }
 }
 

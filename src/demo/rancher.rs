@@ -1,0 +1,477 @@
+//! A k3s (or RKE2) node's certificate files, written the way k3s writes them.
+//!
+//! From k3s-io/k3s: `pkg/daemons/control/deps/deps.go` (`CreateRuntimeCertFiles` for the
+//! paths, `genClientCerts`/`genServerCerts`/`genRequestHeaderCerts`/`genETCDCerts` for CNs,
+//! O values, EKUs and SANs, `createSigningCertKey` for CA names `<prefix>-ca@<unix time>`,
+//! `createClientCertKey` writing every leaf file as the leaf followed by its CA, `KubeConfig`'s
+//! template for `server/cred/*.kubeconfig` with file references); `pkg/agent/config/config.go`
+//! for the agent's files and kubeconfigs; `pkg/server/handlers/handlers.go` (`signAndSend`:
+//! an agent's certificate comes with the CA bundle); `/etc/rancher/k3s/k3s.yaml` embeds the
+//! server CA and client-admin's file (leaf + client CA) as data. Keys are ECDSA P-256 (SEC1),
+//! as dynamiclistener's `NewPrivateKey` makes them. RKE2 is the same code with `rke2` in place
+//! of `k3s`, and its control plane as static pods under `agent/pod-manifests`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use base64::prelude::{Engine, BASE64_STANDARD};
+use chrono::{DateTime, Duration, Utc};
+
+use super::{files, DemoError, Faults};
+use crate::pki::distro::Distribution;
+use crate::pki::KeyFormat;
+use crate::sign::{
+    cert_to_pem, issue, CertTemplate, ExtendedKeyUsagePurpose as Eku, Issuer, KeySpec, PrivateKey,
+    SignError, Subject,
+};
+
+/// What k3s or RKE2 node to write.
+#[derive(Debug, Clone)]
+pub struct RancherSpec {
+    pub now: DateTime<Utc>,
+    /// [`Distribution::K3s`] or [`Distribution::Rke2`].
+    pub distribution: Distribution,
+    pub node_name: String,
+    pub node_ip: IpAddr,
+    /// Write the server's `server/tls`, `server/cred` and `/etc/rancher/<program>/<program>.yaml`.
+    pub server: bool,
+    /// Write the agent's `agent/` files (a server runs an agent too).
+    pub agent: bool,
+    /// Planted problems by k3s's names (`client-admin`, `etcd/peer-server-client`,
+    /// `agent/client-kubelet`, `server-ca`, ...).
+    pub faults: Faults,
+}
+
+/// Where a written k3s/RKE2 node's parts are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RancherLayout {
+    pub root: PathBuf,
+    /// `<root>/var/lib/rancher/<program>`.
+    pub data: PathBuf,
+    /// `<data>/server/tls`.
+    pub tls: PathBuf,
+    /// `<data>/agent`.
+    pub agent: PathBuf,
+    /// `<root>/etc/rancher/<program>/<program>.yaml`.
+    pub kubeconfig: PathBuf,
+}
+
+/// A CA: certificate and key.
+struct Ca {
+    cert: Vec<u8>,
+    key: PrivateKey,
+}
+
+/// One leaf of the table below: its file (below `server/tls` or `agent/`), CN, O, EKUs, the
+/// CA that signs it, and whether it carries the serving SANs.
+struct Leaf {
+    name: String,
+    cn: String,
+    org: Option<&'static str>,
+    usages: Vec<Eku>,
+    ca: usize,
+    sans: Sans,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sans {
+    None,
+    /// `kubernetes`, `kubernetes.default`, ... plus the server's SANs (`genServerCerts`).
+    ApiServer,
+    /// `kine.sock` plus the server's SANs (`genETCDCerts`).
+    Etcd,
+    /// The node's name, `localhost`, 127.0.0.1 and its IP (`ServingKubeletCert`).
+    Kubelet,
+}
+
+const CLIENT: usize = 0;
+const SERVER: usize = 1;
+const REQUEST_HEADER: usize = 2;
+const ETCD_SERVER: usize = 3;
+const ETCD_PEER: usize = 4;
+
+/// The CA files: name below `server/tls`, the prefix of its CN.
+fn cas(p: &str) -> [(&'static str, String); 5] {
+    [
+        ("client-ca", format!("{p}-client")),
+        ("server-ca", format!("{p}-server")),
+        ("request-header-ca", format!("{p}-request-header")),
+        ("etcd/server-ca", "etcd-server".into()),
+        ("etcd/peer-ca", "etcd-peer".into()),
+    ]
+}
+
+fn server_leaves(p: &str) -> Vec<Leaf> {
+    let client = |name: &str, cn: &str, org| Leaf {
+        name: name.into(),
+        cn: cn.into(),
+        org,
+        usages: vec![Eku::ClientAuth],
+        ca: CLIENT,
+        sans: Sans::None,
+    };
+    let masters = Some("system:masters");
+    vec![
+        client("client-admin", "system:admin", masters),
+        client(
+            "client-supervisor",
+            &format!("system:{p}-supervisor"),
+            masters,
+        ),
+        client("client-controller", "system:kube-controller-manager", None),
+        client("client-scheduler", "system:kube-scheduler", None),
+        client("client-kube-apiserver", "system:apiserver", masters),
+        client("client-kube-proxy", "system:kube-proxy", None),
+        client(
+            &format!("client-{p}-controller"),
+            &format!("system:{p}-controller"),
+            None,
+        ),
+        client(
+            &format!("client-{p}-cloud-controller"),
+            &format!("{p}-cloud-controller-manager"),
+            None,
+        ),
+        Leaf {
+            name: "serving-kube-apiserver".into(),
+            cn: "kube-apiserver".into(),
+            org: None,
+            usages: vec![Eku::ServerAuth],
+            ca: SERVER,
+            sans: Sans::ApiServer,
+        },
+        Leaf {
+            name: "client-auth-proxy".into(),
+            cn: "system:auth-proxy".into(),
+            org: None,
+            usages: vec![Eku::ClientAuth],
+            ca: REQUEST_HEADER,
+            sans: Sans::None,
+        },
+        Leaf {
+            name: "etcd/client".into(),
+            cn: "etcd-client".into(),
+            org: None,
+            usages: vec![Eku::ClientAuth],
+            ca: ETCD_SERVER,
+            sans: Sans::None,
+        },
+        Leaf {
+            name: "etcd/server-client".into(),
+            cn: "etcd-server".into(),
+            org: None,
+            usages: vec![Eku::ServerAuth, Eku::ClientAuth],
+            ca: ETCD_SERVER,
+            sans: Sans::Etcd,
+        },
+        Leaf {
+            name: "etcd/peer-server-client".into(),
+            cn: "etcd-peer".into(),
+            org: None,
+            usages: vec![Eku::ServerAuth, Eku::ClientAuth],
+            ca: ETCD_PEER,
+            sans: Sans::Etcd,
+        },
+    ]
+}
+
+fn agent_leaves(p: &str, node: &str) -> Vec<Leaf> {
+    let client = |name: &str, cn: &str, org| Leaf {
+        name: format!("agent/{name}"),
+        cn: cn.into(),
+        org,
+        usages: vec![Eku::ClientAuth],
+        ca: CLIENT,
+        sans: Sans::None,
+    };
+    vec![
+        client(
+            "client-kubelet",
+            &format!("system:node:{node}"),
+            Some("system:nodes"),
+        ),
+        Leaf {
+            name: "agent/serving-kubelet".into(),
+            cn: node.into(),
+            org: None,
+            usages: vec![Eku::ServerAuth],
+            ca: SERVER,
+            sans: Sans::Kubelet,
+        },
+        client("client-kube-proxy", "system:kube-proxy", None),
+        client(
+            &format!("client-{p}-controller"),
+            &format!("system:{p}-controller"),
+            None,
+        ),
+    ]
+}
+
+/// The CA a wrong-CA fault puts a leaf under: the client CA for the others, the server CA
+/// for the client CA's leaves.
+fn wrong_ca(ca: usize) -> usize {
+    if ca == CLIENT {
+        SERVER
+    } else {
+        CLIENT
+    }
+}
+
+fn template(spec: &RancherSpec, leaf: &Leaf, at: DateTime<Utc>) -> Result<CertTemplate, SignError> {
+    let orgs: Vec<&str> = leaf.org.into_iter().collect();
+    let mut t = CertTemplate::new(Subject::new(&leaf.cn, &orgs)?, at, at + Duration::days(365));
+    t.usages = leaf.usages.clone();
+    let loopback: IpAddr = [127, 0, 0, 1].into();
+    match leaf.sans {
+        Sans::None => {}
+        Sans::ApiServer => {
+            t.dns_names = [
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local",
+                "localhost",
+                &spec.node_name,
+            ]
+            .map(String::from)
+            .to_vec();
+            t.ip_addresses = vec![loopback, spec.node_ip, [10, 43, 0, 1].into()];
+        }
+        Sans::Etcd => {
+            t.dns_names = vec![
+                "kine.sock".into(),
+                "localhost".into(),
+                spec.node_name.clone(),
+            ];
+            t.ip_addresses = vec![loopback, spec.node_ip];
+        }
+        Sans::Kubelet => {
+            t.dns_names = vec![spec.node_name.clone(), "localhost".into()];
+            t.ip_addresses = vec![loopback, spec.node_ip];
+        }
+    }
+    Ok(t)
+}
+
+/// k3s's kubeconfig template (`deps.KubeConfig`): file references, cluster `local`, user `user`.
+fn kubeconfig_with_files(url: &str, ca: &Path, cert: &Path, key: &Path) -> String {
+    format!(
+        "apiVersion: v1\nclusters:\n- cluster:\n    server: {url}\n    certificate-authority: {}\n  \
+         name: local\ncontexts:\n- context:\n    cluster: local\n    namespace: default\n    \
+         user: user\n  name: Default\ncurrent-context: Default\nkind: Config\npreferences: {{}}\n\
+         users:\n- name: user\n  user:\n    client-certificate: {}\n    client-key: {}\n",
+        ca.display(),
+        cert.display(),
+        key.display()
+    )
+}
+
+/// `/etc/rancher/k3s/k3s.yaml`: the admin kubeconfig with the data embedded, as k3s writes it
+/// for kubectl (cluster, context and user `default`).
+fn kubeconfig_with_data(url: &str, ca_pem: &str, cert_pem: &str, key_pem: &str) -> String {
+    let b = |s: &str| BASE64_STANDARD.encode(s);
+    format!(
+        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: {url}\n  \
+         name: default\ncontexts:\n- context:\n    cluster: default\n    user: default\n  name: default\n\
+         current-context: default\nkind: Config\npreferences: {{}}\nusers:\n- name: default\n  user:\n    \
+         client-certificate-data: {}\n    client-key-data: {}\n",
+        b(ca_pem),
+        b(cert_pem),
+        b(key_pem)
+    )
+}
+
+/// Writes a k3s or RKE2 node below `root` (see the module docs).
+pub fn write_rancher_tree(root: &Path, spec: &RancherSpec) -> Result<RancherLayout, DemoError> {
+    let Some(p) = spec.distribution.program() else {
+        return Err(DemoError::UnknownName {
+            fault: "distribution",
+            name: spec.distribution.to_string(),
+        });
+    };
+    let data = root.join("var/lib/rancher").join(p);
+    let layout = RancherLayout {
+        root: root.to_path_buf(),
+        tls: data.join("server/tls"),
+        agent: data.join("agent"),
+        kubeconfig: root.join("etc/rancher").join(p).join(format!("{p}.yaml")),
+        data,
+    };
+    let days = |name: &str| {
+        spec.faults
+            .days_left
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| *d)
+    };
+    let installed = spec.now - Duration::days(400);
+    let stamp = installed.timestamp();
+    // Leaves were renewed on a start 30 days ago; a planted `days_left` moves one.
+    let issued = |name: &str, lifetime: i64| match days(name) {
+        Some(d) => spec.now + Duration::days(d) - Duration::days(lifetime),
+        None => spec.now - Duration::days(30),
+    };
+    let ecdsa = || PrivateKey::generate(KeySpec::EcdsaP256);
+    let sec1 = |k: &PrivateKey| k.to_pem(KeyFormat::Sec1);
+
+    let mut authorities = Vec::new();
+    for (name, prefix) in cas(p) {
+        let key = ecdsa()?;
+        let at = match days(name) {
+            Some(d) => spec.now + Duration::days(d) - Duration::days(3650),
+            None => installed,
+        };
+        let mut t = CertTemplate::new(
+            Subject::new(&format!("{prefix}-ca@{stamp}"), &[])?,
+            at,
+            at + Duration::days(3650),
+        );
+        t.is_ca = true;
+        let cert = issue(&t, &key, Issuer::SelfSigned)?;
+        if spec.server {
+            let pem = cert_to_pem(&cert);
+            files::write(&layout.tls.join(format!("{name}.crt")), &pem, files::PUBLIC)?;
+            files::write(
+                &layout.tls.join(format!("{name}.key")),
+                sec1(&key)?,
+                files::PRIVATE,
+            )?;
+            // The controller-manager's signer wants a single certificate (`genClientCerts`).
+            if matches!(name, "client-ca" | "server-ca") {
+                files::write(
+                    &layout.tls.join(format!("{name}.nochain.crt")),
+                    &pem,
+                    files::PUBLIC,
+                )?;
+            }
+        }
+        authorities.push(Ca { cert, key });
+    }
+
+    let mut leaves = Vec::new();
+    if spec.server {
+        leaves.extend(server_leaves(p));
+        for key in ["service", "client-kubelet", "serving-kubelet"] {
+            files::write(
+                &layout.tls.join(format!("{key}.key")),
+                sec1(&ecdsa()?)?,
+                files::PRIVATE,
+            )?;
+        }
+    }
+    if spec.agent {
+        leaves.extend(agent_leaves(p, &spec.node_name));
+        for (file, ca) in [("client-ca.crt", CLIENT), ("server-ca.crt", SERVER)] {
+            let pem = cert_to_pem(&authorities[ca].cert);
+            files::write(&layout.agent.join(file), pem, files::PRIVATE)?;
+        }
+    }
+    let mut written: Vec<(String, String, String)> = Vec::new();
+    for leaf in &leaves {
+        let key = ecdsa()?;
+        let wrong = spec.faults.wrong_ca.iter().any(|n| *n == leaf.name);
+        let ca = &authorities[if wrong { wrong_ca(leaf.ca) } else { leaf.ca }];
+        let t = template(spec, leaf, issued(&leaf.name, 365))?;
+        let cert = issue(
+            &t,
+            &key,
+            Issuer::Ca {
+                cert_der: &ca.cert,
+                key: &ca.key,
+            },
+        )?;
+        // Leaf, then its CA (`util.EncodeCertsPEM(cert, caCerts)`).
+        let cert_pem = cert_to_pem(&cert) + &cert_to_pem(&ca.cert);
+        let mismatch = spec.faults.key_mismatch.iter().any(|n| *n == leaf.name);
+        let key_pem = sec1(&if mismatch { ecdsa()? } else { key })?;
+        let (dir, rel) = match leaf.name.strip_prefix("agent/") {
+            Some(rel) => (&layout.agent, rel),
+            None => (&layout.tls, leaf.name.as_str()),
+        };
+        let mode = if dir == &layout.agent {
+            files::PRIVATE
+        } else {
+            files::PUBLIC
+        };
+        files::write(&dir.join(format!("{rel}.crt")), &cert_pem, mode)?;
+        files::write(&dir.join(format!("{rel}.key")), &key_pem, files::PRIVATE)?;
+        written.push((leaf.name.clone(), cert_pem, key_pem));
+    }
+
+    let file = |dir: &Path, rel: &str, ext: &str| dir.join(format!("{rel}.{ext}"));
+    if spec.server {
+        let cred = layout.data.join("server/cred");
+        let url = "https://127.0.0.1:6444";
+        for (config, leaf) in [
+            ("admin", "client-admin"),
+            ("supervisor", "client-supervisor"),
+            ("controller", "client-controller"),
+            ("scheduler", "client-scheduler"),
+            ("api-server", "client-kube-apiserver"),
+            ("cloud-controller", &format!("client-{p}-cloud-controller")),
+        ] {
+            let text = kubeconfig_with_files(
+                url,
+                &layout.tls.join("server-ca.crt"),
+                &file(&layout.tls, leaf, "crt"),
+                &file(&layout.tls, leaf, "key"),
+            );
+            files::write(
+                &cred.join(format!("{config}.kubeconfig")),
+                text,
+                files::PRIVATE,
+            )?;
+        }
+        if let Some((_, cert_pem, key_pem)) = written.iter().find(|(n, ..)| n == "client-admin") {
+            let ca_pem = cert_to_pem(&authorities[SERVER].cert);
+            let text = kubeconfig_with_data("https://127.0.0.1:6443", &ca_pem, cert_pem, key_pem);
+            files::write(&layout.kubeconfig, text, files::PRIVATE)?;
+        }
+    }
+    if spec.agent {
+        let url = "https://127.0.0.1:6443";
+        for (config, leaf) in [
+            ("kubelet", "client-kubelet".to_string()),
+            ("kubeproxy", "client-kube-proxy".to_string()),
+            (&format!("{p}controller"), format!("client-{p}-controller")),
+        ] {
+            let text = kubeconfig_with_files(
+                url,
+                &layout.agent.join("server-ca.crt"),
+                &file(&layout.agent, &leaf, "crt"),
+                &file(&layout.agent, &leaf, "key"),
+            );
+            files::write(
+                &layout.agent.join(format!("{config}.kubeconfig")),
+                text,
+                files::PRIVATE,
+            )?;
+        }
+    }
+    Ok(layout)
+}
+
+/// The k3s node `kcert demo --layout k3s` shows: a server that is also an agent, with
+/// client-admin expired (so `k3s.yaml` too), the API server's serving certificate inside
+/// k3s's renewal window, client-auth-proxy under the client CA instead of the request-header
+/// CA, and a kubelet serving key that does not match.
+pub fn demo_rancher_spec(now: DateTime<Utc>, distribution: Distribution) -> RancherSpec {
+    RancherSpec {
+        now,
+        distribution,
+        node_name: "server-1".into(),
+        node_ip: [192, 168, 56, 20].into(),
+        server: true,
+        agent: true,
+        faults: Faults {
+            days_left: vec![
+                ("client-admin".into(), -2),
+                ("serving-kube-apiserver".into(), 20),
+                ("etcd/peer-server-client".into(), 200),
+            ],
+            wrong_ca: vec!["client-auth-proxy".into()],
+            key_mismatch: vec!["agent/serving-kubelet".into()],
+            sa_mismatch: false,
+        },
+    }
+}
