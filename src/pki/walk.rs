@@ -285,3 +285,58 @@ fn walk_problem(err: &walkdir::Error) -> Problem {
     };
     problem(&path, Severity::Warning, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fleet DaemonSet mounts exactly these; each layout's places are among them.
+    #[test]
+    fn default_roots_hold_every_layouts_places() {
+        let roots = default_roots();
+        for place in [
+            "/etc/kubernetes",
+            "/etc/kubernetes/ssl",
+            "/etc/ssl/etcd/ssl",
+            "/var/lib/rancher/k3s/server/tls",
+            "/var/lib/rancher/k3s/agent",
+            "/etc/rancher/k3s/k3s.yaml",
+            "/var/lib/rancher/rke2/server/cred",
+            "/etc/rancher/rke2/rke2.yaml",
+            "/var/snap/microk8s/current/certs",
+            "/var/snap/microk8s/current/credentials",
+            "/var/lib/kubernetes",
+            "/var/lib/kubelet",
+        ] {
+            assert!(roots.contains(&PathBuf::from(place)), "{place}");
+        }
+    }
+
+    /// An agent's container images and the kubelet's pods are full of CA bundles and secrets
+    /// that are not the node's PKI: never read.
+    #[test]
+    fn bulk_runtime_directories_are_not_walked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let files = [
+            ("var/lib/rancher/k3s/agent/client-kubelet.crt", true),
+            (
+                "var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter/1/fs/etc/ssl/ca.crt",
+                false,
+            ),
+            ("var/lib/rancher/rke2/agent/images/x.crt", false),
+            ("var/lib/kubelet/worker-0.pem", true),
+            ("var/lib/kubelet/pods/uid/volumes/token/ca.crt", false),
+            ("var/lib/kubelet/pki/kubelet.crt", true),
+        ];
+        for (f, _) in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+            std::fs::write(&p, "x").expect("write");
+        }
+        let walked = walk(&[dir.path().to_path_buf()], true).expect("walk");
+        for (f, read) in files {
+            let seen = walked.files.iter().any(|c| c.path == dir.path().join(f));
+            assert_eq!(seen, read, "{f}");
+        }
+    }
+}

@@ -34,10 +34,17 @@ pub struct Handover {
     pub never_written: bool,
 }
 
-/// The systemd unit that runs k3s or RKE2 for a file it owns: the server's when the node has
-/// server files (a server runs the agent in the same process), else the agent's.
+/// The systemd unit that reads a file a distribution owns, when one process does: k3s's or
+/// RKE2's (the server's when the node has server files: a server runs the agent in the same
+/// process, else the agent's).
+/// MicroK8s runs its control plane and kubelet in `snap.microk8s.daemon-kubelite`; kubespray
+/// runs etcd as the `etcd` unit (its certificates named in `/etc/etcd.env`).
 pub fn unit_of(inv: &Inventory, o: &Owner) -> Option<String> {
-    o.distribution.program().map(|p| unit(inv, o, p))
+    match o.distribution {
+        Distribution::MicroK8s => Some("snap.microk8s.daemon-kubelite".into()),
+        _ if o.area == Area::KubesprayEtcd => Some("etcd".into()),
+        d => d.program().map(|p| unit(inv, o, p)),
+    }
 }
 
 fn unit(inv: &Inventory, o: &Owner, program: &str) -> String {
@@ -103,19 +110,31 @@ fn rancher(inv: &Inventory, id: CertId, o: &Owner, now: DateTime<Utc>) -> Option
             true,
         );
     }
-    if o.area == Area::RancherKubeconfig {
-        return handover(
-            format!(
-                "{program} rewrites {} from client-admin.crt on every start",
-                cert.origin.path().display()
-            ),
-            rotate("admin"),
-            true,
-        );
-    }
+    // k3s.yaml is rewritten from client-admin on every start: what renews that renews it.
+    let rewritten = o.area == Area::RancherKubeconfig;
+    let never = |why: String| match rewritten {
+        true => format!(
+            "{program} rewrites {} from client-admin.crt on every start; {why}",
+            cert.origin.path().display()
+        ),
+        false => why,
+    };
     let days = cert.days_left(now);
-    if days <= RENEW_WINDOW_DAYS {
-        let older = if days > RENEW_WINDOW_DAYS_BEFORE_2025 {
+    // `createClientCertKey` also regenerates a leaf whose authority key id is not its CA
+    // file's: one under another CA is replaced on the next start too.
+    let expected = inv.expected_ca(id).and_then(|e| e.ca);
+    let under_its_ca = match (expected, cert.issuer_id) {
+        (Some(ca), Some(issuer)) => inv.certs[ca].sha256 == inv.certs[issuer].sha256,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    if days <= RENEW_WINDOW_DAYS || !under_its_ca {
+        let when = match days {
+            _ if !under_its_ca => "this one is not under its CA".to_string(),
+            d if d < 0 => format!("this one expired {} days ago", -d),
+            d => format!("this one ends in {d} days"),
+        };
+        let older = if under_its_ca && days > RENEW_WINDOW_DAYS_BEFORE_2025 {
             format!(
                 " (releases before May 2025 wait until {RENEW_WINDOW_DAYS_BEFORE_2025} days: \
                  on those, stop {unit} and run `{program} certificate rotate` first)"
@@ -123,20 +142,19 @@ fn rancher(inv: &Inventory, id: CertId, o: &Owner, now: DateTime<Utc>) -> Option
         } else {
             String::new()
         };
-        let when = match days {
-            d if d < 0 => format!("expired {} days ago", -d),
-            d => format!("ends in {d} days"),
-        };
         return handover(
-            format!(
-                "{program} renews its certificates within {RENEW_WINDOW_DAYS} days of expiry \
-                 when it starts, and this one {when}{older}"
-            ),
+            never(format!(
+                "{program} renews a certificate when it starts if it is within \
+                 {RENEW_WINDOW_DAYS} days of expiry or not under its CA, and {when}{older}"
+            )),
             vec![restart],
-            false,
+            rewritten,
         );
     }
-    let service = place.and_then(|p| p.service);
+    let service = match rewritten {
+        true => Some("admin".to_string()),
+        false => place.and_then(|p| p.service),
+    };
     let steps = match &service {
         Some(s) => rotate(s),
         None => vec![
@@ -146,12 +164,12 @@ fn rancher(inv: &Inventory, id: CertId, o: &Owner, now: DateTime<Utc>) -> Option
         ],
     };
     handover(
-        format!(
+        never(format!(
             "{program} renews its own certificates (it would renew this one by itself \
              {RENEW_WINDOW_DAYS} days before it ends, on a start)"
-        ),
+        )),
         steps,
-        false,
+        rewritten,
     )
 }
 

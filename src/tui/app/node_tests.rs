@@ -52,7 +52,6 @@ fn scanned_with_api() -> Box<Scanned> {
         targets: Targets {
             endpoints: vec![api_endpoint()],
             skipped: Vec::new(),
-            delegated: Vec::new(),
         },
         replaced: Vec::new(),
     })
