@@ -369,7 +369,7 @@ pub fn write_rancher_tree(root: &Path, spec: &RancherSpec) -> Result<RancherLayo
     let mut written: Vec<(String, String, String)> = Vec::new();
     for leaf in &leaves {
         let key = ecdsa()?;
-        let wrong = spec.faults.wrong_ca.iter().any(|n| *n == leaf.name);
+        let wrong = spec.faults.wrong_ca.contains(&leaf.name);
         let ca = &authorities[if wrong { wrong_ca(leaf.ca) } else { leaf.ca }];
         let t = template(spec, leaf, issued(&leaf.name, 365))?;
         let cert = issue(
@@ -382,7 +382,7 @@ pub fn write_rancher_tree(root: &Path, spec: &RancherSpec) -> Result<RancherLayo
         )?;
         // Leaf, then its CA (`util.EncodeCertsPEM(cert, caCerts)`).
         let cert_pem = cert_to_pem(&cert) + &cert_to_pem(&ca.cert);
-        let mismatch = spec.faults.key_mismatch.iter().any(|n| *n == leaf.name);
+        let mismatch = spec.faults.key_mismatch.contains(&leaf.name);
         let key_pem = sec1(&if mismatch { ecdsa()? } else { key })?;
         let (dir, rel) = match leaf.name.strip_prefix("agent/") {
             Some(rel) => (&layout.agent, rel),

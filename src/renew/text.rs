@@ -208,7 +208,7 @@ mod tests {
                 "systemctl start k3s"
             ]
         );
-        let only_restart = vec!["systemctl restart k3s".to_string()];
+        let only_restart = ["systemctl restart k3s".to_string()];
         assert_eq!(merged_steps(only_restart.iter()), ["systemctl restart k3s"]);
     }
 }

@@ -25,8 +25,7 @@ pub fn exec_start(text: &str) -> Option<Vec<String>> {
         .lines()
         .map(str::trim)
         .filter_map(|l| l.strip_prefix("ExecStart="))
-        .filter(|v| !v.trim().is_empty())
-        .last()?;
+        .rfind(|v| !v.trim().is_empty())?;
     let line = line.trim_start_matches(['-', '@', '+', '!', ':']);
     let words: Vec<String> = line
         .split_whitespace()
