@@ -106,13 +106,7 @@ pub fn write_microk8s_tree(root: &Path, spec: &MicroK8sSpec) -> Result<MicroK8sL
         certs: snap.join("certs"),
         credentials: snap.join("credentials"),
     };
-    let days = |name: &str| {
-        spec.faults
-            .days_left
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, d)| *d)
-    };
+    let days = |name: &str| spec.faults.days_left_of(name);
     let validity = |name: &str, lifetime: i64, default: DateTime<Utc>| {
         let at = match days(name) {
             Some(d) => spec.now + Duration::days(d) - Duration::days(lifetime),

@@ -57,6 +57,16 @@ pub struct Faults {
     pub sa_mismatch: bool,
 }
 
+impl Faults {
+    /// The planted `days_left` of `name`, if any.
+    pub fn days_left_of(&self, name: &str) -> Option<i64> {
+        self.days_left
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| *d)
+    }
+}
+
 /// Where the interesting parts of a written tree are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeLayout {

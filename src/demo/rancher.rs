@@ -297,13 +297,7 @@ pub fn write_rancher_tree(root: &Path, spec: &RancherSpec) -> Result<RancherLayo
         kubeconfig: root.join("etc/rancher").join(p).join(format!("{p}.yaml")),
         data,
     };
-    let days = |name: &str| {
-        spec.faults
-            .days_left
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, d)| *d)
-    };
+    let days = |name: &str| spec.faults.days_left_of(name);
     let installed = spec.now - Duration::days(400);
     let stamp = installed.timestamp();
     // Leaves were renewed on a start 30 days ago; a planted `days_left` moves one.

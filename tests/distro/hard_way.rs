@@ -9,7 +9,7 @@ use kcert::pki::{ChainVerdict, ProblemKind};
 use kcert::sign::ExtendedKeyUsagePurpose as Eku;
 
 use crate::common::{json, kcert, made, openssl_verify, scan_at, text};
-use crate::util::{at, ca, leaf, run, write_cfssl};
+use crate::util::{at, ca, leaf, renew, write_cfssl};
 
 fn node(wrong_ca: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +111,7 @@ fn renewal_is_in_place_and_names_the_unit_to_restart() {
     let root = dir.path().to_str().unwrap();
     let lib = dir.path().join("var/lib/kubernetes");
     let later = made() + chrono::Duration::days(350);
-    let (code, stdout, out) = run(later, &["renew", "--root", root, "--yes", "kubernetes.pem"]);
+    let (code, stdout, out) = renew(later, root, &["kubernetes.pem"]);
     assert_eq!(code, 0, "{}", text(&out));
     assert!(stdout.contains("Now restart kube-apiserver."), "{stdout}");
     let (ok, said) = openssl_verify(

@@ -19,7 +19,7 @@ use crate::common::{
     cert_public_key, made, openssl_pubkey_der, openssl_verify, parse, read_certs, scan_at, text,
 };
 use crate::renew_util::{changed, snapshot};
-use crate::util::run;
+use crate::util::{renew, run};
 
 /// What k3s decides on its next start for the leaf in `file`, by its source's rule.
 fn k3s_regenerates_on_start(
@@ -141,7 +141,7 @@ fn renewal_shows_k3s_commands_for_exactly_that_certificate_and_changes_nothing()
     // Never, even forced: the CA (its real copy is in the datastore) and k3s.yaml (rewritten
     // on every start).
     for name in ["client-ca", k.kubeconfig.to_str().unwrap()] {
-        let (code, stdout, out) = run(made(), &["renew", "--root", root, "--force", "--yes", name]);
+        let (code, stdout, out) = renew(made(), root, &["--force", name]);
         assert_eq!(code, 3, "{name}: {}", text(&out));
         assert!(stdout.contains("not even with --force"), "{stdout}");
     }
@@ -160,17 +160,7 @@ fn force_renews_in_place_with_a_backup_and_keeps_the_file_leaf_then_ca() {
     let old = std::fs::read(&file).unwrap();
     let before = snapshot(&k.root);
     let later = made() + Duration::days(300);
-    let (code, stdout, out) = run(
-        later,
-        &[
-            "renew",
-            "--root",
-            root,
-            "--force",
-            "--yes",
-            "client-controller",
-        ],
-    );
+    let (code, stdout, out) = renew(later, root, &["--force", "client-controller"]);
     assert_eq!(code, 0, "{}", text(&out));
     assert!(stdout.contains("restart k3s"), "{stdout}");
     let mut written = changed(&before, &snapshot(&k.root));

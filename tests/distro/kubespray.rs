@@ -10,7 +10,7 @@ use kcert::pki::{CaRole, ChainVerdict, ProblemKind};
 use kcert::sign::ExtendedKeyUsagePurpose as Eku;
 
 use crate::common::{made, node_spec, openssl_verify, scan_at, text, write_tree};
-use crate::util::{at, ca, leaf, run, write_cfssl};
+use crate::util::{at, ca, leaf, renew, write_cfssl};
 
 /// A kubespray control-plane node: kubeadm's tree with `ssl` for `pki`, and etcd's files.
 fn node(member_under_kubernetes_ca: bool) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -116,10 +116,7 @@ fn kubespray_etcd_is_renewed_in_place_and_etcd_restarted() {
     let (dir, etcd) = node(false);
     let root = dir.path().to_str().unwrap();
     let later = made() + chrono::Duration::days(350);
-    let (code, stdout, out) = run(
-        later,
-        &["renew", "--root", root, "--yes", "member-node1.pem"],
-    );
+    let (code, stdout, out) = renew(later, root, &["member-node1.pem"]);
     assert_eq!(code, 0, "{}", text(&out));
     assert!(stdout.contains("Now restart etcd."), "{stdout}");
     let (ok, said) = openssl_verify(

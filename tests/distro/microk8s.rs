@@ -12,7 +12,7 @@ use kcert::sign::KeySpec;
 
 use crate::common::{made, openssl_verify, parse, read_certs, scan_at, text};
 use crate::renew_util::{changed, snapshot};
-use crate::util::{at, run};
+use crate::util::{at, renew};
 
 fn node(faults: Faults) -> (tempfile::TempDir, MicroK8sLayout) {
     let dir = tempfile::tempdir().unwrap();
@@ -99,7 +99,7 @@ fn renewal_is_refresh_certs_and_nothing_changes_unless_forced() {
     });
     let root = m.root.to_str().unwrap();
     let before = snapshot(&m.root);
-    let (code, stdout, out) = run(made(), &["renew", "--root", root, "--yes", "server.crt"]);
+    let (code, stdout, out) = renew(made(), root, &["server.crt"]);
     assert_eq!(code, 3, "{}", text(&out));
     assert!(
         stdout.contains("  microk8s refresh-certs --cert server.crt\n"),
@@ -119,10 +119,7 @@ fn renewal_is_refresh_certs_and_nothing_changes_unless_forced() {
         client.why
     );
 
-    let (code, stdout, out) = run(
-        made(),
-        &["renew", "--root", root, "--force", "--yes", "server.crt"],
-    );
+    let (code, stdout, out) = renew(made(), root, &["--force", "server.crt"]);
     assert_eq!(code, 0, "{}", text(&out));
     let mut written = changed(&before, &snapshot(&m.root));
     written.sort();

@@ -2,10 +2,10 @@
 //! the kubeadm and cfssl trees there, which must still read as before.
 
 use kcert::pki::distro::{Distribution, NodeRole};
-use kcert::pki::{CaRole, ChainVerdict, EntryKind, Origin};
+use kcert::pki::{CaRole, ChainVerdict, EntryKind};
 
 use crate::common::{kcert, now, real_fixtures, scan_at};
-use crate::util::at;
+use crate::util::{at, in_kubeconfig};
 
 /// `campusrover__rover-k3s/k3s.yaml` is `/etc/rancher/k3s/k3s.yaml`; `Altjin09__my_k8s` is
 /// k3d's client bundle extracted to files (`client.crt` = leaf + k3s client CA).
@@ -15,20 +15,7 @@ fn real_k3s_files_read_as_k3s() {
     let inv = scan_at(&fixtures.join("campusrover__rover-k3s/k3s.yaml"), now());
     assert_eq!(inv.distribution.distribution, Distribution::K3s);
     assert_eq!(inv.distribution.roles, [NodeRole::Server]);
-    let user = inv
-        .certs
-        .iter()
-        .position(|c| {
-            matches!(
-                &c.origin,
-                Origin::Kubeconfig {
-                    entry: EntryKind::User,
-                    index: 0,
-                    ..
-                }
-            )
-        })
-        .unwrap();
+    let user = in_kubeconfig(&inv, EntryKind::User, 0);
     assert_eq!(inv.certs[user].chain, ChainVerdict::Verified);
     assert_eq!(
         inv.ca_role(inv.certs[user].issuer_id.unwrap()),

@@ -2,19 +2,17 @@
 //! k3s-io/k3s `deps.go` uses `version.Program` in the names that differ), its units
 //! `rke2-server`/`rke2-agent`, and the real public RKE2 files in the shared fixtures.
 
-use kcert::demo::{write_rancher_tree, Faults};
+use kcert::demo::{write_rancher_tree, Faults, RancherLayout};
 use kcert::pki::distro::{handover, Distribution, NodeRole};
 use kcert::pki::{CaRole, ChainVerdict, EntryKind, Origin};
 
 use super::k3s::spec;
 use crate::common::{made, real_fixtures, scan_at};
-use crate::util::at;
+use crate::util::{at, in_kubeconfig, renew};
 
 #[test]
 fn an_rke2_server_has_rke2_names_units_and_commands() {
-    let dir = tempfile::tempdir().unwrap();
-    let layout =
-        write_rancher_tree(dir.path(), &spec(Distribution::Rke2, Faults::default())).unwrap();
+    let (dir, layout) = rke2_node();
     let inv = scan_at(dir.path(), made());
     assert_eq!(inv.distribution.distribution, Distribution::Rke2);
     assert_eq!(inv.distribution.roles, [NodeRole::Server, NodeRole::Agent]);
@@ -43,6 +41,13 @@ fn an_rke2_server_has_rke2_names_units_and_commands() {
     assert!(inv.problems.is_empty(), "{:?}", inv.problems);
 }
 
+fn rke2_node() -> (tempfile::TempDir, RancherLayout) {
+    let dir = tempfile::tempdir().unwrap();
+    let layout =
+        write_rancher_tree(dir.path(), &spec(Distribution::Rke2, Faults::default())).unwrap();
+    (dir, layout)
+}
+
 /// `Kiiroi88__vagrant-rke2-cluster/rke2.yaml`: the user's data is client-admin with the client
 /// CA after it; the cluster's CA is the server CA.
 #[test]
@@ -52,20 +57,7 @@ fn the_real_rke2_kubeconfig_is_an_rke2_server_with_its_client_under_the_client_c
     let inv = scan_at(&file, crate::common::now());
     assert_eq!(inv.distribution.distribution, Distribution::Rke2);
     assert_eq!(inv.distribution.roles, [NodeRole::Server]);
-    let user = inv
-        .certs
-        .iter()
-        .position(|c| {
-            matches!(
-                &c.origin,
-                Origin::Kubeconfig {
-                    entry: EntryKind::User,
-                    index: 0,
-                    ..
-                }
-            )
-        })
-        .unwrap();
+    let user = in_kubeconfig(&inv, EntryKind::User, 0);
     let cert = &inv.certs[user];
     assert_eq!(cert.chain, ChainVerdict::Verified);
     let issuer = cert.issuer_id.unwrap();
@@ -78,19 +70,7 @@ fn the_real_rke2_kubeconfig_is_an_rke2_server_with_its_client_under_the_client_c
             ..
         }
     ));
-    let cluster = inv
-        .certs
-        .iter()
-        .position(|c| {
-            matches!(
-                &c.origin,
-                Origin::Kubeconfig {
-                    entry: EntryKind::Cluster,
-                    ..
-                }
-            )
-        })
-        .unwrap();
+    let cluster = in_kubeconfig(&inv, EntryKind::Cluster, 0);
     assert_eq!(inv.ca_role(cluster), Some(CaRole::Server));
     assert!(
         inv.problems
@@ -125,9 +105,7 @@ fn copied_rke2_cas_are_known_by_their_names() {
 /// renewal names both the pod and `rke2-server` to restart.
 #[test]
 fn rke2_static_pods_consume_its_files_and_are_named_for_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let layout =
-        write_rancher_tree(dir.path(), &spec(Distribution::Rke2, Faults::default())).unwrap();
+    let (dir, layout) = rke2_node();
     let tls = layout.tls.display();
     let pod = format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\n\
@@ -160,17 +138,7 @@ fn rke2_static_pods_consume_its_files_and_are_named_for_restart() {
         .unwrap();
     assert_eq!(supervisor["consumers"][0]["component"], "rke2-server");
     let later = made() + chrono::Duration::days(300);
-    let (code, stdout, out) = crate::util::run(
-        later,
-        &[
-            "renew",
-            "--root",
-            root,
-            "--force",
-            "--yes",
-            "serving-kube-apiserver",
-        ],
-    );
+    let (code, stdout, out) = renew(later, root, &["--force", "serving-kube-apiserver"]);
     assert_eq!(code, 0, "{}", crate::common::text(&out));
     assert!(
         stdout.contains("Now restart kube-apiserver and rke2-server."),

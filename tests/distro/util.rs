@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Output;
 
 use chrono::{DateTime, Duration, Utc};
-use kcert::pki::{CertId, Inventory, Origin};
+use kcert::pki::{CertId, EntryKind, Inventory, Origin};
 use kcert::sign::{
     cert_to_pem, issue, CertTemplate, ExtendedKeyUsagePurpose as Eku, Issuer, KeySpec, PrivateKey,
     Subject,
@@ -23,7 +23,22 @@ pub fn at(inv: &Inventory, file: &Path, index: usize) -> CertId {
         .unwrap_or_else(|| panic!("no certificate {} #{index}", file.display()))
 }
 
-/// `kcert ARGS... ROOT-ARGS` at `now`, and its stdout.
+/// The `index`-th block of the first kubeconfig `entry` in the inventory.
+pub fn in_kubeconfig(inv: &Inventory, entry: EntryKind, index: usize) -> CertId {
+    inv.certs
+        .iter()
+        .position(|c| matches!(&c.origin, Origin::Kubeconfig { entry: e, index: i, .. } if *e == entry && *i == index))
+        .unwrap_or_else(|| panic!("no {entry:?} #{index} in a kubeconfig"))
+}
+
+/// `kcert renew --root ROOT --yes ARGS...` at `now`.
+pub fn renew(now: DateTime<Utc>, root: &str, args: &[&str]) -> (i32, String, Output) {
+    let mut all = vec!["renew", "--root", root, "--yes"];
+    all.extend(args);
+    run(now, &all)
+}
+
+/// `kcert ARGS...` at `now`, and its stdout.
 pub fn run(now: DateTime<Utc>, args: &[&str]) -> (i32, String, Output) {
     let out = kcert(now, args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

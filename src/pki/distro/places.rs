@@ -32,98 +32,40 @@ pub struct Place {
     pub service: Option<String>,
 }
 
-/// `(name, role, is a CA, rotate service)` below k3s/RKE2 `server/tls`; `{p}` is the program.
-const RANCHER_SERVER: &[(&str, CaRole, bool, Option<&str>)] = &[
-    ("client-ca", CaRole::Client, true, None),
-    ("client-ca.nochain", CaRole::Client, true, None),
-    ("server-ca", CaRole::Server, true, None),
-    ("server-ca.nochain", CaRole::Server, true, None),
-    ("request-header-ca", CaRole::FrontProxy, true, None),
-    ("etcd/server-ca", CaRole::EtcdServer, true, None),
-    ("etcd/peer-ca", CaRole::EtcdPeer, true, None),
-    ("client-admin", CaRole::Client, false, Some("admin")),
-    (
-        "client-supervisor",
-        CaRole::Client,
-        false,
-        Some("supervisor"),
-    ),
-    (
-        "client-controller",
-        CaRole::Client,
-        false,
-        Some("controller-manager"),
-    ),
-    ("client-scheduler", CaRole::Client, false, Some("scheduler")),
-    (
-        "client-kube-apiserver",
-        CaRole::Client,
-        false,
-        Some("api-server"),
-    ),
-    (
-        "client-kube-proxy",
-        CaRole::Client,
-        false,
-        Some("kube-proxy"),
-    ),
-    (
-        "client-{p}-controller",
-        CaRole::Client,
-        false,
-        Some("{p}-controller"),
-    ),
-    (
-        "client-{p}-cloud-controller",
-        CaRole::Client,
-        false,
-        Some("cloud-controller"),
-    ),
-    (
-        "serving-kube-apiserver",
-        CaRole::Server,
-        false,
-        Some("api-server"),
-    ),
-    (
-        "client-auth-proxy",
-        CaRole::FrontProxy,
-        false,
-        Some("auth-proxy"),
-    ),
-    ("etcd/client", CaRole::EtcdServer, false, Some("etcd")),
-    (
-        "etcd/server-client",
-        CaRole::EtcdServer,
-        false,
-        Some("etcd"),
-    ),
-    (
-        "etcd/peer-server-client",
-        CaRole::EtcdPeer,
-        false,
-        Some("etcd"),
-    ),
-];
+/// Where a k3s/RKE2 file is: the server's `server/tls`, the agent's `agent/`, or both.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum In {
+    Server,
+    Agent,
+    Both,
+}
 
-/// The same for an agent's `agent/` directory: fetched from a server on every agent start.
-const RANCHER_AGENT: &[(&str, CaRole, bool, Option<&str>)] = &[
-    ("client-ca", CaRole::Client, true, None),
-    ("server-ca", CaRole::Server, true, None),
-    ("client-kubelet", CaRole::Client, false, Some("kubelet")),
-    ("serving-kubelet", CaRole::Server, false, Some("kubelet")),
-    (
-        "client-kube-proxy",
-        CaRole::Client,
-        false,
-        Some("kube-proxy"),
-    ),
-    (
-        "client-{p}-controller",
-        CaRole::Client,
-        false,
-        Some("{p}-controller"),
-    ),
+/// `(where, name, role, is a CA, rotate service)`; `{p}` is the program. The agent's files are
+/// fetched from a server on every agent start.
+#[rustfmt::skip]
+const RANCHER: &[(In, &str, CaRole, bool, Option<&str>)] = &[
+    (In::Both, "client-ca", CaRole::Client, true, None),
+    (In::Server, "client-ca.nochain", CaRole::Client, true, None),
+    (In::Both, "server-ca", CaRole::Server, true, None),
+    (In::Server, "server-ca.nochain", CaRole::Server, true, None),
+    (In::Server, "request-header-ca", CaRole::FrontProxy, true, None),
+    (In::Server, "etcd/server-ca", CaRole::EtcdServer, true, None),
+    (In::Server, "etcd/peer-ca", CaRole::EtcdPeer, true, None),
+    (In::Server, "client-admin", CaRole::Client, false, Some("admin")),
+    (In::Server, "client-supervisor", CaRole::Client, false, Some("supervisor")),
+    (In::Server, "client-controller", CaRole::Client, false, Some("controller-manager")),
+    (In::Server, "client-scheduler", CaRole::Client, false, Some("scheduler")),
+    (In::Server, "client-kube-apiserver", CaRole::Client, false, Some("api-server")),
+    (In::Both, "client-kube-proxy", CaRole::Client, false, Some("kube-proxy")),
+    (In::Both, "client-{p}-controller", CaRole::Client, false, Some("{p}-controller")),
+    (In::Server, "client-{p}-cloud-controller", CaRole::Client, false, Some("cloud-controller")),
+    (In::Server, "serving-kube-apiserver", CaRole::Server, false, Some("api-server")),
+    (In::Server, "client-auth-proxy", CaRole::FrontProxy, false, Some("auth-proxy")),
+    (In::Server, "etcd/client", CaRole::EtcdServer, false, Some("etcd")),
+    (In::Server, "etcd/server-client", CaRole::EtcdServer, false, Some("etcd")),
+    (In::Server, "etcd/peer-server-client", CaRole::EtcdPeer, false, Some("etcd")),
+    (In::Agent, "client-kubelet", CaRole::Client, false, Some("kubelet")),
+    (In::Agent, "serving-kubelet", CaRole::Server, false, Some("kubelet")),
 ];
 
 /// MicroK8s `certs/`: `ca` signs the API server, the users and the kubelet; `front-proxy-ca`
@@ -197,22 +139,25 @@ pub fn key_without_certificate(path: &Path) -> bool {
     }
 }
 
-fn rancher(
-    table: &[(&str, CaRole, bool, Option<&str>)],
-    o: &Owner,
-    stem: &str,
-    prefix: &str,
-) -> Option<Place> {
+fn rancher(o: &Owner, stem: &str, agent: bool) -> Option<Place> {
     let program = o.distribution.program()?;
-    table.iter().find_map(|(name, role, is_ca, service)| {
-        (name.replace("{p}", program) == stem).then(|| Place {
-            distribution: o.distribution,
-            name: format!("{prefix}{stem}"),
-            role: *role,
-            is_ca: *is_ca,
-            service: service.map(|s| s.replace("{p}", program)),
+    let here = if agent { In::Agent } else { In::Server };
+    RANCHER
+        .iter()
+        .filter(|(at, ..)| *at == here || *at == In::Both)
+        .find_map(|(_, name, role, is_ca, service)| {
+            (name.replace("{p}", program) == stem).then(|| Place {
+                distribution: o.distribution,
+                name: if agent {
+                    format!("agent/{stem}")
+                } else {
+                    stem.to_string()
+                },
+                role: *role,
+                is_ca: *is_ca,
+                service: service.map(|s| s.replace("{p}", program)),
+            })
         })
-    })
 }
 
 /// The distribution's name and CA role for the certificate at `origin` (a file's first
@@ -242,11 +187,11 @@ pub fn place(origin: &Origin) -> Option<Place> {
         (Area::RancherServer, None) => {
             let rel = path.strip_prefix(&o.dir).ok()?.to_str()?;
             let stem = rel.strip_suffix(".crt")?;
-            rancher(RANCHER_SERVER, &o, stem, "")
+            rancher(&o, stem, false)
         }
         (Area::RancherAgent, None) => {
             let stem = file.strip_suffix(".crt")?;
-            rancher(RANCHER_AGENT, &o, stem, "agent/")
+            rancher(&o, stem, true)
         }
         (Area::RancherKubeconfig, Some(entry)) => Some(Place {
             distribution: o.distribution,
