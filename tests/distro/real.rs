@@ -75,3 +75,13 @@ fn real_kubeadm_trees_stay_kubeadm() {
         );
     }
 }
+
+/// `Mahmoudalziem__pki`: kubeadm's `pki` files copied into a folder of another name are still
+/// kubeadm's, by kubeadm's file names.
+#[test]
+fn a_copied_kubeadm_pki_reads_as_kubeadm_by_its_file_names() {
+    let fixtures = real_fixtures!();
+    let inv = scan_at(&fixtures.join("Mahmoudalziem__pki"), now());
+    assert_eq!(inv.distribution.distribution, Distribution::Kubeadm);
+    assert_eq!(inv.distribution.roles, [NodeRole::Server]);
+}

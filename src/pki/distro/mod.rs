@@ -164,7 +164,9 @@ pub fn detect(inv: &Inventory) -> Detection {
     let owners: Vec<Owner> = paths.filter_map(owner).collect();
     let has = |d: Distribution| owners.iter().any(|o| o.distribution == d);
     let by_name: Vec<Distribution> = inv.certs.iter().filter_map(by_ca_name).collect();
-    let kubeadm = inv.certs.iter().any(|c| c.kubeadm_name.is_some());
+    // kubeadm's names, or its file names in a copied `pki` directory.
+    let kubeadm =
+        inv.certs.iter().any(|c| c.kubeadm_name.is_some()) || file_named(inv, &KUBEADM_FILES);
     let distribution = [
         Distribution::OpenShift,
         Distribution::Talos,
@@ -193,6 +195,14 @@ pub fn detect(inv: &Inventory) -> Detection {
     }
 }
 
+/// File names only kubeadm gives certificates.
+const KUBEADM_FILES: [&str; 4] = [
+    "apiserver.crt",
+    "apiserver-kubelet-client.crt",
+    "apiserver-etcd-client.crt",
+    "front-proxy-client.crt",
+];
+
 fn file_named(inv: &Inventory, names: &[&str]) -> bool {
     inv.certs.iter().any(|c| {
         c.origin
@@ -218,12 +228,15 @@ fn is_server(inv: &Inventory, d: Distribution, owners: &[Owner]) -> bool {
                 .any(|o| o.area == Area::HardWay && o.dir.ends_with("kubernetes"))
                 || file_named(inv, &["kubernetes.pem"])
         }
-        Distribution::Kubeadm | Distribution::Kubespray => inv.certs.iter().any(|c| {
-            matches!(
-                c.kubeadm_name.as_deref(),
-                Some("apiserver" | "etcd-server" | "admin.conf" | "super-admin.conf")
-            )
-        }),
+        Distribution::Kubeadm | Distribution::Kubespray => {
+            file_named(inv, &["apiserver.crt"])
+                || inv.certs.iter().any(|c| {
+                    matches!(
+                        c.kubeadm_name.as_deref(),
+                        Some("apiserver" | "etcd-server" | "admin.conf" | "super-admin.conf")
+                    )
+                })
+        }
         Distribution::OpenShift | Distribution::Talos | Distribution::Unknown => false,
     }
 }
