@@ -483,7 +483,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__demo)
-            opts="-h --dir --no-tui --now --debug --help"
+            opts="-h --dir --layout --no-tui --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,6 +491,10 @@ _kcert() {
             case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "kubeadm k3s microk8s" -- "${cur}"))
                     return 0
                     ;;
                 --now)
@@ -807,7 +811,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__renew)
-            opts="-y -h --recover --all --expiring --within --dry-run --yes --validity --backup-dir --key-algorithm --reuse-key --update-ca-data --root --warn --now --debug --help"
+            opts="-y -h --recover --all --expiring --within --dry-run --yes --validity --backup-dir --key-algorithm --reuse-key --update-ca-data --force --root --warn --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -37,7 +37,7 @@ complete -c kcert -n "__fish_kcert_needs_command" -s h -l help -d 'Print help (s
 complete -c kcert -n "__fish_kcert_needs_command" -s V -l version -d 'Print version'
 complete -c kcert -n "__fish_kcert_needs_command" -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
 complete -c kcert -n "__fish_kcert_needs_command" -a "tui" -d 'Open the terminal UI (the default when no command is given)'
-complete -c kcert -n "__fish_kcert_needs_command" -a "demo" -d 'Write a demo kubeadm tree into a temporary directory, start a demo API server with a dozen CSRs, and open the UI on both'
+complete -c kcert -n "__fish_kcert_needs_command" -a "demo" -d 'Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory and open the UI on it; kubeadm\'s comes with a demo API server holding a dozen CSRs'
 complete -c kcert -n "__fish_kcert_needs_command" -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
 complete -c kcert -n "__fish_kcert_needs_command" -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
 complete -c kcert -n "__fish_kcert_needs_command" -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
@@ -74,6 +74,9 @@ complete -c kcert -n "__fish_kcert_using_subcommand tui" -l now -d 'Pretend the 
 complete -c kcert -n "__fish_kcert_using_subcommand tui" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand tui" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand demo" -l dir -d 'Write the tree here instead of a new temporary directory (kept after exit)' -r -F
+complete -c kcert -n "__fish_kcert_using_subcommand demo" -l layout -d 'Which kind of node to write. k3s and MicroK8s nodes come without the demo API server: their nodes use neither CSRs nor bootstrap tokens to join' -r -f -a "kubeadm\t''
+k3s\t''
+microk8s\t''"
 complete -c kcert -n "__fish_kcert_using_subcommand demo" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
 complete -c kcert -n "__fish_kcert_using_subcommand demo" -l no-tui -d 'Only write the tree and print where it is; do not open the UI (nor the demo API server)'
 complete -c kcert -n "__fish_kcert_using_subcommand demo" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
@@ -96,6 +99,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand renew" -l dry-run -d 'Sign i
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -s y -l yes -d 'Do not ask for confirmation'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l reuse-key -d 'Keep the existing private keys'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l update-ca-data -d 'Also replace kubeconfig certificate-authority-data that differs from the CA on disk'
+complete -c kcert -n "__fish_kcert_using_subcommand renew" -l force -d 'Renew in place even certificates the node\'s distribution renews itself (k3s, RKE2, MicroK8s), with the usual plan, backups and confirmation. Never its CAs, the files it rewrites from others (k3s.yaml) or read-only layouts (OpenShift, Talos)'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand restore" -l root -d 'The node\'s tree (as for `renew --root`); default: /etc/kubernetes' -r -F
@@ -192,7 +196,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcomm
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "tui" -d 'Open the terminal UI (the default when no command is given)'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "demo" -d 'Write a demo kubeadm tree into a temporary directory, start a demo API server with a dozen CSRs, and open the UI on both'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "demo" -d 'Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory and open the UI on it; kubeadm\'s comes with a demo API server holding a dozen CSRs'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'

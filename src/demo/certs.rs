@@ -163,8 +163,8 @@ impl<'a> Story<'a> {
         default: DateTime<Utc>,
         lifetime: Duration,
     ) -> DateTime<Utc> {
-        match self.spec.faults.days_left.iter().find(|(n, _)| n == name) {
-            Some((_, days)) => self.spec.now + Duration::days(*days) - lifetime,
+        match self.spec.faults.days_left_of(name) {
+            Some(days) => self.spec.now + Duration::days(days) - lifetime,
             None => default,
         }
     }

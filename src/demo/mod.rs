@@ -1,4 +1,6 @@
-//! A realistic kubeadm control-plane tree with planted faults, for `kcert demo` and tests.
+//! A realistic kubeadm control-plane tree with planted faults, for `kcert demo` and tests;
+//! and k3s/RKE2 ([`write_rancher_tree`]) and MicroK8s ([`write_microk8s_tree`]) nodes
+//! written the way those distributions write them.
 //!
 //! Everything is real: keys, certificates signed by the right (or deliberately wrong) CA,
 //! kubeconfig YAML kubectl loads, kubelet files and static pod manifests naming the files by
@@ -11,8 +13,12 @@ mod files;
 mod kubeconfig;
 mod kubelet;
 mod manifests;
+mod microk8s;
+mod rancher;
 
 pub use bulk::{write_bulk_tree, BulkLayout};
+pub use microk8s::{demo_microk8s_spec, write_microk8s_tree, MicroK8sLayout, MicroK8sSpec};
+pub use rancher::{demo_rancher_spec, write_rancher_tree, RancherLayout, RancherSpec};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -49,6 +55,16 @@ pub struct Faults {
     pub key_mismatch: Vec<String>,
     /// `sa.pub` belongs to another key than `sa.key`.
     pub sa_mismatch: bool,
+}
+
+impl Faults {
+    /// The planted `days_left` of `name`, if any.
+    pub fn days_left_of(&self, name: &str) -> Option<i64> {
+        self.days_left
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| *d)
+    }
 }
 
 /// Where the interesting parts of a written tree are.

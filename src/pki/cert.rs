@@ -68,9 +68,11 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
     let public = spki_info(cert.public_key());
     let signature_algorithm = algorithm_name(&cert.signature_algorithm.algorithm);
     let (not_before, not_after) = decode::validity(&cert);
+    let place = super::distro::place(&origin);
     Ok(CertEntry {
         origin,
         kubeadm_name: None,
+        place,
         der: der.to_vec(),
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
@@ -94,6 +96,7 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
         referenced_by: Vec::new(),
         symlink_target: None,
         superseded: false,
+        copy_of: None,
         status: Status::Ok,
         chain: ChainVerdict::UnknownIssuer,
         issuer_id: None,

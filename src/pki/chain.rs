@@ -46,12 +46,14 @@ fn check(cert: &X509Certificate<'_>, issuer_spki: &[u8]) -> Check {
     }
 }
 
-/// Prefer files over kubeconfig copies (a copy never has the CA's key, so renewal needs the
-/// file), then issuers that sit beside the certificate.
-fn preference(cert: &CertEntry, candidate: &CertEntry) -> (bool, bool, bool) {
+/// Prefer a CA's own file over its copies in other files (k3s leaf files end with their CA;
+/// a copy never has the CA's key, so renewal needs the original), files over kubeconfig
+/// data, then issuers that sit beside the certificate.
+fn preference(cert: &CertEntry, candidate: &CertEntry) -> (bool, bool, bool, bool) {
     let dir = |o: &Origin| o.path().parent().map(Path::to_path_buf);
     (
         candidate.superseded,
+        candidate.copy_of.is_some(),
         matches!(candidate.origin, Origin::Kubeconfig { .. }),
         dir(&candidate.origin) != dir(&cert.origin),
     )

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use super::chain::Link;
+use super::distro::{self, Distribution};
 use super::pair::is_service_account_key;
-use super::{format, CertEntry, CertId, ChainVerdict, Inventory, Problem, ProblemKind};
+use super::{format, CertEntry, CertId, ChainVerdict, ExpectedCa, Inventory, Problem, ProblemKind};
 use super::{Severity, Status};
 
 fn push(
@@ -27,21 +28,21 @@ fn push(
     });
 }
 
-/// Who is hurt when a kubeadm certificate is signed by the wrong CA.
-fn consequence(name: &str) -> &'static str {
-    match name {
-        "apiserver" => "clients that trust the cluster CA will refuse the API server",
+/// Who is hurt when a certificate is signed by the wrong CA: kubeadm's by name, the others
+/// by the CA role they must be under.
+fn consequence(expected: &ExpectedCa) -> &'static str {
+    match expected.role.as_str() {
+        "apiserver" | "serving-kube-apiserver" => {
+            "clients that trust the cluster CA will refuse the API server"
+        }
         "apiserver-kubelet-client" => {
             "kubelets will refuse the API server (kubectl logs/exec fail)"
         }
-        "apiserver-etcd-client" => "etcd will refuse the API server's connections",
-        "front-proxy-client" => {
-            "aggregated APIs (metrics-server, ...) will reject proxied requests"
+        "apiserver-etcd-client" | "etcd/client" => "etcd will refuse the API server's connections",
+        "agent/serving-kubelet" => {
+            "the API server will refuse the kubelet's serving certificate (kubectl logs/exec fail)"
         }
-        "etcd-server" | "etcd-peer" | "etcd-healthcheck-client" => {
-            "etcd clients and peers will refuse it"
-        }
-        _ => "the API server will reject this client",
+        _ => expected.ca_role.consequence(),
     }
 }
 
@@ -50,7 +51,8 @@ pub fn judge(inv: &mut Inventory, links: &[Link]) {
     let now = inv.generated_at;
     for (id, link) in links.iter().enumerate() {
         let cert = &inv.certs[id];
-        if cert.superseded {
+        // A copy's original carries its problems.
+        if cert.superseded || cert.copy_of.is_some() {
             continue;
         }
         let path = cert.origin.path().to_path_buf();
@@ -124,7 +126,6 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
     let path = cert.origin.path().to_path_buf();
     let who = cert.display_name();
     let expected = inv.expected_ca(id);
-    let role = expected.as_ref().map(|e| e.role.as_str());
     let expected_ca = expected.as_ref().and_then(|e| e.ca);
     let claimed = link.claimed.map(|c| &inv.certs[c]);
     match link.verdict {
@@ -147,43 +148,62 @@ fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
             );
         }
         ChainVerdict::UnknownIssuer => {
-            let (sev, msg) = match (claimed, expected_ca) {
+            let (sev, msg) = match (claimed, expected.as_ref().zip(expected_ca)) {
                 (Some(ca), _) => (
                     Severity::Warning,
                     format!("{who}: signature algorithm {} of the issuer {} is not one kcert can verify", cert.signature_algorithm, ca.display_name()),
                 ),
-                (None, Some(ca)) => (
+                (None, Some((e, ca))) => (
                     Severity::Error,
                     format!(
-                        "{who}: issuer \"{}\" is not {} ({}), the CA kubeadm uses for it: {}",
+                        "{who}: issuer \"{}\" is not {} ({}), the CA {} uses for it: {}",
                         cert.issuer,
                         inv.certs[ca].display_name(),
                         inv.certs[ca].origin.describe(),
-                        consequence(role.unwrap_or_default())
+                        e.distribution,
+                        consequence(e)
                     ),
                 ),
                 (None, None) => (
-                    if cert.kubeadm_name.is_some() { Severity::Warning } else { Severity::Info },
+                    if cert.known_name().is_some() { Severity::Warning } else { Severity::Info },
                     format!("{who}: issuer \"{}\" is not among the scanned certificates, so its signature cannot be checked", cert.issuer),
                 ),
             };
             push(inv, Some(id), path, sev, ProblemKind::Chain, msg);
         }
         ChainVerdict::Verified => {
-            let (Some(name), Some(ca), Some(issuer)) = (role, expected_ca, link.issuer) else {
+            let (Some(e), Some(issuer)) = (expected.as_ref(), link.issuer) else {
                 return;
             };
-            if inv.certs[issuer].sha256 == inv.certs[ca].sha256 {
-                return;
-            }
-            let msg = format!(
-                "{who}: signed by {} ({}) but kubeadm uses {} ({}) for it: {}",
-                inv.certs[issuer].display_name(),
-                inv.certs[issuer].origin.describe(),
-                inv.certs[ca].display_name(),
-                inv.certs[ca].origin.describe(),
-                consequence(name)
-            );
+            let msg = match e.ca {
+                Some(ca) if inv.certs[issuer].sha256 == inv.certs[ca].sha256 => return,
+                Some(ca) => format!(
+                    "{who}: signed by {} ({}) but {} uses {} ({}) for it: {}",
+                    inv.certs[issuer].display_name(),
+                    inv.certs[issuer].origin.describe(),
+                    e.distribution,
+                    inv.certs[ca].display_name(),
+                    inv.certs[ca].origin.describe(),
+                    consequence(e)
+                ),
+                // The layout's CA is not here, but the issuer is one of its CAs of another
+                // role (k3s's client CA for a serving certificate): wrong all the same.
+                None if e.distribution != Distribution::Kubeadm
+                    && inv.ca_role(issuer).is_some_and(|r| r != e.ca_role) =>
+                {
+                    format!(
+                        "{who}: signed by {} ({}), a {} CA, but {} signs it with its {} CA ({}): {}",
+                        inv.certs[issuer].display_name(),
+                        inv.certs[issuer].origin.describe(),
+                        inv.ca_role(issuer).map_or("", |r| r.word()),
+                        e.distribution,
+                        e.ca_role.word(),
+                        e.ca_name,
+                        consequence(e)
+                    )
+                }
+                None => return,
+            };
             push(
                 inv,
                 Some(id),
@@ -238,7 +258,11 @@ fn key_problem(inv: &mut Inventory, id: CertId) {
 
 fn orphan_keys(inv: &mut Inventory) {
     for (kid, key) in inv.keys.iter().enumerate() {
-        if !key.is_private || key.cert_id.is_some() || is_service_account_key(key) {
+        if !key.is_private
+            || key.cert_id.is_some()
+            || is_service_account_key(key)
+            || distro::key_without_certificate(key.origin.path())
+        {
             continue;
         }
         let path = key.origin.path().to_path_buf();

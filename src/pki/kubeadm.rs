@@ -94,13 +94,14 @@ pub fn expected_ca(name: &str) -> Option<CaRole> {
     })
 }
 
-/// kubeadm's name for the CA of `role`.
-pub fn ca_name(role: CaRole) -> &'static str {
-    match role {
+/// kubeadm's name for the CA of `role`; `None` for the roles only other distributions split.
+pub fn ca_name(role: CaRole) -> Option<&'static str> {
+    Some(match role {
         CaRole::Kubernetes => "ca",
         CaRole::Etcd => "etcd-ca",
         CaRole::FrontProxy => "front-proxy-ca",
-    }
+        CaRole::Client | CaRole::Server | CaRole::EtcdServer | CaRole::EtcdPeer => return None,
+    })
 }
 
 /// The role of one of kubeadm's three CAs, by its kubeadm name.

@@ -9,7 +9,9 @@
 
 mod cert;
 mod chain;
+mod copies;
 pub mod decode;
+pub mod distro;
 pub mod expiry;
 pub mod format;
 mod health;

@@ -165,6 +165,9 @@ pub struct CertEntry {
     pub origin: Origin,
     /// kubeadm's name (`apiserver`, `etcd-ca`, `admin.conf`, ...) when kubeadm manages this file.
     pub kubeadm_name: Option<String>,
+    /// Another distribution's name and CA role for it (k3s `client-admin`, MicroK8s
+    /// `server.crt`, ...), from where the file is.
+    pub place: Option<super::distro::Place>,
     /// DER bytes, kept for renewal, fingerprints and comparisons with served certificates.
     pub der: Vec<u8>,
     /// `CN=kube-apiserver`, `O=system:nodes, CN=system:node:cp-1` (RFC 4514 order reversed, as openssl prints).
@@ -200,6 +203,10 @@ pub struct CertEntry {
     pub symlink_target: Option<PathBuf>,
     /// An old kubelet rotation file that `*-current.pem` no longer points at: shown, never a problem.
     pub superseded: bool,
+    /// The same CA certificate in its own file, when this is a copy of it inside another file
+    /// (k3s writes every leaf file as leaf + CA; bundles; kubeconfig CA data): listed as a
+    /// copy, never as a CA of its own or a problem.
+    pub copy_of: Option<CertId>,
 
     // Filled in by the chain and key passes.
     pub status: Status,
@@ -216,8 +223,8 @@ impl CertEntry {
     /// The name an operator recognises: kubeadm's name; a CA that is not the first block of
     /// its file (the kubelet's `kubelet.crt`, a bundle) by its CN; else the file (and entry).
     pub fn display_name(&self) -> String {
-        if let Some(n) = &self.kubeadm_name {
-            return n.clone();
+        if let Some(n) = self.known_name() {
+            return n.to_string();
         }
         if let Some(cn) = self.bundled_ca_name() {
             return cn.to_string();
@@ -246,14 +253,20 @@ impl CertEntry {
     /// kubelet's files', or a bundled CA's CN.
     pub fn name(&self) -> Option<&str> {
         let first_block = self.origin.index() == 0 && matches!(self.origin, Origin::File { .. });
-        self.kubeadm_name
-            .as_deref()
+        self.known_name()
             .or_else(|| {
                 first_block
                     .then(|| super::kubeadm::name_for_kubelet_file(self.origin.path()))
                     .flatten()
             })
             .or_else(|| self.bundled_ca_name())
+    }
+
+    /// kubeadm's name for it, else its distribution's.
+    pub fn known_name(&self) -> Option<&str> {
+        self.kubeadm_name
+            .as_deref()
+            .or(self.place.as_ref().map(|p| p.name.as_str()))
     }
 
     /// The CN of a CA found after another certificate in its file: `#2` says nothing.
@@ -440,6 +453,8 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     pub service_accounts: Vec<ServiceAccountPair>,
     pub csrs: Vec<CsrEntry>,
+    /// The node's distribution and roles, from where its files are and what they are called.
+    pub distribution: super::distro::Detection,
 }
 
 impl Inventory {
@@ -492,7 +507,12 @@ impl Inventory {
                 .filter(|r| !self.missing_roots.contains(r)),
         );
         let missing = list(&mut self.missing_roots.iter());
-        Some(match (looked.is_empty(), missing.is_empty()) {
+        let known = super::distro::Distribution::KNOWN
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let said = match (looked.is_empty(), missing.is_empty()) {
             (true, _) => format!("nothing to scan: none of {missing} exists"),
             (false, true) => {
                 format!("no certificates, keys or kubeconfigs were found under {looked}")
@@ -500,7 +520,11 @@ impl Inventory {
             (false, false) => format!(
                 "no certificates, keys or kubeconfigs were found under {looked} ({missing}: not there)"
             ),
-        })
+        };
+        Some(format!(
+            "{said}; kcert knows the layouts of {known} (give a PATH or --root if this node \
+             keeps them elsewhere)"
+        ))
     }
 
     /// The highest severity across all problems.

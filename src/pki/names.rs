@@ -4,18 +4,63 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
+use super::distro::{self, Distribution};
 use super::{kubeadm, CertEntry, CertId, EntryKind, Inventory, Origin};
 
-/// The part of the cluster a CA signs for. kubeadm has one CA per role; other distributions
-/// split them further, which is why this is a type and not a file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The part of the cluster a CA signs for. kubeadm has one CA per role (kubernetes, etcd,
+/// front-proxy); k3s and RKE2 split them further (a client CA, a server CA, two etcd CAs),
+/// which is why this is a type and not a file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CaRole {
-    /// Signs the API server, its clients and the kubelets (kubeadm's `ca`).
+    /// Signs the API server, its clients and the kubelets (kubeadm's `ca`, MicroK8s' `ca`,
+    /// the hard way's one CA).
     Kubernetes,
-    /// Signs etcd's serving, peer and client certificates (`etcd-ca`).
-    Etcd,
-    /// Signs the aggregation layer's client certificate (`front-proxy-ca`).
+    /// Signs only client certificates (k3s/RKE2 `client-ca`).
+    Client,
+    /// Signs only serving certificates (k3s/RKE2 `server-ca`).
+    Server,
+    /// Signs the aggregation layer's client certificate (`front-proxy-ca`, k3s
+    /// `request-header-ca`).
     FrontProxy,
+    /// Signs etcd's serving, peer and client certificates (kubeadm's `etcd-ca`, kubespray's
+    /// `/etc/ssl/etcd/ssl/ca.pem`).
+    Etcd,
+    /// Signs etcd's serving and client certificates only (k3s/RKE2 `etcd/server-ca`).
+    EtcdServer,
+    /// Signs etcd's peer certificates only (k3s/RKE2 `etcd/peer-ca`).
+    EtcdPeer,
+}
+
+impl CaRole {
+    /// The words views use: `client`, `etcd peer`, ...
+    pub fn word(self) -> &'static str {
+        match self {
+            CaRole::Kubernetes => "kubernetes",
+            CaRole::Client => "client",
+            CaRole::Server => "server",
+            CaRole::FrontProxy => "front-proxy (request-header)",
+            CaRole::Etcd => "etcd",
+            CaRole::EtcdServer => "etcd server",
+            CaRole::EtcdPeer => "etcd peer",
+        }
+    }
+
+    /// Who is hurt when a certificate that must be under this CA is under another.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            CaRole::Kubernetes | CaRole::Client => "the API server will reject this client",
+            CaRole::Server => "clients that trust the server CA will refuse it",
+            CaRole::FrontProxy => {
+                "aggregated APIs (metrics-server, ...) will reject proxied requests"
+            }
+            CaRole::Etcd | CaRole::EtcdServer | CaRole::EtcdPeer => {
+                "etcd clients and peers will refuse it"
+            }
+        }
+    }
 }
 
 impl Origin {
@@ -34,10 +79,10 @@ impl Origin {
 }
 
 impl Inventory {
-    /// A row label: kubeadm's name, a bundled CA's CN, else the path below its root plus the
-    /// kubeconfig entry.
+    /// A row label: kubeadm's or the distribution's name, a bundled CA's CN, else the path
+    /// below its root plus the kubeconfig entry.
     pub fn label(&self, cert: &CertEntry) -> String {
-        if let Some(n) = cert.kubeadm_name.as_deref().or(cert.bundled_ca_name()) {
+        if let Some(n) = cert.known_name().or(cert.bundled_ca_name()) {
             return n.to_string();
         }
         match self.below_root(cert.origin.path()) {
@@ -61,40 +106,107 @@ impl Inventory {
         self.below_root(path).unwrap_or(path).display().to_string()
     }
 
-    /// The CA kubeadm signs certificate `id` with, for the certificates kubeadm names (and the
-    /// kubelet's client certificate, through `kubelet.conf`); `None` for any other.
+    /// The CA certificate `id` must be signed by, for the certificates kubeadm or another
+    /// distribution names (and the kubelet's client certificate, through `kubelet.conf`);
+    /// `None` for any other.
     pub fn expected_ca(&self, id: CertId) -> Option<ExpectedCa> {
-        let (role, anchor) = kubeadm_role(self.certs.get(id)?)?;
-        let ca_role = kubeadm::expected_ca(&role)?;
-        let ca_name = kubeadm::ca_name(ca_role);
-        let dir = kubeadm::pki_dir(&anchor, &role);
-        let ca = dir.and_then(|dir| {
-            self.certs.iter().position(|c| {
-                c.kubeadm_name.as_deref() == Some(ca_name)
-                    && kubeadm::pki_dir(c.origin.path(), ca_name).as_deref() == Some(dir.as_path())
+        let cert = self.certs.get(id)?;
+        if let Some((role, anchor)) = kubeadm_role(cert) {
+            let ca_role = kubeadm::expected_ca(&role)?;
+            let ca_name = kubeadm::ca_name(ca_role)?;
+            let dir = kubeadm::pki_dir(&anchor, &role);
+            let ca = dir.and_then(|dir| {
+                self.certs.iter().position(|c| {
+                    c.kubeadm_name.as_deref() == Some(ca_name)
+                        && kubeadm::pki_dir(c.origin.path(), ca_name).as_deref()
+                            == Some(dir.as_path())
+                })
+            });
+            return Some(ExpectedCa {
+                distribution: Distribution::Kubeadm,
+                role,
+                ca_role,
+                ca_name: ca_name.to_string(),
+                ca,
+            });
+        }
+        let place = cert.place.as_ref().filter(|p| !p.is_ca && !cert.is_ca)?;
+        let scope = distro::owner(cert.origin.path()).map(|o| distro::scope(&o))?;
+        let ca = self
+            .certs
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.place.as_ref().is_some_and(|p| {
+                    p.is_ca && p.role == place.role && p.distribution == place.distribution
+                }) && c.origin.path().starts_with(&scope)
             })
-        });
-        Some(ExpectedCa { role, ca_role, ca })
+            .min_by_key(|(_, c)| (c.copy_of.is_some(), c.origin.path().to_path_buf()))
+            .map(|(i, _)| self.original(i));
+        Some(ExpectedCa {
+            distribution: place.distribution,
+            role: place.name.clone(),
+            ca_role: place.role,
+            ca_name: distro::ca_name(place.distribution, place.role),
+            ca,
+        })
     }
 
-    /// The role CA certificate `id` plays, by kubeadm's name for it or, in a copied tree,
-    /// kubeadm's file names; `None` for a leaf or a CA kcert cannot place.
+    /// The role CA certificate `id` plays: by kubeadm's or its distribution's name for it, by
+    /// k3s and RKE2's CA names, as the original it copies, or, in a copied tree, by kubeadm's
+    /// file names; `None` for a leaf or a CA kcert cannot place.
     pub fn ca_role(&self, id: CertId) -> Option<CaRole> {
         let cert = self.certs.get(id).filter(|c| c.is_ca)?;
         cert.kubeadm_name
             .as_deref()
             .and_then(kubeadm::ca_role)
+            .or_else(|| cert.place.as_ref().filter(|p| p.is_ca).map(|p| p.role))
+            .or_else(|| role_by_ca_name(cert))
+            .or_else(|| {
+                cert.copy_of
+                    .filter(|&o| o != id)
+                    .and_then(|o| self.ca_role(o))
+            })
             .or_else(|| kubeadm::ca_role_of_file(cert.origin.path()))
     }
 }
 
-/// Which CA kubeadm signs a certificate with, and whether that CA is in the inventory.
+/// k3s and RKE2 name their CAs `<prefix>-ca@<unix time>`: `k3s-client`, `rke2-server`,
+/// `k3s-request-header`, `etcd-server`, `etcd-peer` (k3s-io/k3s `deps.go`,
+/// `createSigningCertKey`).
+fn role_by_ca_name(cert: &CertEntry) -> Option<CaRole> {
+    let cn = cert.common_name.as_deref()?;
+    let (prefix, stamp) = cn.split_once("-ca@")?;
+    if stamp.is_empty() || !stamp.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let kind = prefix
+        .strip_prefix("k3s-")
+        .or_else(|| prefix.strip_prefix("rke2-"))
+        .unwrap_or(prefix);
+    Some(match kind {
+        "client" => CaRole::Client,
+        "server" => CaRole::Server,
+        "request-header" => CaRole::FrontProxy,
+        "etcd-server" => CaRole::EtcdServer,
+        "etcd-peer" => CaRole::EtcdPeer,
+        _ => return None,
+    })
+}
+
+/// Which CA signs a certificate, and whether that CA is in the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectedCa {
-    /// kubeadm's name for the role the certificate plays (`front-proxy-client`, `kubelet.conf`).
+    /// Whose rule it is: kubeadm's, k3s's, ...
+    pub distribution: Distribution,
+    /// The distribution's name for the role the certificate plays (`front-proxy-client`,
+    /// `kubelet.conf`, `client-auth-proxy`).
     pub role: String,
     pub ca_role: CaRole,
-    /// kubeadm's CA for it in the same certificates directory; `None` when it is not there.
+    /// The distribution's name for that CA (`front-proxy-ca`, `request-header-ca`).
+    pub ca_name: String,
+    /// That CA in the same layout (the original when it was found as a copy); `None` when it
+    /// is not there.
     pub ca: Option<CertId>,
 }
 

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::read::{entry_word, read_file, FileRef, Parsed};
 use super::walk::{file_id, walk, Candidate};
-use super::{chain, expiry, judge, pair};
+use super::{chain, copies, distro, expiry, judge, pair};
 use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
 use crate::error::ScanError;
 
@@ -80,6 +80,7 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
         problems,
         service_accounts: Vec::new(),
         csrs: Vec::new(),
+        distribution: distro::Detection::default(),
     };
     // Reserved up front: growing by doubling copied the large entries several times.
     inv.certs
@@ -96,14 +97,17 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
     record_references(&mut inv, &refs);
     mark_superseded(&mut inv);
 
+    // Keys first: the copy of a CA that has its key is the CA, and issuers are originals.
+    pair::pair_keys(&mut inv.certs, &mut inv.keys, &refs);
+    copies::mark_copies(&mut inv);
     let links = chain::link_all(&inv.certs);
     for (cert, link) in inv.certs.iter_mut().zip(&links) {
         cert.chain = link.verdict;
         cert.issuer_id = link.issuer;
         cert.status = expiry::status(cert.not_before, cert.not_after, opts.now, opts.thresholds);
     }
-    pair::pair_keys(&mut inv.certs, &mut inv.keys, &refs);
     inv.service_accounts = pair::service_accounts(&inv.keys);
+    inv.distribution = distro::detect(&inv);
     judge::judge(&mut inv, &links);
     Ok(inv)
 }
@@ -218,28 +222,28 @@ mod tests {
         let inv = scan(&opts).expect("scan");
         assert!(inv.is_empty());
         assert_eq!(inv.missing_roots, std::slice::from_ref(&gone));
-        assert_eq!(
-            inv.nothing_found().as_deref(),
-            Some(
-                format!(
-                    "no certificates, keys or kubeconfigs were found under {} ({}: not there)",
-                    dir.path().display(),
-                    gone.display()
-                )
-                .as_str()
-            )
+        let said = inv.nothing_found().expect("nothing found");
+        assert!(
+            said.starts_with(&format!(
+                "no certificates, keys or kubeconfigs were found under {} ({}: not there); \
+                 kcert knows the layouts of kubeadm, k3s, rke2, microk8s,",
+                dir.path().display(),
+                gone.display()
+            )),
+            "{said}"
         );
         let only_gone = ScanOptions {
             roots: vec![gone.clone()],
             ..opts
         };
         let inv = scan(&only_gone).expect("scan");
-        assert_eq!(
-            inv.nothing_found(),
-            Some(format!(
-                "nothing to scan: none of {} exists",
+        let said = inv.nothing_found().expect("nothing found");
+        assert!(
+            said.starts_with(&format!(
+                "nothing to scan: none of {} exists;",
                 gone.display()
-            ))
+            )),
+            "{said}"
         );
         std::fs::write(dir.path().join("junk.crt"), "not a certificate").expect("write");
         let inv = scan(&ScanOptions::new(

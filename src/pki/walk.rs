@@ -14,7 +14,7 @@ use crate::error::ScanError;
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// Extensions (and bare names) worth opening during a directory walk.
-const EXTENSIONS: [&str; 12] = [
+const EXTENSIONS: [&str; 13] = [
     "crt",
     "cer",
     "cert",
@@ -24,6 +24,8 @@ const EXTENSIONS: [&str; 12] = [
     "pub",
     "csr",
     "conf",
+    // MicroK8s' `credentials/*.config`.
+    "config",
     "kubeconfig",
     "yaml",
     "yml",
@@ -76,13 +78,30 @@ pub struct Walked {
     pub missing_roots: Vec<PathBuf>,
 }
 
-/// kcert's defaults on a node: kubeadm, the kubelet, kubespray's etcd, and the user's kubeconfig.
+/// kcert's default places on a node, every layout it knows: kubeadm (and kubespray's
+/// `/etc/kubernetes/ssl` and etcd), the kubelet, k3s and RKE2 (server, agent and the
+/// kubeconfig they write), MicroK8s, the hard way's `/var/lib/kubernetes` and the files
+/// directly in `/var/lib/kubelet`, and the user's kubeconfig. Missing ones are skipped
+/// silently. The one list: the fleet DaemonSet mounts exactly these.
 pub fn default_roots() -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = [
         "/etc/kubernetes",
+        "/etc/kubernetes/ssl",
         "/var/lib/kubelet/pki",
         "/etc/ssl/etcd/ssl",
         "/etc/etcd",
+        "/var/lib/rancher/k3s/server/tls",
+        "/var/lib/rancher/k3s/server/cred",
+        "/var/lib/rancher/k3s/agent",
+        "/etc/rancher/k3s/k3s.yaml",
+        "/var/lib/rancher/rke2/server/tls",
+        "/var/lib/rancher/rke2/server/cred",
+        "/var/lib/rancher/rke2/agent",
+        "/etc/rancher/rke2/rke2.yaml",
+        "/var/snap/microk8s/current/certs",
+        "/var/snap/microk8s/current/credentials",
+        "/var/lib/kubernetes",
+        "/var/lib/kubelet",
     ]
     .iter()
     .map(PathBuf::from)
@@ -96,6 +115,31 @@ pub fn default_roots() -> Vec<PathBuf> {
         }
     }
     roots
+}
+
+/// Directories that hold a runtime's bulk data, never PKI: k3s/RKE2 agents' `containerd`
+/// and `images` (image layers are full of CA bundles), the kubelet's `pods` (every pod's
+/// secrets) and plugin state. Skipped wherever a walk meets them.
+fn is_bulk_dir(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parent = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    match parent {
+        "agent" => matches!(name, "containerd" | "images" | "logs"),
+        "kubelet" => matches!(
+            name,
+            "pods"
+                | "plugins"
+                | "plugins_registry"
+                | "pod-resources"
+                | "device-plugins"
+                | "checkpoints"
+        ),
+        _ => false,
+    }
 }
 
 fn problem(path: &Path, severity: Severity, message: String) -> Problem {
@@ -144,7 +188,9 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                e.depth() == 0 || !(e.file_type().is_dir() && is_backup_dir(e.path()))
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && (is_backup_dir(e.path()) || is_bulk_dir(e.path())))
             });
         // The device of each directory on the current path, by depth: a regular file's id is
         // its directory's device and the inode from the directory entry, with no stat.
@@ -258,4 +304,59 @@ fn walk_problem(err: &walkdir::Error) -> Problem {
         None => err.to_string(),
     };
     problem(&path, Severity::Warning, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fleet DaemonSet mounts exactly these; each layout's places are among them.
+    #[test]
+    fn default_roots_hold_every_layouts_places() {
+        let roots = default_roots();
+        for place in [
+            "/etc/kubernetes",
+            "/etc/kubernetes/ssl",
+            "/etc/ssl/etcd/ssl",
+            "/var/lib/rancher/k3s/server/tls",
+            "/var/lib/rancher/k3s/agent",
+            "/etc/rancher/k3s/k3s.yaml",
+            "/var/lib/rancher/rke2/server/cred",
+            "/etc/rancher/rke2/rke2.yaml",
+            "/var/snap/microk8s/current/certs",
+            "/var/snap/microk8s/current/credentials",
+            "/var/lib/kubernetes",
+            "/var/lib/kubelet",
+        ] {
+            assert!(roots.contains(&PathBuf::from(place)), "{place}");
+        }
+    }
+
+    /// An agent's container images and the kubelet's pods are full of CA bundles and secrets
+    /// that are not the node's PKI: never read.
+    #[test]
+    fn bulk_runtime_directories_are_not_walked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let files = [
+            ("var/lib/rancher/k3s/agent/client-kubelet.crt", true),
+            (
+                "var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter/1/fs/etc/ssl/ca.crt",
+                false,
+            ),
+            ("var/lib/rancher/rke2/agent/images/x.crt", false),
+            ("var/lib/kubelet/worker-0.pem", true),
+            ("var/lib/kubelet/pods/uid/volumes/token/ca.crt", false),
+            ("var/lib/kubelet/pki/kubelet.crt", true),
+        ];
+        for (f, _) in files {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+            std::fs::write(&p, "x").expect("write");
+        }
+        let walked = walk(&[dir.path().to_path_buf()], true).expect("walk");
+        for (f, read) in files {
+            let seen = walked.files.iter().any(|c| c.path == dir.path().join(f));
+            assert_eq!(seen, read, "{f}");
+        }
+    }
 }

@@ -10,8 +10,8 @@ use super::refused::Refused;
 use super::writes::{fingerprint, writes_for};
 use super::RenewOptions;
 use crate::pki::{
-    self, kubeadm, CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, KeyEntry, KeyFormat,
-    Origin, Status,
+    self, CertEntry, CertId, ChainVerdict, Inventory, KeyAlgorithm, KeyEntry, KeyFormat, Origin,
+    Status,
 };
 use crate::sign::{cert_to_pem, issue, CertTemplate, Issuer, KeySpec, PrivateKey};
 
@@ -109,11 +109,15 @@ fn signing_ca(
     let expected = inv.expected_ca(id);
     match (expected.as_ref().map(|e| (e.ca, e.ca_role)), current) {
         (Some((Some(ca), _)), current) if Some(ca) != current => Ok((ca, Some(was()))),
-        // kubeadm's CA is not here: renewing under another CA of a known role would keep it wrong.
+        // Its CA is not here: renewing under another CA of a known role would keep it wrong.
         (Some((None, role)), Some(i)) if inv.ca_role(i).is_some_and(|r| r != role) => {
             Err(Refused::RightCaMissing {
                 was: was(),
-                must: kubeadm::ca_name(role).to_string(),
+                who: expected
+                    .as_ref()
+                    .map(|e| e.distribution.to_string())
+                    .unwrap_or_default(),
+                must: expected.map(|e| e.ca_name).unwrap_or_default(),
             })
         }
         (_, Some(i)) => Ok((i, None)),
@@ -135,6 +139,10 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
     let moving = |reason: Refused| match &was_under {
         Some(was) => Refused::RightCaUnusable {
             was: was.clone(),
+            who: inv
+                .expected_ca(id)
+                .map(|e| e.distribution.to_string())
+                .unwrap_or_default(),
             must: ca_label.clone(),
             reason: Box::new(reason),
         },

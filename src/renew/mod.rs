@@ -11,7 +11,9 @@
 //!
 //! The files go through [`crate::fsx`]; which components must restart afterwards is the
 //! runtime's knowledge ([`crate::runtime::components_to_restart`]). A certificate that
-//! cannot be renewed here is kept in the plan with the reason ([`Refused`]).
+//! cannot be renewed here is kept in the plan with the reason ([`Refused`]); one the node's
+//! distribution renews itself (k3s, RKE2, MicroK8s) is kept with its commands
+//! ([`Delegation`]) and nothing is written for it, unless `--force` says otherwise.
 
 mod apply;
 pub mod history;
@@ -25,7 +27,7 @@ mod text;
 mod writes;
 
 pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
-pub use plan::{plan, Contents, Item, Plan, Refusal, Write};
+pub use plan::{plan, Contents, Delegation, Item, Plan, Refusal, Write};
 pub use recover::{describe_recovered, describe_unfinished, recover};
 pub use refused::Refused;
 pub use restore::{
@@ -33,7 +35,7 @@ pub use restore::{
     RestoreFile, RestorePlan, Restored,
 };
 pub use select::Selection;
-pub use text::{and_list, describe};
+pub use text::{and_list, describe, nothing_changed};
 
 use std::path::{Path, PathBuf};
 
@@ -62,6 +64,9 @@ pub struct RenewOptions {
     pub backup_dir: Option<PathBuf>,
     /// Also replace a kubeconfig's `certificate-authority-data` that differs from the CA on disk.
     pub update_ca_data: bool,
+    /// Renew in place even what the node's distribution renews itself (k3s, RKE2, MicroK8s);
+    /// never what it rewrites from other files, its CAs, or read-only layouts.
+    pub force: bool,
 }
 
 impl RenewOptions {
@@ -73,6 +78,7 @@ impl RenewOptions {
             reuse_key: false,
             backup_dir: None,
             update_ca_data: false,
+            force: false,
         }
     }
 }

@@ -11,6 +11,7 @@ use super::refused::Refused;
 use super::select::{resolve, Selection};
 use super::{RenewError, RenewOptions};
 use crate::fsx::txn::Fingerprint;
+use crate::pki::distro::{self, Handover};
 use crate::pki::{CertId, Inventory};
 use crate::runtime;
 
@@ -83,6 +84,15 @@ pub struct Refusal {
     pub reason: Refused,
 }
 
+/// A certificate the node's distribution renews itself: nothing is written for it; the
+/// distribution's commands are shown instead.
+#[derive(Debug, Clone)]
+pub struct Delegation {
+    pub label: String,
+    pub path: PathBuf,
+    pub handover: Handover,
+}
+
 /// Everything a renewal will do.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -92,6 +102,9 @@ pub struct Plan {
     /// Left out of `--all`/`--expiring` because no CA key for them is on this node
     /// (an external CA, or the kubelet's self-signed serving certificate): not a failure.
     pub skipped: Vec<Refusal>,
+    /// Left to the distribution (k3s, RKE2, MicroK8s, read-only layouts), decided before any
+    /// signing or writing.
+    pub delegated: Vec<Delegation>,
     pub backup_dir: PathBuf,
     /// `<kubernetes dir>/tmp`: the journal and the lock.
     pub tmp_dir: PathBuf,
@@ -111,8 +124,21 @@ pub fn plan(
     let mut items = Vec::new();
     let mut refused = Vec::new();
     let mut skipped = Vec::new();
+    let mut delegated = Vec::new();
     let sweeping = matches!(selection, Selection::All | Selection::Expiring(_));
     for id in ids {
+        // The distribution's own files: its commands, and no write unless forced.
+        if let Some(handover) = distro::handover(inv, id, opts.now) {
+            if !opts.force || handover.never_written {
+                let cert = &inv.certs[id];
+                delegated.push(Delegation {
+                    label: inv.label(cert),
+                    path: cert.origin.path().to_path_buf(),
+                    handover,
+                });
+                continue;
+            }
+        }
         match plan_one(inv, id, opts) {
             Ok(item) => items.push(item),
             Err(reason) => {
@@ -161,6 +187,7 @@ pub fn plan(
         items,
         refused,
         skipped,
+        delegated,
         backup_dir,
         tmp_dir,
         journal,
@@ -168,10 +195,13 @@ pub fn plan(
     })
 }
 
-/// `/etc/kubernetes` for anything below it (or below a `pki` dir), else the file's directory.
+/// `/etc/kubernetes` for anything below it (or below a `pki` dir), the directory above k3s's
+/// `tls` or MicroK8s' `certs` (a forced renewal), else the file's directory.
 fn kubernetes_dir(path: &Path) -> PathBuf {
+    let renews_itself = distro::owner(path).is_some_and(|o| o.renews_itself());
     for anc in path.ancestors().skip(1) {
-        if anc.file_name().is_some_and(|n| n == "pki" || n == "ssl") {
+        let own_dir = renews_itself && anc.file_name().is_some_and(|n| n == "tls" || n == "certs");
+        if own_dir || anc.file_name().is_some_and(|n| n == "pki" || n == "ssl") {
             if let Some(p) = anc.parent() {
                 return p.to_path_buf();
             }

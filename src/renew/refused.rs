@@ -24,11 +24,16 @@ pub enum Refused {
     BadSignature,
     #[error("its CA (\"{issuer}\") is not on this node: renew it where that CA's key is")]
     CaNotHere { issuer: String },
-    #[error("it is under {was}, but kubeadm signs it with {must}, which is not on this node: renewed under {was} it would stay under the wrong CA")]
-    RightCaMissing { was: String, must: String },
-    #[error("it is under {was}, but kubeadm signs it with {must}, and {reason}")]
+    #[error("it is under {was}, but {who} signs it with {must}, which is not on this node: renewed under {was} it would stay under the wrong CA")]
+    RightCaMissing {
+        was: String,
+        who: String,
+        must: String,
+    },
+    #[error("it is under {was}, but {who} signs it with {must}, and {reason}")]
     RightCaUnusable {
         was: String,
+        who: String,
         must: String,
         reason: Box<Refused>,
     },

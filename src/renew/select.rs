@@ -70,12 +70,12 @@ pub fn resolve(inv: &Inventory, sel: &Selection) -> Result<Vec<CertId>, Vec<Stri
     }
 }
 
-/// Does `name` (a kubeadm name or a path) designate this certificate?
+/// Does `name` (kubeadm's or the distribution's name, or a path) designate this certificate?
 fn matches(c: &CertEntry, name: &str) -> bool {
-    if !renewable_kind(c) && c.kubeadm_name.as_deref() != Some(name) {
+    if !renewable_kind(c) && c.known_name() != Some(name) {
         return false;
     }
-    if c.kubeadm_name.as_deref() == Some(name) {
+    if c.known_name() == Some(name) {
         return true;
     }
     let path = Path::new(name);

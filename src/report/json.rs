@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use crate::pki::distro::{Distribution, NodeRole};
 use crate::pki::{
-    absolute, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory, KeyAlgorithm,
-    KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
+    absolute, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory,
+    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -74,6 +75,11 @@ struct Cert<'a> {
     referenced_by: Vec<PathBuf>,
     symlink_target: Option<&'a PathBuf>,
     superseded: bool,
+    /// The CA's own file when this is a copy of it inside another file; `null` otherwise.
+    copy_of: Option<PathBuf>,
+    /// For a CA the role it plays, for a leaf the role of the CA it must be under:
+    /// `kubernetes`, `client`, `server`, `front-proxy`, `etcd`, `etcd-server`, `etcd-peer`.
+    ca_role: Option<CaRole>,
     source: Source<'a>,
     /// Who uses this certificate, from the node's manifests and kubelet config.
     consumers: Vec<ConsumerOut<'a>>,
@@ -149,7 +155,7 @@ fn served<'a>(probes: &'a [ProbeResult], indices: &[usize]) -> Vec<ServedOut<'a>
         .collect()
 }
 
-fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry, health: Health) -> Cert<'a> {
+fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> Cert<'a> {
     Cert {
         path: absolute(c.origin.path()),
         index: c.origin.index(),
@@ -179,6 +185,11 @@ fn cert<'a>(inv: &'a Inventory, c: &'a CertEntry, health: Health) -> Cert<'a> {
         referenced_by: c.referenced_by.iter().map(|p| absolute(p)).collect(),
         symlink_target: c.symlink_target.as_ref(),
         superseded: c.superseded,
+        copy_of: c.copy_of.map(|o| absolute(inv.certs[o].origin.path())),
+        ca_role: match c.is_ca {
+            true => inv.ca_role(id),
+            false => inv.expected_ca(id).map(|e| e.ca_role),
+        },
         source: (&c.origin).into(),
         consumers: Vec::new(),
         served: None,
@@ -272,6 +283,11 @@ struct Thresholds {
 #[derive(Serialize)]
 struct Document<'a> {
     generated_at: String,
+    /// `kubeadm`, `k3s`, `rke2`, `microk8s`, `kubespray`, `hard-way`, `openshift`, `talos`
+    /// or `unknown`.
+    distribution: Distribution,
+    /// `server` (control-plane credentials), `agent` (a kubelet's), both, or none.
+    roles: &'a [NodeRole],
     roots: Vec<PathBuf>,
     thresholds: Thresholds,
     certificates: Slot,
@@ -294,6 +310,8 @@ pub fn write_json_with(
     let health = inv.healths();
     let doc = Document {
         generated_at: rfc3339(inv.generated_at),
+        distribution: inv.distribution.distribution,
+        roles: &inv.distribution.roles,
         roots: inv.roots.iter().map(|r| absolute(r)).collect(),
         thresholds: Thresholds {
             warn_days: inv.thresholds.warn_days,
@@ -320,7 +338,7 @@ pub fn write_json_with(
     let (middle, tail) = split_at_slot(rest, KEYS);
     out.write_all(head).map_err(serde_json::Error::io)?;
     write_array(&mut out, &inv.certs, |id, c| {
-        let mut view = cert(inv, c, health[id]);
+        let mut view = cert(inv, id, c, health[id]);
         view.consumers = consumers(extras, id);
         view.served = match (extras.probes, &by_cert) {
             (Some(p), Some(b)) => Some(served(p, &b[id])),

@@ -219,9 +219,14 @@ pub fn render_table(inv: &Inventory, style: &TableStyle) -> String {
     let p = Paint(style.color);
     let health = inv.healths();
     let mut out = String::new();
+    // The node's distribution first: what the names below and their renewal follow.
+    if !inv.certs.is_empty() {
+        let _ = writeln!(out, "Distribution: {}\n", inv.distribution.describe());
+    }
     let visible: Vec<CertId> = (0..inv.certs.len())
-        .filter(|&i| !inv.certs[i].superseded)
+        .filter(|&i| !inv.certs[i].superseded && inv.certs[i].copy_of.is_none())
         .collect();
+    let copies = inv.certs.iter().filter(|c| c.copy_of.is_some()).count();
     let (cas, mut leaves): (Vec<CertId>, Vec<CertId>) =
         visible.iter().partition(|&&i| inv.certs[i].is_ca);
     leaves.sort_by_key(|&i| {
@@ -257,7 +262,13 @@ pub fn render_table(inv: &Inventory, style: &TableStyle) -> String {
         out.push_str(&roots.join(", "));
         out.push('\n');
     }
-    let superseded = inv.certs.len() - visible.len();
+    let superseded = inv.certs.len() - visible.len() - copies;
+    if copies > 0 {
+        let _ = writeln!(
+            out,
+            "\n({copies} copies of CA certificates inside other files not shown; JSON lists them with copy_of)"
+        );
+    }
     if superseded > 0 {
         let _ = writeln!(
             out,

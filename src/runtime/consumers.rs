@@ -146,7 +146,7 @@ pub struct Consumer {
 /// Every file the node's manifests and kubelet configuration name, in manifest order.
 pub fn consumers(node: &Node) -> Vec<Consumer> {
     let mut out = Vec::new();
-    for pod in &node.manifests.pods {
+    for pod in node.manifests.pods.iter().chain(&node.units.pods) {
         for c in &pod.containers {
             for (flag, value) in c.flags() {
                 // kubeadm writes absolute paths; a relative one depends on the container's
@@ -192,6 +192,9 @@ pub fn consumers(node: &Node) -> Vec<Consumer> {
             }
         }
     }
+    if let Some(data) = &node.paths.rancher {
+        out.extend(embedded(data, &out));
+    }
     let kubelet_runs = node.kubelet.is_some() || node.paths.kubelet_kubeconfig.exists();
     if let (None, true, Some(dir)) = (&node.kubelet, kubelet_runs, &node.paths.kubelet_cert_dir) {
         // No config to read: the kubelet's defaults (self-signed, or a bootstrapped pair).
@@ -225,6 +228,50 @@ pub fn consumers(node: &Node) -> Vec<Consumer> {
         });
     }
     out
+}
+
+/// k3s runs its whole control plane in one process, and RKE2's supervisor reads its own
+/// files beside its static pods: each certificate and key k3s/RKE2 names in its `server/tls`
+/// and `agent` directories is used by that process (`k3s`, `rke2-server`, or the agent's
+/// unit on an agent), unless a static pod already names it.
+fn embedded(data: &Path, named: &[Consumer]) -> Vec<Consumer> {
+    let program = data
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let server = data.join("server/tls");
+    let process = match (program, server.is_dir()) {
+        ("k3s", true) => "k3s".to_string(),
+        (p, true) => format!("{p}-server"),
+        (p, false) => format!("{p}-agent"),
+    };
+    let mut files: Vec<PathBuf> = [server.clone(), server.join("etcd"), data.join("agent")]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.flatten().map(|e| e.path()))
+        .filter(|p| {
+            let origin = Origin::File {
+                path: p.clone(),
+                index: 0,
+            };
+            let key = p.with_extension("crt");
+            crate::pki::distro::place(&origin).is_some()
+                || (p.extension().is_some_and(|e| e == "key")
+                    && (key.is_file() || crate::pki::distro::key_without_certificate(p)))
+        })
+        .filter(|p| !named.iter().any(|c| c.path == *p))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| Consumer {
+            component: process.clone(),
+            flag: "(embedded control plane)".into(),
+            role: Role::Other,
+            source: data.to_path_buf(),
+            path,
+        })
+        .collect()
 }
 
 /// Who uses what, per certificate, and the problems found on the way.
@@ -346,7 +393,7 @@ pub fn usage(inv: &Inventory, node: &Node) -> Usage {
                     format!(
                         "{}: no component on this node references it (read {} manifest(s){})",
                         cert.display_name(),
-                        node.manifests.pods.len(),
+                        node.manifests.pods.len() + node.units.pods.len(),
                         if node.kubelet.is_some() {
                             " and the kubelet config"
                         } else {
@@ -369,6 +416,7 @@ fn config_problems(node: &Node) -> Vec<Problem> {
         .manifests
         .errors
         .iter()
+        .chain(&node.units.errors)
         .map(|e| {
             problem(
                 &e.path,

@@ -28,6 +28,7 @@ pub mod restart;
 pub mod settings;
 pub mod tls;
 pub mod trust;
+pub mod units;
 pub mod verify;
 
 pub use consumers::{Consumer, Role, Usage};

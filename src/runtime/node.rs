@@ -98,6 +98,12 @@ pub struct NodePaths {
     pub kubelet_cert_dir: Option<PathBuf>,
     /// The operator's kubeconfig, compared with `admin.conf`.
     pub user_kubeconfig: Option<PathBuf>,
+    /// systemd's unit directory: a control plane without static pods (the hard way) runs
+    /// from `kube-*.service` units there.
+    pub units: Option<PathBuf>,
+    /// k3s's or RKE2's data directory (`/var/lib/rancher/k3s`): its control plane runs in the
+    /// one `k3s` (or `rke2-server`) process.
+    pub rancher: Option<PathBuf>,
 }
 
 impl NodePaths {
@@ -105,8 +111,21 @@ impl NodePaths {
     pub fn under(root: &Path) -> Self {
         let etc = root.join("etc/kubernetes");
         let kubelet = root.join("var/lib/kubelet");
+        let rancher = ["k3s", "rke2"]
+            .iter()
+            .map(|p| root.join("var/lib/rancher").join(p))
+            .find(|d| d.is_dir());
+        // RKE2 runs its control plane as static pods of its own agent.
+        let rke2_pods = root.join("var/lib/rancher/rke2/agent/pod-manifests");
+        let manifests = if !etc.join("manifests").is_dir() && rke2_pods.is_dir() {
+            rke2_pods
+        } else {
+            etc.join("manifests")
+        };
         NodePaths {
-            manifests: etc.join("manifests"),
+            units: Some(root.join("etc/systemd/system")),
+            rancher,
+            manifests,
             kubelet_kubeconfig: etc.join("kubelet.conf"),
             kubernetes_dir: etc,
             kubelet_config: Some(kubelet.join("config.yaml")),
@@ -130,8 +149,18 @@ impl NodePaths {
     /// or a kubeadm directory with `manifests/` (its kubelet files then are unknown unless
     /// it sits at `<root>/etc/kubernetes`).
     pub fn discover(paths: &[PathBuf]) -> Option<Self> {
+        // A node's other layouts below it: k3s/RKE2, the hard way's units and files.
+        let other_layout = |p: &Path| {
+            [
+                "var/lib/rancher",
+                "var/lib/kubernetes",
+                "etc/systemd/system",
+            ]
+            .iter()
+            .any(|d| p.join(d).is_dir())
+        };
         for p in paths {
-            if p.join("etc/kubernetes").is_dir() {
+            if p.join("etc/kubernetes").is_dir() || other_layout(p) {
                 return Some(NodePaths::under(p));
             }
             if p.join("manifests").is_dir() {
@@ -159,6 +188,8 @@ impl NodePaths {
             kubelet_config: None,
             kubelet_cert_dir: None,
             user_kubeconfig: None,
+            units: None,
+            rancher: None,
         }
     }
 
@@ -217,6 +248,9 @@ impl NodeOverrides {
 pub struct Node {
     pub paths: NodePaths,
     pub manifests: Manifests,
+    /// Component units where there are no static pods (the hard way): read like manifests,
+    /// never restarted by kcert.
+    pub units: Manifests,
     pub kubelet: Option<KubeletConfig>,
     /// Why the kubelet config could not be read.
     pub kubelet_error: Option<String>,
@@ -227,6 +261,10 @@ impl Node {
     /// as an error beside what could.
     pub fn read(paths: &NodePaths) -> Node {
         let manifests = manifest::read_dir(&paths.manifests);
+        let units = match &paths.units {
+            Some(dir) if manifests.pods.is_empty() => super::units::read_dir(dir),
+            _ => Manifests::default(),
+        };
         let (kubelet, kubelet_error) = match paths.kubelet_config.as_deref().map(kubelet::read) {
             None | Some(Ok(None)) => (None, None),
             Some(Ok(Some(k))) => (Some(k), None),
@@ -235,6 +273,7 @@ impl Node {
         Node {
             paths: paths.clone(),
             manifests,
+            units,
             kubelet,
             kubelet_error,
         }
@@ -242,6 +281,6 @@ impl Node {
 
     /// Whether anything says a control plane or kubelet runs here.
     pub fn has_runtime_config(&self) -> bool {
-        !self.manifests.pods.is_empty() || self.kubelet.is_some()
+        !self.manifests.pods.is_empty() || !self.units.pods.is_empty() || self.kubelet.is_some()
     }
 }

@@ -37,6 +37,29 @@ impl Subject {
         Ok(subject)
     }
 
+    /// A name with the attributes in the order given (`C`, `ST`, `L`, `O`, `OU`, `CN`), as an
+    /// openssl configuration's `[dn]` section writes it (MicroK8s' `csr.conf`).
+    pub fn with_attributes(attrs: &[(&str, &str)]) -> Result<Self, SignError> {
+        let mut subject = Subject::default();
+        for (key, value) in attrs {
+            let ty = match *key {
+                "C" => DnType::CountryName,
+                "ST" => DnType::StateOrProvinceName,
+                "L" => DnType::LocalityName,
+                "O" => DnType::OrganizationName,
+                "OU" => DnType::OrganizationalUnitName,
+                "CN" => DnType::CommonName,
+                other => {
+                    return Err(SignError::UnsupportedName(format!(
+                        "attribute {other} is not one kcert writes"
+                    )))
+                }
+            };
+            subject.push(ty, go_string(value))?;
+        }
+        Ok(subject)
+    }
+
     /// Copies a parsed name, keeping order and string types.
     pub(crate) fn from_x509(name: &X509Name<'_>) -> Result<Self, SignError> {
         let mut subject = Subject::default();

@@ -47,6 +47,7 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
             index: 0,
         },
         kubeadm_name: Some(name.to_string()),
+        place: None,
         der: Vec::new(),
         subject: format!("CN={name}"),
         issuer: String::new(),
@@ -70,6 +71,7 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
         referenced_by: Vec::new(),
         symlink_target: None,
         superseded: false,
+        copy_of: None,
         status: Status::Ok,
         chain: ChainVerdict::SelfSigned,
         issuer_id: None,
@@ -109,6 +111,7 @@ pub fn inventory(certs: Vec<CertEntry>) -> Inventory {
         problems: Vec::new(),
         service_accounts: Vec::new(),
         csrs: Vec::new(),
+        distribution: Default::default(),
     }
 }
 

@@ -100,9 +100,12 @@ fn nothing_under_the_roots_exits_3_and_says_where_it_looked() {
     let root = empty.path().to_str().unwrap();
     let (code, out, err) = run(kcert_cmd(now()).args(["check", root]));
     assert_eq!((code, out.as_str()), (3, ""), "{err}");
-    assert_eq!(
-        err,
-        format!("kcert: no certificates, keys or kubeconfigs were found under {root}\n")
+    assert!(
+        err.starts_with(&format!(
+            "kcert: no certificates, keys or kubeconfigs were found under {root}; kcert knows \
+             the layouts of kubeadm, k3s, rke2, microk8s, kubespray, hard-way,"
+        )),
+        "{err}"
     );
     let (code, out, _) = run(kcert_cmd(now()).args(["check", "-o", "json", root]));
     assert_eq!(code, 3);
@@ -201,6 +204,7 @@ fn the_table_fits_a_narrow_terminal_and_wide_or_piped_keeps_every_column() {
     let env = [("KCERT_NOW", clock.as_str())];
     let tables = |s: &str| -> Vec<String> {
         s.lines()
+            .skip_while(|l| l.starts_with("Distribution: ") || l.is_empty())
             .take_while(|l| !l.starts_with('('))
             .take_while(|l| *l != "PROBLEMS")
             .map(String::from)
@@ -230,17 +234,18 @@ fn the_table_fits_a_narrow_terminal_and_wide_or_piped_keeps_every_column() {
         tables(&screen).iter().all(|l| l.chars().count() <= 70),
         "{screen}"
     );
+    // The first line names the distribution; the table's header follows a blank line.
     let wide = kcert_in_terminal(80, &env, &["check", "-o", "wide", root]);
-    assert!(wide.lines().next().unwrap().contains("EXPIRES"), "{wide}");
+    assert!(wide.lines().nth(2).unwrap().contains("EXPIRES"), "{wide}");
     let piped = kcert_cmd(now()).args(["check", root]).output().unwrap();
     let piped = String::from_utf8_lossy(&piped.stdout).into_owned();
-    assert!(piped.starts_with("CERTIFICATE "), "{piped}");
-    assert!(piped.lines().next().unwrap().contains("EXPIRES"), "{piped}");
-    assert!(piped
-        .lines()
-        .next()
-        .unwrap()
-        .contains("CERTIFICATE AUTHORITY"));
+    assert!(
+        piped.starts_with("Distribution: kubeadm (server, agent)\n\nCERTIFICATE "),
+        "{piped}"
+    );
+    let header = piped.lines().nth(2).unwrap();
+    assert!(header.contains("EXPIRES"), "{piped}");
+    assert!(header.contains("CERTIFICATE AUTHORITY"));
     assert_eq!(
         piped,
         String::from_utf8_lossy(

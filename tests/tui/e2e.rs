@@ -131,7 +131,7 @@ fn move_filter_help_and_quit_in_a_real_terminal() {
         !s.contains("BEFORE-KCERT"),
         "the shell's screen is hidden while the UI runs"
     );
-    assert!(s.contains("etcd CA") && s.contains("Front-proxy CA"));
+    assert!(s.contains("etcd CA") && s.contains("Front-proxy (request-header) CA"));
     assert!(
         s.contains("? help") && s.contains("q quit"),
         "footer hints:\n{s}"

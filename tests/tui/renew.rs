@@ -173,3 +173,30 @@ fn a_renewal_while_another_kcert_holds_the_lock_says_who_and_changes_nothing() {
     let banner = app.pki.banner.clone().expect("banner").1;
     assert_eq!(banner, "Renewal refused; nothing was changed.");
 }
+
+/// On a k3s node `r` names k3s's command for that certificate and offers nothing to confirm:
+/// k3s renews its own files.
+#[test]
+fn r_on_a_k3s_certificate_shows_k3s_command_and_writes_nothing() {
+    let dir = crate::common::fixed_temp_dir("kcert-tui-");
+    let layout = kcert::demo::write_rancher_tree(
+        dir.path(),
+        &kcert::demo::demo_rancher_spec(now(), kcert::pki::distro::Distribution::K3s),
+    )
+    .expect("k3s tree");
+    let crt = layout.tls.join("client-controller.crt");
+    let before = bytes(&crt);
+    let mut app = scanned_app(dir.path(), 100, 30, false);
+    keys(&mut app, "/client-controller");
+    key(&mut app, KeyCode::Enter);
+    let plan_cmd = app.update(msg_key('r')).expect("r asks for a plan");
+    assert!(app.update(perform_one(plan_cmd)).is_none());
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(
+        s.contains("k3s certificate rotate --service controller-manager"),
+        "{s}"
+    );
+    assert!(s.contains("Nothing was changed"), "{s}");
+    assert!(app.update(msg_key('y')).is_none(), "nothing to confirm");
+    assert_eq!(bytes(&crt), before);
+}

@@ -24,7 +24,11 @@ fn tree_with_details_of_a_key_mismatch() {
     let mut app = scanned_app(dir.path(), W, H, false);
     select(&mut app, "apiserver-etcd-client");
     let s = screen(&app, W, H, dir.path());
-    assert!(s.contains("Kubernetes CA") && s.contains("etcd CA") && s.contains("Front-proxy CA"));
+    assert!(
+        s.contains("Kubernetes CA")
+            && s.contains("etcd CA")
+            && s.contains("Front-proxy (request-header) CA")
+    );
     assert!(
         s.contains("[key]"),
         "the mismatched key is marked in the tree"
@@ -198,10 +202,13 @@ fn a_folded_ca_says_the_worst_it_hides() {
     let dir = demo_tree();
     let (w, h) = (80, 24);
     let mut app = scanned_app(dir.path(), w, h, false);
-    // Row 2 is `ca`: fold it; then fold the etcd CA's section heading below it.
+    // Row 2 is `ca`: fold it; then fold the etcd CA's section heading, below the front
+    // proxy's section and its CA.
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Left);
-    key(&mut app, KeyCode::Down);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
     key(&mut app, KeyCode::Left);
     let s = screen(&app, w, h, dir.path());
     assert!(
@@ -243,4 +250,30 @@ fn an_empty_scan_says_where_it_looked_not_that_nothing_matches() {
     let s = screen(&app, w, h, healthy.path());
     assert!(s.contains("No problems: everything is ok."), "{s}");
     assert!(!s.contains("Nothing matches"), "{s}");
+}
+
+/// A k3s node: its distribution in the header, its CAs' roles as the tree's sections, the CA
+/// copies inside the leaf files nowhere as CAs, and the renewal k3s's way in the details.
+#[test]
+fn a_k3s_node_in_the_tree_with_its_renewal() {
+    let dir = crate::common::fixed_temp_dir("kcert-tui-");
+    kcert::demo::write_rancher_tree(
+        dir.path(),
+        &kcert::demo::demo_rancher_spec(now(), kcert::pki::distro::Distribution::K3s),
+    )
+    .expect("k3s tree");
+    let (w, h) = (W, 60);
+    let mut app = scanned_app(dir.path(), w, h, false);
+    select(&mut app, "serving-kube-apiserver");
+    let s = screen(&app, w, h, dir.path());
+    assert!(s.contains("k3s (server, agent)"), "{s}");
+    for section in ["Client CA", "Server CA", "Front-proxy (request-header) CA"] {
+        assert!(s.contains(section), "{section}: {s}");
+    }
+    assert!(
+        !s.contains("Other CAs"),
+        "copies are not CAs of their own: {s}"
+    );
+    assert!(s.contains("systemctl restart k3s"), "{s}");
+    snapshot!("a_k3s_node_in_the_tree_with_its_renewal", &s);
 }

@@ -46,8 +46,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Open the terminal UI (the default when no command is given).
     Tui(TuiArgs),
-    /// Write a demo kubeadm tree into a temporary directory, start a demo API server with a
-    /// dozen CSRs, and open the UI on both.
+    /// Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory
+    /// and open the UI on it; kubeadm's comes with a demo API server holding a dozen CSRs.
     Demo(DemoArgs),
     /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
     Renew(RenewArgs),
@@ -261,6 +261,11 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
+    /// Which kind of node to write. k3s and MicroK8s nodes come without the demo API server:
+    /// their nodes use neither CSRs nor bootstrap tokens to join.
+    #[arg(long, value_enum, default_value_t = DemoLayout::Kubeadm)]
+    pub layout: DemoLayout,
+
     /// Only write the tree and print where it is; do not open the UI (nor the demo API server).
     #[arg(long)]
     pub no_tui: bool,
@@ -318,6 +323,12 @@ pub struct RenewArgs {
     #[arg(long)]
     pub update_ca_data: bool,
 
+    /// Renew in place even certificates the node's distribution renews itself (k3s, RKE2,
+    /// MicroK8s), with the usual plan, backups and confirmation. Never its CAs, the files it
+    /// rewrites from others (k3s.yaml) or read-only layouts (OpenShift, Talos).
+    #[arg(long)]
+    pub force: bool,
+
     /// Where to look for certificates (repeatable); default: kcert's default roots.
     #[arg(long = "root", value_name = "PATH")]
     pub roots: Vec<PathBuf>,
@@ -345,6 +356,14 @@ pub struct RestoreArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+/// The kinds of demo node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoLayout {
+    Kubeadm,
+    K3s,
+    Microk8s,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

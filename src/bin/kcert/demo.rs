@@ -1,16 +1,18 @@
-//! `kcert demo`: a demo kubeadm tree, and the demo cluster behind it: the fake API server
+//! `kcert demo`: a demo node (kubeadm, k3s or MicroK8s), and for kubeadm the demo cluster
+//! behind it: the fake API server
 //! crate when this build has it (cargo feature `demo`, on by default); otherwise a clear
 //! refusal.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::Result;
 use kcert::cluster::{Access, Locations};
+use kcert::pki::distro::Distribution;
 use kcert::runtime::NodePaths;
 use kcert::tui::ClusterOptions;
 
-use crate::cli::{ColorChoice, DemoArgs, ScanArgs};
+use crate::cli::{ColorChoice, DemoArgs, DemoLayout, ScanArgs};
 use crate::exit::ExitStatus;
 use crate::out::say;
 use crate::tui;
@@ -27,19 +29,54 @@ pub fn run(args: &DemoArgs, fixed_now: Option<DateTime<Utc>>) -> Result<ExitStat
             .tempdir()?
             .keep(),
     };
-    let layout = kcert::demo::write_kubeadm_tree(&dir, &kcert::demo::demo_spec(now))
-        .wrap_err_with(|| format!("cannot write the demo tree into {}", dir.display()))?;
-    say!("Demo kubeadm tree written to {}", layout.root.display());
+    let written = |e| eyre_for(e, &dir);
+    let (root, kind) = match args.layout {
+        DemoLayout::Kubeadm => (
+            kcert::demo::write_kubeadm_tree(&dir, &kcert::demo::demo_spec(now))
+                .map_err(written)?
+                .root,
+            "kubeadm tree",
+        ),
+        DemoLayout::K3s => (
+            kcert::demo::write_rancher_tree(
+                &dir,
+                &kcert::demo::demo_rancher_spec(now, Distribution::K3s),
+            )
+            .map_err(written)?
+            .root,
+            "k3s node",
+        ),
+        DemoLayout::Microk8s => (
+            kcert::demo::write_microk8s_tree(&dir, &kcert::demo::demo_microk8s_spec(now))
+                .map_err(written)?
+                .root,
+            "MicroK8s node",
+        ),
+    };
+    say!("Demo {kind} written to {}", root.display());
     if args.no_tui {
-        say!("  kcert check {}", layout.root.display());
+        say!("  kcert check {}", root.display());
         return Ok(ExitStatus::Ok);
     }
     let scan = ScanArgs {
-        paths: vec![layout.root.clone()],
+        paths: vec![root.clone()],
         warn: 30,
         crit: 7,
         color: ColorChoice::Auto,
     };
+    // k3s and MicroK8s nodes join without CSRs or bootstrap tokens: a demo cluster of those
+    // would show what such a node never has. Their demo is the local view.
+    if args.layout != DemoLayout::Kubeadm {
+        let node = NodePaths::discover(&scan.paths);
+        let status = tui::open(&scan, None, node, fixed_now, false)?;
+        say!(
+            "The demo {kind} stays in {} (try: kcert renew --root {} --expiring --dry-run)",
+            root.display(),
+            root.display()
+        );
+        return Ok(status);
+    }
+    let layout_root = root;
     // The demo cluster: an in-process API server holding a dozen CSRs, kubeadm's bootstrap RBAC
     // and two bootstrap tokens. Its kubeconfig (with a client key) lives in a directory of its
     // own, outside the scanned tree, removed at exit.
@@ -68,10 +105,15 @@ pub fn run(args: &DemoArgs, fixed_now: Option<DateTime<Utc>>) -> Result<ExitStat
     let status = result?;
     say!(
         "The demo tree stays in {} (try: kcert renew --root {} --expiring --dry-run)",
-        layout.root.display(),
-        layout.root.display()
+        layout_root.display(),
+        layout_root.display()
     );
     Ok(status)
+}
+
+fn eyre_for(e: kcert::demo::DemoError, dir: &Path) -> color_eyre::eyre::Report {
+    color_eyre::eyre::Report::new(e)
+        .wrap_err(format!("cannot write the demo tree into {}", dir.display()))
 }
 
 #[cfg(feature = "demo")]
@@ -80,6 +122,7 @@ pub use kcert_fakeapi::BackgroundServer as Server;
 /// A server holding the demo CSRs, nodes and tokens, and an admin kubeconfig for it in `dir`.
 #[cfg(feature = "demo")]
 pub fn start(dir: &Path) -> Result<(Server, PathBuf)> {
+    use color_eyre::eyre::WrapErr;
     kcert_fakeapi::start_demo(dir).wrap_err("cannot start the demo API server")
 }
 

@@ -92,14 +92,19 @@ pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
         reuse_key: args.reuse_key,
         backup_dir: args.backup_dir.clone(),
         update_ca_data: args.update_ca_data,
+        force: args.force,
     };
     let plan = renew::plan(&inv, &selection, &ropts)?;
     for line in renew::describe(&plan) {
         say!("{line}");
     }
-    let refused = ExitStatus::done(plan.refused.is_empty());
+    let refused = ExitStatus::done(plan.refused.is_empty() && plan.delegated.is_empty());
     if plan.items.is_empty() {
-        say!("Nothing to renew.");
+        say!("{}", renew::nothing_changed(&plan));
+        // Left to the distribution: kcert did not renew, and a script must not read success.
+        if !plan.delegated.is_empty() {
+            return Ok(ExitStatus::CouldNotRun);
+        }
         return Ok(refused);
     }
     if args.dry_run {

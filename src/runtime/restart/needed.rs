@@ -1,18 +1,30 @@
 //! Which components must restart to pick up changed files: read from the static pod
-//! manifests when they are there, from kubeadm's layout otherwise. Renewal asks this after
+//! manifests when they are there (RKE2's under its agent), from the systemd units of a
+//! control plane without them (the hard way), the k3s/RKE2 process for their files, and from
+//! kubeadm's layout otherwise. Renewal asks this after
 //! planning its writes; it is the runtime's knowledge of who reads what.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::pki::distro::{self, Distribution};
 use crate::pki::{CertId, Inventory};
-use crate::runtime::manifest;
+use crate::runtime::{manifest, units};
 
 /// Every absolute path a manifest's container flags name (on the host, through its mounts),
 /// with the container's name.
 fn manifest_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    pod_files(manifest::read_dir(dir).pods)
+}
+
+/// The same for the component units of a control plane without static pods.
+fn unit_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    pod_files(units::read_dir(dir).pods)
+}
+
+fn pod_files(pods: Vec<manifest::StaticPod>) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
-    for pod in manifest::read_dir(dir).pods {
+    for pod in pods {
         for c in &pod.containers {
             for (_, value) in c.flags() {
                 for part in value.split(',').filter(|p| p.starts_with('/')) {
@@ -62,6 +74,32 @@ pub fn components_to_restart(
         if kubelet {
             out.insert("kubelet".to_string());
             continue;
+        }
+        // k3s/RKE2 run the control plane in their own process (RKE2 also as static pods of
+        // its agent); the hard way and kubespray's etcd as systemd units.
+        if let Some(o) = distro::owner(cert.origin.path()) {
+            out.extend(distro::unit_of(inv, &o));
+            let named = match (o.distribution, o.rancher_data_dir()) {
+                (Distribution::Rke2, Some(data)) => {
+                    manifest_files(&data.join("agent/pod-manifests"))
+                }
+                (Distribution::HardWay | Distribution::Kubespray, _) => {
+                    unit_files(&o.prefix.join("etc/systemd/system"))
+                }
+                _ => Vec::new(),
+            };
+            let mut found = false;
+            for w in files {
+                for (file, component) in &named {
+                    if file == w {
+                        out.insert(component.clone());
+                        found = true;
+                    }
+                }
+            }
+            if found || o.renews_itself() {
+                continue;
+            }
         }
         if flags.is_empty() {
             if let Some(c) = cert.kubeadm_name.as_deref().and_then(by_kubeadm_name) {

@@ -21,7 +21,8 @@ pub struct Counts {
 impl Counts {
     pub(super) fn of(inv: &Inventory, forest: &Forest, now: DateTime<Utc>) -> Counts {
         let mut c = Counts::default();
-        for id in 0..inv.certs.len() {
+        // A copy of a CA is counted once, as its original.
+        for id in (0..inv.certs.len()).filter(|&id| inv.certs[id].copy_of.is_none()) {
             match forest.tone(inv, id, now) {
                 Tone::Expired => c.expired += 1,
                 Tone::Critical => c.critical += 1,

@@ -389,6 +389,7 @@ fn renewed(app: &mut App, restart: &[&str]) {
         items: Vec::new(),
         refused: Vec::new(),
         skipped: Vec::new(),
+        delegated: Vec::new(),
         backup_dir: "/nonexistent/tmp/b".into(),
         journal: "/nonexistent/tmp/kcert-journal.jsonl".into(),
         tmp_dir: "/nonexistent/tmp".into(),

@@ -49,13 +49,15 @@ impl App {
         let mut lines: Vec<(Option<Tone>, String)> = renew::describe(&plan)
             .into_iter()
             .map(|l| {
-                let tone =
-                    (l.starts_with("Not renewed") || l.contains("note:")).then_some(Tone::Warning);
+                let tone = (l.starts_with("Not renewed")
+                    || l.starts_with("Left to")
+                    || l.contains("note:"))
+                .then_some(Tone::Warning);
                 (tone, l)
             })
             .collect();
         if plan.items.is_empty() {
-            lines.push((None, "Nothing to renew.".into()));
+            lines.push((None, renew::nothing_changed(&plan)));
             self.open_report("Renewal", lines);
             return None;
         }

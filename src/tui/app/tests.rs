@@ -136,7 +136,10 @@ fn fold_keys_collapse_expand_and_climb() {
     assert_eq!(app.pki.rows.len(), all - 2);
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Enter); // the section
-    assert_eq!(app.pki.rows[1].node, Node::Section(SectionKind::EtcdCa));
+    assert_eq!(
+        app.pki.rows[1].node,
+        Node::Section(SectionKind::Ca(crate::pki::CaRole::FrontProxy))
+    );
 }
 
 #[test]

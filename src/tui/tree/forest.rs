@@ -15,9 +15,8 @@ use crate::tui::status::Tone;
 pub enum SectionKind {
     /// Sort mode: every certificate in one flat list by expiry.
     ByExpiry,
-    KubernetesCa,
-    EtcdCa,
-    FrontProxyCa,
+    /// The CAs of one role (kubeadm has three; k3s and RKE2 five) and what they signed.
+    Ca(CaRole),
     OtherCa,
     UnknownIssuer,
     ServiceAccount,
@@ -29,9 +28,13 @@ impl SectionKind {
     pub fn title(self) -> &'static str {
         match self {
             SectionKind::ByExpiry => "All certificates by expiry",
-            SectionKind::KubernetesCa => "Kubernetes CA",
-            SectionKind::EtcdCa => "etcd CA",
-            SectionKind::FrontProxyCa => "Front-proxy CA",
+            SectionKind::Ca(CaRole::Kubernetes) => "Kubernetes CA",
+            SectionKind::Ca(CaRole::Client) => "Client CA",
+            SectionKind::Ca(CaRole::Server) => "Server CA",
+            SectionKind::Ca(CaRole::FrontProxy) => "Front-proxy (request-header) CA",
+            SectionKind::Ca(CaRole::Etcd) => "etcd CA",
+            SectionKind::Ca(CaRole::EtcdServer) => "etcd server CA",
+            SectionKind::Ca(CaRole::EtcdPeer) => "etcd peer CA",
             SectionKind::OtherCa => "Other CAs and self-signed",
             SectionKind::UnknownIssuer => "Unknown or unverified issuer",
             SectionKind::ServiceAccount => "Service-account key pair",
@@ -89,6 +92,10 @@ impl Forest {
         let mut children = vec![Vec::new(); n];
         let mut tops = Vec::new();
         for (id, c) in inv.certs.iter().enumerate() {
+            // A copy of a CA inside another file is listed with its original, not as a CA.
+            if c.copy_of.is_some() {
+                continue;
+            }
             match c.issuer_id {
                 Some(p) if p != id && p < n => children[p].push(id),
                 _ => tops.push(id),
@@ -107,7 +114,7 @@ impl Forest {
         tops.sort_by(order);
 
         // Certificates on an issuer loop are reachable from no top; show them as unknown roots.
-        let mut reached = vec![false; n];
+        let mut reached: Vec<bool> = inv.certs.iter().map(|c| c.copy_of.is_some()).collect();
         let mut stack: Vec<CertId> = tops.clone();
         while let Some(id) = stack.pop() {
             if !std::mem::replace(&mut reached[id], true) {
@@ -300,9 +307,7 @@ fn root_section(inv: &Inventory, id: CertId) -> SectionKind {
         return SectionKind::UnknownIssuer;
     }
     match inv.ca_role(id) {
-        Some(CaRole::Kubernetes) => SectionKind::KubernetesCa,
-        Some(CaRole::Etcd) => SectionKind::EtcdCa,
-        Some(CaRole::FrontProxy) => SectionKind::FrontProxyCa,
+        Some(role) => SectionKind::Ca(role),
         None => SectionKind::OtherCa,
     }
 }

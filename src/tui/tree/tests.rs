@@ -63,12 +63,12 @@ fn each_ca_heads_its_own_section_with_what_it_signed() {
             "ca",
             "├ admin.conf",
             "└ apiserver",
+            "# Front-proxy (request-header) CA",
+            "front-proxy-ca",
+            "└ front-proxy-client",
             "# etcd CA",
             "etcd-ca",
             "└ etcd-server",
-            "# Front-proxy CA",
-            "front-proxy-ca",
-            "└ front-proxy-client",
             "# Unknown or unverified issuer",
             "stray.crt",
             "# Files that could not be parsed",
@@ -106,11 +106,18 @@ fn collapsing_hides_children_and_sections() {
     let forest = Forest::build(&inv);
     let mut collapsed = HashSet::new();
     collapsed.insert(forest.key(&inv, Node::Cert(1)));
-    collapsed.insert(NodeKey::Section(SectionKind::EtcdCa));
+    collapsed.insert(NodeKey::Section(SectionKind::Ca(
+        crate::pki::CaRole::FrontProxy,
+    )));
     let rows = outline(&inv, &build_rows(&inv, &forest, &opts(&collapsed)));
     assert_eq!(
         &rows[..4],
-        ["# Kubernetes CA", "ca +", "# etcd CA", "# Front-proxy CA"]
+        [
+            "# Kubernetes CA",
+            "ca +",
+            "# Front-proxy (request-header) CA",
+            "# etcd CA"
+        ]
     );
 }
 
@@ -176,12 +183,12 @@ fn problems_only_keeps_expiring_broken_and_unverified_items() {
             "# Kubernetes CA",
             "ca (context)",
             "└ admin.conf",
+            "# Front-proxy (request-header) CA",
+            "front-proxy-ca (context)",
+            "└ front-proxy-client",
             "# etcd CA",
             "etcd-ca (context)",
             "└ etcd-server",
-            "# Front-proxy CA",
-            "front-proxy-ca (context)",
-            "└ front-proxy-client",
             "# Unknown or unverified issuer",
             "stray.crt",
             "# Files that could not be parsed",
@@ -364,7 +371,9 @@ fn a_folded_node_says_the_worst_it_hides() {
     let mut collapsed = HashSet::new();
     // ca hides admin.conf (expired) and apiserver (critical: its key).
     collapsed.insert(forest.key(&inv, Node::Cert(1)));
-    collapsed.insert(NodeKey::Section(SectionKind::FrontProxyCa));
+    collapsed.insert(NodeKey::Section(SectionKind::Ca(
+        crate::pki::CaRole::FrontProxy,
+    )));
     collapsed.insert(forest.key(&inv, Node::Cert(3)));
     let rows = build_rows(&inv, &forest, &opts(&collapsed));
     let row = |node: Node| *rows.iter().find(|r| r.node == node).expect("row");
@@ -372,7 +381,10 @@ fn a_folded_node_says_the_worst_it_hides() {
     assert_eq!(row(Node::Cert(1)).hidden, hidden(Tone::Expired, 1));
     assert_eq!(row(Node::Cert(3)).hidden, hidden(Tone::Critical, 1));
     assert_eq!(
-        row(Node::Section(SectionKind::FrontProxyCa)).hidden,
+        row(Node::Section(SectionKind::Ca(
+            crate::pki::CaRole::FrontProxy
+        )))
+        .hidden,
         hidden(Tone::Warning, 1),
         "a folded section counts its CA and everything under it"
     );

@@ -332,6 +332,27 @@ fn cert_body(out: &mut Out, d: &Loaded, id: usize) {
             Style::new(),
         );
     }
+    if let Some(o) = c.copy_of.and_then(|o| d.inv.certs.get(o)) {
+        out.field("  copy of", &origin(app, &o.origin), t.muted());
+    }
+    for (i, copy) in d.inv.copies_of(id).enumerate() {
+        out.field(
+            if i == 0 { "  copies" } else { "" },
+            &origin(app, &d.inv.certs[copy].origin),
+            t.muted(),
+        );
+    }
+    if let Some(h) = crate::pki::distro::handover(&d.inv, id, app.now) {
+        out.heading("Renewal");
+        out.field(
+            "",
+            &format!("by {}: {}", h.distribution, h.why),
+            Style::new(),
+        );
+        for (i, step) in h.steps.iter().enumerate() {
+            out.field(if i == 0 { "  run" } else { "" }, step, t.accent());
+        }
+    }
 
     let path = d.inv.chain_path(id);
     let names: Vec<String> = path

@@ -74,13 +74,28 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         ScanState::Failed(_) => left.push(Span::styled("scan failed  ", t.danger())),
         ScanState::Done => {}
     }
-    left.push(Span::styled("roots ", t.muted()));
-    // A long root ends in `…` before the clock.
-    let used = usize::from(width(&Line::from(left.clone())));
-    left.push(Span::raw(clip(
-        &roots,
-        usize::from(room).saturating_sub(used),
-    )));
+    // The node's distribution before the roots: what its names and renewals follow. Its
+    // roles go first when room is short, then the roots.
+    let used = |left: &[Span<'_>]| usize::from(width(&Line::from(left.to_vec())));
+    if let Some(d) = app
+        .pki
+        .data
+        .as_ref()
+        .map(|d| &d.inv.distribution)
+        .filter(|d| d.distribution != crate::pki::distro::Distribution::Unknown)
+    {
+        let avail = usize::from(room).saturating_sub(used(&left));
+        let words = [d.describe(), d.distribution.to_string()];
+        if let Some(w) = words.into_iter().find(|w| w.len() + 2 <= avail) {
+            left.push(Span::styled(format!("{w}  "), t.accent()));
+        }
+    }
+    // A long root ends in `…` before the clock; with no room for a few letters of it, none.
+    let avail = usize::from(room).saturating_sub(used(&left) + "roots ".len());
+    if avail >= 4 {
+        left.push(Span::styled("roots ", t.muted()));
+        left.push(Span::raw(clip(&roots, avail)));
+    }
     buf.set_line(area.x, area.y, &Line::from(left), room);
 
     let Some(d) = &app.pki.data else { return };

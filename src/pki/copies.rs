@@ -1,0 +1,56 @@
+//! The same CA certificate in several places: its own file, the second block of every k3s
+//! leaf file, a bundle, a kubeconfig's data. One of them is the CA (its own file, the one with
+//! its key when there is one); the others are copies of it, never CAs of their own.
+
+use std::collections::HashMap;
+
+use super::{CertEntry, CertId, Inventory, Origin};
+
+/// Which of two identical certificates is the original: the one with its key, then a file's
+/// first block, then any file block, then the first path.
+fn rank(c: &CertEntry) -> (bool, bool, bool, &std::path::Path, usize) {
+    (
+        c.key_match != Some(true),
+        !matches!(c.origin, Origin::File { index: 0, .. }),
+        matches!(c.origin, Origin::Kubeconfig { .. }),
+        c.origin.path(),
+        c.origin.index(),
+    )
+}
+
+/// Set [`CertEntry::copy_of`] on every copy of a CA certificate. Runs after key pairing (the
+/// key decides the original) and before chain linking (issuers are originals).
+pub fn mark_copies(inv: &mut Inventory) {
+    let mut groups: HashMap<&str, Vec<CertId>> = HashMap::new();
+    for (id, c) in inv.certs.iter().enumerate() {
+        if c.is_ca || c.is_self_issued() {
+            groups.entry(c.sha256.as_str()).or_default().push(id);
+        }
+    }
+    let mut copies: Vec<(CertId, CertId)> = Vec::new();
+    for ids in groups.values().filter(|ids| ids.len() > 1) {
+        let Some(&original) = ids.iter().min_by_key(|&&id| rank(&inv.certs[id])) else {
+            continue;
+        };
+        copies.extend(
+            ids.iter()
+                .filter(|&&id| id != original)
+                .map(|&id| (id, original)),
+        );
+    }
+    for (copy, original) in copies {
+        inv.certs[copy].copy_of = Some(original);
+    }
+}
+
+impl Inventory {
+    /// The certificate itself when it is not a copy, else the original it copies.
+    pub fn original(&self, id: CertId) -> CertId {
+        self.certs.get(id).and_then(|c| c.copy_of).unwrap_or(id)
+    }
+
+    /// The copies of certificate `id` elsewhere (inside leaf files, bundles, kubeconfigs).
+    pub fn copies_of(&self, id: CertId) -> impl Iterator<Item = CertId> + '_ {
+        (0..self.certs.len()).filter(move |&c| self.certs[c].copy_of == Some(id))
+    }
+}
