@@ -20,6 +20,7 @@
 //!   watch, approve and deny.
 //! - [`report`]: output in words: `kcert check` (table, fitted to a width, and JSON) and
 //!   the runtime commands' text.
+//! - [`serve`]: `kcert serve`, the report and metrics over HTTP, scanning on a timer.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 //!
 //! Beside them: [`demo`] writes a realistic kubeadm control-plane tree with planted faults.
@@ -33,5 +34,6 @@ pub mod pki;
 pub mod renew;
 pub mod report;
 pub mod runtime;
+pub mod serve;
 pub mod sign;
 pub mod tui;
