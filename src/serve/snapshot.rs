@@ -80,8 +80,8 @@ pub(super) async fn finish(
     let mut json = Vec::with_capacity(inv.certs.len() * 2048 + 4096);
     if let Err(e) = write_json_with(&inv, &extras, &mut json) {
         // Serializing plain data into memory does not fail; say so if it ever does.
-        json = serde_json::to_vec(&serde_json::json!({ "error": e.to_string() }))
-            .unwrap_or_default();
+        json =
+            serde_json::to_vec(&serde_json::json!({ "error": e.to_string() })).unwrap_or_default();
     }
     json.push(b'\n');
     Snapshot {

@@ -177,7 +177,12 @@ pub struct FleetArgs {
     pub namespace: String,
 
     /// Label selector of its pods.
-    #[arg(long, short = 'l', value_name = "SELECTOR", default_value = "app.kubernetes.io/name=kcert")]
+    #[arg(
+        long,
+        short = 'l',
+        value_name = "SELECTOR",
+        default_value = "app.kubernetes.io/name=kcert"
+    )]
     pub selector: String,
 
     /// The port `kcert serve` listens on in the pods.

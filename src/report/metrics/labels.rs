@@ -2,8 +2,8 @@
 //! carries every label, empty where it does not apply, so dashboards and alerts written for
 //! the exporter select kcert's series unchanged.
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelSetEncoder};
 use prometheus_client::encoding::{EncodeLabelKey, LabelValueEncoder};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelSetEncoder};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
@@ -211,9 +211,13 @@ mod tests {
     #[test]
     fn label_values_are_escaped() {
         let mut reg = prometheus_client::registry::Registry::default();
-        let fam = prometheus_client::metrics::family::Family::<Pairs<'static>, prometheus_client::metrics::gauge::Gauge>::default();
+        let fam = prometheus_client::metrics::family::Family::<
+            Pairs<'static>,
+            prometheus_client::metrics::gauge::Gauge,
+        >::default();
         reg.register("t", "t", fam.clone());
-        fam.get_or_create(&Pairs(vec![("filepath", "/a\"b\\c\nd")])).set(1);
+        fam.get_or_create(&Pairs(vec![("filepath", "/a\"b\\c\nd")]))
+            .set(1);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &reg).unwrap();
         assert!(out.contains(r#"t{filepath="/a\"b\\c\nd"} 1"#), "{out}");

@@ -226,6 +226,16 @@ fn family<'s, L: EncodeLabelSet + 's, M: EncodeMetric>(
     Ok(())
 }
 
+/// A family of one series without labels.
+fn single(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: impl EncodeMetric,
+) -> std::fmt::Result {
+    value.encode(enc.encode_descriptor(name, help, None, value.metric_type())?)
+}
+
 fn flag(b: bool) -> ConstGauge<i64> {
     ConstGauge::new(i64::from(b))
 }
@@ -291,18 +301,23 @@ impl Collector for Fixed {
             "kcert's verdict at the last scan: 0 ok, 1 warning, 2 critical.",
             certs().map(|c| (&c.labels, gauge(health_value(c.health)))),
         )?;
-        family(
+        single(
             &mut enc,
             "x509_read_errors",
             "Files that could not be read or parsed in the last scan (x509-certificate-exporter v3).",
-            [(Pairs(Vec::new()), gauge(m.read_errors as i64))],
+            gauge(m.read_errors as i64),
         )?;
         family(
             &mut enc,
             "x509_source_up",
             "1 when the source (a scanned root) was read in the last scan.",
             m.sources.iter().filter_map(|s| {
-                s.up.map(|up| (Pairs(vec![("source_kind", "file"), ("source_name", &s.name)]), flag(up)))
+                s.up.map(|up| {
+                    (
+                        Pairs(vec![("source_kind", "file"), ("source_name", &s.name)]),
+                        flag(up),
+                    )
+                })
             }),
         )?;
         family(
@@ -336,17 +351,17 @@ impl Collector for Fixed {
                 .zip(m.problems)
                 .map(|(s, n)| (Pairs(vec![("severity", s)]), gauge(n as i64))),
         )?;
-        family(
+        single(
             &mut enc,
             "kcert_scan_duration_seconds",
             "How long the last scan took.",
-            [(Pairs(Vec::new()), ConstGauge::new(m.scan_duration))],
+            ConstGauge::new(m.scan_duration),
         )?;
-        family(
+        single(
             &mut enc,
             "kcert_last_scan_timestamp_seconds",
             "Unix time the last scan finished.",
-            [(Pairs(Vec::new()), gauge(m.scanned_at))],
+            gauge(m.scanned_at),
         )?;
         let build = Pairs(vec![
             ("version", env!("CARGO_PKG_VERSION")),

@@ -126,10 +126,9 @@ pub fn read_error_reason(p: &Problem) -> &'static str {
         "not_found"
     } else if m.contains("symlink loop") {
         "walk_error"
-    } else if m.contains("base64") {
+    } else if p.kind == ProblemKind::Kubeconfig && m.contains("base64") {
         "decode_failed"
-    } else if m.contains("not a certificate") || m.contains("empty file") || m.contains("no PEM")
-    {
+    } else if m.contains("not a certificate") || m.contains("empty file") || m.contains("no PEM") {
         "no_certificate_found"
     } else if m.contains("block") || m.contains("PEM") || m.starts_with("certificate ") {
         "bad_pem"
