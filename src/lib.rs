@@ -20,6 +20,7 @@
 //!   watch, approve and deny.
 //! - [`report`]: output in words: `kcert check` (table, fitted to a width, and JSON) and
 //!   the runtime commands' text.
+//! - [`fleet`]: every node's report through the API server (`kcert fleet`, the Nodes tab).
 //! - [`serve`]: `kcert serve`, the report and metrics over HTTP, scanning on a timer.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 //!
@@ -29,6 +30,7 @@
 pub mod cluster;
 pub mod demo;
 pub mod error;
+pub mod fleet;
 pub mod fsx;
 pub mod pki;
 pub mod renew;

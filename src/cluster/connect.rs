@@ -41,10 +41,12 @@ impl Connection {
 
 /// Build a client without contacting the server.
 pub async fn client_for(chosen: &Chosen, timeout: Duration) -> Result<Client, Diagnosis> {
-    let bad = |e: &(dyn std::error::Error + 'static)| Diagnosis::BadKubeconfig {
-        path: chosen.user_file.clone(),
-        reason: error_chain(e),
-    };
+    let config = config_for(chosen, timeout).await?;
+    Client::try_from(config).map_err(|e| bad_kubeconfig(chosen, &e))
+}
+
+/// The client configuration of the chosen context, for callers that tune it.
+pub async fn config_for(chosen: &Chosen, timeout: Duration) -> Result<kube::Config, Diagnosis> {
     let options = KubeConfigOptions {
         context: Some(chosen.context.clone()),
         ..Default::default()
@@ -52,9 +54,16 @@ pub async fn client_for(chosen: &Chosen, timeout: Duration) -> Result<Client, Di
     let kubeconfig: Kubeconfig = chosen.kubeconfig.clone();
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|e| bad(&e))?;
+        .map_err(|e| bad_kubeconfig(chosen, &e))?;
     config.connect_timeout = Some(timeout);
-    Client::try_from(config).map_err(|e| bad(&e))
+    Ok(config)
+}
+
+fn bad_kubeconfig(chosen: &Chosen, e: &(dyn std::error::Error + 'static)) -> Diagnosis {
+    Diagnosis::BadKubeconfig {
+        path: chosen.user_file.clone(),
+        reason: error_chain(e),
+    }
 }
 
 /// Choose the kubeconfig, build a client and list one CSR to prove access.

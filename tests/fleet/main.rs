@@ -4,5 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cluster;
+mod fleet;
 mod live;
 mod serve;
