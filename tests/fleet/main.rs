@@ -5,6 +5,7 @@
 mod common;
 
 mod cluster;
+mod deploy;
 mod fleet;
 mod live;
 mod serve;
