@@ -279,12 +279,21 @@ pub async fn fetch_all(
         .iter()
         .map(|r| (r.node.as_str(), r.role.clone()))
         .collect();
-    let client = &conn.client;
-    let asks = targets
+    // Owned futures: the stream is polled inside spawned tasks, which need no borrows.
+    let asks: Vec<_> = targets
         .pods
         .iter()
         .filter(|p| p.not_running.is_none())
-        .map(|p| async move { (p, fetch_report(client, opts, &p.name).await) });
+        .cloned()
+        .map(|pod| {
+            let client = conn.client.clone();
+            let opts = opts.clone();
+            Box::pin(async move {
+                let result = fetch_report(&client, &opts, &pod.name).await;
+                (pod, result)
+            })
+        })
+        .collect();
     let mut answers = futures::stream::iter(asks).buffer_unordered(opts.concurrency.max(1));
     while let Some((pod, result)) = answers.next().await {
         let (state, report) = match result {

@@ -53,10 +53,14 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     left.push(Span::raw("  "));
     let room = right.saturating_sub(area.x + 1);
     if app.tab != Tab::LocalPki {
-        left.extend(cluster_state(app));
+        left.extend(match app.tab {
+            Tab::Nodes => fleet_state(app),
+            _ => cluster_state(app),
+        });
         buf.set_line(area.x, area.y, &Line::from(left), room);
         let mut counts = match app.tab {
             Tab::Tokens => token_counts(app),
+            Tab::Nodes => node_counts(app),
             _ => csr_counts(app),
         };
         // On a narrow terminal the least urgent counts, at the end, go whole, not cut.
@@ -74,14 +78,19 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         ScanState::Failed(_) => left.push(Span::styled("scan failed  ", t.danger())),
         ScanState::Done => {}
     }
-    left.push(Span::styled("roots ", t.muted()));
-    // A long root ends in `…` before the clock.
-    let used = usize::from(width(&Line::from(left.clone())));
-    left.push(Span::raw(clip(
-        &roots,
-        usize::from(room).saturating_sub(used),
-    )));
-    buf.set_line(area.x, area.y, &Line::from(left), room);
+    if app.remote_node().is_some() {
+        // The banner says whose tree this is.
+        buf.set_line(area.x, area.y, &Line::from(left), room);
+    } else {
+        left.push(Span::styled("roots ", t.muted()));
+        // A long root ends in `…` before the clock.
+        let used = usize::from(width(&Line::from(left.clone())));
+        left.push(Span::raw(clip(
+            &roots,
+            usize::from(room).saturating_sub(used),
+        )));
+        buf.set_line(area.x, area.y, &Line::from(left), room);
+    }
 
     let Some(d) = &app.pki.data else { return };
     let c = d.counts;
@@ -152,7 +161,37 @@ fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
         Span::styled(pki_label, style(Tab::LocalPki)),
         Span::styled(csr_label, style(Tab::Csr)),
         Span::styled(" 3 Tokens ", style(Tab::Tokens)),
+        Span::styled(" 4 Nodes ", style(Tab::Nodes)),
     ]
+}
+
+/// `5 nodes  ✗ 1 critical  ! 1 warning  ✓ 2 ok  1 unreachable  1 not covered`
+fn node_counts(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    if app.nodes.rows.is_empty() {
+        return Vec::new();
+    }
+    let [critical, warning, ok, unreachable, uncovered] = app.nodes.counts();
+    let mut spans = vec![
+        Span::styled(format!("{} nodes", app.nodes.rows.len()), t.accent()),
+        Span::raw("  "),
+    ];
+    for (n, tone, word) in [
+        (critical, Tone::Expired, "critical"),
+        (warning, Tone::Warning, "warning"),
+        (ok, Tone::Ok, "ok"),
+        (unreachable, Tone::Warning, "unreachable"),
+        (uncovered, Tone::Unknown, "not covered"),
+    ] {
+        if n > 0 {
+            spans.push(Span::styled(
+                format!("{} {n} {word}", tone.glyph()),
+                t.tone(tone),
+            ));
+            spans.push(Span::raw("  "));
+        }
+    }
+    spans
 }
 
 /// `2 tokens  ✗ 1 expired  ‼ 1 critical  1 problem`
@@ -185,6 +224,19 @@ fn token_counts(app: &App) -> Vec<Span<'static>> {
         if problems > 0 { t.danger() } else { t.muted() },
     ));
     spans
+}
+
+/// Whether the nodes tab is still fetching.
+fn fleet_state(app: &App) -> Vec<Span<'static>> {
+    use crate::tui::app::FleetState;
+    match &app.nodes.state {
+        FleetState::Listing | FleetState::Fetching => vec![Span::styled(
+            format!("{} fetching", spinner(app)),
+            app.theme.accent(),
+        )],
+        FleetState::Failed(_) => vec![Span::styled("fleet unreachable", app.theme.danger())],
+        FleetState::Idle | FleetState::Done => Vec::new(),
+    }
 }
 
 /// Why the CSR tab has no live data, if it has none (the list's border names the cluster
