@@ -62,7 +62,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand check" -l kubelet-config -d 
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l node-address -d 'Also probe components on this address of the node (repeatable); loopback always is' -r
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l user-kubeconfig -d 'The kubeconfig to compare with admin.conf (default $KUBECONFIG or ~/.kube/config when reading the real node)' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
-complete -c kcert -n "__fish_kcert_using_subcommand check" -l probe -d 'Also connect to the components on this node (loopback and --node-address only) and compare what they serve with the files; off by default so check stays offline'
+complete -c kcert -n "__fish_kcert_using_subcommand check" -l probe -d 'Also connect to the components on this node (loopback and --node-address only) and compare what they serve with the files; off by default so nothing but files is read'
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand check" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand tui" -l warn -d 'Days before expiry that count as a warning' -r
@@ -199,7 +199,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand serve" -l kubelet-config -d 
 complete -c kcert -n "__fish_kcert_using_subcommand serve" -l node-address -d 'Also probe components on this address of the node (repeatable); loopback always is' -r
 complete -c kcert -n "__fish_kcert_using_subcommand serve" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
 complete -c kcert -n "__fish_kcert_using_subcommand serve" -l no-keys -d 'Read no private key at all (no key match: keys are otherwise read only to compare their public half with the certificate\'s)'
-complete -c kcert -n "__fish_kcert_using_subcommand serve" -l probe -d 'Also connect to the node\'s components after each scan and compare what they serve with the files (kcert_cert_served_matches_disk)'
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l probe -d 'Also connect to the components on this node (loopback and --node-address only) and compare what they serve with the files; off by default so nothing but files is read'
 complete -c kcert -n "__fish_kcert_using_subcommand serve" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l kubeconfig -d 'Kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, /etc/kubernetes/admin.conf, /etc/kubernetes/super-admin.conf)' -r -F

@@ -178,7 +178,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Tabs, &[k('1')], Action::ShowLocalPki, None, "local PKI tab"),
     b(Tabs, &[k('2')], Action::ShowCsrs, None, "CSR tab (the cluster's)"),
     b(Tabs, &[k('3')], Action::ShowTokens, None, "bootstrap tokens tab"),
-    b(Tabs, &[k('4')], Action::ShowNodes, None, "nodes tab (every node's kcert report)"),
+    b(Tabs, &[k('4')], Action::ShowNodes, None, "nodes tab (every node's report)"),
     b(Tabs, &[k('?')], Action::Help, Some("help"), "show this help"),
     b(Tabs, &[k('q')], Action::Quit, Some("quit"), "quit"),
     b(Main, &[k('/')], Action::StartFilter, Some("filter"), "filter name/subject/SAN/path"),

@@ -132,17 +132,34 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_keys: bool,
 
-    /// Also connect to the node's components after each scan and compare what they serve
-    /// with the files (kcert_cert_served_matches_disk).
+    #[command(flatten)]
+    pub probing: ProbeFlags,
+
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// `--probe` and its timeout (`check`, `serve`).
+#[derive(Debug, Clone, Args)]
+pub struct ProbeFlags {
+    /// Also connect to the components on this node (loopback and --node-address only) and
+    /// compare what they serve with the files; off by default so nothing but files is read.
     #[arg(long)]
     pub probe: bool,
 
     /// Per-endpoint timeout for --probe, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2000, requires = "probe")]
     pub probe_timeout: u64,
+}
 
-    #[command(flatten)]
-    pub node: NodeArgs,
+impl ProbeFlags {
+    /// What to probe, when asked to.
+    pub fn spec(&self, node: &NodeArgs) -> Option<kcert::runtime::ProbeSpec> {
+        self.probe.then(|| kcert::runtime::ProbeSpec {
+            addresses: node.node_addresses.clone(),
+            timeout: std::time::Duration::from_millis(self.probe_timeout),
+        })
+    }
 }
 
 /// `30s`, `5m`, `1h`, `250ms`, or plain seconds; at least one second.
@@ -208,14 +225,8 @@ pub struct CheckArgs {
     #[arg(long, short = 'o', value_enum, default_value_t = CheckFormat::Table)]
     pub output: CheckFormat,
 
-    /// Also connect to the components on this node (loopback and --node-address only) and
-    /// compare what they serve with the files; off by default so check stays offline.
-    #[arg(long)]
-    pub probe: bool,
-
-    /// Per-endpoint timeout for --probe, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 2000, requires = "probe")]
-    pub probe_timeout: u64,
+    #[command(flatten)]
+    pub probing: ProbeFlags,
 
     #[command(flatten)]
     pub node: NodeArgs,

@@ -12,7 +12,7 @@ use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::probe::served_problems;
 use kcert::runtime::restart::{Progress, RestartError};
 use kcert::runtime::{self, Component, Endpoint, Findings, Node, NodeOverrides, NodePaths};
-use kcert::runtime::{NodeCheck, ProbeResult, ProbeSpec, RestartPlan};
+use kcert::runtime::{NodeCheck, ProbeResult, RestartPlan};
 use tokio::signal::unix::SignalKind;
 
 use crate::cli::{CheckArgs, ExplainArgs, OutputFormat, ProbeArgs, RestartArgs};
@@ -40,10 +40,7 @@ fn probe_all(endpoints: &[Endpoint], timeout: Duration) -> Result<Vec<ProbeResul
 pub fn for_check(args: &CheckArgs, inv: &mut Inventory) -> Result<NodeCheck> {
     let overrides = args.node.overrides(Some(&args.user));
     let paths = node_paths(&overrides, &args.scan.paths);
-    let probe = args.probe.then(|| ProbeSpec {
-        addresses: args.node.node_addresses.clone(),
-        timeout: Duration::from_millis(args.probe_timeout),
-    });
+    let probe = args.probing.spec(&args.node);
     let work = runtime::check_node(inv, paths.as_ref(), probe.as_ref());
     Ok(match probe {
         Some(_) => tokio_runtime()?.block_on(work),

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use kcert::pki::ReadPolicy;
-use kcert::runtime::ProbeSpec;
 use kcert::serve::{self, ServeOptions};
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -25,10 +24,7 @@ pub fn run(args: &ServeArgs, now: Option<DateTime<Utc>>) -> Result<ExitStatus> {
             private_keys: !args.no_keys,
         },
         node: node::node_paths(&overrides, &args.scan.paths),
-        probe: args.probe.then(|| ProbeSpec {
-            addresses: args.node.node_addresses.clone(),
-            timeout: std::time::Duration::from_millis(args.probe_timeout),
-        }),
+        probe: args.probing.spec(&args.node),
         interval: args.interval,
         now,
         exit_code: |inv| check::status_of(inv).code(),

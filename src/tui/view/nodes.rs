@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::csr_table::draw_cells;
+use super::csr_table::draw_table;
 use super::message;
 use super::rows::pane_block;
 use crate::fleet::output::{cells, HEADER};
@@ -145,23 +145,8 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
     }
     let rows: Vec<Vec<(String, Style)>> = tab.rows.iter().map(|r| styled_row(app, r)).collect();
     let widths = fit(&rows, usize::from(inner.width));
-    let header: Vec<(String, Style)> = HEADER
-        .iter()
-        .map(|h| (h.to_string(), t.heading()))
-        .collect();
-    draw_cells(&widths, &header, Rect { height: 1, ..inner }, buf);
-    let shown = rows
-        .iter()
-        .enumerate()
-        .skip(tab.list.offset)
-        .take(usize::from(inner.height - 1));
-    for (y, (i, row)) in (inner.y + 1..).zip(shown) {
-        let line = Rect::new(inner.x, y, inner.width, 1);
-        draw_cells(&widths, row, line, buf);
-        if i == tab.list.index {
-            buf.set_style(line, t.selected());
-        }
-    }
+    let cursor = (tab.list.index, tab.list.offset);
+    draw_table(app, &widths, &HEADER, &rows, cursor, inner, buf);
     selected(app, details, buf);
 }
 

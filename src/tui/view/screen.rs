@@ -23,8 +23,12 @@ fn spinner(app: &App) -> char {
     SPINNER[(app.ticks % SPINNER.len() as u64) as usize]
 }
 
+/// Below this width the header drops the name and shortens the tab labels.
+const COMPACT: u16 = 110;
+
 /// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts. Below
-/// 80 columns the name and the date go and the tab labels shorten; the host always stays.
+/// 110 columns the name goes and the tab labels shorten, below 80 the date goes; the host
+/// always stays.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let narrow = area.width < super::SIDE_BY_SIDE;
@@ -45,11 +49,13 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         .collect::<Vec<_>>()
         .join(", ");
     let mut left = Vec::new();
-    if !narrow {
+    // Four tabs leave the roots no room below 100 columns unless the labels shorten.
+    let compact = area.width < COMPACT;
+    if !compact {
         left.extend([Span::styled("kcert", t.heading()), Span::raw("  ")]);
     }
     left.extend([Span::styled(app.host.clone(), t.heading()), Span::raw("  ")]);
-    left.extend(tabs(app, narrow));
+    left.extend(tabs(app, area.width));
     left.push(Span::raw("  "));
     let room = right.saturating_sub(area.x + 1);
     if app.tab != Tab::LocalPki {
@@ -82,13 +88,14 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         // The banner says whose tree this is.
         buf.set_line(area.x, area.y, &Line::from(left), room);
     } else {
-        left.push(Span::styled("roots ", t.muted()));
-        // A long root ends in `…` before the clock.
-        let used = usize::from(width(&Line::from(left.clone())));
-        left.push(Span::raw(clip(
-            &roots,
-            usize::from(room).saturating_sub(used),
-        )));
+        // A long root ends in `…` before the clock; with no room for a few of its cells the
+        // roots are left to the help and the details.
+        let used = usize::from(width(&Line::from(left.clone()))) + "roots ".len();
+        let rest = usize::from(room).saturating_sub(used);
+        if rest >= 6 {
+            left.push(Span::styled("roots ", t.muted()));
+            left.push(Span::raw(clip(&roots, rest)));
+        }
         buf.set_line(area.x, area.y, &Line::from(left), room);
     }
 
@@ -125,9 +132,12 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
 }
 
-/// ` 1 Local PKI `, ` 2 CSRs (9 pending) ` and ` 3 Tokens `, the tab on screen in reverse
-/// video; the tokens tab is coloured when a token has a problem.
-fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
+/// ` 1 Local PKI `, ` 2 CSRs (9 pending) `, ` 3 Tokens ` and ` 4 Nodes `, the tab on screen
+/// in reverse video; the tokens tab is coloured when a token has a problem. `width`: the
+/// header's, which decides how long the labels are.
+fn tabs(app: &App, width: u16) -> Vec<Span<'static>> {
+    let narrow = width < 100;
+    let compact = width < COMPACT;
     let t = &app.theme;
     let pending = app.csr.counts.pending;
     let token_trouble = app
@@ -143,7 +153,7 @@ fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
         (_, true) => format!(" 2 CSRs ({pending}) "),
         (_, false) => format!(" 2 CSRs ({pending} pending) "),
     };
-    let pki_label = if narrow { " 1 PKI " } else { " 1 Local PKI " };
+    let pki_label = if compact { " 1 PKI " } else { " 1 Local PKI " };
     let style = |tab: Tab| {
         if app.tab == tab {
             t.selected().add_modifier(Modifier::BOLD)
