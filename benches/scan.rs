@@ -1,45 +1,22 @@
 //! Scanning speed: a generated tree of 10,000 leaf certificates, each with its key file,
 //! under 3 CAs (2 RSA-2048, 1 ECDSA P-256), with full verification and key matching; and a
-//! kubeadm control-plane tree.
-//!
-//! The trees are generated once into `target/bench-trees/` (10,000 RSA signatures take a
-//! while) and reused by later runs.
+//! kubeadm control-plane tree. The trees are generated once and reused (`common`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use kcert::pki::{scan, ScanOptions, Thresholds};
 
-fn now() -> DateTime<Utc> {
-    "2026-11-22T12:00:00Z".parse().unwrap()
-}
-
-/// Generate (or reuse) a tree; a `.done` marker says it was written completely.
-fn cached(name: &str, write: impl FnOnce(&Path)) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/bench-trees")
-        .join(name);
-    if !dir.join(".done").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        write(&dir);
-        std::fs::write(dir.join(".done"), "").unwrap();
-    }
-    dir
-}
+mod common;
+use common::{bulk_10k, kubeadm, now};
 
 fn opts(root: &Path) -> ScanOptions {
     ScanOptions::new(vec![root.to_path_buf()], now(), Thresholds::default())
 }
 
 fn bench(c: &mut Criterion) {
-    let bulk = cached("bulk-10000", |d| {
-        kcert::demo::write_bulk_tree(d, 10_000, now()).unwrap();
-    });
-    let kubeadm = cached("kubeadm-demo", |d| {
-        kcert::demo::write_kubeadm_tree(d, &kcert::demo::demo_spec(now())).unwrap();
-    });
+    let bulk = bulk_10k();
+    let kubeadm = kubeadm();
     let inv = scan(&opts(&bulk)).unwrap();
     assert!(
         inv.certs.len() >= 10_003 && inv.keys.len() >= 10_003,

@@ -20,6 +20,8 @@
 //!   watch, approve and deny.
 //! - [`report`]: output in words: `kcert check` (table, fitted to a width, and JSON) and
 //!   the runtime commands' text.
+//! - [`fleet`]: every node's report through the API server (`kcert fleet`, the Nodes tab).
+//! - [`serve`]: `kcert serve`, the report and metrics over HTTP, scanning on a timer.
 //! - [`tui`]: the terminal UI, a view over the inventory driven by messages.
 //!
 //! Beside them: [`demo`] writes a realistic kubeadm control-plane tree with planted faults.
@@ -28,10 +30,12 @@
 pub mod cluster;
 pub mod demo;
 pub mod error;
+pub mod fleet;
 pub mod fsx;
 pub mod pki;
 pub mod renew;
 pub mod report;
 pub mod runtime;
+pub mod serve;
 pub mod sign;
 pub mod tui;

@@ -28,6 +28,9 @@ _kcert() {
             kcert,explain)
                 cmd="kcert__subcmd__explain"
                 ;;
+            kcert,fleet)
+                cmd="kcert__subcmd__fleet"
+                ;;
             kcert,help)
                 cmd="kcert__subcmd__help"
                 ;;
@@ -42,6 +45,9 @@ _kcert() {
                 ;;
             kcert,restore)
                 cmd="kcert__subcmd__restore"
+                ;;
+            kcert,serve)
+                cmd="kcert__subcmd__serve"
                 ;;
             kcert,tui)
                 cmd="kcert__subcmd__tui"
@@ -88,6 +94,9 @@ _kcert() {
             kcert__subcmd__help,explain)
                 cmd="kcert__subcmd__help__subcmd__explain"
                 ;;
+            kcert__subcmd__help,fleet)
+                cmd="kcert__subcmd__help__subcmd__fleet"
+                ;;
             kcert__subcmd__help,help)
                 cmd="kcert__subcmd__help__subcmd__help"
                 ;;
@@ -102,6 +111,9 @@ _kcert() {
                 ;;
             kcert__subcmd__help,restore)
                 cmd="kcert__subcmd__help__subcmd__restore"
+                ;;
+            kcert__subcmd__help,serve)
+                cmd="kcert__subcmd__help__subcmd__serve"
                 ;;
             kcert__subcmd__help,tui)
                 cmd="kcert__subcmd__help__subcmd__tui"
@@ -125,7 +137,7 @@ _kcert() {
 
     case "${cmd}" in
         kcert)
-            opts="-h -V --warn --crit --color --kubeconfig --context --now --debug --help --version check tui demo renew restore probe restart explain csr help"
+            opts="-h -V --warn --crit --color --kubeconfig --context --now --debug --help --version check tui demo renew restore probe restart explain csr serve fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,11 +194,11 @@ _kcert() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --probe-timeout)
@@ -550,8 +562,70 @@ _kcert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kcert__subcmd__fleet)
+            opts="-n -l -o -h --kubeconfig --context --timeout --namespace --selector --port --node-timeout --output --now --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kcert__subcmd__help)
-            opts="check tui demo renew restore probe restart explain csr help"
+            opts="check tui demo renew restore probe restart explain csr serve fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +750,20 @@ _kcert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kcert__subcmd__help__subcmd__fleet)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kcert__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -733,6 +821,20 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -910,6 +1012,64 @@ _kcert() {
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__serve)
+            opts="-h --warn --crit --color --listen --interval --no-keys --probe --probe-timeout --node-root --manifests --kubelet-config --node-address --now --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --probe-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubelet-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -44,6 +44,8 @@ complete -c kcert -n "__fish_kcert_needs_command" -a "probe" -d 'Connect to each
 complete -c kcert -n "__fish_kcert_needs_command" -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
 complete -c kcert -n "__fish_kcert_needs_command" -a "explain" -d 'Find the certificates a Go x509 "expired or not yet valid" error line is about'
 complete -c kcert -n "__fish_kcert_needs_command" -a "csr" -d 'List, approve or deny the live cluster\'s CertificateSigningRequests'
+complete -c kcert -n "__fish_kcert_needs_command" -a "serve" -d 'Scan on start, every --interval and on SIGHUP, and serve the last scan over HTTP: /metrics (Prometheus, x509-certificate-exporter\'s series and kcert\'s), /report (the JSON of `check -o json`) and /healthz. Runs until stopped; bad files never stop it'
+complete -c kcert -n "__fish_kcert_needs_command" -a "fleet" -d 'Every node\'s report through the API server (the kcert DaemonSet\'s pods): worst health, soonest expiry and problems per node; exit codes like check, over the fleet'
 complete -c kcert -n "__fish_kcert_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l warn -d 'Days before expiry that count as a warning' -r
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l crit -d 'Days before expiry that count as critical' -r
@@ -52,7 +54,8 @@ always\t''
 never\t''"
 complete -c kcert -n "__fish_kcert_using_subcommand check" -s o -l output -d 'Output format: `table` fits a terminal\'s width (all columns when piped), `wide` has every column' -r -f -a "table\t''
 wide\t''
-json\t''"
+json\t''
+prometheus\t''"
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l probe-timeout -d 'Per-endpoint timeout for --probe, in milliseconds' -r
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l node-root -d 'Read the node below DIR (DIR/etc/kubernetes, DIR/var/lib/kubelet) instead of `/`; by default found under the scanned PATHs, or `/` when none are given' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l manifests -d 'The static pod manifests directory (default <kubernetes dir>/manifests)' -r -F
@@ -60,7 +63,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand check" -l kubelet-config -d 
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l node-address -d 'Also probe components on this address of the node (repeatable); loopback always is' -r
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l user-kubeconfig -d 'The kubeconfig to compare with admin.conf (default $KUBECONFIG or ~/.kube/config when reading the real node)' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
-complete -c kcert -n "__fish_kcert_using_subcommand check" -l probe -d 'Also connect to the components on this node (loopback and --node-address only) and compare what they serve with the files; off by default so check stays offline'
+complete -c kcert -n "__fish_kcert_using_subcommand check" -l probe -d 'Also connect to the components on this node (loopback and --node-address only) and compare what they serve with the files; off by default so nothing but files is read'
 complete -c kcert -n "__fish_kcert_using_subcommand check" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand check" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand tui" -l warn -d 'Days before expiry that count as a warning' -r
@@ -194,16 +197,47 @@ complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcomm
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "doctor" -d 'Say which CSRs are approved automatically (RBAC), whether a kubelet-serving approver runs, and how the bootstrap tokens stand. Exit 0 all well, 1 warnings, 2 something broken, 3 the cluster could not be used'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "deny" -d 'Deny the named CSRs'
 complete -c kcert -n "__fish_kcert_using_subcommand csr; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "tui" -d 'Open the terminal UI (the default when no command is given)'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "demo" -d 'Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory and open the UI on it; kubeadm\'s comes with a demo API server holding a dozen CSRs'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "explain" -d 'Find the certificates a Go x509 "expired or not yet valid" error line is about'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "csr" -d 'List, approve or deny the live cluster\'s CertificateSigningRequests'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l warn -d 'Days before expiry that count as a warning' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l crit -d 'Days before expiry that count as critical' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l listen -d 'Address and port to serve on (the DaemonSet gives the pod\'s address)' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l interval -d 'Time between scans: `90s`, `5m`, `1h`' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l probe-timeout -d 'Per-endpoint timeout for --probe, in milliseconds' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l node-root -d 'Read the node below DIR (DIR/etc/kubernetes, DIR/var/lib/kubelet) instead of `/`; by default found under the scanned PATHs, or `/` when none are given' -r -F
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l manifests -d 'The static pod manifests directory (default <kubernetes dir>/manifests)' -r -F
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l kubelet-config -d 'The kubelet\'s KubeletConfiguration file (default /var/lib/kubelet/config.yaml)' -r -F
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l node-address -d 'Also probe components on this address of the node (repeatable); loopback always is' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l no-keys -d 'Read no private key at all (no key match: keys are otherwise read only to compare their public half with the certificate\'s)'
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l probe -d 'Also connect to the components on this node (loopback and --node-address only) and compare what they serve with the files; off by default so nothing but files is read'
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
+complete -c kcert -n "__fish_kcert_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l kubeconfig -d 'Kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, /etc/kubernetes/admin.conf, /etc/kubernetes/super-admin.conf)' -r -F
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l context -d 'Context of the kubeconfig to use (default: its current-context)' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l timeout -d 'Seconds to wait for the API server' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -s n -l namespace -d 'Namespace of the kcert DaemonSet' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -s l -l selector -d 'Label selector of its pods' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l port -d 'The port `kcert serve` listens on in the pods' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l node-timeout -d 'Seconds to wait for one node\'s report' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l now -d 'Pretend the current time is this RFC 3339 instant (for reproducible output)' -r
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
+complete -c kcert -n "__fish_kcert_using_subcommand fleet" -s h -l help -d 'Print help'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "tui" -d 'Open the terminal UI (the default when no command is given)'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "demo" -d 'Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory and open the UI on it; kubeadm\'s comes with a demo API server holding a dozen CSRs'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "explain" -d 'Find the certificates a Go x509 "expired or not yet valid" error line is about'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "csr" -d 'List, approve or deny the live cluster\'s CertificateSigningRequests'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "serve" -d 'Scan on start, every --interval and on SIGHUP, and serve the last scan over HTTP: /metrics (Prometheus, x509-certificate-exporter\'s series and kcert\'s), /report (the JSON of `check -o json`) and /healthz. Runs until stopped; bad files never stop it'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "fleet" -d 'Every node\'s report through the API server (the kcert DaemonSet\'s pods): worst health, soonest expiry and problems per node; exit codes like check, over the fleet'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and __fish_seen_subcommand_from csr" -f -a "list" -d 'Print every CSR with kubectl\'s columns plus kcert\'s verdict'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and __fish_seen_subcommand_from csr" -f -a "approve" -d 'Approve the named CSRs, or every pending CSR that passes kcert\'s checks'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and __fish_seen_subcommand_from csr" -f -a "doctor" -d 'Say which CSRs are approved automatically (RBAC), whether a kubelet-serving approver runs, and how the bootstrap tokens stand. Exit 0 all well, 1 warnings, 2 something broken, 3 the cluster could not be used'

@@ -60,10 +60,25 @@ pub async fn client_for(
     chosen: &Chosen,
     timeout: Duration,
 ) -> Result<(Client, Activity), Diagnosis> {
-    let bad = |e: &(dyn std::error::Error + 'static)| Diagnosis::BadKubeconfig {
-        path: chosen.user_file.clone(),
-        reason: error_chain(e),
-    };
+    let config = config_for(chosen, timeout).await?;
+    bounded_client(chosen, config)
+}
+
+/// A client for a configuration the caller tuned, its reads bounded like every other.
+pub fn bounded_client(
+    chosen: &Chosen,
+    config: kube::Config,
+) -> Result<(Client, Activity), Diagnosis> {
+    let layer = BoundLayer::default();
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| bad_kubeconfig(chosen, &e))?
+        .with_layer(&layer)
+        .build();
+    Ok((client, layer.activity))
+}
+
+/// The client configuration of the chosen context, for callers that tune it.
+pub async fn config_for(chosen: &Chosen, timeout: Duration) -> Result<kube::Config, Diagnosis> {
     let options = KubeConfigOptions {
         context: Some(chosen.context.clone()),
         ..Default::default()
@@ -71,14 +86,16 @@ pub async fn client_for(
     let kubeconfig: Kubeconfig = chosen.kubeconfig.clone();
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|e| bad(&e))?;
+        .map_err(|e| bad_kubeconfig(chosen, &e))?;
     config.connect_timeout = Some(timeout);
-    let layer = BoundLayer::default();
-    let client = kube::client::ClientBuilder::try_from(config)
-        .map_err(|e| bad(&e))?
-        .with_layer(&layer)
-        .build();
-    Ok((client, layer.activity))
+    Ok(config)
+}
+
+fn bad_kubeconfig(chosen: &Chosen, e: &(dyn std::error::Error + 'static)) -> Diagnosis {
+    Diagnosis::BadKubeconfig {
+        path: chosen.user_file.clone(),
+        reason: error_chain(e),
+    }
 }
 
 /// Choose the kubeconfig, build a client and list one CSR to prove access.

@@ -4,12 +4,12 @@
 //! key is "ok" by expiry and "critical" by health.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{expiry, CertId, Inventory, Problem, ProblemKind, Severity, Status};
 
 /// `ok`, `warning` or `critical`: `kcert check`'s STATUS column, JSON `health` and the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     Ok,

@@ -32,7 +32,8 @@ pub use decode::sha256_hex;
 pub use health::{Health, Judgement};
 pub use model::*;
 pub use names::{CaRole, ExpectedCa};
-pub use scan::scan;
+pub use read::ReadPolicy;
+pub use scan::{scan, scan_with};
 
 use std::path::{Component, Path, PathBuf};
 

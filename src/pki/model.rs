@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Index of a certificate in [`Inventory::certs`].
 pub type CertId = usize;
@@ -14,7 +14,7 @@ pub type CertId = usize;
 pub type KeyId = usize;
 
 /// Which part of a kubeconfig a certificate or key was embedded in or referenced from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// `users[].user` (client certificate and key).
@@ -106,7 +106,7 @@ impl Serialize for KeyAlgorithm {
 }
 
 /// Expiry status against the clock the scan was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
@@ -130,7 +130,7 @@ impl Status {
 }
 
 /// Outcome of looking for a certificate's issuer and checking its signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChainVerdict {
     /// Signed by a CA found on disk; the signature verifies.
@@ -283,7 +283,7 @@ impl CertEntry {
 }
 
 /// How a private key file is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyFormat {
     /// `RSA PRIVATE KEY`
@@ -334,7 +334,7 @@ impl KeyEntry {
 }
 
 /// `error` makes `kcert check` exit 2, `warning` 1; `info` is shown but never changes the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -343,7 +343,7 @@ pub enum Severity {
 }
 
 /// What kind of thing is wrong; lets views group and mark problems without parsing messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// Could not read or parse a file (corrupt, truncated, too large, unreadable, loop).

@@ -44,7 +44,7 @@ impl Parsed {
 }
 
 /// Read and parse one candidate file. Never panics; everything wrong becomes a problem.
-pub fn read_file(c: &Candidate) -> Parsed {
+pub fn read_file(c: &Candidate, policy: ReadPolicy) -> Parsed {
     let mut out = Parsed::default();
     let path = &c.path;
     // One open, one fstat and one read: a path lookup per call adds up over 10,000 files.
@@ -88,7 +88,7 @@ pub fn read_file(c: &Candidate) -> Parsed {
         return out;
     }
     if looks_like_pem(&bytes) {
-        let (blocks, errors) = pem_blocks(&bytes);
+        let (mut blocks, errors) = pem_blocks(&bytes);
         for e in errors {
             out.problem(
                 path,
@@ -97,15 +97,16 @@ pub fn read_file(c: &Candidate) -> Parsed {
                 format!("block {}: {e}", e.number),
             );
         }
+        policy.keep(&mut blocks);
         let kubeadm_name = kubeadm::name_for_cert_file(path);
         add_blocks(&mut out, blocks, path, kubeadm_name, |index| Origin::File {
             path: path.clone(),
             index,
         });
     } else if kubeconfig::looks_like_kubeconfig(&bytes) {
-        read_kubeconfig(&mut out, path, &bytes);
+        read_kubeconfig(&mut out, path, &bytes, policy);
     } else if bytes.first() == Some(&0x30) && pkiish {
-        read_der(&mut out, path, bytes);
+        read_der(&mut out, path, bytes, policy);
     } else if pkiish {
         out.problem(
             path,
@@ -143,7 +144,7 @@ fn io_message(e: &std::io::Error) -> String {
 }
 
 /// DER files hold one object; try the ones that appear on nodes, most common first.
-fn read_der(out: &mut Parsed, path: &Path, bytes: Vec<u8>) {
+fn read_der(out: &mut Parsed, path: &Path, bytes: Vec<u8>, policy: ReadPolicy) {
     let origin = Origin::File {
         path: path.to_path_buf(),
         index: 0,
@@ -156,7 +157,7 @@ fn read_der(out: &mut Parsed, path: &Path, bytes: Vec<u8>) {
         BlockKind::PublicKey(KeyFormat::Spki),
         BlockKind::CertificateRequest,
     ];
-    for kind in kinds {
+    for kind in kinds.into_iter().filter(|k| policy.reads(k)) {
         let mut trial = Parsed::default();
         let block = Block {
             kind,
@@ -183,6 +184,39 @@ fn read_der(out: &mut Parsed, path: &Path, bytes: Vec<u8>) {
         ProblemKind::File,
         "not a certificate, key or kubeconfig: binary data that is not a DER certificate, key or request".into(),
     );
+}
+
+/// Which blocks a scan parses: `kcert serve --no-keys` reads no private key at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadPolicy {
+    /// Parse private keys (only ever to compare their public half with a certificate's).
+    pub private_keys: bool,
+}
+
+impl Default for ReadPolicy {
+    fn default() -> Self {
+        ReadPolicy { private_keys: true }
+    }
+}
+
+impl ReadPolicy {
+    fn reads(&self, kind: &BlockKind) -> bool {
+        self.private_keys || !matches!(kind, BlockKind::PrivateKey(_) | BlockKind::EncryptedKey)
+    }
+
+    /// Drop the blocks this policy does not parse, before anything looks inside them.
+    fn keep(&self, blocks: &mut Vec<Block>) {
+        blocks.retain(|b| self.reads(&b.kind));
+    }
+
+    /// Whether the walk opens this file at all: `*.key` holds nothing but a private key.
+    pub fn opens(&self, path: &Path) -> bool {
+        self.private_keys
+            || !path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("key"))
+    }
 }
 
 /// Turn decoded blocks into entries. `origin(i)` names the i-th certificate or key of the source.
@@ -273,7 +307,7 @@ fn add_blocks(
     }
 }
 
-fn read_kubeconfig(out: &mut Parsed, path: &Path, bytes: &[u8]) {
+fn read_kubeconfig(out: &mut Parsed, path: &Path, bytes: &[u8], policy: ReadPolicy) {
     let dir = path.parent().unwrap_or(Path::new("/"));
     let config = match kubeconfig::parse(bytes, dir) {
         Ok(c) => c,
@@ -292,13 +326,18 @@ fn read_kubeconfig(out: &mut Parsed, path: &Path, bytes: &[u8]) {
         .iter()
         .filter(|f| f.field == "client-certificate-data")
         .count();
-    for field in config.fields {
+    let fields = config
+        .fields
+        .into_iter()
+        .filter(|f| policy.private_keys || !f.field.starts_with("client-key"));
+    for field in fields {
         let named_user = field.entry == EntryKind::User
             && (users_with_certs == 1
                 || config.current_user.as_deref() == Some(field.name.as_str()));
         match field.value {
             FieldValue::Data(data) => {
-                let (blocks, errors) = pem_blocks(&data);
+                let (mut blocks, errors) = pem_blocks(&data);
+                policy.keep(&mut blocks);
                 for e in errors {
                     out.problem(
                         path,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::read::{entry_word, read_file, FileRef, Parsed};
+use super::read::{entry_word, read_file, FileRef, Parsed, ReadPolicy};
 use super::walk::{file_id, walk, Candidate};
 use super::{chain, copies, distro, expiry, judge, pair};
 use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
@@ -13,9 +13,16 @@ use crate::error::ScanError;
 
 /// Scan the roots into a verified inventory. Fails only when an explicit root is missing.
 pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
-    let walked = walk(&opts.roots, opts.explicit)?;
+    scan_with(opts, ReadPolicy::default())
+}
+
+/// [`scan`], parsing only what `policy` allows.
+pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, ScanError> {
+    let mut walked = walk(&opts.roots, opts.explicit)?;
+    walked.files.retain(|c| policy.opens(&c.path));
     let mut problems = walked.problems;
-    let mut parsed: Vec<Parsed> = walked.files.par_iter().map(read_file).collect();
+    let read = |c: &Candidate| read_file(c, policy);
+    let mut parsed: Vec<Parsed> = walked.files.par_iter().map(read).collect();
 
     // Files that kubeconfigs name but the walk did not reach are read too: they are what
     // the kubeconfig's user really presents.
@@ -51,7 +58,8 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
             });
         }
     }
-    parsed.par_extend(extra.par_iter().map(read_file));
+    extra.retain(|c| policy.opens(&c.path));
+    parsed.par_extend(extra.par_iter().map(read));
     for (r, fields) in missing {
         problems.push(Problem {
             path: r.kubeconfig.clone(),
@@ -107,6 +115,10 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
         cert.status = expiry::status(cert.not_before, cert.not_after, opts.now, opts.thresholds);
     }
     inv.service_accounts = pair::service_accounts(&inv.keys);
+    if !policy.private_keys {
+        // sa.key was not read: a lone sa.pub is no finding.
+        inv.service_accounts.retain(|sa| sa.key_id.is_some());
+    }
     inv.distribution = distro::detect(&inv);
     judge::judge(&mut inv, &links);
     Ok(inv)

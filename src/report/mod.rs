@@ -1,7 +1,9 @@
 //! Output in words. `kcert check`: the inventory as a table or JSON; [`runtime`]: probes,
-//! restarts, the journal and x509 explanations as text. Exit codes are the binary's.
+//! restarts, the journal and x509 explanations as text; [`metrics`]: the same inventory as
+//! Prometheus series. Exit codes are the binary's.
 
 mod json;
+pub mod metrics;
 pub mod runtime;
 pub(crate) mod table;
 

@@ -93,6 +93,50 @@ pub fn analyse(inv: &Inventory, paths: &NodePaths) -> Findings {
     }
 }
 
+/// How `--probe` reaches the node's components: loopback always, and these addresses.
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    pub addresses: Vec<std::net::IpAddr>,
+    pub timeout: Duration,
+}
+
+/// What the node adds to a scan (`kcert check`, `kcert serve`): who uses each file and the
+/// node's settings, and with a probe what its listeners serve.
+#[derive(Debug, Default)]
+pub struct NodeCheck {
+    /// `None` without node configuration.
+    pub findings: Option<Findings>,
+    /// `None` when not probed.
+    pub probes: Option<Vec<ProbeResult>>,
+}
+
+/// Relate `inv` to the node at `paths` and, with `probe`, to what its listeners serve; the
+/// problems found are added to `inv`. Without a probe nothing here awaits anything.
+pub async fn check_node(
+    inv: &mut Inventory,
+    paths: Option<&NodePaths>,
+    probe: Option<&ProbeSpec>,
+) -> NodeCheck {
+    let Some(paths) = paths else {
+        return NodeCheck::default();
+    };
+    let findings = analyse(inv, paths);
+    add_problems(inv, findings.problems());
+    let probes = match probe {
+        Some(spec) => {
+            let targets = targets(&findings.node, &spec.addresses);
+            let results = probe::probe(&targets.endpoints, spec.timeout).await;
+            add_problems(inv, &probe::served_problems(inv, &results));
+            Some(results)
+        }
+        None => None,
+    };
+    NodeCheck {
+        findings: Some(findings),
+        probes,
+    }
+}
+
 /// Add problems to the inventory, keeping its order (worst first, then by path), so the
 /// table, the JSON and the exit code include them.
 pub fn add_problems<'a>(inv: &mut Inventory, problems: impl IntoIterator<Item = &'a Problem>) {

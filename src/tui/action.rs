@@ -54,6 +54,25 @@ pub enum Msg {
     CsrActed(Box<CsrActed>),
     /// The doctor's reading of RBAC, Deployments and bootstrap tokens, or why it could not run.
     DoctorRead(Box<Result<Facts, TaskError>>),
+    /// The fleet fetch numbered `generation` moved on.
+    Fleet {
+        generation: u64,
+        event: FleetEvent,
+    },
+}
+
+/// How a fleet fetch goes: the list (every node, `Fetching` where a pod will be asked),
+/// then each node as its report arrives, then the end; or a failure before any of that.
+#[derive(Debug)]
+pub enum FleetEvent {
+    Listed {
+        rows: Vec<crate::fleet::NodeRow>,
+        /// Why the Nodes could not be read (uncovered nodes are unknown then).
+        note: Option<String>,
+    },
+    Node(Box<crate::fleet::NodeRow>),
+    Done,
+    Failed(String),
 }
 
 /// Why background work the UI asked for gave no result; the dialogs and footer show it in
@@ -226,6 +245,11 @@ pub enum Action {
     CopyPath,
     /// Mark or unmark the selected CSR; `a` and `d` act on the marked ones.
     ToggleMark,
+    ShowNodes,
+    /// Open the selected node's certificates, read-only, in the local tab's view.
+    OpenNode,
+    /// Fetch every node's report again.
+    RefreshFleet,
 }
 
 /// Work the loop performs on behalf of `update`, which itself never does I/O.
@@ -271,6 +295,14 @@ pub enum Cmd {
     Csr(CsrAction),
     /// Read what the doctor needs over the watch's connection; comes back as [`Msg::DoctorRead`].
     Doctor,
+    /// List the kcert pods and fetch each node's report; each arrives as [`Msg::Fleet`]
+    /// tagged with `generation` (a newer fetch replaces an older one).
+    FetchFleet {
+        generation: u64,
+        cluster: Box<ClusterOptions>,
+        opts: crate::fleet::FleetOptions,
+        now: DateTime<Utc>,
+    },
     /// Put text on the terminal's clipboard: an OSC 52 sequence written through the terminal
     /// backend (it travels over SSH and through tmux, which keep no clipboard of their own).
     Copy(String),

@@ -15,12 +15,13 @@ use super::theme::Theme;
 use super::{ClusterOptions, TuiOptions};
 
 /// Top-level tabs: `1` the certificates on this node, `2` the cluster's signing requests,
-/// `3` its bootstrap tokens.
+/// `3` its bootstrap tokens, `4` every node's kcert report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     LocalPki,
     Csr,
     Tokens,
+    Nodes,
 }
 
 /// Which pane of a tab has the keys; `Tree` is the list on the cluster tabs.
@@ -44,6 +45,8 @@ pub struct App {
     pub csr: CsrTab,
     /// The tokens tab's model and the auto-approval report (the CSR tab's banner).
     pub tokens: TokensTab,
+    /// The nodes tab's model, and another node's tree when one is open.
+    pub nodes: NodesTab,
     /// The cluster behind tabs 2 and 3; `None` leaves them off.
     cluster: Option<ClusterOptions>,
     pub overlays: Vec<Overlay>,
@@ -68,6 +71,7 @@ impl App {
             pki: PkiTab::new(opts),
             csr: CsrTab::new(opts.cluster.is_some()),
             tokens: TokensTab::default(),
+            nodes: NodesTab::new(opts.cluster.is_some()),
             cluster: opts.cluster.clone(),
             overlays: Vec::new(),
             size: Rect::new(0, 0, 80, 24),
@@ -106,6 +110,9 @@ impl App {
     }
 
     fn step(&mut self, msg: Msg) -> Option<Cmd> {
+        if self.nodes.opened.is_some() && Self::for_local(&msg) {
+            return self.with_local(|app| app.step(msg));
+        }
         match msg {
             Msg::Key(ev) => self.key(ev),
             Msg::Paste(text) => {
@@ -120,6 +127,11 @@ impl App {
                     self.now = t;
                     if self.pki.clock_moved(t) {
                         self.rebuild();
+                    }
+                    if let Some(o) = &mut self.nodes.opened {
+                        if o.local.clock_moved(t) {
+                            o.local.rebuild(t);
+                        }
                     }
                 }
                 self.doctor_due()
@@ -161,6 +173,10 @@ impl App {
             }
             Msg::CsrActed(done) => {
                 self.csr_acted(*done);
+                None
+            }
+            Msg::Fleet { generation, event } => {
+                self.fleet_msg(generation, event);
                 None
             }
         }
@@ -242,6 +258,7 @@ impl App {
                 Tab::Csr if self.csr.editing_filter => vec![Always, Filter],
                 Tab::Csr => vec![Always, Csr, Panes, Nav, Tabs],
                 Tab::Tokens => vec![Always, Context::Tokens, Panes, Nav, Tabs],
+                Tab::Nodes => vec![Always, Context::Nodes, Nav, Tabs],
             },
         }
     }
@@ -265,13 +282,21 @@ impl App {
                     Tab::LocalPki => &mut self.pki.focus,
                     Tab::Csr => &mut self.csr.focus,
                     Tab::Tokens => &mut self.tokens.focus,
+                    Tab::Nodes => return None,
                 };
                 *focus = match *focus {
                     Focus::Tree => Focus::Details,
                     Focus::Details => Focus::Tree,
                 }
             }
+            Action::ShowNodes => {
+                self.close_node();
+                let cmd = self.show_nodes();
+                self.reveal();
+                return cmd;
+            }
             Action::ShowLocalPki | Action::ShowCsrs | Action::ShowTokens => {
+                self.close_node();
                 self.tab = match action {
                     Action::ShowCsrs => Tab::Csr,
                     Action::ShowTokens => Tab::Tokens,
@@ -289,6 +314,7 @@ impl App {
                 return match self.tab {
                     Tab::LocalPki => self.pki_action(action, typed),
                     Tab::Csr | Tab::Tokens => self.cluster_action(action, typed),
+                    Tab::Nodes => self.nodes_action(action),
                 }
             }
         }
@@ -337,6 +363,7 @@ mod explain;
 mod nav;
 #[cfg(test)]
 mod node_tests;
+mod nodes;
 mod overlay;
 mod pki;
 mod pki_keys;
@@ -351,6 +378,7 @@ mod tokens_tests;
 pub use counts::Counts;
 pub use csr::{ColumnWidths, CsrCounts, CsrTab};
 pub use csr_list::CsrSort;
+pub use nodes::{FleetState, NodesTab, Opened};
 pub use overlay::{Dialog, Overlay};
 pub use pki::{Loaded, PkiTab, ScanState, Screen, ViewState};
 pub use scan::Served;

@@ -18,6 +18,8 @@ pub enum Context {
     Csr,
     /// The bootstrap tokens tab.
     Tokens,
+    /// The nodes tab.
+    Nodes,
     /// Moving a cursor or scrolling, in whatever has focus.
     Nav,
     Tree,
@@ -57,6 +59,7 @@ impl Context {
             Context::Main => "Local PKI tab",
             Context::Csr => "CSR tab",
             Context::Tokens => "Tokens tab",
+            Context::Nodes => "Nodes tab",
             Context::Nav => "Moving",
             Context::Tree => "Tree",
             Context::Panes => "Tree and details",
@@ -175,6 +178,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Tabs, &[k('1')], Action::ShowLocalPki, None, "local PKI tab"),
     b(Tabs, &[k('2')], Action::ShowCsrs, None, "CSR tab (the cluster's)"),
     b(Tabs, &[k('3')], Action::ShowTokens, None, "bootstrap tokens tab"),
+    b(Tabs, &[k('4')], Action::ShowNodes, None, "nodes tab (every node's report)"),
     b(Tabs, &[k('?')], Action::Help, Some("help"), "show this help"),
     b(Tabs, &[k('q')], Action::Quit, Some("quit"), "quit"),
     b(Main, &[k('/')], Action::StartFilter, Some("filter"), "filter name/subject/SAN/path"),
@@ -201,6 +205,8 @@ pub const BINDINGS: &[Binding] = &[
     b(Csr, &[k('D')], Action::ShowDoctor, None, "the auto-approval check (banner) in full"),
     b(Tokens, &[k('D')], Action::ShowDoctor, Some("doctor"), "the auto-approval check in full"),
     b(Tokens, &[ctrl('r')], Action::Reconnect, Some("reconnect"), "reconnect to the cluster now"),
+    b(Nodes, &[code(KeyCode::Enter)], Action::OpenNode, Some("open"), "its certificates, read-only (renew on the node)"),
+    b(Nodes, &[ctrl('r')], Action::RefreshFleet, Some("refresh"), "fetch every node's report again"),
     b(Panes, &[code(KeyCode::Tab)], Action::SwitchPane, Some("pane"), "switch tree / details"),
     b(Tree, &[code(KeyCode::Left), k('h')], Action::Collapse, Some("fold"), "collapse, or go to parent"),
     b(Tree, &[code(KeyCode::Right), k('l')], Action::Expand, None, "expand"),

@@ -77,6 +77,8 @@ where
     // One channel for every watch the loop starts, so a reconnect needs no new plumbing.
     let (cluster_tx, mut cluster_rx) = channel::<ClusterEvent>(CLUSTER_QUEUE);
     let mut watch: Option<WatchHandle> = None;
+    // The running fleet fetch; a new one replaces it.
+    let mut fleet: Option<tokio::task::JoinHandle<()>> = None;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     let mut cmds: Vec<Cmd> = app.start();
@@ -194,6 +196,23 @@ where
                     let conn = watch.as_ref().and_then(WatchHandle::connection);
                     spawn_doctor(conn, tx.clone());
                 }
+                Cmd::FetchFleet {
+                    generation,
+                    cluster,
+                    opts,
+                    now,
+                } => {
+                    if let Some(old) = fleet.take() {
+                        old.abort();
+                    }
+                    fleet = Some(tokio::spawn(fetch_fleet(
+                        generation,
+                        *cluster,
+                        opts,
+                        now,
+                        tx.clone(),
+                    )));
+                }
                 Cmd::Copy(text) => {
                     // Best effort: a terminal that ignores OSC 52 just keeps its clipboard.
                     let _ = terminal.backend_mut().write_raw(osc52(&text).as_bytes());
@@ -257,6 +276,38 @@ fn spawn_scan(req: ScanRequest, tx: UnboundedSender<Msg>) {
         // The receiver is gone only when the UI has quit.
         let _ = tx.send(msg);
     });
+}
+
+/// List the fleet, then send each node's report as it arrives: one dead node shows as soon
+/// as its timeout ends, the others do not wait for it.
+async fn fetch_fleet(
+    generation: u64,
+    cluster: super::ClusterOptions,
+    opts: crate::fleet::FleetOptions,
+    now: chrono::DateTime<Utc>,
+    tx: UnboundedSender<Msg>,
+) {
+    use super::action::FleetEvent;
+    let send = |event| {
+        let _ = tx.send(Msg::Fleet { generation, event });
+    };
+    let conn = match crate::fleet::connect(&cluster.access, &cluster.locations).await {
+        Ok(c) => c,
+        Err(d) => return send(FleetEvent::Failed(d.banner())),
+    };
+    let targets = match crate::fleet::list_targets(&conn, &opts).await {
+        Ok(t) => t,
+        Err(e) => return send(FleetEvent::Failed(e.to_string())),
+    };
+    send(FleetEvent::Listed {
+        rows: targets.rows.clone(),
+        note: targets.nodes_unreadable.clone(),
+    });
+    crate::fleet::fetch::fetch_all(&conn, &opts, &targets, now, |row| {
+        send(FleetEvent::Node(Box::new(row)));
+    })
+    .await;
+    send(FleetEvent::Done);
 }
 
 /// Approve or deny in a task of its own; a panic there becomes a failed result, not a hang.

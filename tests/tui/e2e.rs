@@ -184,7 +184,7 @@ fn move_filter_help_and_quit_in_a_real_terminal() {
 fn ctrl_c_quits_and_restores_the_terminal() {
     let dir = demo_tree();
     let tmux = Tmux::start(100, 30, &session_command(dir.path()));
-    tmux.wait_for("the UI", |s| s.contains("kcert"));
+    tmux.wait_for("the UI", |s| s.contains("1 PKI"));
     tmux.type_text("/");
     tmux.send(&["C-c"]);
     let s = tmux.wait_for("the shell after Ctrl-C", |s| s.contains("TTY-"));

@@ -1,6 +1,7 @@
 //! Discovery documents: what kubectl reads to learn that `csr` means
 //! `certificatesigningrequests.certificates.k8s.io/v1` and that it has an `approval`
-//! subresource, and where secrets, cluster roles, their bindings and deployments live.
+//! subresource, and where secrets, pods (and their `proxy`), cluster roles, their bindings,
+//! deployments and daemon sets live.
 //! Plain JSON; kubectl falls back from aggregated discovery to these.
 
 use serde_json::{json, Value};
@@ -90,7 +91,10 @@ fn apps_v1() -> Value {
         "resources": [
             { "name": "deployments", "singularName": "deployment", "namespaced": true,
               "kind": "Deployment", "verbs": ALL_VERBS, "shortNames": ["deploy"],
-              "categories": ["all"], "storageVersionHash": "8aSe+NMegvE=" }
+              "categories": ["all"], "storageVersionHash": "8aSe+NMegvE=" },
+            { "name": "daemonsets", "singularName": "daemonset", "namespaced": true,
+              "kind": "DaemonSet", "verbs": ALL_VERBS, "shortNames": ["ds"],
+              "categories": ["all"], "storageVersionHash": "dd7pWHUlMKQ=" }
         ]
     })
 }
@@ -123,7 +127,14 @@ pub fn core_v1() -> Value {
             { "name": "nodes/status", "singularName": "", "namespaced": false, "kind": "Node",
               "verbs": ["get", "patch", "update"] },
             { "name": "secrets", "singularName": "secret", "namespaced": true, "kind": "Secret",
-              "verbs": ALL_VERBS, "storageVersionHash": "S6u1pOWzb84=" }
+              "verbs": ALL_VERBS, "storageVersionHash": "S6u1pOWzb84=" },
+            { "name": "pods", "singularName": "pod", "namespaced": true, "kind": "Pod",
+              "verbs": ALL_VERBS, "shortNames": ["po"], "categories": ["all"],
+              "storageVersionHash": "xPOwRZ+Yhw8=" },
+            { "name": "pods/proxy", "singularName": "", "namespaced": true, "kind": "PodProxyOptions",
+              "verbs": ["create", "delete", "get", "patch", "update"] },
+            { "name": "pods/status", "singularName": "", "namespaced": true, "kind": "Pod",
+              "verbs": ["get", "patch", "update"] }
         ]
     })
 }

@@ -2,6 +2,8 @@
 //! Node API, for kcert's tests and for `kcert demo` (no real kube-apiserver can run there).
 //!
 //! It is faithful where kcert and kubectl look: discovery, lists with `limit`/`continue`,
+//! `labelSelector` and `fieldSelector`, Pods with their `proxy` subresource forwarding to
+//! real local processes, DaemonSets,
 //! server-side Tables for `kubectl get`, watches with resume and 410 Gone, the `approval`
 //! subresource with JSON or kubectl's protobuf body and resourceVersion conflicts,
 //! client-certificate authentication with 401 for expired certificates, and RBAC-like
@@ -21,9 +23,11 @@ pub mod names;
 mod paths;
 mod printer;
 mod proto;
+mod proxy;
 mod rbac;
 mod routes;
 pub mod seed;
+mod selector;
 mod store;
 
 use std::net::SocketAddr;
@@ -89,6 +93,8 @@ pub(crate) struct Shared {
     /// CSR name → how many more GETs are followed by a concurrent update (see
     /// [`TestServer::touch_after_get`]).
     meddle: Mutex<std::collections::HashMap<String, usize>>,
+    /// `namespace/pod` → the local address standing in for the pod (its `proxy`).
+    pods: Mutex<std::collections::HashMap<String, SocketAddr>>,
 }
 
 impl Shared {
@@ -108,6 +114,14 @@ impl Shared {
         }
     }
 
+    fn backend(&self, key: &str) -> Option<SocketAddr> {
+        self.pods
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .copied()
+    }
+
     fn log(&self, line: String) {
         self.log
             .lock()
@@ -119,6 +133,20 @@ impl Shared {
 /// Resolves once the server is stopping, also when it already was (unlike `changed`).
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stopped| *stopped).await;
+}
+
+/// A pod as [`TestServer::add_pod`] stores it.
+#[derive(Debug, Clone)]
+pub struct PodSpec<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub node: &'a str,
+    pub labels: &'a [(&'a str, &'a str)],
+    pub ip: &'a str,
+    pub port: u16,
+    /// `Running`, `Pending`, ...
+    pub phase: &'a str,
+    pub ready: bool,
 }
 
 /// A running server; stops when dropped.
@@ -145,6 +173,7 @@ impl TestServer {
             shutdown: watch::channel(false).0,
             log: Mutex::new(Vec::new()),
             meddle: Mutex::new(std::collections::HashMap::new()),
+            pods: Mutex::new(std::collections::HashMap::new()),
         });
         tokio::spawn(http::serve(listener, tls, shared.clone()));
         Ok(TestServer { shared, serving })
@@ -236,6 +265,46 @@ impl TestServer {
             .collect();
         let node = json!({ "metadata": { "name": name }, "status": { "addresses": addresses } });
         self.shared.store().put(store::Kind::Node, node)
+    }
+
+    /// Store a Node with these labels (`node-role.kubernetes.io/control-plane` and the like).
+    pub fn add_labeled_node(&self, name: &str, labels: &[(&str, &str)]) -> Value {
+        let labels: serde_json::Map<String, Value> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        let node = json!({ "metadata": { "name": name, "labels": labels },
+                           "status": { "conditions": [{ "type": "Ready", "status": "True" }] } });
+        self.shared.store().put(store::Kind::Node, node)
+    }
+
+    /// Store a running Pod of one container listening on `port`, scheduled on `node`, with
+    /// these labels; `ready` sets its Ready condition and container status.
+    pub fn add_pod(&self, pod: &PodSpec<'_>) -> Value {
+        let labels: serde_json::Map<String, Value> = pod
+            .labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        let ready = if pod.ready { "True" } else { "False" };
+        let object = json!({
+            "metadata": { "name": pod.name, "namespace": pod.namespace, "labels": labels },
+            "spec": { "nodeName": pod.node, "containers": [{ "name": "kcert",
+                      "ports": [{ "containerPort": pod.port, "name": "metrics" }] }] },
+            "status": { "phase": pod.phase, "podIP": pod.ip,
+                        "conditions": [{ "type": "Ready", "status": ready }],
+                        "containerStatuses": [{ "name": "kcert", "ready": pod.ready, "restartCount": 0 }] }
+        });
+        self.shared.store().put(store::Kind::Pod, object)
+    }
+
+    /// Send what reaches pod `namespace/name` through its `proxy` subresource to `addr`.
+    pub fn proxy_pod(&self, namespace: &str, name: &str, addr: SocketAddr) {
+        self.shared
+            .pods
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(format!("{namespace}/{name}"), addr);
     }
 
     /// Store any served object (Secret, ClusterRole, ClusterRoleBinding, Deployment, ...),

@@ -15,7 +15,7 @@ pub struct Target<'a> {
 }
 
 /// Group-version prefix and plural of every kind served.
-const COLLECTIONS: [(&str, &str, Kind); 6] = [
+const COLLECTIONS: [(&str, &str, Kind); 8] = [
     (
         "/apis/certificates.k8s.io/v1",
         "certificatesigningrequests",
@@ -34,6 +34,8 @@ const COLLECTIONS: [(&str, &str, Kind); 6] = [
         Kind::ClusterRoleBinding,
     ),
     ("/apis/apps/v1", "deployments", Kind::Deployment),
+    ("/api/v1", "pods", Kind::Pod),
+    ("/apis/apps/v1", "daemonsets", Kind::DaemonSet),
 ];
 
 pub fn resolve(path: &str) -> Option<Target<'_>> {
@@ -64,6 +66,19 @@ pub fn resolve(path: &str) -> Option<Target<'_>> {
     None
 }
 
+/// `[scheme:]name[:port]`, as the `proxy` subresource names a pod: the name, and the port
+/// when one is given.
+pub fn pod_target(text: &str) -> (&str, Option<u16>) {
+    let text = text
+        .strip_prefix("https:")
+        .or_else(|| text.strip_prefix("http:"))
+        .unwrap_or(text);
+    match text.rsplit_once(':') {
+        Some((name, port)) => (name, port.parse().ok()),
+        None => (text, None),
+    }
+}
+
 /// One `field=value` or `field!=value` term of a `fieldSelector`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -89,7 +104,8 @@ pub fn field_selector(kind: Kind, text: &str) -> Result<Vec<Term>, String> {
         };
         let known = matches!(field, "metadata.name" | "metadata.namespace")
             || (kind == Kind::Secret && field == "type")
-            || (kind == Kind::Csr && field == "spec.signerName");
+            || (kind == Kind::Csr && field == "spec.signerName")
+            || (kind == Kind::Pod && matches!(field, "spec.nodeName" | "status.phase"));
         if !known {
             return Err(format!("field label not supported: {field}"));
         }
@@ -110,6 +126,8 @@ pub fn matches(terms: &[Term], object: &Value) -> bool {
             "metadata.namespace" => &object["metadata"]["namespace"],
             "type" => &object["type"],
             "spec.signerName" => &object["spec"]["signerName"],
+            "spec.nodeName" => &object["spec"]["nodeName"],
+            "status.phase" => &object["status"]["phase"],
             _ => &Value::Null,
         };
         (actual.as_str().unwrap_or("") == t.value) == t.equal

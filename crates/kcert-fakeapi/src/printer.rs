@@ -56,6 +56,25 @@ fn columns(kind: Kind) -> Value {
             wide("Groups", "Groups in the binding"),
             wide("ServiceAccounts", "ServiceAccounts in the binding"),
         ]),
+        Kind::Pod => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Ready", "", "The aggregate readiness state of this pod for accepting traffic."),
+            column("Status", "", "The aggregate status of the containers in this pod."),
+            column("Restarts", "", "The number of times the containers in this pod have been restarted."),
+            column("Age", "", AGE),
+            wide("IP", "IP address allocated to the pod."),
+            wide("Node", "Name of the node this pod is scheduled on."),
+        ]),
+        Kind::DaemonSet => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Desired", "", "The total number of nodes that should be running the daemon pod."),
+            column("Current", "", "The number of nodes that are running at least 1 daemon pod."),
+            column("Ready", "", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready."),
+            column("Up-to-date", "", "The total number of nodes that are running updated daemon pod"),
+            column("Available", "", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available."),
+            column("Node Selector", "", "NodeSelector is a selector which must be true for the pod to fit on a node."),
+            column("Age", "", AGE),
+        ]),
         Kind::Deployment => json!([
             column("Name", "name", "Name must be unique within a namespace."),
             column("Ready", "", "Number of the pod with ready state"),
@@ -166,6 +185,49 @@ fn cells(kind: Kind, o: &Value, now: DateTime<Utc>) -> Value {
                 subjects("User"),
                 subjects("Group"),
                 subjects("ServiceAccount")
+            ])
+        }
+        Kind::Pod => {
+            let statuses = o["status"]["containerStatuses"].as_array();
+            let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
+            let ready = statuses.map_or(0, |s| s.iter().filter(|c| c["ready"] == true).count());
+            let restarts: i64 = statuses.map_or(0, |s| {
+                s.iter()
+                    .map(|c| c["restartCount"].as_i64().unwrap_or(0))
+                    .sum()
+            });
+            let none = |v: &Value| v.as_str().unwrap_or("<none>").to_string();
+            json!([
+                name,
+                format!("{ready}/{total}"),
+                none(&o["status"]["phase"]),
+                restarts,
+                age(o, now),
+                none(&o["status"]["podIP"]),
+                none(&o["spec"]["nodeName"])
+            ])
+        }
+        Kind::DaemonSet => {
+            let count = |f: &str| o["status"][f].as_i64().unwrap_or(0);
+            let selector = o["spec"]["template"]["spec"]["nodeSelector"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "<none>".into());
+            json!([
+                name,
+                count("desiredNumberScheduled"),
+                count("currentNumberScheduled"),
+                count("numberReady"),
+                count("updatedNumberScheduled"),
+                count("numberAvailable"),
+                selector,
+                age(o, now)
             ])
         }
         Kind::Deployment => {

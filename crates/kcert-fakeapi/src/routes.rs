@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::http::{Body, Caller};
 use super::store::{key_of, Event, Kind};
-use super::{approval, discovery, paths, printer, rbac, Shared};
+use super::{approval, discovery, paths, printer, proxy, rbac, selector, Shared};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -199,6 +199,13 @@ pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>)
                 Err(e) => Err(e),
             }
         }
+        ([target, "proxy", rest @ ..], &Method::GET) if kind == Kind::Pod => {
+            let (name, port) = paths::pod_target(target);
+            match authorize(&shared, &caller, "get", kind, "proxy", Some(name), ns) {
+                Ok(()) => Ok(proxy_pod(&shared, &key(name), port, rest, req.uri().query()).await),
+                Err(e) => Err(e),
+            }
+        }
         ([name], &Method::GET) => authorize(&shared, &caller, "get", kind, "", Some(name), ns)
             .map(|_| get_one(&shared, kind, &key(name), wants_table(&req))),
         ([name], &Method::DELETE) => {
@@ -232,6 +239,31 @@ pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>)
         ))),
     };
     result.unwrap_or_else(|e| *e)
+}
+
+/// The pod's `proxy` subresource: to the local process standing in for it, if any.
+async fn proxy_pod(
+    shared: &Shared,
+    key: &str,
+    port: Option<u16>,
+    rest: &[&str],
+    query: Option<&str>,
+) -> Response<Body> {
+    let pod = shared.store().get(Kind::Pod, key).cloned();
+    let Some(pod) = pod else {
+        return not_found(Kind::Pod, short(key));
+    };
+    let declared = pod["spec"]["containers"][0]["ports"][0]["containerPort"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok());
+    let port = port.or(declared).unwrap_or(80);
+    let ip = pod["status"]["podIP"].as_str().unwrap_or("").to_string();
+    let backend = shared.backend(key);
+    let mut path = format!("/{}", rest.join("/"));
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        path = format!("{path}?{q}");
+    }
+    proxy::forward(backend, &ip, port, path).await
 }
 
 fn get_one(shared: &Shared, kind: Kind, name: &str, table: bool) -> Response<Body> {
@@ -276,6 +308,10 @@ fn list(
         Ok(t) => t,
         Err(e) => return status(StatusCode::BAD_REQUEST, "BadRequest", e, None),
     };
+    let labels = match selector::parse(q.get("labelSelector").map_or("", |s| s)) {
+        Ok(l) => l,
+        Err(e) => return status(StatusCode::BAD_REQUEST, "BadRequest", e, None),
+    };
     let store = shared.store();
     let (list_rv, after) = match q.get("continue").filter(|c| !c.is_empty()) {
         None => (store.rv, None),
@@ -310,6 +346,7 @@ fn list(
         .list(kind, after.as_deref())
         .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"] == ns))
         .filter(|o| paths::matches(&terms, o))
+        .filter(|o| selector::matches(&labels, o))
         .collect();
     let mut cont = None;
     let mut remaining = None;

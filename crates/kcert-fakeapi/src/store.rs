@@ -18,6 +18,8 @@ pub enum Kind {
     ClusterRole,
     ClusterRoleBinding,
     Deployment,
+    Pod,
+    DaemonSet,
 }
 
 impl Kind {
@@ -29,6 +31,8 @@ impl Kind {
             Kind::ClusterRole => "clusterroles",
             Kind::ClusterRoleBinding => "clusterrolebindings",
             Kind::Deployment => "deployments",
+            Kind::Pod => "pods",
+            Kind::DaemonSet => "daemonsets",
         }
     }
 
@@ -36,9 +40,9 @@ impl Kind {
     pub fn group(self) -> &'static str {
         match self {
             Kind::Csr => "certificates.k8s.io",
-            Kind::Node | Kind::Secret => "",
+            Kind::Node | Kind::Secret | Kind::Pod => "",
             Kind::ClusterRole | Kind::ClusterRoleBinding => "rbac.authorization.k8s.io",
-            Kind::Deployment => "apps",
+            Kind::Deployment | Kind::DaemonSet => "apps",
         }
     }
 
@@ -53,9 +57,9 @@ impl Kind {
     pub fn api_version(self) -> &'static str {
         match self {
             Kind::Csr => "certificates.k8s.io/v1",
-            Kind::Node | Kind::Secret => "v1",
+            Kind::Node | Kind::Secret | Kind::Pod => "v1",
             Kind::ClusterRole | Kind::ClusterRoleBinding => "rbac.authorization.k8s.io/v1",
-            Kind::Deployment => "apps/v1",
+            Kind::Deployment | Kind::DaemonSet => "apps/v1",
         }
     }
 
@@ -67,16 +71,20 @@ impl Kind {
             Kind::ClusterRole => "ClusterRole",
             Kind::ClusterRoleBinding => "ClusterRoleBinding",
             Kind::Deployment => "Deployment",
+            Kind::Pod => "Pod",
+            Kind::DaemonSet => "DaemonSet",
         }
     }
 
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 8] = [
         Kind::Csr,
         Kind::Node,
         Kind::Secret,
         Kind::ClusterRole,
         Kind::ClusterRoleBinding,
         Kind::Deployment,
+        Kind::Pod,
+        Kind::DaemonSet,
     ];
 
     /// The kind called `name` (`Secret`, `ClusterRoleBinding`, ...).
@@ -91,7 +99,10 @@ impl Kind {
     }
 
     pub fn namespaced(self) -> bool {
-        matches!(self, Kind::Secret | Kind::Deployment)
+        matches!(
+            self,
+            Kind::Secret | Kind::Deployment | Kind::Pod | Kind::DaemonSet
+        )
     }
 }
 

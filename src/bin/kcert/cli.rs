@@ -63,6 +63,13 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List, approve or deny the live cluster's CertificateSigningRequests.
     Csr(CsrArgs),
+    /// Scan on start, every --interval and on SIGHUP, and serve the last scan over HTTP:
+    /// /metrics (Prometheus, x509-certificate-exporter's series and kcert's), /report (the
+    /// JSON of `check -o json`) and /healthz. Runs until stopped; bad files never stop it.
+    Serve(ServeArgs),
+    /// Every node's report through the API server (the kcert DaemonSet's pods): worst
+    /// health, soonest expiry and problems per node; exit codes like check, over the fleet.
+    Fleet(FleetArgs),
 }
 
 /// Roots and thresholds shared by every command that scans.
@@ -110,6 +117,107 @@ pub struct UiClusterArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Address and port to serve on (the DaemonSet gives the pod's address).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9793")]
+    pub listen: std::net::SocketAddr,
+
+    /// Time between scans: `90s`, `5m`, `1h`.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+
+    /// Read no private key at all (no key match: keys are otherwise read only to compare
+    /// their public half with the certificate's).
+    #[arg(long)]
+    pub no_keys: bool,
+
+    #[command(flatten)]
+    pub probing: ProbeFlags,
+
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// `--probe` and its timeout (`check`, `serve`).
+#[derive(Debug, Clone, Args)]
+pub struct ProbeFlags {
+    /// Also connect to the components on this node (loopback and --node-address only) and
+    /// compare what they serve with the files; off by default so nothing but files is read.
+    #[arg(long)]
+    pub probe: bool,
+
+    /// Per-endpoint timeout for --probe, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000, requires = "probe")]
+    pub probe_timeout: u64,
+}
+
+impl ProbeFlags {
+    /// What to probe, when asked to.
+    pub fn spec(&self, node: &NodeArgs) -> Option<kcert::runtime::ProbeSpec> {
+        self.probe.then(|| kcert::runtime::ProbeSpec {
+            addresses: node.node_addresses.clone(),
+            timeout: std::time::Duration::from_millis(self.probe_timeout),
+        })
+    }
+}
+
+/// `30s`, `5m`, `1h`, `250ms`, or plain seconds; at least one second.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 90s, 5m or 1h"))?;
+    let secs = match unit {
+        "" | "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "ms" => Some(n / 1000),
+        _ => return Err(format!("'{text}': the unit must be ms, s, m or h")),
+    };
+    match secs {
+        Some(s) if s >= 1 => Ok(std::time::Duration::from_secs(s)),
+        Some(_) => Err(format!("'{text}' is too short: at least 1s")),
+        None => Err(format!("'{text}' is too long")),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Namespace of the kcert DaemonSet.
+    #[arg(long, short = 'n', value_name = "NS", default_value = "kcert")]
+    pub namespace: String,
+
+    /// Label selector of its pods.
+    #[arg(
+        long,
+        short = 'l',
+        value_name = "SELECTOR",
+        default_value = "app.kubernetes.io/name=kcert"
+    )]
+    pub selector: String,
+
+    /// The port `kcert serve` listens on in the pods.
+    #[arg(long, value_name = "PORT", default_value_t = 9793)]
+    pub port: u16,
+
+    /// Seconds to wait for one node's report.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub node_timeout: u64,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -119,14 +227,8 @@ pub struct CheckArgs {
     #[arg(long, short = 'o', value_enum, default_value_t = CheckFormat::Table)]
     pub output: CheckFormat,
 
-    /// Also connect to the components on this node (loopback and --node-address only) and
-    /// compare what they serve with the files; off by default so check stays offline.
-    #[arg(long)]
-    pub probe: bool,
-
-    /// Per-endpoint timeout for --probe, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 2000, requires = "probe")]
-    pub probe_timeout: u64,
+    #[command(flatten)]
+    pub probing: ProbeFlags,
 
     #[command(flatten)]
     pub node: NodeArgs,
@@ -372,12 +474,14 @@ pub enum OutputFormat {
     Json,
 }
 
-/// `kcert check`'s formats: its table can be narrowed to the terminal.
+/// `kcert check`'s formats: its table can be narrowed to the terminal; `prometheus` is
+/// `kcert serve`'s metrics, for node_exporter's textfile collector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
     Table,
     Wide,
     Json,
+    Prometheus,
 }
 
 /// Prose or JSON, for reports that are not tables.

@@ -28,9 +28,11 @@ mod csr;
 mod demo;
 mod errors;
 mod exit;
+mod fleet;
 mod node;
 mod out;
 mod renew;
+mod serve;
 mod signals;
 mod tui;
 
@@ -79,6 +81,8 @@ fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Restart(args)) => node::restart(&args, clock()),
         Some(Command::Explain(args)) => node::explain(&args, now),
         Some(Command::Tui(args)) => tui::run(&args.scan, &args.cluster, now),
+        Some(Command::Serve(args)) => serve::run(&args, now),
+        Some(Command::Fleet(args)) => fleet::run(&args, now),
         None => {
             // `kcert PATH`: a word that is no path is a mistyped command, not a root.
             if let Some(word) = cli

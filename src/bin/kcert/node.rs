@@ -12,7 +12,7 @@ use kcert::runtime::journal::{self, Recovery};
 use kcert::runtime::probe::served_problems;
 use kcert::runtime::restart::{Progress, RestartError};
 use kcert::runtime::{self, Component, Endpoint, Findings, Node, NodeOverrides, NodePaths};
-use kcert::runtime::{ProbeResult, RestartPlan};
+use kcert::runtime::{NodeCheck, ProbeResult, RestartPlan};
 use tokio::signal::unix::SignalKind;
 
 use crate::cli::{CheckArgs, ExplainArgs, OutputFormat, ProbeArgs, RestartArgs};
@@ -35,36 +35,16 @@ fn probe_all(endpoints: &[Endpoint], timeout: Duration) -> Result<Vec<ProbeResul
     Ok(tokio_runtime()?.block_on(runtime::probe(endpoints, timeout)))
 }
 
-/// What `check` adds to the inventory: consumers always, probes with `--probe`.
-pub struct CheckRuntime {
-    pub findings: Option<Findings>,
-    pub probes: Option<Vec<ProbeResult>>,
-}
-
-pub fn for_check(args: &CheckArgs, inv: &mut Inventory) -> Result<CheckRuntime> {
+/// What `check` adds to the inventory: consumers always, probes with `--probe` (only then
+/// is the runtime started).
+pub fn for_check(args: &CheckArgs, inv: &mut Inventory) -> Result<NodeCheck> {
     let overrides = args.node.overrides(Some(&args.user));
-    let Some(paths) = node_paths(&overrides, &args.scan.paths) else {
-        return Ok(CheckRuntime {
-            findings: None,
-            probes: None,
-        });
-    };
-    let findings = runtime::analyse(inv, &paths);
-    runtime::add_problems(inv, findings.problems());
-    let probes = if args.probe {
-        let targets = runtime::targets(&findings.node, &args.node.node_addresses);
-        let results = probe_all(
-            &targets.endpoints,
-            Duration::from_millis(args.probe_timeout),
-        )?;
-        runtime::add_problems(inv, &served_problems(inv, &results));
-        Some(results)
-    } else {
-        None
-    };
-    Ok(CheckRuntime {
-        findings: Some(findings),
-        probes,
+    let paths = node_paths(&overrides, &args.scan.paths);
+    let probe = args.probing.spec(&args.node);
+    let work = runtime::check_node(inv, paths.as_ref(), probe.as_ref());
+    Ok(match probe {
+        Some(_) => tokio_runtime()?.block_on(work),
+        None => futures::executor::block_on(work),
     })
 }
 

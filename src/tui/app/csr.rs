@@ -210,9 +210,20 @@ impl App {
     pub fn banner_line(&self) -> Option<(Tone, String)> {
         let unreachable = || self.csr.banner().map(|b| (Tone::Expired, b));
         match self.tab {
-            Tab::LocalPki => self.pki.banner.clone(),
+            Tab::LocalPki => match self.remote_node() {
+                Some(o) => Some((
+                    Tone::Unknown,
+                    format!(
+                        "{}'s certificates, read-only (its report of {}): 1 this node, 4 the nodes",
+                        o.node,
+                        crate::pki::format::datetime(o.scanned_at)
+                    ),
+                )),
+                None => self.pki.banner.clone(),
+            },
             Tab::Csr => unreachable().or_else(|| self.doctor_banner()),
             Tab::Tokens => unreachable(),
+            Tab::Nodes => None,
         }
     }
 

@@ -43,6 +43,9 @@ impl App {
             let list = view::tokens::list_rows(areas.body, rows);
             return list_or_details(self.tokens.focus, list, details);
         }
+        if self.overlays.is_empty() && self.tab == Tab::Nodes {
+            return view::nodes::list_rows(areas.body).max(1);
+        }
         let h = match (self.overlays.last(), self.pki.screen, self.pki.focus) {
             (Some(_), ..) => areas.body.height.saturating_sub(4),
             (None, Screen::Timeline, _) => view::timeline::list_height(areas.body),
@@ -72,6 +75,10 @@ impl App {
             Tab::LocalPki => self.pki_nav(delta, page),
             Tab::Csr => self.csr_nav(delta, page),
             Tab::Tokens => self.tokens_nav(delta, page),
+            Tab::Nodes => {
+                let len = self.nodes.rows.len();
+                self.nodes.list.move_by(delta, len, page);
+            }
         }
     }
 
@@ -170,5 +177,9 @@ impl App {
         self.tokens
             .list
             .reveal(tokens, view::tokens::list_rows(areas.body, tokens));
+        let nodes = self.nodes.rows.len();
+        self.nodes
+            .list
+            .reveal(nodes, view::nodes::list_rows(areas.body));
     }
 }

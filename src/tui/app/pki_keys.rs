@@ -8,6 +8,9 @@ use crate::tui::tree::Node;
 
 impl App {
     pub(super) fn pki_action(&mut self, action: Action, typed: Option<char>) -> Option<Cmd> {
+        if self.refuse_remote(action) {
+            return None;
+        }
         match action {
             Action::Rescan => return self.request_scan(),
             Action::Renew => return self.renew_selected(),

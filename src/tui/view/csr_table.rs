@@ -230,6 +230,38 @@ fn cells(app: &App, v: &CsrView, age: String, short: bool) -> Vec<(String, Style
     ]
 }
 
+/// A list pane's inside: the `header` row, then the rows from the cursor's offset that fit,
+/// the selected one highlighted.
+pub(super) fn draw_table(
+    app: &crate::tui::app::App,
+    widths: &[usize],
+    header: &[&str],
+    rows: &[Vec<(String, Style)>],
+    cursor: (usize, usize),
+    inner: Rect,
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let header: Vec<(String, Style)> = header
+        .iter()
+        .map(|h| (h.to_string(), t.heading()))
+        .collect();
+    draw_cells(widths, &header, Rect { height: 1, ..inner }, buf);
+    let (index, offset) = cursor;
+    let shown = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(inner.height.saturating_sub(1)));
+    for (y, (i, row)) in (inner.y + 1..).zip(shown) {
+        let line = Rect::new(inner.x, y, inner.width, 1);
+        draw_cells(widths, row, line, buf);
+        if i == index {
+            buf.set_style(line, t.selected());
+        }
+    }
+}
+
 /// Cells left to right in columns of `widths` (0: hidden), `GAP` apart, cut with `…`.
 pub(super) fn draw_cells(
     widths: &[usize],

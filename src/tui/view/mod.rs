@@ -9,6 +9,7 @@ mod csr_table;
 pub mod details;
 pub mod dialog;
 pub mod help;
+pub mod nodes;
 mod rows;
 pub(crate) mod screen;
 pub mod timeline;
@@ -103,6 +104,7 @@ impl Widget for &App {
         match (self.tab, &self.pki.data, self.pki.screen) {
             (Tab::Csr, ..) => csr::render(self, a.body, buf),
             (Tab::Tokens, ..) => tokens::render(self, a.body, buf),
+            (Tab::Nodes, ..) => nodes::render(self, a.body, buf),
             (Tab::LocalPki, None, _) => screen::placeholder(self, a.body, buf),
             (Tab::LocalPki, Some(_), Screen::Tree) => {
                 let focus = self.pki.focus;

@@ -23,8 +23,12 @@ fn spinner(app: &App) -> char {
     SPINNER[(app.ticks % SPINNER.len() as u64) as usize]
 }
 
+/// Below this width the header drops the name and shortens the tab labels.
+const COMPACT: u16 = 110;
+
 /// Line 1: name, host, the tabs, what the tab looks at and the time. Line 2: counts. Below
-/// 80 columns the name and the date go and the tab labels shorten; the host always stays.
+/// 110 columns the name goes and the tab labels shorten, below 80 the date goes; the host
+/// always stays.
 pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let narrow = area.width < super::SIDE_BY_SIDE;
@@ -45,18 +49,24 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         .collect::<Vec<_>>()
         .join(", ");
     let mut left = Vec::new();
-    if !narrow {
+    // Four tabs leave the roots no room below 100 columns unless the labels shorten.
+    let compact = area.width < COMPACT;
+    if !compact {
         left.extend([Span::styled("kcert", t.heading()), Span::raw("  ")]);
     }
     left.extend([Span::styled(app.host.clone(), t.heading()), Span::raw("  ")]);
-    left.extend(tabs(app, narrow));
+    left.extend(tabs(app, area.width));
     left.push(Span::raw("  "));
     let room = right.saturating_sub(area.x + 1);
     if app.tab != Tab::LocalPki {
-        left.extend(cluster_state(app));
+        left.extend(match app.tab {
+            Tab::Nodes => fleet_state(app),
+            _ => cluster_state(app),
+        });
         buf.set_line(area.x, area.y, &Line::from(left), room);
         let mut counts = match app.tab {
             Tab::Tokens => token_counts(app),
+            Tab::Nodes => node_counts(app),
             _ => csr_counts(app),
         };
         // On a narrow terminal the least urgent counts, at the end, go whole, not cut.
@@ -90,11 +100,15 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
             left.push(Span::styled(format!("{w}  "), t.accent()));
         }
     }
-    // A long root ends in `…` before the clock; with no room for a few letters of it, none.
-    let avail = usize::from(room).saturating_sub(used(&left) + "roots ".len());
-    if avail >= 4 {
-        left.push(Span::styled("roots ", t.muted()));
-        left.push(Span::raw(clip(&roots, avail)));
+    if app.remote_node().is_none() {
+        // A long root ends in `…` before the clock; with no room for a few of its cells the
+        // roots are left to the help and the details. A remote node's banner says whose tree
+        // this is.
+        let rest = usize::from(room).saturating_sub(used(&left) + "roots ".len());
+        if rest >= 6 {
+            left.push(Span::styled("roots ", t.muted()));
+            left.push(Span::raw(clip(&roots, rest)));
+        }
     }
     buf.set_line(area.x, area.y, &Line::from(left), room);
 
@@ -131,9 +145,12 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
 }
 
-/// ` 1 Local PKI `, ` 2 CSRs (9 pending) ` and ` 3 Tokens `, the tab on screen in reverse
-/// video; the tokens tab is coloured when a token has a problem.
-fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
+/// ` 1 Local PKI `, ` 2 CSRs (9 pending) `, ` 3 Tokens ` and ` 4 Nodes `, the tab on screen
+/// in reverse video; the tokens tab is coloured when a token has a problem. `width`: the
+/// header's, which decides how long the labels are.
+fn tabs(app: &App, width: u16) -> Vec<Span<'static>> {
+    let narrow = width < 100;
+    let compact = width < COMPACT;
     let t = &app.theme;
     let pending = app.csr.counts.pending;
     let token_trouble = app
@@ -149,7 +166,7 @@ fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
         (_, true) => format!(" 2 CSRs ({pending}) "),
         (_, false) => format!(" 2 CSRs ({pending} pending) "),
     };
-    let pki_label = if narrow { " 1 PKI " } else { " 1 Local PKI " };
+    let pki_label = if compact { " 1 PKI " } else { " 1 Local PKI " };
     let style = |tab: Tab| {
         if app.tab == tab {
             t.selected().add_modifier(Modifier::BOLD)
@@ -167,7 +184,37 @@ fn tabs(app: &App, narrow: bool) -> Vec<Span<'static>> {
         Span::styled(pki_label, style(Tab::LocalPki)),
         Span::styled(csr_label, style(Tab::Csr)),
         Span::styled(" 3 Tokens ", style(Tab::Tokens)),
+        Span::styled(" 4 Nodes ", style(Tab::Nodes)),
     ]
+}
+
+/// `5 nodes  ✗ 1 critical  ! 1 warning  ✓ 2 ok  1 unreachable  1 not covered`
+fn node_counts(app: &App) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    if app.nodes.rows.is_empty() {
+        return Vec::new();
+    }
+    let [critical, warning, ok, unreachable, uncovered] = app.nodes.counts();
+    let mut spans = vec![
+        Span::styled(format!("{} nodes", app.nodes.rows.len()), t.accent()),
+        Span::raw("  "),
+    ];
+    for (n, tone, word) in [
+        (critical, Tone::Expired, "critical"),
+        (warning, Tone::Warning, "warning"),
+        (ok, Tone::Ok, "ok"),
+        (unreachable, Tone::Warning, "unreachable"),
+        (uncovered, Tone::Unknown, "not covered"),
+    ] {
+        if n > 0 {
+            spans.push(Span::styled(
+                format!("{} {n} {word}", tone.glyph()),
+                t.tone(tone),
+            ));
+            spans.push(Span::raw("  "));
+        }
+    }
+    spans
 }
 
 /// `2 tokens  ✗ 1 expired  ‼ 1 critical  1 problem`
@@ -200,6 +247,19 @@ fn token_counts(app: &App) -> Vec<Span<'static>> {
         if problems > 0 { t.danger() } else { t.muted() },
     ));
     spans
+}
+
+/// Whether the nodes tab is still fetching.
+fn fleet_state(app: &App) -> Vec<Span<'static>> {
+    use crate::tui::app::FleetState;
+    match &app.nodes.state {
+        FleetState::Listing | FleetState::Fetching => vec![Span::styled(
+            format!("{} fetching", spinner(app)),
+            app.theme.accent(),
+        )],
+        FleetState::Failed(_) => vec![Span::styled("fleet unreachable", app.theme.danger())],
+        FleetState::Idle | FleetState::Done => Vec::new(),
+    }
 }
 
 /// Why the CSR tab has no live data, if it has none (the list's border names the cluster

@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use super::csr::no_cluster;
-use super::csr_table::{draw_cells, total};
+use super::csr_table::{draw_table, total};
 use super::details::{scrolled_pane, Out};
 use super::message;
 use super::rows::pane_block;
@@ -152,23 +152,8 @@ fn table(app: &App, tokens: &[TokenReport], area: Rect, buf: &mut Buffer) {
     }
     let rows: Vec<Vec<(String, Style)>> = tokens.iter().map(|tok| cells(app, tok)).collect();
     let widths = fit(&rows, usize::from(inner.width));
-    let header: Vec<(String, Style)> = TOKEN_HEADERS
-        .iter()
-        .map(|h| (h.to_string(), t.heading()))
-        .collect();
-    draw_cells(&widths, &header, Rect { height: 1, ..inner }, buf);
-    let shown = rows
-        .iter()
-        .enumerate()
-        .skip(tab.list.offset)
-        .take(usize::from(inner.height - 1));
-    for (y, (i, row)) in (inner.y + 1..).zip(shown) {
-        let line = Rect::new(inner.x, y, inner.width, 1);
-        draw_cells(&widths, row, line, buf);
-        if i == tab.list.index {
-            buf.set_style(line, t.selected());
-        }
-    }
+    let cursor = (tab.list.index, tab.list.offset);
+    draw_table(app, &widths, &TOKEN_HEADERS, &rows, cursor, inner, buf);
 }
 
 const LABEL: usize = 13;
