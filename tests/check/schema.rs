@@ -10,7 +10,9 @@ use kcert::demo::Faults;
 use kcert::sign::KeySpec;
 use serde_json::Value;
 
-use crate::common::{json, kcert, kcert_cmd, node_spec, now, real_fixtures, text, write_tree};
+use crate::common::{
+    fixture_trees, json, kcert, kcert_cmd, node_spec, now, real_fixtures, text, write_tree,
+};
 
 fn docs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs")
@@ -155,11 +157,7 @@ fn check_json_on_the_real_fixtures_matches_the_schema() {
     let v = validator();
     let mut trees = 0;
     let mut certificates = 0;
-    for entry in std::fs::read_dir(&fixtures).unwrap() {
-        let path = entry.unwrap().path();
-        if !path.is_dir() {
-            continue;
-        }
+    for path in fixture_trees(&fixtures) {
         let doc = check_json(&[path.to_str().unwrap()]);
         assert_valid(&v, &doc, &path.display().to_string());
         trees += 1;
