@@ -2,7 +2,7 @@
 #
 #   docker build -t kcert:0.1.0 .
 #
-# The image runs `kcert serve` in the DaemonSet of assets/deploy (see README "Fleet"); any
+# The image runs `kcert serve` in the DaemonSet of assets/deploy (see docs/fleet.md); any
 # other command works too (`docker run --rm kcert:0.1.0 --help`).
 
 FROM rust:1-bookworm AS build

@@ -1,4 +1,5 @@
-//! The stable JSON document of `kcert check --output json` (documented in the README).
+//! The stable JSON document of `kcert check --output json`, documented in `docs/json.md` and
+//! checked against `docs/check.schema.json` by `tests/check/schema.rs`.
 //!
 //! Serialized straight from borrowed views of the inventory: building a `serde_json::Value`
 //! tree first cost several times the inventory's memory on large trees.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::kubelet::{self, KubeletConfig};
 use super::manifest::{self, Manifests};
+use crate::pki::absolute;
 
 /// The control-plane components kcert knows how to find, probe and restart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,8 +108,10 @@ pub struct NodePaths {
 }
 
 impl NodePaths {
-    /// kubeadm's layout below `root` (`/` on a real node), without a user kubeconfig.
+    /// kubeadm's layout below `root` (`/` on a real node), without a user kubeconfig. The
+    /// paths are absolute, as the scan's are, also below a relative `root`.
     pub fn under(root: &Path) -> Self {
+        let root = &absolute(root);
         let etc = root.join("etc/kubernetes");
         let kubelet = root.join("var/lib/kubelet");
         let rancher = ["k3s", "rke2"]
@@ -180,9 +183,10 @@ impl NodePaths {
     /// A kubeadm directory known only by its manifests directory: the kubelet's files are
     /// unknown, its kubeconfig is assumed beside the manifests.
     pub fn from_manifests(manifests: &Path) -> Self {
+        let manifests = absolute(manifests);
         let etc = manifests.parent().unwrap_or(Path::new("/")).to_path_buf();
         NodePaths {
-            manifests: manifests.to_path_buf(),
+            manifests,
             kubelet_kubeconfig: etc.join("kubelet.conf"),
             kubernetes_dir: etc,
             kubelet_config: None,
@@ -231,13 +235,13 @@ impl NodeOverrides {
             (None, None) => NodePaths::discover(scanned)?,
         };
         if let Some(m) = &self.manifests {
-            p.manifests = m.clone();
+            p.manifests = absolute(m);
         }
         if let Some(k) = &self.kubelet_config {
-            p.kubelet_config = Some(k.clone());
+            p.kubelet_config = Some(absolute(k));
         }
         if let Some(u) = &self.user_kubeconfig {
-            p.user_kubeconfig = Some(u.clone());
+            p.user_kubeconfig = Some(absolute(u));
         }
         Some(p)
     }

@@ -10,4 +10,5 @@ mod cli_snapshots;
 mod front;
 mod generated;
 mod real_fixtures;
+mod schema;
 mod x509_text;

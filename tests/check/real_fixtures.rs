@@ -3,7 +3,7 @@
 use kcert::pki::{ChainVerdict, Inventory};
 use kcert::sign::cert_to_pem;
 
-use crate::common::{now, openssl, real_fixtures, scan_at, text};
+use crate::common::{fixture_trees, now, openssl, real_fixtures, scan_at, text};
 use crate::generated::LEAVES;
 
 /// `openssl verify` of certificate `leaf` with `issuer` as the only trust anchor.
@@ -71,11 +71,7 @@ fn every_real_tree_scans_and_chains_agree_with_openssl() {
     let tmp = tempfile::tempdir().unwrap();
     let mut total = 0;
     let mut trees = 0;
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let dir = entry.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
+    for dir in fixture_trees(&root) {
         let inv = scan_at(&dir, now());
         total += check_tree(&inv, tmp.path());
         trees += 1;

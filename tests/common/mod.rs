@@ -49,6 +49,17 @@ pub fn find_fixtures() -> Option<PathBuf> {
     None
 }
 
+/// The trees of the real fixtures (one directory per source repository), in name order.
+pub fn fixture_trees(fixtures: &Path) -> Vec<PathBuf> {
+    let mut trees: Vec<PathBuf> = std::fs::read_dir(fixtures)
+        .unwrap_or_else(|e| panic!("{}: {e}", fixtures.display()))
+        .map(|e| e.expect("fixture entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    trees.sort();
+    trees
+}
+
 /// `let fixtures = real_fixtures!();`: the real fixtures, or the test ends here and passes
 /// (see [`find_fixtures`]).
 #[allow(unused_macros)]

@@ -1,6 +1,6 @@
 //! Files generated from the code and kept in the repository: the man pages and shell
-//! completions in `assets/` (from the clap definitions) and the README's key tables (from
-//! the key map). The tests fail when one is stale and say how to regenerate everything:
+//! completions in `assets/` (from the clap definitions) and the key tables of `docs/tui.md`
+//! (from the key map). The tests fail when one is stale and say how to regenerate everything:
 //!
 //! ```sh
 //! UPDATE_ASSETS=1 cargo test --bin kcert assets
@@ -107,7 +107,7 @@ fn completions_are_generated_from_the_command_line() {
     check_dir(repo().join("assets/completions"), scripts);
 }
 
-/// The README's key tables: `<!-- keys: NAME -->` ... `<!-- end keys -->`.
+/// The key tables of [`KEY_DOC`]: `<!-- keys: NAME -->` ... `<!-- end keys -->`.
 const TABLES: [(&str, &[Context]); 3] = [
     (
         "local",
@@ -144,14 +144,14 @@ fn key_table(contexts: &[Context]) -> String {
     out
 }
 
-/// `readme` with every key table block replaced by the key map's.
-fn with_key_tables(readme: &str) -> String {
-    let mut out = readme.to_string();
+/// `doc` with every key table block replaced by the key map's.
+fn with_key_tables(doc: &str) -> String {
+    let mut out = doc.to_string();
     for (name, contexts) in TABLES {
         let start = format!("<!-- keys: {name} -->\n");
         let end = "<!-- end keys -->";
         let Some(from) = out.find(&start).map(|i| i + start.len()) else {
-            panic!("README.md has no `{}` block", start.trim());
+            panic!("{KEY_DOC} has no `{}` block", start.trim());
         };
         let to = from + out[from..].find(end).expect("end of the key table");
         out.replace_range(from..to, &key_table(contexts));
@@ -159,18 +159,21 @@ fn with_key_tables(readme: &str) -> String {
     out
 }
 
+/// Where the terminal UI's keys are documented (the README links to it).
+const KEY_DOC: &str = "docs/tui.md";
+
 #[test]
-fn the_readme_key_tables_are_the_key_map() {
-    let path = repo().join("README.md");
-    let readme = std::fs::read_to_string(&path).expect("README.md");
-    let want = with_key_tables(&readme);
+fn the_key_tables_in_docs_tui_md_are_the_key_map() {
+    let path = repo().join(KEY_DOC);
+    let doc = std::fs::read_to_string(&path).expect(KEY_DOC);
+    let want = with_key_tables(&doc);
     if updating() {
-        std::fs::write(&path, want).expect("write README.md");
+        std::fs::write(&path, want).expect("write docs/tui.md");
         return;
     }
     assert!(
-        readme == want,
-        "README.md's key tables differ from src/tui/keymap.rs; regenerate with `{REGENERATE}`"
+        doc == want,
+        "{KEY_DOC}'s key tables differ from src/tui/keymap.rs; regenerate with `{REGENERATE}`"
     );
 }
 

@@ -1,5 +1,5 @@
 //! The exit policy: every command ends in one [`ExitStatus`], and only [`ExitStatus::code`]
-//! turns it into a number (the monitoring-plugin convention the README documents).
+//! turns it into a number (the monitoring-plugin convention docs/check.md documents).
 
 use std::process::ExitCode;
 
