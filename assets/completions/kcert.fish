@@ -38,7 +38,7 @@ complete -c kcert -n "__fish_kcert_needs_command" -s V -l version -d 'Print vers
 complete -c kcert -n "__fish_kcert_needs_command" -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
 complete -c kcert -n "__fish_kcert_needs_command" -a "tui" -d 'Open the terminal UI (the default when no command is given)'
 complete -c kcert -n "__fish_kcert_needs_command" -a "demo" -d 'Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory and open the UI on it; kubeadm\'s comes with a demo API server holding a dozen CSRs'
-complete -c kcert -n "__fish_kcert_needs_command" -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
+complete -c kcert -n "__fish_kcert_needs_command" -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups; a CA only when named (ca, etcd-ca, front-proxy-ca), re-signed with its own key, every copy on the node updated'
 complete -c kcert -n "__fish_kcert_needs_command" -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
 complete -c kcert -n "__fish_kcert_needs_command" -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
 complete -c kcert -n "__fish_kcert_needs_command" -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'
@@ -85,7 +85,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand demo" -l no-tui -d 'Only wri
 complete -c kcert -n "__fish_kcert_using_subcommand demo" -l debug -d 'On errors and panics, the developer\'s report: where it happened, and the backtrace (also KCERT_DEBUG=1). Read before parsing, in `errors::debug_requested`'
 complete -c kcert -n "__fish_kcert_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l within -d 'Days for --expiring (default: the --warn threshold)' -r
-complete -c kcert -n "__fish_kcert_using_subcommand renew" -l validity -d 'Lifetime of the new certificates in days' -r
+complete -c kcert -n "__fish_kcert_using_subcommand renew" -l validity -d 'Lifetime of the new certificates in days (default: 365; 3650 for a CA)' -r
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l backup-dir -d 'Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>)' -r -F
 complete -c kcert -n "__fish_kcert_using_subcommand renew" -l key-algorithm -d 'Algorithm of the new keys (default: the old key\'s)' -r -f -a "rsa-2048\t''
 rsa-3072\t''
@@ -229,7 +229,7 @@ complete -c kcert -n "__fish_kcert_using_subcommand fleet" -s h -l help -d 'Prin
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "check" -d 'Print every certificate and problem; exit 0 ok, 1 warning, 2 critical, 3 could not run'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "tui" -d 'Open the terminal UI (the default when no command is given)'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "demo" -d 'Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory and open the UI on it; kubeadm\'s comes with a demo API server holding a dozen CSRs'
-complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups'
+complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "renew" -d 'Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups; a CA only when named (ca, etcd-ca, front-proxy-ca), re-signed with its own key, every copy on the node updated'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "restore" -d 'Put back the files of a renewal from its backup (default: the last renewal)'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "probe" -d 'Connect to each component on this node and compare the certificate it serves with the file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate'
 complete -c kcert -n "__fish_kcert_using_subcommand help; and not __fish_seen_subcommand_from check tui demo renew restore probe restart explain csr serve fleet help" -f -a "restart" -d 'Restart a static pod (move its manifest out and back) and wait until it serves the certificate on disk'

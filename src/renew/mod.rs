@@ -16,6 +16,7 @@
 //! ([`Delegation`]) and nothing is written for it, unless `--force` says otherwise.
 
 mod apply;
+pub mod ca;
 pub mod history;
 mod item;
 mod plan;
@@ -26,7 +27,10 @@ mod select;
 mod text;
 mod writes;
 
-pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
+pub use apply::{
+    apply, verify, verify_ca, Applied, ApplyError, Check, RestoreFailure, VerifyError,
+};
+pub use ca::CaCheck;
 pub use plan::{plan, Contents, Delegation, Item, Plan, Refusal, Write};
 pub use recover::{describe_recovered, describe_unfinished, recover};
 pub use refused::Refused;
@@ -56,6 +60,8 @@ pub struct RenewOptions {
     pub now: DateTime<Utc>,
     /// Lifetime of the new certificates (kubeadm's default: 365 days).
     pub validity_days: i64,
+    /// Lifetime of a CA renewed with its own key (kubeadm makes CAs for 3650 days).
+    pub ca_validity_days: i64,
     /// A different key algorithm for the new keys; default: the old key's algorithm and size.
     pub key_algorithm: Option<KeySpec>,
     /// Keep the existing private keys instead of generating new ones.
@@ -74,6 +80,7 @@ impl RenewOptions {
         RenewOptions {
             now,
             validity_days: 365,
+            ca_validity_days: 3650,
             key_algorithm: None,
             reuse_key: false,
             backup_dir: None,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::ca::{plan_ca, CaCheck};
 use super::item::plan_one;
 use super::refused::Refused;
 use super::select::{resolve, Selection};
@@ -24,6 +25,8 @@ pub struct Write {
     pub mode: u32,
     /// What the file was when the plan was made: applying refuses if it changed since.
     pub before: Fingerprint,
+    /// What changes in it, when it is not the certificate's own file (a CA's copies).
+    pub what: String,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -74,6 +77,8 @@ pub struct Item {
     pub key: String,
     pub writes: Vec<Write>,
     pub notes: Vec<String>,
+    /// A CA renewed with its own key: what proves it after writing.
+    pub ca_check: Option<CaCheck>,
 }
 
 /// A certificate that will not be renewed, and why.
@@ -139,7 +144,11 @@ pub fn plan(
                 continue;
             }
         }
-        match plan_one(inv, id, opts) {
+        let planned = match inv.certs[id].is_ca {
+            true => plan_ca(inv, id, opts),
+            false => plan_one(inv, id, opts),
+        };
+        match planned {
             Ok(item) => items.push(item),
             Err(reason) => {
                 let cert = &inv.certs[id];
@@ -172,8 +181,9 @@ pub fn plan(
         )))
     });
     let journal = crate::fsx::journal::history_in(&tmp_dir);
-    let changes: Vec<(CertId, Vec<&Path>)> = items
+    let leaves: Vec<(CertId, Vec<&Path>)> = items
         .iter()
+        .filter(|i| i.ca_check.is_none())
         .map(|i| {
             (
                 i.cert_id,
@@ -181,7 +191,15 @@ pub fn plan(
             )
         })
         .collect();
-    let restart = runtime::components_to_restart(&base.join("manifests"), inv, &changes);
+    let manifests = base.join("manifests");
+    let mut restart = runtime::components_to_restart(&manifests, inv, &leaves);
+    for item in items.iter().filter(|i| i.ca_check.is_some()) {
+        let files: Vec<&Path> = item.writes.iter().map(|w| w.path.as_path()).collect();
+        let name = inv.certs[item.cert_id].known_name();
+        restart.extend(runtime::readers_of(&manifests, &files, name));
+    }
+    restart.sort();
+    restart.dedup();
     Ok(Plan {
         created_at: opts.now,
         items,

@@ -18,6 +18,12 @@ pub enum Refused {
         "CAs are not renewed (kubeadm does not renew them either); it expires in {expires_in}"
     )]
     IsCa { expires_in: String },
+    #[error("it is signed by \"{issuer}\", not by itself: re-signed with its own key it would become a root; renew it where that CA's key is")]
+    CaNotRoot { issuer: String },
+    #[error("the key of CA {ca} is not on this node (expected {}): renew it where its key is (`kcert renew {ca}` on the node that has it), then bring the new certificate here with `kcert ca import FILE`", .expected.display())]
+    CaKeyNotHere { ca: String, expected: PathBuf },
+    #[error("{} holds a copy of the CA kcert cannot rewrite (not PEM text)", .0.display())]
+    NotPem(PathBuf),
     #[error("an old kubelet rotation file; the current one is kubelet-client-current.pem")]
     Superseded,
     #[error("no CA on this node verifies its signature, so there is no CA to renew it with")]

@@ -120,3 +120,35 @@ fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {
         .into_iter()
         .next()
 }
+
+/// Replace, in every cluster's `certificate-authority-data`, the CA blocks `is_old` picks with
+/// `new_der` (other blocks and their order kept); `None` when no cluster held such a block.
+pub fn replace_ca_data(
+    yaml: &[u8],
+    is_old: &dyn Fn(&[u8]) -> bool,
+    new_der: &[u8],
+) -> Result<Option<Vec<u8>>, EditError> {
+    let mut doc: Value = serde_yaml::from_slice(yaml).map_err(EditError::Parse)?;
+    let mut changed = false;
+    for entry in seq(&mut doc, "clusters") {
+        let Some(c) = entry.get_mut("cluster").and_then(Value::as_mapping_mut) else {
+            continue;
+        };
+        let Some(data) = c.get("certificate-authority-data").and_then(Value::as_str) else {
+            continue;
+        };
+        let cleaned: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(cleaned) else {
+            continue;
+        };
+        if let Some(new) = super::bundle::replace_blocks(&pem, is_old, new_der) {
+            c.insert("certificate-authority-data".into(), b64(&new));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let yaml = serde_yaml::to_string(&doc).map_err(EditError::Write)?;
+    Ok(Some(yaml.into_bytes()))
+}

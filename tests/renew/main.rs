@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod ca;
 mod concurrent;
 mod crash;
 mod failures;

@@ -49,7 +49,9 @@ pub enum Command {
     /// Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory
     /// and open the UI on it; kubeadm's comes with a demo API server holding a dozen CSRs.
     Demo(DemoArgs),
-    /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
+    /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups; a CA
+    /// only when named (ca, etcd-ca, front-proxy-ca), re-signed with its own key, every copy
+    /// on the node updated.
     Renew(RenewArgs),
     /// Put back the files of a renewal from its backup (default: the last renewal).
     Restore(RestoreArgs),
@@ -375,8 +377,9 @@ pub struct DemoArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RenewArgs {
-    /// kubeadm names (apiserver, etcd-peer, admin.conf, kubelet.conf, `all`) or paths of
-    /// certificates and kubeconfigs; a directory is where to look, like --root.
+    /// kubeadm names (apiserver, etcd-peer, admin.conf, kubelet.conf, `all`; CAs: ca, etcd-ca,
+    /// front-proxy-ca) or paths of certificates and kubeconfigs; a directory is where to look,
+    /// like --root.
     #[arg(value_name = "NAME|PATH|DIR")]
     pub targets: Vec<String>,
 
@@ -405,9 +408,9 @@ pub struct RenewArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
-    /// Lifetime of the new certificates in days.
-    #[arg(long, value_name = "DAYS", default_value_t = 365)]
-    pub validity: i64,
+    /// Lifetime of the new certificates in days (default: 365; 3650 for a CA).
+    #[arg(long, value_name = "DAYS")]
+    pub validity: Option<i64>,
 
     /// Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>).
     #[arg(long, value_name = "DIR")]

@@ -87,7 +87,8 @@ pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
         .wrap_err("--key-algorithm")?;
     let ropts = RenewOptions {
         now,
-        validity_days: args.validity,
+        validity_days: args.validity.unwrap_or(365),
+        ca_validity_days: args.validity.unwrap_or(3650),
         key_algorithm,
         reuse_key: args.reuse_key,
         backup_dir: args.backup_dir.clone(),
