@@ -28,6 +28,7 @@ mod scan;
 pub mod walk;
 
 pub use chain::signed_by;
+pub use copies::copy_of_ca;
 pub use decode::sha256_hex;
 pub use health::{Health, Judgement};
 pub use model::*;

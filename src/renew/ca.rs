@@ -67,12 +67,7 @@ pub fn copy_writes(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Result<Ve
     // The CA's own file first, then the rest in path order.
     files.sort_by_key(|(p, _)| (p.as_path() != ca.origin.path(), p.clone()));
     files.dedup();
-    let is_old = |der: &[u8]| {
-        pki::decode::certificate(der).is_ok_and(|c| {
-            c.subject().as_raw() == ca.subject_raw.as_slice()
-                && pki::sha256_hex(c.public_key().raw) == ca.spki_sha256
-        })
-    };
+    let is_old = |der: &[u8]| pki::copy_of_ca(der, &ca.der).is_some();
     let mut writes = Vec::new();
     for (path, is_kubeconfig) in files {
         let bytes = std::fs::read(&path).map_err(|e| Refused::read(&path, e))?;

@@ -98,6 +98,11 @@ pub fn replace_user(
             notes.push(format!(
                 "certificate-authority-data of cluster {name} replaced by the CA on disk"
             ));
+        } else if let Some(until) = older_copy(data, ca_der) {
+            notes.push(format!(
+                "certificate-authority-data of cluster {name} is an older copy of the CA on disk (same name and key): it stops working on {}; renew with --update-ca-data to replace it",
+                crate::pki::format::datetime(until)
+            ));
         } else {
             notes.push(format!(
                 "certificate-authority-data of cluster {name} is not the CA on disk: clients will not trust the API server; renew with --update-ca-data to fix it"
@@ -109,6 +114,12 @@ pub fn replace_user(
         yaml: yaml.into_bytes(),
         notes,
     })
+}
+
+/// The NotAfter of the embedded CA when it is the CA on disk's older copy (same subject and
+/// public key, other bytes).
+fn older_copy(data: &str, ca_der: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    crate::pki::copy_of_ca(&embedded_first_cert(data)?, ca_der)
 }
 
 fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {

@@ -285,3 +285,66 @@ fn all_and_expiring_never_renew_a_ca() {
     ));
     assert!(p.items[0].ca_check.is_some());
 }
+
+#[test]
+fn a_ca_renewal_killed_at_any_write_recovers_to_all_old_or_all_new() {
+    use std::os::unix::process::ExitStatusExt;
+    for n in 1..=7 {
+        let (_dir, layout) = ca_tree(KeySpec::EcdsaP256, 20);
+        let root = layout.root.to_str().unwrap();
+        let old = read_cert(&layout.pki.join("ca.crt"));
+        let before = snapshot(&layout.root);
+        let out = crate::common::kcert_cmd(at())
+            .env("KCERT_FAILPOINT", format!("replaced:{n}"))
+            .args(["renew", "--root", root, "ca", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.signal(), Some(9), "{n}: {}", text(&out));
+        let rec = kcert(at(), &["renew", "--root", root, "--recover", "--yes"]);
+        assert!(rec.status.success(), "{n}: {}", text(&rec));
+        let diff = changed(&before, &snapshot(&layout.root));
+        let inv = scan_at(&layout.root, at());
+        let old_left = inv.certs.iter().any(|c| c.der == old);
+        match diff.len() {
+            0 => assert!(old_left),
+            7 => assert!(!old_left, "{n}: all new, no old copy"),
+            _ => panic!("{n}: half a change left: {diff:#?}\n{}", text(&rec)),
+        }
+    }
+}
+
+#[test]
+fn a_kubeconfig_left_with_the_old_copy_is_a_stale_copy_with_its_date() {
+    let (_dir, layout) = ca_tree(KeySpec::EcdsaP256, 20);
+    let admin = layout.etc_kubernetes.join("admin.conf");
+    let old_admin = std::fs::read(&admin).unwrap();
+    let old_not_after = parse(&read_cert(&layout.pki.join("ca.crt")))
+        .validity()
+        .not_after
+        .timestamp();
+    let out = renew_at(&layout, at(), &["ca", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(&admin, old_admin).unwrap();
+    let root = layout.root.to_str().unwrap();
+    let old_end = DateTime::from_timestamp(old_not_after, 0).unwrap();
+    let date = kcert::pki::format::datetime(old_end);
+    let check = text(&kcert(at(), &["check", root]));
+    let line = check
+        .lines()
+        .find(|l| l.contains("admin.conf is an older copy of"))
+        .unwrap_or_else(|| panic!("{check}"));
+    assert!(
+        line.contains(&format!("stops working on {date}")) && line.contains("warning"),
+        "{line}"
+    );
+    let after = text(&kcert(old_end + Duration::days(1), &["check", root]));
+    let line = after
+        .lines()
+        .find(|l| l.contains("admin.conf is an older copy of"))
+        .unwrap_or_else(|| panic!("{after}"));
+    assert!(
+        line.contains(&format!("stopped working on {date}")),
+        "{line}"
+    );
+    assert!(!after.contains("clients will not trust"), "{after}");
+}
