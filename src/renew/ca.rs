@@ -67,7 +67,7 @@ pub fn copy_writes(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Result<Ve
     // The CA's own file first, then the rest in path order.
     files.sort_by_key(|(p, _)| (p.as_path() != ca.origin.path(), p.clone()));
     files.dedup();
-    let is_old = |der: &[u8]| pki::copy_of_ca(der, &ca.der).is_some();
+    let is_old = |der: &[u8]| der != new_der && pki::copy_of_ca(der, &ca.der).is_some();
     let mut writes = Vec::new();
     for (path, is_kubeconfig) in files {
         let bytes = std::fs::read(&path).map_err(|e| Refused::read(&path, e))?;
@@ -88,6 +88,9 @@ pub fn copy_writes(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Result<Ve
             (None, true) => continue,
             (None, false) => return Err(Refused::NotPem(path)),
         };
+        if new == bytes {
+            continue;
+        }
         writes.push(Write {
             path,
             contents: Contents::File(new),
@@ -116,6 +119,30 @@ pub(super) fn plan_ca(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resul
     let not_before = opts.now - Duration::minutes(5);
     let not_after = opts.now + Duration::days(opts.ca_validity_days);
     let new_der = resign_ca(&ca.der, &key, not_before, not_after)?;
+    let mut item = replace_item(inv, id, new_der)?;
+    item.notes[0] = format!("re-signed with its own key: {}", item.notes[0]);
+    if ca.not_after <= opts.now {
+        item.notes.push(format!(
+            "it expired on {}: the new certificate revives every certificate under it",
+            pki::format::datetime(ca.not_after)
+        ));
+    }
+    item.notes.push(format!(
+        "copies of it elsewhere (other nodes: `kcert ca import {}`; the cluster: `kcert ca plan`) \
+         stop working on {}",
+        ca.origin.path().display(),
+        pki::format::datetime(ca.not_after)
+    ));
+    item.key = "its own key kept".into();
+    Ok(item)
+}
+
+/// CA `id` replaced by `new_der` (the same subject and key) in every file holding a copy.
+pub(super) fn replace_item(inv: &Inventory, id: CertId, new_der: Vec<u8>) -> Result<Item, Refused> {
+    let ca = &inv.certs[id];
+    let label = inv.label(ca);
+    let parsed = pki::decode::certificate(&new_der).map_err(sign::SignError::from)?;
+    let (not_before, not_after) = pki::decode::validity(&parsed);
     let new_sha256 = pki::sha256_hex(&new_der);
     let writes = copy_writes(inv, ca, &new_der)?;
     let leaves: Vec<&CertEntry> = inv
@@ -128,23 +155,11 @@ pub(super) fn plan_ca(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resul
                 && !c.superseded
         })
         .collect();
-    let mut notes = vec![format!(
-        "re-signed with its own key: subject, public key and key identifiers kept, so the {} \
-         certificate(s) it signed keep verifying",
+    let notes = vec![format!(
+        "subject, public key and key identifiers kept, so the {} certificate(s) it signed keep \
+         verifying",
         leaves.len()
     )];
-    if ca.not_after <= opts.now {
-        notes.push(format!(
-            "it expired on {}: the new certificate revives every certificate under it",
-            pki::format::datetime(ca.not_after)
-        ));
-    }
-    notes.push(format!(
-        "copies of it elsewhere (other nodes: `kcert ca import {}`; the cluster: `kcert ca plan`) \
-         stop working on {}",
-        ca.origin.path().display(),
-        pki::format::datetime(ca.not_after)
-    ));
     Ok(Item {
         cert_id: id,
         label: label.clone(),
@@ -162,7 +177,7 @@ pub(super) fn plan_ca(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resul
         new_not_before: not_before,
         new_not_after: not_after,
         capped_at_ca: false,
-        key: "its own key kept".into(),
+        key: "the same key".into(),
         writes,
         notes,
         ca_check: Some(CaCheck {

@@ -18,6 +18,7 @@
 mod apply;
 pub mod ca;
 pub mod history;
+mod import;
 mod item;
 mod plan;
 mod recover;
@@ -31,6 +32,7 @@ pub use apply::{
     apply, verify, verify_ca, Applied, ApplyError, Check, RestoreFailure, VerifyError,
 };
 pub use ca::CaCheck;
+pub use import::{plan_import, ImportError};
 pub use plan::{plan, Contents, Delegation, Item, Plan, Refusal, Write};
 pub use recover::{describe_recovered, describe_unfinished, recover};
 pub use refused::Refused;

@@ -168,6 +168,18 @@ pub fn plan(
             }
         }
     }
+    Ok(assemble(inv, items, refused, skipped, delegated, opts))
+}
+
+/// The plan around its items: where backups and the journal go, who restarts.
+pub(super) fn assemble(
+    inv: &Inventory,
+    items: Vec<Item>,
+    refused: Vec<Refusal>,
+    skipped: Vec<Refusal>,
+    delegated: Vec<Delegation>,
+    opts: &RenewOptions,
+) -> Plan {
     let base = items
         .first()
         // The CA sits in kubeadm's pki directory even when the leaf does not (the kubelet's).
@@ -200,7 +212,7 @@ pub fn plan(
     }
     restart.sort();
     restart.dedup();
-    Ok(Plan {
+    Plan {
         created_at: opts.now,
         items,
         refused,
@@ -210,7 +222,7 @@ pub fn plan(
         tmp_dir,
         journal,
         restart,
-    })
+    }
 }
 
 /// `/etc/kubernetes` for anything below it (or below a `pki` dir), the directory above k3s's

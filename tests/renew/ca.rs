@@ -17,7 +17,7 @@ use crate::failures::FailAt;
 use crate::util::{assert_unchanged, changed, snapshot, verify_der};
 
 /// Installed 400 days before [`made`]; every CA expires 20 days after it.
-fn ca_tree(key: KeySpec, days_left: i64) -> (tempfile::TempDir, TreeLayout) {
+pub fn ca_tree(key: KeySpec, days_left: i64) -> (tempfile::TempDir, TreeLayout) {
     let faults = Faults {
         days_left: ["ca", "etcd-ca", "front-proxy-ca"]
             .iter()
@@ -36,11 +36,11 @@ fn ca_tree(key: KeySpec, days_left: i64) -> (tempfile::TempDir, TreeLayout) {
 }
 
 /// The renewal runs the day after the tree was made.
-fn at() -> DateTime<Utc> {
+pub fn at() -> DateTime<Utc> {
     made() + Duration::days(1)
 }
 
-fn renew_at(layout: &TreeLayout, now: DateTime<Utc>, args: &[&str]) -> std::process::Output {
+pub fn renew_at(layout: &TreeLayout, now: DateTime<Utc>, args: &[&str]) -> std::process::Output {
     let mut all = vec!["renew", "--root", layout.root.to_str().unwrap()];
     all.extend(args);
     kcert(now, &all)
@@ -59,7 +59,7 @@ fn leaves_under(inv: &Inventory, ca_sha: &str) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn kubectl_ca_data(path: &Path) -> Vec<u8> {
+pub fn kubectl_ca_data(path: &Path) -> Vec<u8> {
     let out = std::process::Command::new("kubectl")
         .args([
             "config",

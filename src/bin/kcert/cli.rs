@@ -55,6 +55,9 @@ pub enum Command {
     Renew(RenewArgs),
     /// Put back the files of a renewal from its backup (default: the last renewal).
     Restore(RestoreArgs),
+    /// A cluster CA across nodes: import a CA renewed elsewhere, plan its rotation.
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Connect to each component on this node and compare the certificate it serves with the
     /// file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate.
     Probe(ProbeArgs),
@@ -441,6 +444,36 @@ pub struct RenewArgs {
     /// Days before expiry that count as a warning (the default for --within).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn: i64,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CaCommand {
+    /// Replace this node's copies of a CA (its file, kubeconfig CA data, bundles) with FILE,
+    /// the same CA renewed with its own key on another node; anything else is refused.
+    Import(CaImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaImportArgs {
+    /// The renewed CA certificate (ca.crt from the node where `kcert renew ca` ran).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Where this node's files are (repeatable); default: kcert's default roots.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+
+    /// Print the plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
