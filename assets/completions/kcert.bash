@@ -61,11 +61,17 @@ _kcert() {
             kcert__subcmd__ca,import)
                 cmd="kcert__subcmd__ca__subcmd__import"
                 ;;
+            kcert__subcmd__ca,plan)
+                cmd="kcert__subcmd__ca__subcmd__plan"
+                ;;
             kcert__subcmd__ca__subcmd__help,help)
                 cmd="kcert__subcmd__ca__subcmd__help__subcmd__help"
                 ;;
             kcert__subcmd__ca__subcmd__help,import)
                 cmd="kcert__subcmd__ca__subcmd__help__subcmd__import"
+                ;;
+            kcert__subcmd__ca__subcmd__help,plan)
+                cmd="kcert__subcmd__ca__subcmd__help__subcmd__plan"
                 ;;
             kcert__subcmd__csr,approve)
                 cmd="kcert__subcmd__csr__subcmd__approve"
@@ -139,6 +145,9 @@ _kcert() {
             kcert__subcmd__help__subcmd__ca,import)
                 cmd="kcert__subcmd__help__subcmd__ca__subcmd__import"
                 ;;
+            kcert__subcmd__help__subcmd__ca,plan)
+                cmd="kcert__subcmd__help__subcmd__ca__subcmd__plan"
+                ;;
             kcert__subcmd__help__subcmd__csr,approve)
                 cmd="kcert__subcmd__help__subcmd__csr__subcmd__approve"
                 ;;
@@ -196,7 +205,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__ca)
-            opts="-h --now --debug --help import help"
+            opts="-h --now --debug --help import plan help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -214,7 +223,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__ca__subcmd__help)
-            opts="import help"
+            opts="import plan help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,6 +264,20 @@ _kcert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kcert__subcmd__ca__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kcert__subcmd__ca__subcmd__import)
             opts="-y -h --root --dry-run --yes --backup-dir --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -267,6 +290,28 @@ _kcert() {
                     return 0
                     ;;
                 --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__plan)
+            opts="-h --root --now --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -746,7 +791,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__help__subcmd__ca)
-            opts="import"
+            opts="import plan"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -760,6 +805,20 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__help__subcmd__ca__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__help__subcmd__ca__subcmd__plan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -38,10 +38,9 @@ pub fn same_ca(ca: &CertEntry, other: &CertEntry) -> bool {
         && other.spki_sha256 == ca.spki_sha256
 }
 
-/// Every file under the scan's roots holding a copy of `ca` (the CA file, bundles,
-/// kubeconfigs' `certificate-authority-data`), rewritten with `new_der` in that copy's place
-/// only; each write says what changes in it.
-pub fn copy_writes(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Result<Vec<Write>, Refused> {
+/// Every file under the scan's roots holding a copy of `ca` other than `new_der` (the CA
+/// file first, bundles, kubeconfigs' `certificate-authority-data`); `true` for a kubeconfig.
+pub fn copy_files(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Vec<(PathBuf, bool)> {
     let mut files: Vec<(PathBuf, bool)> = inv
         .certs
         .iter()
@@ -67,9 +66,15 @@ pub fn copy_writes(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Result<Ve
     // The CA's own file first, then the rest in path order.
     files.sort_by_key(|(p, _)| (p.as_path() != ca.origin.path(), p.clone()));
     files.dedup();
+    files
+}
+
+/// Every file of [`copy_files`] rewritten with `new_der` in that copy's place only; each
+/// write says what changes in it.
+pub fn copy_writes(inv: &Inventory, ca: &CertEntry, new_der: &[u8]) -> Result<Vec<Write>, Refused> {
     let is_old = |der: &[u8]| der != new_der && pki::copy_of_ca(der, &ca.der).is_some();
     let mut writes = Vec::new();
-    for (path, is_kubeconfig) in files {
+    for (path, is_kubeconfig) in copy_files(inv, ca, new_der) {
         let bytes = std::fs::read(&path).map_err(|e| Refused::read(&path, e))?;
         let (new, what) = if is_kubeconfig {
             let new = kubeconfig::replace_ca_data(&bytes, &is_old, new_der)?;

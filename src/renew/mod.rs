@@ -24,6 +24,7 @@ mod plan;
 mod recover;
 mod refused;
 mod restore;
+mod rotation;
 mod select;
 mod text;
 mod writes;
@@ -40,6 +41,7 @@ pub use restore::{
     apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,
     RestoreFile, RestorePlan, Restored,
 };
+pub use rotation::{describe_ca_plan, plan_cas};
 pub use select::Selection;
 pub use text::{and_list, describe, nothing_changed};
 

@@ -101,3 +101,48 @@ fn another_key_a_leaf_or_an_expired_ca_is_refused_and_changes_nothing() {
         assert_unchanged(&before, w.path());
     }
 }
+
+#[test]
+fn the_plan_of_a_ca_names_its_end_the_leaves_it_caps_its_copies_and_the_steps() {
+    let (_d, cp) = ca_tree(KeySpec::EcdsaP256, 20);
+    let root = cp.root.to_str().unwrap();
+    let end = kcert::pki::format::datetime(
+        chrono::DateTime::from_timestamp(
+            parse(&read_cert(&cp.pki.join("ca.crt")))
+                .validity()
+                .not_after
+                .timestamp(),
+            0,
+        )
+        .unwrap(),
+    )
+    .to_string();
+    let out = kcert(at(), &["ca", "plan", "ca", "--root", root]);
+    let msg = text(&out);
+    assert!(out.status.success(), "{msg}");
+    for says in [
+        format!("on {end}"),
+        "Its key is on this node: `kcert renew ca`".to_string(),
+        "Leaves it already caps".to_string(),
+        "    apiserver (until 2026-12-11".to_string(),
+        "kubelet.conf (certificate-authority-data), read by kubelet".to_string(),
+        format!("Steps, all before {end}"),
+        "`kcert ca import <file>`".to_string(),
+        "restart kube-controller-manager".to_string(),
+        "not read: kcert ca plan reads this node only".to_string(),
+        "phased manual rotation".to_string(),
+    ] {
+        assert!(msg.contains(&says), "{says:?} in\n{msg}");
+    }
+    std::fs::remove_file(cp.pki.join("etcd/ca.key")).unwrap();
+    let out = kcert(at(), &["ca", "plan", "etcd-ca", "--root", root]);
+    let msg = text(&out);
+    assert!(
+        msg.contains("Its key is not on this node")
+            && msg.contains("restart etcd")
+            && !msg.contains("kube-root-ca.crt"),
+        "{msg}"
+    );
+    let out = kcert(at(), &["ca", "plan", "nosuch", "--root", root]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

@@ -8,14 +8,48 @@ use color_eyre::eyre::{eyre, Result};
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::renew::{self, RenewOptions};
 
-use crate::cli::{CaCommand, CaImportArgs};
+use crate::cli::{CaCommand, CaImportArgs, CaPlanArgs};
 use crate::exit::ExitStatus;
 use crate::{errors, scan};
 
 pub fn run(cmd: &CaCommand, now: DateTime<Utc>) -> Result<ExitStatus> {
     match cmd {
         CaCommand::Import(args) => import(args, now),
+        CaCommand::Plan(args) => plan(args, now),
     }
+}
+
+fn plan(args: &CaPlanArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
+    let inv = inventory(&args.roots, now)?;
+    let ids = match renew::plan_cas(&inv, &args.names) {
+        Ok(ids) if !ids.is_empty() => ids,
+        Ok(_) => {
+            errors::print(
+                &eyre!("no kubeadm CA under {}", crate::roots_list(&inv.roots)),
+                false,
+            );
+            return Ok(ExitStatus::CouldNotRun);
+        }
+        Err(unknown) => {
+            errors::print(
+                &eyre!(
+                    "no CA called {} here: give ca, etcd-ca or front-proxy-ca",
+                    unknown.join(", ")
+                ),
+                false,
+            );
+            return Ok(ExitStatus::Usage);
+        }
+    };
+    for (i, id) in ids.into_iter().enumerate() {
+        if i > 0 {
+            crate::out::say!("");
+        }
+        for line in renew::describe_ca_plan(&inv, id) {
+            crate::out::say!("{line}");
+        }
+    }
+    Ok(ExitStatus::Ok)
 }
 
 /// The roots given, else kcert's defaults, scanned at `now`.

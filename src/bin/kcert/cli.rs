@@ -451,6 +451,20 @@ pub enum CaCommand {
     /// Replace this node's copies of a CA (its file, kubeconfig CA data, bundles) with FILE,
     /// the same CA renewed with its own key on another node; anything else is refused.
     Import(CaImportArgs),
+    /// The whole picture for a CA (default: kubeadm's three): its expiry, the leaves it caps,
+    /// its copies on this node and who reads them, and the ordered steps; nothing is run.
+    Plan(CaPlanArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaPlanArgs {
+    /// ca, etcd-ca or front-proxy-ca (or another CA's name).
+    #[arg(value_name = "CA")]
+    pub names: Vec<String>,
+
+    /// Where this node's files are (repeatable); default: kcert's default roots.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
