@@ -67,6 +67,7 @@ pub fn judge(inv: &mut Inventory, links: &[Link]) {
                 format!("{who}: {msg}"),
             );
         }
+        ca_wall(inv, id);
         chain_problems(inv, id, link);
         key_problem(inv, id);
     }
@@ -119,6 +120,51 @@ fn expiry_problem(cert: &CertEntry, now: DateTime<Utc>) -> Option<(Severity, Str
             ),
         ),
     })
+}
+
+/// Days before a CA's end from which kcert says how to renew it: a CA renewal needs every
+/// node's copies replaced, which takes planning, not a night.
+pub const CA_WALL_DAYS: i64 = 365;
+
+/// A CA within a year of its end (and not already reported by the thresholds): every
+/// certificate under it stops working that day; say how to renew it.
+fn ca_wall(inv: &mut Inventory, id: CertId) {
+    let now = inv.generated_at;
+    let cert = &inv.certs[id];
+    if !cert.is_ca || cert.status != Status::Ok || cert.days_left(now) >= CA_WALL_DAYS {
+        return;
+    }
+    // A self-signed certificate that signs nothing, or the kubelet's own serving CA (the
+    // kubelet makes a new one), is no wall.
+    let signs = inv
+        .certs
+        .iter()
+        .enumerate()
+        .any(|(i, c)| i != id && c.issuer_id == Some(id));
+    let kubelets = super::kubeadm::name_for_kubelet_file(cert.origin.path()).is_some();
+    if kubelets || (!signs && cert.known_name().is_none()) {
+        return;
+    }
+    let name = inv.label(cert);
+    let how = match distro::handover(inv, id, now) {
+        Some(h) => h.steps.first().cloned().unwrap_or_default(),
+        None => format!("kcert renew {name} (with its own key; see kcert ca plan {name})"),
+    };
+    let msg = format!(
+        "{}: CA certificate expires in {} days, on {}: every certificate under it stops working then; renew it: {how}",
+        cert.display_name(),
+        cert.days_left(now),
+        format::datetime(cert.not_after)
+    );
+    let path = cert.origin.path().to_path_buf();
+    push(
+        inv,
+        Some(id),
+        path,
+        Severity::Warning,
+        ProblemKind::Expiry,
+        msg,
+    );
 }
 
 fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {

@@ -348,3 +348,23 @@ fn a_kubeconfig_left_with_the_old_copy_is_a_stale_copy_with_its_date() {
     );
     assert!(!after.contains("clients will not trust"), "{after}");
 }
+
+#[test]
+fn check_warns_of_a_ca_within_a_year_until_it_is_renewed() {
+    let (_dir, layout) = ca_tree(KeySpec::EcdsaP256, 200);
+    let root = layout.root.to_str().unwrap();
+    let check = kcert(at(), &["check", root]);
+    let msg = text(&check);
+    assert_eq!(check.status.code(), Some(1), "{msg}");
+    let line = msg
+        .lines()
+        .find(|l| l.contains("etcd-ca: CA certificate expires in 199 days"))
+        .unwrap_or_else(|| panic!("{msg}"));
+    assert!(line.contains("kcert renew etcd-ca"), "{line}");
+    for ca in ["ca", "etcd-ca", "front-proxy-ca"] {
+        let out = renew_at(&layout, at(), &[ca, "--yes"]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let msg = text(&kcert(at(), &["check", root]));
+    assert!(!msg.contains("CA certificate expires in"), "{msg}");
+}
