@@ -126,23 +126,29 @@ fn expiry_problem(cert: &CertEntry, now: DateTime<Utc>) -> Option<(Severity, Str
 /// node's copies replaced, which takes planning, not a night.
 pub const CA_WALL_DAYS: i64 = 365;
 
-/// A CA within a year of its end (and not already reported by the thresholds): every
-/// certificate under it stops working that day; say how to renew it.
-fn ca_wall(inv: &mut Inventory, id: CertId) {
-    let now = inv.generated_at;
+/// Is certificate `id` a CA (not a copy) within [`CA_WALL_DAYS`] of its end? A self-signed
+/// certificate that signs nothing, or the kubelet's own serving CA (the kubelet makes a new
+/// one), is no wall.
+pub fn near_the_wall(inv: &Inventory, id: CertId) -> bool {
     let cert = &inv.certs[id];
-    if !cert.is_ca || cert.status != Status::Ok || cert.days_left(now) >= CA_WALL_DAYS {
-        return;
+    if !cert.is_ca || cert.copy_of.is_some() || cert.days_left(inv.generated_at) >= CA_WALL_DAYS {
+        return false;
     }
-    // A self-signed certificate that signs nothing, or the kubelet's own serving CA (the
-    // kubelet makes a new one), is no wall.
     let signs = inv
         .certs
         .iter()
         .enumerate()
         .any(|(i, c)| i != id && c.issuer_id == Some(id));
     let kubelets = super::kubeadm::name_for_kubelet_file(cert.origin.path()).is_some();
-    if kubelets || (!signs && cert.known_name().is_none()) {
+    !kubelets && (signs || cert.known_name().is_some())
+}
+
+/// A CA within a year of its end (and not already reported by the thresholds): every
+/// certificate under it stops working that day; say how to renew it.
+fn ca_wall(inv: &mut Inventory, id: CertId) {
+    let now = inv.generated_at;
+    let cert = &inv.certs[id];
+    if cert.status != Status::Ok || !near_the_wall(inv, id) {
         return;
     }
     let name = inv.label(cert);

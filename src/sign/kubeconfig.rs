@@ -119,7 +119,8 @@ pub fn replace_user(
 /// The NotAfter of the embedded CA when it is the CA on disk's older copy (same subject and
 /// public key, other bytes).
 fn older_copy(data: &str, ca_der: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
-    crate::pki::copy_of_ca(&embedded_first_cert(data)?, ca_der)
+    let end = crate::pki::copy_of_ca(&embedded_first_cert(data)?, ca_der)?;
+    (Some(end) < crate::pki::copy_of_ca(ca_der, ca_der)).then_some(end)
 }
 
 fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {

@@ -307,11 +307,13 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
 }
 
 /// The NotAfter of an older copy of CA `ca_der` in `bundle`: another certificate with its
-/// subject and public key, which stops being trusted on its own NotAfter.
+/// subject and public key that ends before it, and stops being trusted then.
 fn stale_copy(bundle: &[Vec<u8>], ca_der: &[u8]) -> Option<DateTime<Utc>> {
+    let current = crate::pki::copy_of_ca(ca_der, ca_der)?;
     bundle
         .iter()
-        .find_map(|b| crate::pki::copy_of_ca(b, ca_der))
+        .filter_map(|b| crate::pki::copy_of_ca(b, ca_der))
+        .find(|end| *end < current)
 }
 
 /// `(kubeconfig, cluster name)` and the CA certificates it trusts.
