@@ -168,7 +168,43 @@ pub fn plan(
             }
         }
     }
+    let (items, after_ca) = apart_from_cas(items);
+    refused.extend(after_ca);
     Ok(assemble(inv, items, refused, skipped, delegated, opts))
+}
+
+/// A leaf whose files a CA renewal in the same plan also rewrites (a kubeconfig's CA data
+/// beside its client certificate) waits for a run of its own: both edits of one file cannot
+/// go into one change.
+fn apart_from_cas(items: Vec<Item>) -> (Vec<Item>, Vec<Refusal>) {
+    let ca_files: Vec<(PathBuf, String)> = items
+        .iter()
+        .filter(|i| i.ca_check.is_some())
+        .flat_map(|i| i.writes.iter().map(|w| (w.path.clone(), i.label.clone())))
+        .collect();
+    let mut kept = Vec::new();
+    let mut refused = Vec::new();
+    for item in items {
+        let shared = (item.ca_check.is_none())
+            .then(|| {
+                ca_files
+                    .iter()
+                    .find(|(p, _)| item.writes.iter().any(|w| w.path == *p))
+            })
+            .flatten();
+        match shared {
+            Some((path, ca)) => refused.push(Refusal {
+                label: item.label.clone(),
+                path: item.cert_path.clone(),
+                reason: Refused::AfterCa {
+                    ca: ca.clone(),
+                    file: path.clone(),
+                },
+            }),
+            None => kept.push(item),
+        }
+    }
+    (kept, refused)
 }
 
 /// The plan around its items: where backups and the journal go, who restarts.

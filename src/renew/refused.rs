@@ -24,6 +24,8 @@ pub enum Refused {
     CaKeyNotHere { ca: String, expected: PathBuf },
     #[error("{} holds a copy of the CA kcert cannot rewrite (not PEM text)", .0.display())]
     NotPem(PathBuf),
+    #[error("the renewal of CA {ca} rewrites {} too: renew it in a run of its own after the CA", .file.display())]
+    AfterCa { ca: String, file: PathBuf },
     #[error("an old kubelet rotation file; the current one is kubelet-client-current.pem")]
     Superseded,
     #[error("no CA on this node verifies its signature, so there is no CA to renew it with")]

@@ -368,3 +368,26 @@ fn check_warns_of_a_ca_within_a_year_until_it_is_renewed() {
     let msg = text(&kcert(at(), &["check", root]));
     assert!(!msg.contains("CA certificate expires in"), "{msg}");
 }
+
+#[test]
+fn a_leaf_sharing_a_file_with_a_ca_renewal_waits_for_its_own_run() {
+    let (_dir, layout) = ca_tree(KeySpec::EcdsaP256, 20);
+    let out = renew_at(&layout, at(), &["ca", "admin.conf", "apiserver", "--yes"]);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("the renewal of CA ca rewrites") && msg.contains("Renewed 2 certificate(s)"),
+        "{msg}"
+    );
+    // The CA and apiserver were renewed; admin.conf kept its client certificate and got the
+    // new CA data; everything verifies.
+    let ca_path = layout.pki.join("ca.crt");
+    let new_pem = cert_to_pem(&read_cert(&ca_path)).into_bytes();
+    assert_eq!(
+        kubectl_ca_data(&layout.etc_kubernetes.join("admin.conf")),
+        new_pem
+    );
+    let again = renew_at(&layout, at(), &["admin.conf", "--yes"]);
+    assert!(again.status.success(), "{}", text(&again));
+    crate::util::assert_pairs_match(&layout.root, "after the CA and its leaves");
+}
