@@ -391,3 +391,16 @@ fn a_leaf_sharing_a_file_with_a_ca_renewal_waits_for_its_own_run() {
     assert!(again.status.success(), "{}", text(&again));
     crate::util::assert_pairs_match(&layout.root, "after the CA and its leaves");
 }
+
+#[test]
+fn restore_puts_back_the_ca_and_every_copy() {
+    let (_dir, layout) = ca_tree(KeySpec::Rsa(2048), 20);
+    let before = snapshot(&layout.root);
+    let out = renew_at(&layout, at(), &["ca", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(changed(&before, &snapshot(&layout.root)).len(), 7);
+    let root = layout.root.to_str().unwrap();
+    let back = kcert(at(), &["restore", "--root", root, "--yes"]);
+    assert!(back.status.success(), "{}", text(&back));
+    assert_unchanged(&before, &layout.root);
+}
