@@ -45,7 +45,7 @@ pub enum Refused {
         must: String,
         reason: Box<Refused>,
     },
-    #[error("CA {ca} expired on {}: anything it signs is rejected; the CA must be replaced first", crate::pki::format::datetime(*.on))]
+    #[error("CA {ca} expired on {}: anything it signs is rejected; renew the CA first with its own key (`kcert renew {ca}`), which revives every certificate under it", crate::pki::format::datetime(*.on))]
     CaExpired { ca: String, on: DateTime<Utc> },
     #[error("the key of CA {ca} is missing (expected {}): the CA is managed outside this node; \
              create a request with `kubeadm certs generate-csr` and have the external CA sign it", .expected.display())]

@@ -197,6 +197,13 @@ fn an_expired_ca_is_revived_and_its_leaves_verify_again() {
     for (_, der) in &leaves {
         assert!(!verify_der(&ca_path, der, made()).0);
     }
+    // A leaf under it is refused, naming the way forward.
+    let leaf = renew_at(&layout, made(), &["etcd-server", "--dry-run"]);
+    assert!(
+        text(&leaf).contains("renew the CA first with its own key (`kcert renew etcd-ca`)"),
+        "{}",
+        text(&leaf)
+    );
     let out = renew_at(&layout, made(), &["etcd-ca", "--yes"]);
     let msg = text(&out);
     assert!(out.status.success(), "{msg}");
