@@ -16,6 +16,9 @@ _kcert() {
             ",$1")
                 cmd="kcert"
                 ;;
+            kcert,ca)
+                cmd="kcert__subcmd__ca"
+                ;;
             kcert,check)
                 cmd="kcert__subcmd__check"
                 ;;
@@ -52,6 +55,24 @@ _kcert() {
             kcert,tui)
                 cmd="kcert__subcmd__tui"
                 ;;
+            kcert__subcmd__ca,help)
+                cmd="kcert__subcmd__ca__subcmd__help"
+                ;;
+            kcert__subcmd__ca,import)
+                cmd="kcert__subcmd__ca__subcmd__import"
+                ;;
+            kcert__subcmd__ca,plan)
+                cmd="kcert__subcmd__ca__subcmd__plan"
+                ;;
+            kcert__subcmd__ca__subcmd__help,help)
+                cmd="kcert__subcmd__ca__subcmd__help__subcmd__help"
+                ;;
+            kcert__subcmd__ca__subcmd__help,import)
+                cmd="kcert__subcmd__ca__subcmd__help__subcmd__import"
+                ;;
+            kcert__subcmd__ca__subcmd__help,plan)
+                cmd="kcert__subcmd__ca__subcmd__help__subcmd__plan"
+                ;;
             kcert__subcmd__csr,approve)
                 cmd="kcert__subcmd__csr__subcmd__approve"
                 ;;
@@ -81,6 +102,9 @@ _kcert() {
                 ;;
             kcert__subcmd__csr__subcmd__help,list)
                 cmd="kcert__subcmd__csr__subcmd__help__subcmd__list"
+                ;;
+            kcert__subcmd__help,ca)
+                cmd="kcert__subcmd__help__subcmd__ca"
                 ;;
             kcert__subcmd__help,check)
                 cmd="kcert__subcmd__help__subcmd__check"
@@ -118,6 +142,12 @@ _kcert() {
             kcert__subcmd__help,tui)
                 cmd="kcert__subcmd__help__subcmd__tui"
                 ;;
+            kcert__subcmd__help__subcmd__ca,import)
+                cmd="kcert__subcmd__help__subcmd__ca__subcmd__import"
+                ;;
+            kcert__subcmd__help__subcmd__ca,plan)
+                cmd="kcert__subcmd__help__subcmd__ca__subcmd__plan"
+                ;;
             kcert__subcmd__help__subcmd__csr,approve)
                 cmd="kcert__subcmd__help__subcmd__csr__subcmd__approve"
                 ;;
@@ -137,7 +167,7 @@ _kcert() {
 
     case "${cmd}" in
         kcert)
-            opts="-h -V --warn --crit --color --kubeconfig --context --now --debug --help --version check tui demo renew restore probe restart explain csr serve fleet help"
+            opts="-h -V --warn --crit --color --kubeconfig --context --now --debug --help --version check tui demo renew restore ca probe restart explain csr serve fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,6 +190,128 @@ _kcert() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca)
+            opts="-h --now --debug --help import plan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__help)
+            opts="import plan help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__import)
+            opts="-y -h --root --dry-run --yes --backup-dir --now --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__ca__subcmd__plan)
+            opts="-h --root --now --debug --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -625,8 +777,50 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__help)
-            opts="check tui demo renew restore probe restart explain csr serve fleet help"
+            opts="check tui demo renew restore ca probe restart explain csr serve fleet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__help__subcmd__ca)
+            opts="import plan"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__help__subcmd__ca__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kcert__subcmd__help__subcmd__ca__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

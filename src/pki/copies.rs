@@ -54,3 +54,14 @@ impl Inventory {
         (0..self.certs.len()).filter(move |&c| self.certs[c].copy_of == Some(id))
     }
 }
+
+/// The NotAfter of `der` when it is a copy of the CA `ca_der`, current or not: the same
+/// subject bytes and public key (a CA re-signed with its own key keeps both).
+pub fn copy_of_ca(der: &[u8], ca_der: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let (c, ca) = (
+        super::decode::certificate(der).ok()?,
+        super::decode::certificate(ca_der).ok()?,
+    );
+    (c.subject().as_raw() == ca.subject().as_raw() && c.public_key().raw == ca.public_key().raw)
+        .then(|| super::decode::validity(&c).1)
+}

@@ -67,6 +67,7 @@ pub fn judge(inv: &mut Inventory, links: &[Link]) {
                 format!("{who}: {msg}"),
             );
         }
+        ca_wall(inv, id);
         chain_problems(inv, id, link);
         key_problem(inv, id);
     }
@@ -119,6 +120,57 @@ fn expiry_problem(cert: &CertEntry, now: DateTime<Utc>) -> Option<(Severity, Str
             ),
         ),
     })
+}
+
+/// Days before a CA's end from which kcert says how to renew it: a CA renewal needs every
+/// node's copies replaced, which takes planning, not a night.
+pub const CA_WALL_DAYS: i64 = 365;
+
+/// Is certificate `id` a CA (not a copy) within [`CA_WALL_DAYS`] of its end? A self-signed
+/// certificate that signs nothing, or the kubelet's own serving CA (the kubelet makes a new
+/// one), is no wall.
+pub fn near_the_wall(inv: &Inventory, id: CertId) -> bool {
+    let cert = &inv.certs[id];
+    if !cert.is_ca || cert.copy_of.is_some() || cert.days_left(inv.generated_at) >= CA_WALL_DAYS {
+        return false;
+    }
+    let signs = inv
+        .certs
+        .iter()
+        .enumerate()
+        .any(|(i, c)| i != id && c.issuer_id == Some(id));
+    let kubelets = super::kubeadm::name_for_kubelet_file(cert.origin.path()).is_some();
+    !kubelets && (signs || cert.known_name().is_some())
+}
+
+/// A CA within a year of its end (and not already reported by the thresholds): every
+/// certificate under it stops working that day; say how to renew it.
+fn ca_wall(inv: &mut Inventory, id: CertId) {
+    let now = inv.generated_at;
+    let cert = &inv.certs[id];
+    if cert.status != Status::Ok || !near_the_wall(inv, id) {
+        return;
+    }
+    let name = inv.label(cert);
+    let how = match distro::handover(inv, id, now) {
+        Some(h) => h.steps.first().cloned().unwrap_or_default(),
+        None => format!("kcert renew {name} (with its own key; see kcert ca plan {name})"),
+    };
+    let msg = format!(
+        "{}: CA certificate expires in {} days, on {}: every certificate under it stops working then; renew it: {how}",
+        cert.display_name(),
+        cert.days_left(now),
+        format::datetime(cert.not_after)
+    );
+    let path = cert.origin.path().to_path_buf();
+    push(
+        inv,
+        Some(id),
+        path,
+        Severity::Warning,
+        ProblemKind::Expiry,
+        msg,
+    );
 }
 
 fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {

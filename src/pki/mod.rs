@@ -28,8 +28,10 @@ mod scan;
 pub mod walk;
 
 pub use chain::signed_by;
+pub use copies::copy_of_ca;
 pub use decode::sha256_hex;
 pub use health::{Health, Judgement};
+pub use judge::{near_the_wall, CA_WALL_DAYS};
 pub use model::*;
 pub use names::{CaRole, ExpectedCa};
 pub use read::ReadPolicy;

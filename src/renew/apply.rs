@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ca::CaCheck;
 use super::plan::{Contents, Plan};
 use crate::error::ScanError;
 use crate::fsx::txn::{self, After, Change, Intent, TxnError};
@@ -47,6 +48,10 @@ pub enum VerifyError {
     KeyMismatch { label: String },
     #[error("{}: {message}", .path.display())]
     Kubeconfig { path: PathBuf, message: String },
+    #[error("{label} no longer verifies under the renewed CA {}", .ca.display())]
+    LeafBroken { label: String, ca: PathBuf },
+    #[error("{} still holds the old certificate of CA {label}", .path.display())]
+    OldCopyLeft { label: String, path: PathBuf },
 }
 
 /// One renewed certificate to prove after writing; kept in the journal so a recovery after
@@ -84,12 +89,18 @@ pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
     let checks: Vec<Check> = plan
         .items
         .iter()
+        .filter(|i| i.ca_check.is_none())
         .map(|i| Check {
             label: i.label.clone(),
             cert_path: i.cert_path.clone(),
             ca_path: i.ca_path.clone(),
             cert_sha256: i.new_sha256.clone(),
         })
+        .collect();
+    let ca_checks: Vec<CaCheck> = plan
+        .items
+        .iter()
+        .filter_map(|i| i.ca_check.clone())
         .collect();
     let files: Vec<PathBuf> = changes.iter().map(|c| c.path.to_path_buf()).collect();
     let intent = Intent {
@@ -98,10 +109,15 @@ pub fn apply(plan: &Plan, disk: &mut dyn Disk) -> Result<Applied, ApplyError> {
         backup_dir: &plan.backup_dir,
         changes,
         history: history(plan),
-        detail: serde_json::json!({ "checks": checks, "restart": plan.restart }),
+        detail: serde_json::json!({ "checks": checks, "ca_checks": ca_checks, "restart": plan.restart }),
         lock_wait: lock::DEFAULT_WAIT,
     };
-    let done = txn::run(&intent, disk, || verify(&checks, &files, plan.created_at))?;
+    let done = txn::run(&intent, disk, || {
+        verify(&checks, &files, plan.created_at)?;
+        ca_checks
+            .iter()
+            .try_for_each(|c| verify_ca(c, &files, plan.created_at))
+    })?;
     Ok(Applied {
         backup_dir: plan.backup_dir.clone(),
         journal: done.journal,
@@ -145,17 +161,69 @@ pub fn verify(checks: &[Check], files: &[PathBuf], now: DateTime<Utc>) -> Result
             });
         }
     }
-    if let Some(p) = inv
+    kubeconfigs_load(&inv, files)
+}
+
+/// Every kubeconfig among `files` loads.
+fn kubeconfigs_load(inv: &pki::Inventory, files: &[PathBuf]) -> Result<(), VerifyError> {
+    match inv
         .problems
         .iter()
-        .find(|p| p.kind == ProblemKind::Kubeconfig)
+        .find(|p| p.kind == ProblemKind::Kubeconfig && files.contains(&p.path))
     {
-        return Err(VerifyError::Kubeconfig {
+        Some(p) => Err(VerifyError::Kubeconfig {
             path: p.path.clone(),
             message: p.message.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Re-scan the roots after a CA renewal: the new certificate is in its file, every leaf that
+/// verified under the old one verifies under it, no file outside the backups holds the old
+/// certificate, and every kubeconfig loads.
+pub fn verify_ca(
+    check: &CaCheck,
+    files: &[PathBuf],
+    now: DateTime<Utc>,
+) -> Result<(), VerifyError> {
+    let inv = pki::scan(&ScanOptions::new(
+        check.roots.clone(),
+        now,
+        Thresholds::default(),
+    ))?;
+    let ca = inv
+        .certs
+        .iter()
+        .position(|c| c.sha256 == check.new_sha256 && c.origin.path() == check.ca_path)
+        .ok_or_else(|| VerifyError::Missing {
+            label: check.label.clone(),
+            path: check.ca_path.clone(),
+        })?;
+    let ca = inv.original(ca);
+    for (label, sha) in &check.leaves {
+        let ok = inv.certs.iter().any(|c| {
+            c.sha256 == *sha
+                && c.chain == ChainVerdict::Verified
+                && c.issuer_id
+                    .is_some_and(|i| inv.certs[i].sha256 == check.new_sha256)
+        });
+        // Verified under the same original; a leaf file gone since the plan is not this change's.
+        let gone = !inv.certs.iter().any(|c| c.sha256 == *sha);
+        if !ok && !gone {
+            return Err(VerifyError::LeafBroken {
+                label: label.clone(),
+                ca: inv.certs[ca].origin.path().to_path_buf(),
+            });
+        }
+    }
+    if let Some(c) = inv.certs.iter().find(|c| c.sha256 == check.old_sha256) {
+        return Err(VerifyError::OldCopyLeft {
+            label: check.label.clone(),
+            path: c.origin.path().to_path_buf(),
         });
     }
-    Ok(())
+    kubeconfigs_load(&inv, files)
 }
 
 /// One history line per renewed certificate, appended when the renewal is done.

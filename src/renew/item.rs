@@ -54,7 +54,11 @@ fn key_pem(key: &KeyEntry) -> Result<String, Refused> {
     }
 }
 
-fn ca_key(inv: &Inventory, ca: &CertEntry, ca_label: &str) -> Result<PrivateKey, Refused> {
+pub(super) fn ca_key(
+    inv: &Inventory,
+    ca: &CertEntry,
+    ca_label: &str,
+) -> Result<PrivateKey, Refused> {
     let Some(kid) = ca.key_id else {
         return Err(Refused::CaKeyMissing {
             ca: ca_label.to_string(),
@@ -228,10 +232,11 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
         key: key_note,
         writes,
         notes,
+        ca_check: None,
     })
 }
 
-fn serial_of(der: &[u8]) -> String {
+pub(super) fn serial_of(der: &[u8]) -> String {
     pki::decode::certificate(der)
         .map(|c| pki::format::serial_hex(c.raw_serial()))
         .unwrap_or_default()

@@ -16,17 +16,24 @@
 //! ([`Delegation`]) and nothing is written for it, unless `--force` says otherwise.
 
 mod apply;
+pub mod ca;
 pub mod history;
+mod import;
 mod item;
 mod plan;
 mod recover;
 mod refused;
 mod restore;
+mod rotation;
 mod select;
 mod text;
 mod writes;
 
-pub use apply::{apply, verify, Applied, ApplyError, Check, RestoreFailure, VerifyError};
+pub use apply::{
+    apply, verify, verify_ca, Applied, ApplyError, Check, RestoreFailure, VerifyError,
+};
+pub use ca::CaCheck;
+pub use import::{plan_import, ImportError};
 pub use plan::{plan, Contents, Delegation, Item, Plan, Refusal, Write};
 pub use recover::{describe_recovered, describe_unfinished, recover};
 pub use refused::Refused;
@@ -34,6 +41,7 @@ pub use restore::{
     apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,
     RestoreFile, RestorePlan, Restored,
 };
+pub use rotation::{describe_ca_plan, plan_cas};
 pub use select::Selection;
 pub use text::{and_list, describe, nothing_changed};
 
@@ -56,6 +64,8 @@ pub struct RenewOptions {
     pub now: DateTime<Utc>,
     /// Lifetime of the new certificates (kubeadm's default: 365 days).
     pub validity_days: i64,
+    /// Lifetime of a CA renewed with its own key (kubeadm makes CAs for 3650 days).
+    pub ca_validity_days: i64,
     /// A different key algorithm for the new keys; default: the old key's algorithm and size.
     pub key_algorithm: Option<KeySpec>,
     /// Keep the existing private keys instead of generating new ones.
@@ -74,6 +84,7 @@ impl RenewOptions {
         RenewOptions {
             now,
             validity_days: 365,
+            ca_validity_days: 3650,
             key_algorithm: None,
             reuse_key: false,
             backup_dir: None,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::ca::{plan_ca, CaCheck};
 use super::item::plan_one;
 use super::refused::Refused;
 use super::select::{resolve, Selection};
@@ -24,6 +25,8 @@ pub struct Write {
     pub mode: u32,
     /// What the file was when the plan was made: applying refuses if it changed since.
     pub before: Fingerprint,
+    /// What changes in it, when it is not the certificate's own file (a CA's copies).
+    pub what: String,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -74,6 +77,8 @@ pub struct Item {
     pub key: String,
     pub writes: Vec<Write>,
     pub notes: Vec<String>,
+    /// A CA renewed with its own key: what proves it after writing.
+    pub ca_check: Option<CaCheck>,
 }
 
 /// A certificate that will not be renewed, and why.
@@ -139,7 +144,11 @@ pub fn plan(
                 continue;
             }
         }
-        match plan_one(inv, id, opts) {
+        let planned = match inv.certs[id].is_ca {
+            true => plan_ca(inv, id, opts),
+            false => plan_one(inv, id, opts),
+        };
+        match planned {
             Ok(item) => items.push(item),
             Err(reason) => {
                 let cert = &inv.certs[id];
@@ -159,6 +168,54 @@ pub fn plan(
             }
         }
     }
+    let (items, after_ca) = apart_from_cas(items);
+    refused.extend(after_ca);
+    Ok(assemble(inv, items, refused, skipped, delegated, opts))
+}
+
+/// A leaf whose files a CA renewal in the same plan also rewrites (a kubeconfig's CA data
+/// beside its client certificate) waits for a run of its own: both edits of one file cannot
+/// go into one change.
+fn apart_from_cas(items: Vec<Item>) -> (Vec<Item>, Vec<Refusal>) {
+    let ca_files: Vec<(PathBuf, String)> = items
+        .iter()
+        .filter(|i| i.ca_check.is_some())
+        .flat_map(|i| i.writes.iter().map(|w| (w.path.clone(), i.label.clone())))
+        .collect();
+    let mut kept = Vec::new();
+    let mut refused = Vec::new();
+    for item in items {
+        let shared = (item.ca_check.is_none())
+            .then(|| {
+                ca_files
+                    .iter()
+                    .find(|(p, _)| item.writes.iter().any(|w| w.path == *p))
+            })
+            .flatten();
+        match shared {
+            Some((path, ca)) => refused.push(Refusal {
+                label: item.label.clone(),
+                path: item.cert_path.clone(),
+                reason: Refused::AfterCa {
+                    ca: ca.clone(),
+                    file: path.clone(),
+                },
+            }),
+            None => kept.push(item),
+        }
+    }
+    (kept, refused)
+}
+
+/// The plan around its items: where backups and the journal go, who restarts.
+pub(super) fn assemble(
+    inv: &Inventory,
+    items: Vec<Item>,
+    refused: Vec<Refusal>,
+    skipped: Vec<Refusal>,
+    delegated: Vec<Delegation>,
+    opts: &RenewOptions,
+) -> Plan {
     let base = items
         .first()
         // The CA sits in kubeadm's pki directory even when the leaf does not (the kubelet's).
@@ -172,8 +229,9 @@ pub fn plan(
         )))
     });
     let journal = crate::fsx::journal::history_in(&tmp_dir);
-    let changes: Vec<(CertId, Vec<&Path>)> = items
+    let leaves: Vec<(CertId, Vec<&Path>)> = items
         .iter()
+        .filter(|i| i.ca_check.is_none())
         .map(|i| {
             (
                 i.cert_id,
@@ -181,8 +239,16 @@ pub fn plan(
             )
         })
         .collect();
-    let restart = runtime::components_to_restart(&base.join("manifests"), inv, &changes);
-    Ok(Plan {
+    let manifests = base.join("manifests");
+    let mut restart = runtime::components_to_restart(&manifests, inv, &leaves);
+    for item in items.iter().filter(|i| i.ca_check.is_some()) {
+        let files: Vec<&Path> = item.writes.iter().map(|w| w.path.as_path()).collect();
+        let name = inv.certs[item.cert_id].known_name();
+        restart.extend(runtime::readers_of(&manifests, &files, name));
+    }
+    restart.sort();
+    restart.dedup();
+    Plan {
         created_at: opts.now,
         items,
         refused,
@@ -192,7 +258,7 @@ pub fn plan(
         tmp_dir,
         journal,
         restart,
-    })
+    }
 }
 
 /// `/etc/kubernetes` for anything below it (or below a `pki` dir), the directory above k3s's

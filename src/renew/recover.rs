@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use super::apply::{verify, Check};
+use super::apply::{verify, verify_ca, Check};
+use super::ca::CaCheck;
 use crate::fsx::txn::{self, Begin, RecoverError, Recovered};
 use crate::fsx::{lock, Disk};
 
@@ -22,8 +23,14 @@ fn check_again(begin: &Begin) -> Result<(), String> {
     }
     let checks: Vec<Check> = serde_json::from_value(begin.detail["checks"].clone())
         .map_err(|e| format!("the journal's checks cannot be read ({e})"))?;
+    // Older journals have no CA checks.
+    let ca_checks: Vec<CaCheck> =
+        serde_json::from_value(begin.detail["ca_checks"].clone()).unwrap_or_default();
     let files: Vec<PathBuf> = begin.files.iter().map(|f| f.path.clone()).collect();
-    verify(&checks, &files, Utc::now()).map_err(|e| e.to_string())
+    let now = Utc::now();
+    verify(&checks, &files, now)
+        .and_then(|()| ca_checks.iter().try_for_each(|c| verify_ca(c, &files, now)))
+        .map_err(|e| e.to_string())
 }
 
 /// An unfinished change before recovery, in words.

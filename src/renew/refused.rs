@@ -18,6 +18,14 @@ pub enum Refused {
         "CAs are not renewed (kubeadm does not renew them either); it expires in {expires_in}"
     )]
     IsCa { expires_in: String },
+    #[error("it is signed by \"{issuer}\", not by itself: re-signed with its own key it would become a root; renew it where that CA's key is")]
+    CaNotRoot { issuer: String },
+    #[error("the key of CA {ca} is not on this node (expected {}): renew it where its key is (`kcert renew {ca}` on the node that has it), then bring the new certificate here with `kcert ca import FILE`", .expected.display())]
+    CaKeyNotHere { ca: String, expected: PathBuf },
+    #[error("{} holds a copy of the CA kcert cannot rewrite (not PEM text)", .0.display())]
+    NotPem(PathBuf),
+    #[error("the renewal of CA {ca} rewrites {} too: renew it in a run of its own after the CA", .file.display())]
+    AfterCa { ca: String, file: PathBuf },
     #[error("an old kubelet rotation file; the current one is kubelet-client-current.pem")]
     Superseded,
     #[error("no CA on this node verifies its signature, so there is no CA to renew it with")]
@@ -37,7 +45,7 @@ pub enum Refused {
         must: String,
         reason: Box<Refused>,
     },
-    #[error("CA {ca} expired on {}: anything it signs is rejected; the CA must be replaced first", crate::pki::format::datetime(*.on))]
+    #[error("CA {ca} expired on {}: anything it signs is rejected; renew the CA first with its own key (`kcert renew {ca}`), which revives every certificate under it", crate::pki::format::datetime(*.on))]
     CaExpired { ca: String, on: DateTime<Utc> },
     #[error("the key of CA {ca} is missing (expected {}): the CA is managed outside this node; \
              create a request with `kubeadm certs generate-csr` and have the external CA sign it", .expected.display())]

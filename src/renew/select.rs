@@ -72,8 +72,13 @@ pub fn resolve(inv: &Inventory, sel: &Selection) -> Result<Vec<CertId>, Vec<Stri
 
 /// Does `name` (kubeadm's or the distribution's name, or a path) designate this certificate?
 fn matches(c: &CertEntry, name: &str) -> bool {
+    // A CA by the path of its own file (never a copy of it inside another file).
+    let own_ca_file = c.is_ca
+        && c.copy_of.is_none()
+        && c.origin.index() == 0
+        && c.origin.path() == absolute(Path::new(name));
     if !renewable_kind(c) && c.known_name() != Some(name) {
-        return false;
+        return own_ca_file;
     }
     if c.known_name() == Some(name) {
         return true;

@@ -24,6 +24,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
     }
     for item in &plan.items {
         let under = match &item.was_under {
+            _ if item.ca_check.is_some() => "a CA, self-signed".to_string(),
             Some(was) => format!("was under {was}, will be under {}", item.ca_label),
             None => format!("signed by {}", item.ca_label),
         };
@@ -39,7 +40,10 @@ pub fn describe(plan: &Plan) -> Vec<String> {
         }
         for w in &item.writes {
             out.push(match &w.contents {
-                Contents::File(_) => format!("      write {}", w.path.display()),
+                Contents::File(_) if w.what.is_empty() => {
+                    format!("      write {}", w.path.display())
+                }
+                Contents::File(_) => format!("      write {}: {}", w.path.display(), w.what),
                 Contents::Symlink(t) => {
                     format!("      point {} at {}", w.path.display(), t.display())
                 }

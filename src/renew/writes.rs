@@ -30,6 +30,7 @@ fn file(path: &Path, text: String, mode: u32) -> Write {
         contents: Contents::File(text.into_bytes()),
         mode,
         before: Fingerprint::Absent,
+        what: String::new(),
     }
 }
 
@@ -67,6 +68,7 @@ pub(super) fn writes_for(
                 contents: Contents::File(edit.yaml),
                 mode: KEY_MODE,
                 before: Fingerprint::Absent,
+                what: String::new(),
             }]);
         }
         Origin::File { path, .. } => path,
@@ -93,6 +95,7 @@ pub(super) fn writes_for(
                 contents: Contents::Symlink(dated),
                 mode: KEY_MODE,
                 before: Fingerprint::Absent,
+                what: String::new(),
             },
         ]);
     }

@@ -37,7 +37,8 @@ pub use explain::{explain, Clues, Explanation, Reading, Replaced};
 pub use node::{Component, Node, NodeOverrides, NodePaths};
 pub use probe::{probe, served_by_cert, ProbeResult, ServedCert, ServedState};
 pub use restart::{
-    components_to_restart, plan_restart, restart, RestartOptions, RestartPlan, RestartReport,
+    components_to_restart, plan_restart, readers_of, restart, RestartOptions, RestartPlan,
+    RestartReport,
 };
 pub use settings::NodeSettings;
 pub use trust::{CopyState, Trust, UserKubeconfig};

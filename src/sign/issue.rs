@@ -121,13 +121,18 @@ fn issuer_params(
 
 /// Random serial in [1, 2^63), as kubeadm's `pkiutil` draws it.
 fn random_serial() -> Result<SerialNumber, SignError> {
+    Ok(SerialNumber::from_slice(&random_serial_bytes()?))
+}
+
+/// The big-endian bytes of [`random_serial`].
+pub(super) fn random_serial_bytes() -> Result<[u8; 8], SignError> {
     let rng = SystemRandom::new();
     loop {
         let mut bytes = [0u8; 8];
         rng.fill(&mut bytes).map_err(|_| SignError::Random)?;
         bytes[0] &= 0x7f;
         if bytes != [0; 8] {
-            return Ok(SerialNumber::from_slice(&bytes));
+            return Ok(bytes);
         }
     }
 }

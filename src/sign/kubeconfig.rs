@@ -98,6 +98,11 @@ pub fn replace_user(
             notes.push(format!(
                 "certificate-authority-data of cluster {name} replaced by the CA on disk"
             ));
+        } else if let Some(until) = older_copy(data, ca_der) {
+            notes.push(format!(
+                "certificate-authority-data of cluster {name} is an older copy of the CA on disk (same name and key): it stops working on {}; renew with --update-ca-data to replace it",
+                crate::pki::format::datetime(until)
+            ));
         } else {
             notes.push(format!(
                 "certificate-authority-data of cluster {name} is not the CA on disk: clients will not trust the API server; renew with --update-ca-data to fix it"
@@ -111,6 +116,13 @@ pub fn replace_user(
     })
 }
 
+/// The NotAfter of the embedded CA when it is the CA on disk's older copy (same subject and
+/// public key, other bytes).
+fn older_copy(data: &str, ca_der: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let end = crate::pki::copy_of_ca(&embedded_first_cert(data)?, ca_der)?;
+    (Some(end) < crate::pki::copy_of_ca(ca_der, ca_der)).then_some(end)
+}
+
 fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {
     let cleaned: String = data.chars().filter(|c| !c.is_whitespace()).collect();
     let pem = base64::engine::general_purpose::STANDARD
@@ -119,4 +131,36 @@ fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {
     crate::pki::decode::pem_certificates(&pem)
         .into_iter()
         .next()
+}
+
+/// Replace, in every cluster's `certificate-authority-data`, the CA blocks `is_old` picks with
+/// `new_der` (other blocks and their order kept); `None` when no cluster held such a block.
+pub fn replace_ca_data(
+    yaml: &[u8],
+    is_old: &dyn Fn(&[u8]) -> bool,
+    new_der: &[u8],
+) -> Result<Option<Vec<u8>>, EditError> {
+    let mut doc: Value = serde_yaml::from_slice(yaml).map_err(EditError::Parse)?;
+    let mut changed = false;
+    for entry in seq(&mut doc, "clusters") {
+        let Some(c) = entry.get_mut("cluster").and_then(Value::as_mapping_mut) else {
+            continue;
+        };
+        let Some(data) = c.get("certificate-authority-data").and_then(Value::as_str) else {
+            continue;
+        };
+        let cleaned: String = data.chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(pem) = base64::engine::general_purpose::STANDARD.decode(cleaned) else {
+            continue;
+        };
+        if let Some(new) = super::bundle::replace_blocks(&pem, is_old, new_der) {
+            c.insert("certificate-authority-data".into(), b64(&new));
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let yaml = serde_yaml::to_string(&doc).map_err(EditError::Write)?;
+    Ok(Some(yaml.into_bytes()))
 }

@@ -6,16 +6,19 @@
 //! authority key identifier equal to the issuer's, and the signature algorithm of the issuer
 //! key. rcgen (with ring) does the encoding and signing; the `rsa` crate generates RSA keys.
 
+pub mod bundle;
 mod issue;
 mod key;
 pub mod kubeconfig;
 mod name;
+mod resign;
 mod template;
 
 pub use issue::{issue, Issuer};
 pub use key::{KeySpec, PrivateKey};
 pub use name::Subject;
 pub use rcgen::ExtendedKeyUsagePurpose;
+pub use resign::resign_ca;
 pub use template::CertTemplate;
 
 use crate::pki::decode::DecodeError;
@@ -48,6 +51,8 @@ pub enum SignError {
     BadCertificate(String),
     #[error("the issuing certificate is not a CA (basicConstraints CA:TRUE missing)")]
     NotACa,
+    #[error("the CA is not self-signed: re-signed with its own key it would become a root; renew it where its issuer's key is")]
+    NotSelfIssued,
     #[error("the CA key does not belong to the CA certificate")]
     CaKeyMismatch,
     #[error("name cannot be reproduced exactly: {0}")]

@@ -74,9 +74,15 @@ fn an_unwritable_directory_half_way_restores_everything() {
 }
 
 /// Fails the n-th rename into place (the temp file is dropped), after earlier ones succeeded.
-struct FailAt {
+pub struct FailAt {
     n: usize,
     seen: usize,
+}
+
+impl FailAt {
+    pub fn new(n: usize) -> Self {
+        FailAt { n, seen: 0 }
+    }
 }
 
 impl Disk for FailAt {

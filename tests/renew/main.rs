@@ -4,6 +4,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod ca;
+mod ca_import;
 mod concurrent;
 mod crash;
 mod failures;

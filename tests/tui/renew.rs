@@ -75,8 +75,11 @@ fn r_shows_the_plan_and_y_renews_then_rescans() {
 }
 
 #[test]
-fn r_on_a_ca_explains_why_not() {
+fn r_on_a_ca_offers_its_renewal_with_its_own_key() {
     let dir = demo_tree();
+    let crt = dir.path().join("etc/kubernetes/pki/etcd/ca.crt");
+    let key_file = dir.path().join("etc/kubernetes/pki/etcd/ca.key");
+    let (before, key_before) = (bytes(&crt), bytes(&key_file));
     let mut app = scanned_app(dir.path(), 100, 30, false);
     keys(&mut app, "/etcd-ca");
     key(&mut app, KeyCode::Enter);
@@ -84,14 +87,16 @@ fn r_on_a_ca_explains_why_not() {
     app.update(perform_one(cmd));
     let s = screen(&app, 100, 30, dir.path());
     assert!(
-        s.contains("CAs are not renewed") && s.contains("Nothing to renew"),
+        s.contains("etcd-ca: a CA, self-signed") && s.contains("Press y to renew"),
         "{s}"
     );
-    assert!(
-        app.contexts()
-            .contains(&kcert::tui::keymap::Context::Message),
-        "a report, no question"
-    );
+    assert_eq!(bytes(&crt), before, "planning writes nothing");
+    let apply = app.update(msg_key('y')).expect("y applies");
+    app.update(perform_one(apply));
+    assert_ne!(bytes(&crt), before, "the CA was re-signed");
+    assert_eq!(bytes(&key_file), key_before, "with its own key");
+    let banner = app.pki.banner.clone().expect("banner").1;
+    assert!(banner.contains("etcd"), "{banner}");
 }
 
 fn msg_key(c: char) -> Msg {
@@ -199,4 +204,23 @@ fn r_on_a_k3s_certificate_shows_k3s_command_and_writes_nothing() {
     assert!(s.contains("Nothing was changed"), "{s}");
     assert!(app.update(msg_key('y')).is_none(), "nothing to confirm");
     assert_eq!(bytes(&crt), before);
+}
+
+#[test]
+fn the_header_warns_of_a_ca_within_a_year() {
+    let dir = crate::common::fixed_temp_dir("kcert-tui-");
+    let mut spec = kcert::demo::demo_spec(now());
+    spec.faults = kcert::demo::Faults {
+        days_left: vec![("front-proxy-ca".into(), 200)],
+        ..Default::default()
+    };
+    kcert::demo::write_kubeadm_tree(dir.path(), &spec).unwrap();
+    let app = scanned_app(dir.path(), 120, 30, false);
+    let s = screen(&app, 120, 30, dir.path());
+    let header = s.lines().nth(1).unwrap_or_default();
+    assert!(header.contains("CA front-proxy-ca ends in 200d"), "{s}");
+    let healthy = demo_tree();
+    let app = scanned_app(healthy.path(), 120, 30, false);
+    let s = screen(&app, 120, 30, healthy.path());
+    assert!(!s.contains("ends in"), "{s}");
 }

@@ -49,10 +49,15 @@ pub enum Command {
     /// Write a demo node (kubeadm by default, or k3s or MicroK8s) into a temporary directory
     /// and open the UI on it; kubeadm's comes with a demo API server holding a dozen CSRs.
     Demo(DemoArgs),
-    /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups.
+    /// Renew leaf certificates and kubeconfigs like `kubeadm certs renew`, with backups; a CA
+    /// only when named (ca, etcd-ca, front-proxy-ca), re-signed with its own key, every copy
+    /// on the node updated.
     Renew(RenewArgs),
     /// Put back the files of a renewal from its backup (default: the last renewal).
     Restore(RestoreArgs),
+    /// A cluster CA across nodes: import a CA renewed elsewhere, plan its rotation.
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Connect to each component on this node and compare the certificate it serves with the
     /// file on disk; exit 0 all current, 1 something to act on, 2 serving an expired certificate.
     Probe(ProbeArgs),
@@ -375,8 +380,9 @@ pub struct DemoArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RenewArgs {
-    /// kubeadm names (apiserver, etcd-peer, admin.conf, kubelet.conf, `all`) or paths of
-    /// certificates and kubeconfigs; a directory is where to look, like --root.
+    /// kubeadm names (apiserver, etcd-peer, admin.conf, kubelet.conf, `all`; CAs: ca, etcd-ca,
+    /// front-proxy-ca) or paths of certificates and kubeconfigs; a directory is where to look,
+    /// like --root.
     #[arg(value_name = "NAME|PATH|DIR")]
     pub targets: Vec<String>,
 
@@ -405,9 +411,9 @@ pub struct RenewArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
-    /// Lifetime of the new certificates in days.
-    #[arg(long, value_name = "DAYS", default_value_t = 365)]
-    pub validity: i64,
+    /// Lifetime of the new certificates in days (default: 365; 3650 for a CA).
+    #[arg(long, value_name = "DAYS")]
+    pub validity: Option<i64>,
 
     /// Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>).
     #[arg(long, value_name = "DIR")]
@@ -438,6 +444,50 @@ pub struct RenewArgs {
     /// Days before expiry that count as a warning (the default for --within).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn: i64,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CaCommand {
+    /// Replace this node's copies of a CA (its file, kubeconfig CA data, bundles) with FILE,
+    /// the same CA renewed with its own key on another node; anything else is refused.
+    Import(CaImportArgs),
+    /// The whole picture for a CA (default: kubeadm's three): its expiry, the leaves it caps,
+    /// its copies on this node and who reads them, and the ordered steps; nothing is run.
+    Plan(CaPlanArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaPlanArgs {
+    /// ca, etcd-ca or front-proxy-ca (or another CA's name).
+    #[arg(value_name = "CA")]
+    pub names: Vec<String>,
+
+    /// Where this node's files are (repeatable); default: kcert's default roots.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaImportArgs {
+    /// The renewed CA certificate (ca.crt from the node where `kcert renew ca` ran).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Where this node's files are (repeatable); default: kcert's default roots.
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
+
+    /// Print the plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>).
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

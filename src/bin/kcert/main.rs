@@ -22,6 +22,7 @@ use exit::ExitStatus;
 mod allocator;
 #[cfg(test)]
 mod assets;
+mod ca;
 mod check;
 mod cli;
 mod csr;
@@ -76,6 +77,7 @@ fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Renew(args)) if args.recover => renew::recover(&args),
         Some(Command::Renew(args)) => renew::run(&args, clock()),
         Some(Command::Restore(args)) => renew::restore(&args, clock()),
+        Some(Command::Ca(cmd)) => ca::run(&cmd, clock()),
         Some(Command::Demo(args)) => demo::run(&args, now),
         Some(Command::Probe(args)) => node::probe(&args, clock()),
         Some(Command::Restart(args)) => node::restart(&args, clock()),

@@ -87,7 +87,8 @@ pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
         .wrap_err("--key-algorithm")?;
     let ropts = RenewOptions {
         now,
-        validity_days: args.validity,
+        validity_days: args.validity.unwrap_or(365),
+        ca_validity_days: args.validity.unwrap_or(3650),
         key_algorithm,
         reuse_key: args.reuse_key,
         backup_dir: args.backup_dir.clone(),
@@ -95,27 +96,32 @@ pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
         force: args.force,
     };
     let plan = renew::plan(&inv, &selection, &ropts)?;
-    for line in renew::describe(&plan) {
+    execute(&plan, args.dry_run, args.yes)
+}
+
+/// Print the plan, ask (unless `yes`), apply; shared by `renew` and `ca import`.
+pub fn execute(plan: &renew::Plan, dry_run: bool, yes: bool) -> Result<ExitStatus> {
+    for line in renew::describe(plan) {
         say!("{line}");
     }
     let refused = ExitStatus::done(plan.refused.is_empty() && plan.delegated.is_empty());
     if plan.items.is_empty() {
-        say!("{}", renew::nothing_changed(&plan));
+        say!("{}", renew::nothing_changed(plan));
         // Left to the distribution: kcert did not renew, and a script must not read success.
         if !plan.delegated.is_empty() {
             return Ok(ExitStatus::CouldNotRun);
         }
         return Ok(refused);
     }
-    if args.dry_run {
+    if dry_run {
         say!("Dry run: nothing was changed.");
         return Ok(refused);
     }
-    if !args.yes && !ask("Proceed?", "renew")? {
+    if !yes && !ask("Proceed?", "renew")? {
         say!("Nothing was changed.");
         return Ok(ExitStatus::Warning);
     }
-    match renew::apply(&plan, &mut RealDisk) {
+    match renew::apply(plan, &mut RealDisk) {
         Ok(done) => {
             say!(
                 "Renewed {} certificate(s). Backups: {}  Journal: {} (entry {})",

@@ -22,7 +22,9 @@
 //!   certificate, a kubeconfig) are renamed into place back to back. `history` holds the lines
 //!   appended when the change is done; `detail` is the writer's (for `renew`: the
 //!   certificates to verify after a crash and the components to restart, `{"checks":[{"label",
-//!   "cert_path", "ca_path", "cert_sha256"}], "restart":[…]}`; for `restore`: `{"of": <entry
+//!   "cert_path", "ca_path", "cert_sha256"}], "ca_checks":[{"label", "ca_path", "old_sha256",
+//!   "new_sha256", "leaves":[[label, sha256]…], "roots"}], "restart":[…]}` — `ca_checks` for a
+//!   CA renewed with its own key, absent in older journals; for `restore`: `{"of": <entry
 //!   undone, or null for a bare backup directory>, "source": <backup directory>, "restart":[…]}`).
 //! - `{"action":"step", "entry", "step":"backed-up"}` once every backup is written and
 //!   synced; `{"action":"step", "entry", "step":"replaced", "group":N}` after each group's

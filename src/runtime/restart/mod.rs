@@ -9,7 +9,7 @@
 mod needed;
 mod run;
 
-pub use needed::components_to_restart;
+pub use needed::{components_to_restart, readers_of};
 pub use run::restart;
 
 use std::path::PathBuf;

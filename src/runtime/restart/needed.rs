@@ -117,3 +117,32 @@ pub fn components_to_restart(
     }
     out.into_iter().collect()
 }
+
+/// Components that read any of `files` (the copies of a renewed CA): the static pods whose
+/// flags name one, the kubelet for its kubeconfig and kubeadm's `ca.crt` (its client CA), and
+/// kubeadm's readers of CA `ca_name` when there are no manifests.
+pub fn readers_of(manifests: &Path, files: &[&Path], ca_name: Option<&str>) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    let flags = manifest_files(manifests);
+    for w in files {
+        out.extend(flags.iter().filter(|(f, _)| f == w).map(|(_, c)| c.clone()));
+    }
+    let kubelet = files.iter().any(|f| f.ends_with("kubelet.conf")) || ca_name == Some("ca");
+    if kubelet {
+        out.insert("kubelet".to_string());
+    }
+    if flags.is_empty() {
+        let kubeadm: &[&str] = match ca_name {
+            Some("ca") => &[
+                "kube-apiserver",
+                "kube-controller-manager",
+                "kube-scheduler",
+            ],
+            Some("etcd-ca") => &["etcd", "kube-apiserver"],
+            Some("front-proxy-ca") => &["kube-apiserver"],
+            _ => &[],
+        };
+        out.extend(kubeadm.iter().map(|s| s.to_string()));
+    }
+    out.into_iter().collect()
+}

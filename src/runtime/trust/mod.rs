@@ -259,6 +259,21 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
             Some(n) if n != "kubelet.conf" => format!("kcert renew {n} --update-ca-data"),
             _ => "replace it with the CA on disk".into(),
         };
+        if let Some(stale) = stale_copy(&bundle, &ca_der) {
+            let past = stale <= inv.generated_at;
+            out.push(problem(
+                &path,
+                id,
+                if past { Severity::Error } else { Severity::Warning },
+                format!(
+                    "certificate-authority-data of cluster {cluster} in {file} is an older copy of {} (same name and key): it {} working on {}; {fix}",
+                    ca_path.display(),
+                    if past { "stopped" } else { "stops" },
+                    datetime(stale)
+                ),
+            ));
+            continue;
+        }
         let still_verifies = served
             .as_ref()
             .is_some_and(|s| bundle.iter().any(|b| signed_by(s, b)));
@@ -289,6 +304,16 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
         ));
     }
     out
+}
+
+/// The NotAfter of an older copy of CA `ca_der` in `bundle`: another certificate with its
+/// subject and public key that ends before it, and stops being trusted then.
+fn stale_copy(bundle: &[Vec<u8>], ca_der: &[u8]) -> Option<DateTime<Utc>> {
+    let current = crate::pki::copy_of_ca(ca_der, ca_der)?;
+    bundle
+        .iter()
+        .filter_map(|b| crate::pki::copy_of_ca(b, ca_der))
+        .find(|end| *end < current)
 }
 
 /// `(kubeconfig, cluster name)` and the CA certificates it trusts.

@@ -142,6 +142,23 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         problems_style,
     ));
+    // The CA wall: the soonest CA within a year of its end, whatever the thresholds say.
+    let inv = &d.inv;
+    if let Some(ca) = (0..inv.certs.len())
+        .filter(|&i| crate::pki::near_the_wall(inv, i))
+        .map(|i| &inv.certs[i])
+        .min_by_key(|c| c.not_after)
+    {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!(
+                "CA {} ends in {}",
+                inv.label(ca),
+                crate::pki::format::residual(ca.not_after, inv.generated_at)
+            ),
+            t.tone(Tone::Warning),
+        ));
+    }
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
 }
 
