@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
+use x509_parser::asn1_rs::{Any, BitString};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Error};
-use x509_parser::x509::SubjectPublicKeyInfo;
+use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
 use super::decode::certificate;
 use super::{CertEntry, CertId, ChainVerdict, Origin};
@@ -32,14 +33,48 @@ enum Check {
     Unsupported,
 }
 
-fn check(cert: &X509Certificate<'_>, issuer_spki: &[u8]) -> Check {
-    let Ok((_, spki)) = SubjectPublicKeyInfo::from_der(issuer_spki) else {
-        return Check::Bad;
-    };
-    match cert.verify_signature(Some(&spki)) {
+/// What a signature check reads of a certificate: its signed bytes, algorithm and signature.
+/// Taken from the outer `SEQUENCE` alone, so checking 10,000 certificates does not parse
+/// them again (the scan parsed each one fully already).
+pub(super) struct Signed<'a> {
+    pub tbs: &'a [u8],
+    pub algorithm: AlgorithmIdentifier<'a>,
+    pub signature: BitString<'a>,
+}
+
+impl<'a> Signed<'a> {
+    /// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`
+    fn from_der(der: &'a [u8]) -> Option<Self> {
+        let (_, outer) = Any::from_der(der).ok()?;
+        let (rest, _) = Any::from_der(outer.data).ok()?;
+        let tbs = &outer.data[..outer.data.len() - rest.len()];
+        let (rest, algorithm) = AlgorithmIdentifier::from_der(rest).ok()?;
+        let (_, signature) = BitString::from_der(rest).ok()?;
+        Some(Signed {
+            tbs,
+            algorithm,
+            signature,
+        })
+    }
+
+    fn of(cert: &'a X509Certificate<'a>) -> Self {
+        Signed {
+            tbs: cert.tbs_certificate.as_ref(),
+            algorithm: cert.signature_algorithm.clone(),
+            signature: cert.signature_value.clone(),
+        }
+    }
+}
+
+/// The same check as x509-parser's `X509Certificate::verify_signature`, then RSASSA-PSS with
+/// any salt length, which ring does not verify.
+fn check(cert: &Signed<'_>, issuer: &SubjectPublicKeyInfo<'_>) -> Check {
+    let verified =
+        x509_parser::verify::verify_signature(issuer, &cert.algorithm, &cert.signature, cert.tbs);
+    match verified {
         Ok(()) => Check::Good,
         Err(X509Error::SignatureUnsupportedAlgorithm) => Check::Unsupported,
-        Err(_) => match super::pss::verify(cert, issuer_spki) {
+        Err(_) => match super::pss::verify(cert, issuer.raw) {
             Some(true) => Check::Good,
             _ => Check::Bad,
         },
@@ -59,28 +94,30 @@ fn preference(cert: &CertEntry, candidate: &CertEntry) -> (bool, bool, bool, boo
     )
 }
 
-/// Parse only what a signature check needs: extensions were read (and deep-parsed) already.
-fn shallow(der: &[u8]) -> x509_parser::nom::IResult<&[u8], X509Certificate<'_>, X509Error> {
+/// The public key of a possible issuer, read from its DER.
+fn public_key(der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
     use x509_parser::nom::Parser;
-    x509_parser::certificate::X509CertificateParser::new()
+    let (_, cert) = x509_parser::certificate::X509CertificateParser::new()
         .with_deep_parse_extensions(false)
         .parse(der)
+        .ok()?;
+    Some(cert.tbs_certificate.subject_pki)
 }
 
 /// Verify every certificate; returns one link per certificate, in order.
 pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
     // Issuer candidates: CAs and self-issued certificates (v1 roots have no CA flag).
-    let mut spki: HashMap<CertId, Vec<u8>> = HashMap::new();
+    let mut keys: HashMap<CertId, SubjectPublicKeyInfo<'_>> = HashMap::new();
     let mut by_ski: HashMap<&str, Vec<CertId>> = HashMap::new();
     let mut by_name: HashMap<&[u8], Vec<CertId>> = HashMap::new();
     for (id, c) in certs.iter().enumerate() {
         if !(c.is_ca || c.is_self_issued()) {
             continue;
         }
-        let Ok((_, parsed)) = shallow(&c.der) else {
+        let Some(key) = public_key(&c.der) else {
             continue;
         };
-        spki.insert(id, parsed.public_key().raw.to_vec());
+        keys.insert(id, key);
         if let Some(ski) = &c.ski {
             by_ski.entry(ski.as_str()).or_default().push(id);
         }
@@ -92,7 +129,7 @@ pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
     certs
         .par_iter()
         .enumerate()
-        .map(|(id, cert)| link_one(certs, id, cert, &spki, &by_ski, &by_name))
+        .map(|(id, cert)| link_one(certs, id, cert, &keys, &by_ski, &by_name))
         .collect()
 }
 
@@ -100,7 +137,7 @@ fn link_one(
     certs: &[CertEntry],
     id: CertId,
     cert: &CertEntry,
-    spki: &HashMap<CertId, Vec<u8>>,
+    keys: &HashMap<CertId, SubjectPublicKeyInfo<'_>>,
     by_ski: &HashMap<&str, Vec<CertId>>,
     by_name: &HashMap<&[u8], Vec<CertId>>,
 ) -> Link {
@@ -109,12 +146,14 @@ fn link_one(
         issuer: None,
         claimed: None,
     };
-    let Ok((_, parsed)) = shallow(&cert.der) else {
+    let Some(signed) = Signed::from_der(&cert.der) else {
         return unknown;
     };
     let self_keyed = cert.aki.is_none() || cert.aki == cert.ski;
     let looks_self_signed = cert.is_self_issued() && self_keyed;
-    if looks_self_signed && matches!(check(&parsed, parsed.public_key().raw), Check::Good) {
+    // A self-issued certificate is an issuer candidate, so its own key is in `keys`.
+    let own_key = keys.get(&id);
+    if looks_self_signed && own_key.is_some_and(|k| matches!(check(&signed, k), Check::Good)) {
         return Link {
             verdict: ChainVerdict::SelfSigned,
             issuer: None,
@@ -151,8 +190,8 @@ fn link_one(
     candidates.sort_by_key(|&c| preference(cert, &certs[c]));
     let mut unsupported = None;
     for &c in &candidates {
-        let Some(key) = spki.get(&c) else { continue };
-        match check(&parsed, key) {
+        let Some(key) = keys.get(&c) else { continue };
+        match check(&signed, key) {
             Check::Good => {
                 return Link {
                     verdict: ChainVerdict::Verified,
@@ -186,7 +225,7 @@ pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
         return false;
     };
     cert.issuer().as_raw() == issuer.subject().as_raw()
-        && matches!(check(&cert, issuer.public_key().raw), Check::Good)
+        && matches!(check(&Signed::of(&cert), issuer.public_key()), Check::Good)
 }
 
 #[cfg(test)]

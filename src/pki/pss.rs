@@ -5,13 +5,14 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pss, RsaPublicKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_parser::oid_registry::{OID_NIST_HASH_SHA256, OID_NIST_HASH_SHA384, OID_NIST_HASH_SHA512};
-use x509_parser::prelude::X509Certificate;
 use x509_parser::signature_algorithm::SignatureAlgorithm;
 
+use super::chain::Signed;
+
 /// `Some(valid)` for a PSS-signed certificate, `None` for any other algorithm.
-pub fn verify(cert: &X509Certificate<'_>, issuer_spki: &[u8]) -> Option<bool> {
+pub(super) fn verify(cert: &Signed<'_>, issuer_spki: &[u8]) -> Option<bool> {
     let SignatureAlgorithm::RSASSA_PSS(params) =
-        SignatureAlgorithm::try_from(&cert.signature_algorithm).ok()?
+        SignatureAlgorithm::try_from(&cert.algorithm).ok()?
     else {
         return None;
     };
@@ -28,8 +29,8 @@ pub fn verify(cert: &X509Certificate<'_>, issuer_spki: &[u8]) -> Option<bool> {
         return Some(false);
     }
     let salt = params.salt_length() as usize;
-    let tbs = cert.tbs_certificate.as_ref();
-    let sig = cert.signature_value.data.as_ref();
+    let tbs = cert.tbs;
+    let sig = cert.signature.data.as_ref();
     let ok = if *hash == OID_NIST_HASH_SHA256 {
         key.verify(
             Pss::new_with_salt::<Sha256>(salt),

@@ -228,6 +228,17 @@ fn add_blocks(
     origin: impl Fn(usize) -> Origin,
 ) {
     let (mut n_cert, mut n_key, mut n_csr) = (0, 0, 0);
+    // Exactly sized: a first push makes room for four entries (each under 1 KiB), and a scan
+    // keeps every file's vectors until all files are read.
+    let count = |f: fn(&BlockKind) -> bool| blocks.iter().filter(|b| f(&b.kind)).count();
+    out.certs
+        .reserve_exact(count(|k| matches!(k, BlockKind::Certificate)));
+    out.keys.reserve_exact(count(|k| {
+        matches!(
+            k,
+            BlockKind::PrivateKey(_) | BlockKind::PublicKey(_) | BlockKind::EncryptedKey
+        )
+    }));
     for block in blocks {
         match block.kind {
             BlockKind::Certificate => {

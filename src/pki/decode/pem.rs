@@ -54,21 +54,27 @@ pub fn looks_like_pem(bytes: &[u8]) -> bool {
 
 /// Split PEM text into blocks; text outside blocks is ignored.
 pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
-    let text = String::from_utf8_lossy(bytes);
+    // Valid UTF-8 (every PEM file) is read in place; damaged text as lossy UTF-8.
+    let lossy;
+    let text: &[u8] = if std::str::from_utf8(bytes).is_ok() {
+        bytes
+    } else {
+        lossy = String::from_utf8_lossy(bytes).into_owned();
+        lossy.as_bytes()
+    };
     let mut blocks = Vec::new();
     let mut errors = Vec::new();
-    let mut rest: &str = &text;
+    let mut rest = text;
     let mut number = 0;
-    while let Some(start) = rest.find(BEGIN) {
+    while let Some(start) = find(rest, BEGIN.as_bytes()) {
         number += 1;
         let from_begin = &rest[start..];
-        let label = from_begin[BEGIN.len()..]
-            .split("-----")
-            .next()
-            .unwrap_or_default()
+        let after_begin = &from_begin[BEGIN.len()..];
+        let label_end = find(after_begin, b"-----").unwrap_or(after_begin.len());
+        let label = String::from_utf8_lossy(&after_begin[..label_end])
             .trim()
             .to_string();
-        let Some(end_rel) = from_begin.find(END) else {
+        let Some(end_rel) = find(from_begin, END.as_bytes()) else {
             errors.push(BlockError {
                 number,
                 error: PemError::Truncated { label },
@@ -77,9 +83,20 @@ pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
         };
         // The END line runs to the next newline (or the end of the text).
         let after_end = &from_begin[end_rel..];
-        let end_len = after_end.find('\n').unwrap_or(after_end.len());
+        let end_len = after_end
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(after_end.len());
         let span = &from_begin[..end_rel + end_len];
         rest = &from_begin[end_rel + end_len..];
+        if let Some(der) = plain_body(span) {
+            blocks.push(Block {
+                kind: classify(&label, None),
+                label,
+                der,
+            });
+            continue;
+        }
         match pem::parse(span) {
             Ok(p) => {
                 let kind = classify(p.tag(), p.headers().get("Proc-Type"));
@@ -99,6 +116,55 @@ pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
         }
     }
     (blocks, errors)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The contents of a block with nothing unusual about it: a plain label, no headers, only
+/// base64 and whitespace, the same label at END. Decoded here straight from the bytes (the
+/// `pem` crate first builds a `String` of the body, a tenth of a large scan); anything else
+/// is left to the `pem` crate, whose result this equals where it answers.
+fn plain_body(span: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let is_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let after_begin = span.strip_prefix(BEGIN.as_bytes())?;
+    let label_len = find(after_begin, b"-----")?;
+    let (label, body) = after_begin.split_at(label_len);
+    let plain_label = |l: &[u8]| {
+        !l.is_empty()
+            && l.iter()
+                .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+    };
+    if !plain_label(label) {
+        return None;
+    }
+    let body = &body[5..];
+    let body_len = find(body, END.as_bytes())?;
+    let (body, end) = body.split_at(body_len);
+    let end_label = end[END.len()..].strip_prefix(label)?;
+    if !end_label.starts_with(b"-----") {
+        return None;
+    }
+    // The `pem` crate skips these after BEGIN; a blank line further in would make what
+    // precedes it headers.
+    let first = body
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .unwrap_or(body.len());
+    let body = &body[first..];
+    let base64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    if find(body, b"\n\n").is_some()
+        || find(body, b"\r\n\r\n").is_some()
+        || !body.iter().all(|&b| base64(b) || is_space(b))
+    {
+        return None;
+    }
+    let compact: Vec<u8> = body.iter().copied().filter(|&b| !is_space(b)).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
 }
 
 fn describe_pem_error(e: &pem::PemError) -> String {
@@ -173,6 +239,42 @@ mod tests {
         let (blocks, errors) = pem_blocks(text.as_bytes());
         assert!(blocks.is_empty());
         assert!(errors[0].to_string().contains("CERTIFICATE"), "{errors:?}");
+    }
+
+    /// The byte-level path decodes exactly what the `pem` crate decodes, and leaves it every
+    /// block it would treat differently (headers, blank lines, mismatched labels, damage).
+    #[test]
+    fn plain_blocks_decode_as_the_pem_crate_does() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["a.example".into()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("cert");
+        let lf = cert.pem();
+        let plain = [
+            lf.clone(),
+            lf.replace('\n', "\r\n"),
+            lf.replace('\n', " \t\n"),
+            lf.trim_end().to_string(),
+            lf.replacen("-----\n", "-----\n\n", 1),
+        ];
+        for text in &plain {
+            let span = text.trim_end_matches(['\r', '\n']).as_bytes();
+            let ours = plain_body(span).unwrap_or_else(|| panic!("not plain: {text:?}"));
+            let theirs = pem::parse(span).expect("pem crate").into_contents();
+            assert_eq!(ours, theirs, "{text:?}");
+            assert_eq!(ours, cert.der().to_vec());
+        }
+        let unusual = [
+            lf.replacen("-----\n", "-----\nProc-Type: 4,ENCRYPTED\n\n", 1),
+            lf.replacen("\n", "\n\n", 2),
+            lf.replace("END CERTIFICATE", "END PRIVATE KEY"),
+            lf.replacen('M', "!", 2),
+            lf.replace("CERTIFICATE", "certificate"),
+        ];
+        for text in &unusual {
+            assert_eq!(plain_body(text.as_bytes()), None, "{text:?}");
+        }
     }
 
     #[test]
