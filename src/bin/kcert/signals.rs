@@ -62,3 +62,23 @@ impl Quit {
         futures::future::select_all(waits).await.0
     }
 }
+
+/// Ends when the terminal on stdin has hung up: the SSH connection or the terminal window is
+/// gone. The kernel signals only the session's leader, so a UI started from a script (or under
+/// `sudo`) may never get a SIGHUP, and a hung-up terminal reads as endless end-of-file, which
+/// would keep the UI polling it at full speed forever. Never ends when stdin is no terminal.
+pub async fn terminal_gone() {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return std::future::pending().await;
+    }
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
+    loop {
+        every.tick().await;
+        // A hung-up terminal answers every request with EIO.
+        if rustix::termios::tcgetattr(&stdin).is_err() {
+            return;
+        }
+    }
+}

@@ -11,7 +11,7 @@ use tokio::signal::unix::SignalKind;
 
 use crate::cli::{ScanArgs, UiClusterArgs};
 use crate::exit::ExitStatus;
-use crate::signals::Quit;
+use crate::signals::{terminal_gone, Quit};
 use crate::{runtime, scan_options};
 
 /// The cluster behind the CSR tab: `--kubeconfig`/`--context`; without a kubeconfig, the
@@ -71,7 +71,10 @@ pub fn open(
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 panic!("KCERT_TEST_PANIC is set");
             }
-            signal = Some(quit.recv().await);
+            tokio::select! {
+                s = quit.recv() => signal = Some(s),
+                () = terminal_gone() => {}
+            }
         })
         .await?;
         Ok(match signal {
