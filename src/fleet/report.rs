@@ -168,8 +168,15 @@ impl Report {
             path: c.path.clone(),
             not_after: c.not_after,
         });
+        // The node's own verdict counts too: a kcert that could not run or found nothing
+        // (exit 3) has shown nothing, and a node that shows nothing is never "ok".
+        let own = match self.exit_code {
+            0 => Health::Ok,
+            1 | 3.. => Health::Warning,
+            2 => Health::Critical,
+        };
         Summary {
-            health: worst_cert.max(worst_problem),
+            health: worst_cert.max(worst_problem).max(own),
             certificates: live().count(),
             soonest,
             problems,
@@ -217,4 +224,25 @@ pub struct Summary {
     /// What `kcert check` on the node exits with.
     pub exit_code: u8,
     pub distribution: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(exit_code: u8) -> Report {
+        serde_json::from_value(serde_json::json!({
+            "generated_at": "2026-12-01T00:00:00Z",
+            "exit_code": exit_code,
+        }))
+        .expect("a minimal report")
+    }
+
+    #[test]
+    fn a_node_that_found_nothing_is_not_ok() {
+        let now = "2026-12-01T00:01:00Z".parse().unwrap();
+        assert_eq!(report(0).summary(now).health, Health::Ok);
+        assert_eq!(report(3).summary(now).health, Health::Warning);
+        assert_eq!(report(2).summary(now).health, Health::Critical);
+    }
 }
