@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::pki::{Inventory, Severity};
+use crate::pki::{CertId, Inventory, Severity};
 use crate::tui::status::Tone;
 use crate::tui::tree::Forest;
 
@@ -16,6 +16,8 @@ pub struct Counts {
     pub ok: usize,
     pub not_yet_valid: usize,
     pub problems: usize,
+    /// The soonest CA within a year of its end (the header names it), found once per scan.
+    pub ca_wall: Option<CertId>,
 }
 
 impl Counts {
@@ -36,6 +38,9 @@ impl Counts {
             .iter()
             .filter(|p| p.severity >= Severity::Warning)
             .count();
+        c.ca_wall = (0..inv.certs.len())
+            .filter(|&i| crate::pki::near_the_wall(inv, i))
+            .min_by_key(|&i| inv.certs[i].not_after);
         c
     }
 }

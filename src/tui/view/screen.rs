@@ -144,11 +144,7 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     // The CA wall: the soonest CA within a year of its end, whatever the thresholds say.
     let inv = &d.inv;
-    if let Some(ca) = (0..inv.certs.len())
-        .filter(|&i| crate::pki::near_the_wall(inv, i))
-        .map(|i| &inv.certs[i])
-        .min_by_key(|c| c.not_after)
-    {
+    if let Some(ca) = c.ca_wall.map(|i| &inv.certs[i]) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(
             format!(
