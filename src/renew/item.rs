@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use super::plan::Item;
 use super::refused::Refused;
@@ -88,17 +88,8 @@ pub(super) fn ca_key(
 /// certificates kubeadm names that is kubeadm's CA for the role, whatever signed the old one:
 /// renewing under a wrong CA would keep the problem. The second value names what it was under
 /// when that changes.
-fn signing_ca(
-    inv: &Inventory,
-    id: CertId,
-    now: DateTime<Utc>,
-) -> Result<(CertId, Option<String>), Refused> {
+fn signing_ca(inv: &Inventory, id: CertId) -> Result<(CertId, Option<String>), Refused> {
     let cert = &inv.certs[id];
-    if cert.is_ca {
-        return Err(Refused::IsCa {
-            expires_in: pki::format::residual(cert.not_after, now),
-        });
-    }
     if cert.superseded {
         return Err(Refused::Superseded);
     }
@@ -136,7 +127,7 @@ fn signing_ca(
 pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Result<Item, Refused> {
     let cert = &inv.certs[id];
     let now = opts.now;
-    let (ca_id, was_under) = signing_ca(inv, id, now)?;
+    let (ca_id, was_under) = signing_ca(inv, id)?;
     let ca = &inv.certs[ca_id];
     let ca_label = inv.label(ca);
     // Moving it to kubeadm's CA needs that CA usable: say which CA it must be under and why not.

@@ -14,10 +14,6 @@ use crate::sign::SignError;
 /// a plan stays cheap to clone.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Refused {
-    #[error(
-        "CAs are not renewed (kubeadm does not renew them either); it expires in {expires_in}"
-    )]
-    IsCa { expires_in: String },
     #[error("it is signed by \"{issuer}\", not by itself: re-signed with its own key it would become a root; renew it where that CA's key is")]
     CaNotRoot { issuer: String },
     #[error("the key of CA {ca} is not on this node (expected {}): renew it where its key is (`kcert renew {ca}` on the node that has it), then bring the new certificate here with `kcert ca import FILE`", .expected.display())]
