@@ -53,6 +53,17 @@ impl Inventory {
     pub fn copies_of(&self, id: CertId) -> impl Iterator<Item = CertId> + '_ {
         (0..self.certs.len()).filter(move |&c| self.certs[c].copy_of == Some(id))
     }
+
+    /// The leaves CA `id` signed whose lifetime it already cuts short: they end with the CA
+    /// (Go checks the whole chain's validity), whatever their own NotAfter says.
+    pub fn capped_by(&self, id: CertId) -> impl Iterator<Item = CertId> + '_ {
+        let id = self.original(id);
+        let end = self.certs[id].not_after;
+        (0..self.certs.len()).filter(move |&i| {
+            let c = &self.certs[i];
+            !c.is_ca && c.issuer_id == Some(id) && !c.superseded && c.not_after >= end
+        })
+    }
 }
 
 /// The NotAfter of `der` when it is a copy of the CA `ca_der`, current or not: the same

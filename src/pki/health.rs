@@ -100,9 +100,13 @@ impl Inventory {
                 finding: None,
             };
         }
+        // Expiry is judged by the clock, except a CA's wall warning (a year ahead, found at
+        // the scan), which the thresholds alone would call ok.
+        let ca_wall = status == Status::Ok && super::judge::near_the_wall_at(self, id, now);
         let finding = problems
             .into_iter()
-            .filter(|p| p.kind != ProblemKind::Expiry && p.severity >= Severity::Warning)
+            .filter(|p| p.kind != ProblemKind::Expiry || ca_wall)
+            .filter(|p| p.severity >= Severity::Warning)
             .max_by_key(|p| p.severity);
         let health = Health::of_status(status)
             .max(finding.map_or(Health::Ok, |p| Health::of_severity(p.severity)));

@@ -130,8 +130,13 @@ pub const CA_WALL_DAYS: i64 = 365;
 /// certificate that signs nothing, or the kubelet's own serving CA (the kubelet makes a new
 /// one), is no wall.
 pub fn near_the_wall(inv: &Inventory, id: CertId) -> bool {
+    near_the_wall_at(inv, id, inv.generated_at)
+}
+
+/// [`near_the_wall`] at another clock (a view left open).
+pub fn near_the_wall_at(inv: &Inventory, id: CertId, now: chrono::DateTime<chrono::Utc>) -> bool {
     let cert = &inv.certs[id];
-    if !cert.is_ca || cert.copy_of.is_some() || cert.days_left(inv.generated_at) >= CA_WALL_DAYS {
+    if !cert.is_ca || cert.copy_of.is_some() || cert.days_left(now) >= CA_WALL_DAYS {
         return false;
     }
     let signs = inv

@@ -47,6 +47,11 @@ pub enum Msg {
     /// A renewal was carried out, or failed and was rolled back.
     RenewDone(Box<Plan>, Result<Applied, ApplyError>),
     RestorePlanned(Result<Box<RestorePlan>, TaskError>),
+    /// A CA's plan as lines of text, titled.
+    CaPlanned {
+        title: String,
+        lines: Result<Vec<String>, TaskError>,
+    },
     RestoreDone(Box<RestorePlan>, Result<Restored, RestoreApplyError>),
     /// From the cluster watch: connection state, the CSR list and its changes.
     Cluster(ClusterEvent),
@@ -243,6 +248,8 @@ pub enum Action {
     ShowText,
     /// Copy the selected certificate's absolute path to the terminal's clipboard (OSC 52).
     CopyPath,
+    /// Show the selected CA's plan (`kcert ca plan`): what it caps, its copies, the steps.
+    ShowCaPlan,
     /// Mark or unmark the selected CSR; `a` and `d` act on the marked ones.
     ToggleMark,
     ShowNodes,
@@ -280,6 +287,11 @@ pub enum Cmd {
         opts: RenewOptions,
     },
     ApplyRenew(Box<Plan>),
+    /// Work out CA `id`'s plan (reads the node's manifests); comes back as [`Msg::CaPlanned`].
+    PlanCa {
+        inv: Arc<Inventory>,
+        id: crate::pki::CertId,
+    },
     /// Work out how to put back the files of journal entry `entry`; comes back as
     /// [`Msg::RestorePlanned`].
     PlanRestore {

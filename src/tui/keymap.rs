@@ -192,6 +192,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Main, &[k('S')], Action::RestartConsumers, Some("restart"), "restart its static pods"),
     b(Main, &[k('e')], Action::Explain, Some("explain"), "explain an x509 error line"),
     b(Main, &[k('x')], Action::ShowText, Some("x509 text"), "the certificate as openssl x509 -text"),
+    b(Main, &[k('P')], Action::ShowCaPlan, None, "a CA's plan: what it caps, its copies, the steps"),
     b(Main, &[k('y')], Action::CopyPath, Some("copy path"), "copy its absolute path (OSC 52)"),
     b(Main, &[k('L')], Action::ShowRestartLog, None, "the last restart's steps again"),
     b(Csr, &[k('a')], Action::Approve, Some("approve"), "approve the selected or marked CSRs"),

@@ -35,6 +35,15 @@ pub fn scan(req: &ScanRequest) -> Result<Scanned, ScanError> {
 }
 
 /// Probe every endpoint at once, each bounded by [`runtime::probe::DEFAULT_TIMEOUT`].
+/// CA `id`'s plan, as `kcert ca plan` prints it for this node (reads the manifests).
+pub fn plan_ca(inv: &pki::Inventory, id: pki::CertId) -> Msg {
+    let id = inv.original(id);
+    Msg::CaPlanned {
+        title: format!("{}: the CA plan", inv.label(&inv.certs[id])),
+        lines: Ok(renew::describe_ca_plan(inv, id)),
+    }
+}
+
 pub async fn probe(generation: u64, endpoints: Vec<Endpoint>) -> Msg {
     let results = runtime::probe(&endpoints, runtime::probe::DEFAULT_TIMEOUT).await;
     Msg::Probed {

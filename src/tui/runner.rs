@@ -161,6 +161,14 @@ where
                     },
                     |e| Msg::RenewPlanned(Err(e)),
                 ),
+                Cmd::PlanCa { inv, id } => spawn_blocking_msg(
+                    tx.clone(),
+                    move || node_tasks::plan_ca(&inv, id),
+                    |e| Msg::CaPlanned {
+                        title: "the CA plan".into(),
+                        lines: Err(e),
+                    },
+                ),
                 Cmd::PlanRestore {
                     tmp_dir,
                     entry,

@@ -368,6 +368,12 @@ fn check_warns_of_a_ca_within_a_year_until_it_is_renewed() {
         .find(|l| l.contains("etcd-ca: CA certificate expires in 199 days"))
         .unwrap_or_else(|| panic!("{msg}"));
     assert!(line.contains("kcert renew etcd-ca"), "{line}");
+    // The CA's own row says so too: its STATUS is the warning, never "ok" beside it.
+    let row = msg
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("etcd-ca"))
+        .unwrap_or_else(|| panic!("{msg}"));
+    assert!(row.contains("warning") && !row.contains(" ok "), "{row}");
     for ca in ["ca", "etcd-ca", "front-proxy-ca"] {
         let out = renew_at(&layout, at(), &[ca, "--yes"]);
         assert!(out.status.success(), "{}", text(&out));

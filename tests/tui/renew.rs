@@ -224,3 +224,63 @@ fn the_header_warns_of_a_ca_within_a_year() {
     let s = screen(&app, 120, 30, healthy.path());
     assert!(!s.contains("ends in"), "{s}");
 }
+
+/// A CA's details say how long until its wall and which leaves it already cuts short; `P`
+/// opens its plan (worked out off the UI thread), and on a leaf `P` only says what to select.
+#[test]
+fn a_ca_near_its_wall_shows_what_it_caps_and_p_opens_its_plan() {
+    let dir = crate::common::fixed_temp_dir("kcert-tui-");
+    let mut spec = kcert::demo::demo_spec(now());
+    spec.faults = kcert::demo::Faults {
+        days_left: vec![("front-proxy-ca".into(), 200)],
+        ..Default::default()
+    };
+    kcert::demo::write_kubeadm_tree(dir.path(), &spec).unwrap();
+    let mut app = scanned_app(dir.path(), 80, 24, false);
+    keys(&mut app, "/front-proxy-client");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.update(msg_key('P')).is_none(), "a leaf has no CA plan");
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("select a CA"),
+        "{:?}",
+        app.notice
+    );
+
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "/front-proxy-ca");
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 80, 24, dir.path());
+    assert!(s.contains("Wall") && s.contains("! 200d (on"), "{s}");
+    assert!(s.contains("1 leaf ends with it"), "{s}");
+    snapshot!("details_of_a_ca_near_its_wall", s);
+
+    let cmd = app.update(msg_key('P')).expect("P asks for the plan");
+    assert!(matches!(cmd, Cmd::PlanCa { .. }));
+    assert!(app.update(perform_one(cmd)).is_none());
+    let Some(Overlay::Dialog(d)) = app.overlays.last() else {
+        panic!("no report: {:?}", app.overlays)
+    };
+    let text: Vec<&str> = d.lines.iter().map(|(_, l)| l.as_str()).collect();
+    let text = text.join("\n");
+    assert!(d.title.contains("front-proxy-ca"), "{}", d.title);
+    assert!(
+        text.contains("Leaves it already caps") && text.contains("front-proxy-client"),
+        "{text}"
+    );
+    assert!(text.contains("Steps"), "{text}");
+}
+
+/// A healthy CA far from its wall: the time left, no warning mark, and `r` offered.
+#[test]
+fn a_ca_with_its_key_offers_r_and_p_in_its_details() {
+    let dir = demo_tree();
+    let mut app = scanned_app(dir.path(), 100, 30, false);
+    keys(&mut app, "/etcd-ca");
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 100, 30, dir.path());
+    assert!(s.contains("r renew with its key · P plan"), "{s}");
+    assert!(!s.contains("Wall     !"), "{s}");
+}

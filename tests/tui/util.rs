@@ -64,6 +64,7 @@ pub fn perform(cmd: Cmd) -> Vec<Msg> {
             let r = renew::apply_restore(&plan, &mut kcert::fsx::RealDisk);
             vec![Msg::RestoreDone(plan, r)]
         }
+        Cmd::PlanCa { inv, id } => vec![node_tasks::plan_ca(&inv, id)],
         Cmd::Scan(req) => vec![Msg::ScanDone(node_tasks::scan(&req).map(Box::new))],
         Cmd::Probe {
             generation,

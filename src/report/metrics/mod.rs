@@ -4,11 +4,13 @@
 //! `prometheus-client` in the OpenMetrics text format.
 //!
 //! [`Exposition::build`] does the work once per scan: the series that do not move with the
-//! clock are encoded then; [`Exposition::render`] only adds the three that do (`expired`,
-//! `expires_in_seconds`, `valid_since_seconds`) at the scrape's clock.
+//! clock are encoded then, and the three that do (`expired`, `expires_in_seconds`,
+//! `valid_since_seconds`) as a [`timed::Template`] that [`Exposition::render`] fills with the
+//! scrape's values.
 
 mod labels;
 mod sources;
+mod timed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,14 +76,20 @@ pub struct Exposition {
     model: Arc<Model>,
     /// The clock-independent families, already encoded.
     fixed: Arc<String>,
+    /// The clock-dependent families without their values (`None`: encoded at each scrape).
+    timed: Arc<Option<timed::Template>>,
 }
 
 impl Exposition {
     pub fn build(input: &MetricsInput<'_>) -> Exposition {
-        let model = Arc::new(model(input));
+        Exposition::build_from(Arc::new(model(input)))
+    }
+
+    fn build_from(model: Arc<Model>) -> Exposition {
         let mut fixed = String::with_capacity(model.certs.len() * 3000 + 4096);
         encode(&mut fixed, Fixed(model.clone()));
         Exposition {
+            timed: Arc::new(timed::Template::build(&model)),
             model,
             fixed: Arc::new(fixed),
         }
@@ -89,17 +97,27 @@ impl Exposition {
 
     /// The whole exposition at `now`, ending with `# EOF`.
     pub fn render(&self, now: DateTime<Utc>) -> String {
-        let mut out = String::with_capacity(self.fixed.len() * 3 / 2 + 64);
+        let now = now.timestamp_millis();
+        let timed_len = self.timed.as_ref().as_ref().map_or(0, |t| t.len_hint());
+        let mut out = String::with_capacity(self.fixed.len() + timed_len + 64);
         out.push_str(&self.fixed);
-        encode(
-            &mut out,
-            Timed {
-                model: self.model.clone(),
-                now: now.timestamp_millis(),
-            },
-        );
+        match self.timed.as_ref() {
+            Some(template) => template.render(&self.model, now, &mut out),
+            None => self.encode_timed(now, &mut out),
+        }
         let _ = prometheus_client::encoding::text::encode_eof(&mut out);
         out
+    }
+
+    /// The timed families encoded by `prometheus-client` at `now` (milliseconds).
+    fn encode_timed(&self, now: i64, out: &mut String) {
+        encode(
+            out,
+            Timed {
+                model: self.model.clone(),
+                now,
+            },
+        );
     }
 
     /// How many certificates have series.
@@ -390,24 +408,38 @@ impl Collector for Timed {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
         let certs = || self.model.certs.iter();
         let now = self.now;
-        let secs = |ms: i64| ConstGauge::new(ms as f64 / 1000.0);
         family(
             &mut enc,
             "x509_cert_expired",
             "1 when the certificate's NotAfter has passed.",
-            certs().map(|c| (&c.labels, flag(now > c.not_after * 1000))),
+            certs().map(|c| (&c.labels, ConstGauge::new(c.expired(now)))),
         )?;
         family(
             &mut enc,
             "x509_cert_expires_in_seconds",
             "Seconds until NotAfter; negative once expired.",
-            certs().map(|c| (&c.labels, secs(c.not_after * 1000 - now))),
+            certs().map(|c| (&c.labels, ConstGauge::new(c.expires_in(now)))),
         )?;
         family(
             &mut enc,
             "x509_cert_valid_since_seconds",
             "Seconds since NotBefore; negative while not yet valid.",
-            certs().map(|c| (&c.labels, secs(now - c.not_before * 1000))),
+            certs().map(|c| (&c.labels, ConstGauge::new(c.valid_since(now)))),
         )
+    }
+}
+
+/// The timed values at `now` (milliseconds since the epoch), one place for both encoders.
+impl CertRow {
+    fn expired(&self, now: i64) -> i64 {
+        i64::from(now > self.not_after * 1000)
+    }
+
+    fn expires_in(&self, now: i64) -> f64 {
+        (self.not_after * 1000 - now) as f64 / 1000.0
+    }
+
+    fn valid_since(&self, now: i64) -> f64 {
+        (now - self.not_before * 1000) as f64 / 1000.0
     }
 }

@@ -231,6 +231,7 @@ impl App {
             Action::Explain => "explain",
             Action::Rescan => "rescan",
             Action::ShowText => "the x509 text",
+            Action::ShowCaPlan => "the CA plan",
             _ => return false,
         };
         self.notice = Some(format!(

@@ -2,7 +2,7 @@
 //! rescan, renew, restart and explain need the layout or dialogs and go through `App`.
 
 use super::{App, PkiTab};
-use crate::tui::action::{Action, Cmd};
+use crate::tui::action::{Action, Cmd, TaskError};
 use crate::tui::status::Tone;
 use crate::tui::tree::Node;
 
@@ -20,6 +20,7 @@ impl App {
             Action::ShowRestartLog => self.show_restart_log(),
             Action::ShowText => self.show_text(),
             Action::CopyPath => return self.copy_path(),
+            Action::ShowCaPlan => return self.plan_ca(),
             Action::Collapse => self.collapse(),
             Action::Expand => self.expand(),
             Action::Toggle => match self.pki.rows.get(self.pki.tree.index) {
@@ -61,6 +62,32 @@ impl App {
             .to_string();
         self.notice = Some(format!("copied {path} (OSC 52)"));
         Some(Cmd::Copy(path))
+    }
+
+    /// `P`: the selected CA's plan, worked out off the UI thread (it reads the manifests).
+    fn plan_ca(&mut self) -> Option<Cmd> {
+        let Some(Node::Cert(id)) = self.pki.selected() else {
+            self.notice = Some("select a CA to see its plan".into());
+            return None;
+        };
+        let d = self.pki.data.as_ref()?;
+        if !d.inv.certs.get(id)?.is_ca {
+            self.notice = Some("P shows a CA's plan: select a CA".into());
+            return None;
+        }
+        Some(Cmd::PlanCa {
+            inv: d.inv.clone(),
+            id,
+        })
+    }
+
+    /// A CA's plan arrived: shown as a report.
+    pub(super) fn ca_planned(&mut self, title: &str, lines: Result<Vec<String>, TaskError>) {
+        let lines = match lines {
+            Ok(lines) => lines.into_iter().map(|l| (None, l)).collect(),
+            Err(e) => vec![(Some(Tone::Expired), format!("no plan: {e}"))],
+        };
+        self.open_report(title, lines);
     }
 
     /// `x`: the selected certificate laid out like `openssl x509 -text`, from kcert's decode.

@@ -65,6 +65,7 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         Node::Cert(id) => {
             let c = &d.inv.certs[id];
             cert_head(&mut out, d, id);
+            super::wall::ca_lines(&mut out, d, id);
             runtime_lines(&mut out, d, id);
             out.problems(&problems, Some(c.origin.path()));
             cert_body(&mut out, d, id);
@@ -202,7 +203,12 @@ fn cert_head(out: &mut Out, d: &Loaded, id: usize) {
     let mut label = "Status";
     if let (true, Some(p)) = (judged.finding_decides(), judged.finding) {
         let tone = Tone::of(&judged);
-        let text = format!("{} {}: {}", tone.glyph(), tone.word(), p.kind.word());
+        // The only expiry finding that decides over the clock is a CA's wall.
+        let what = match p.kind {
+            ProblemKind::Expiry => "CA ends within a year",
+            kind => kind.word(),
+        };
+        let text = format!("{} {}: {what}", tone.glyph(), tone.word());
         out.field(label, &text, t.tone(tone));
         label = "Expires";
     }

@@ -14,6 +14,7 @@ mod rows;
 pub(crate) mod screen;
 pub mod timeline;
 pub mod tokens;
+mod wall;
 
 use std::path::Path;
 
