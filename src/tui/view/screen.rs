@@ -145,15 +145,18 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
     // The CA wall: the soonest CA within a year of its end, whatever the thresholds say.
     let inv = &d.inv;
     if let Some(ca) = c.ca_wall.map(|i| &inv.certs[i]) {
+        // Without room for the CA's name, the time left alone: the row and details name it.
+        let left = crate::pki::format::residual(ca.not_after, inv.generated_at);
+        let room = usize::from(area.width).saturating_sub(used(&spans) + 2);
+        let text = [
+            format!("CA {} ends in {left}", inv.label(ca)),
+            format!("CA wall {left}"),
+        ]
+        .into_iter()
+        .find(|w| w.width() <= room)
+        .unwrap_or_else(|| format!("CA wall {left}"));
         spans.push(Span::raw("  "));
-        spans.push(Span::styled(
-            format!(
-                "CA {} ends in {}",
-                inv.label(ca),
-                crate::pki::format::residual(ca.not_after, inv.generated_at)
-            ),
-            t.tone(Tone::Warning),
-        ));
+        spans.push(Span::styled(text, t.tone(Tone::Warning)));
     }
     buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
 }
