@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::buf::{Buf, Chain};
 use bytes::Bytes;
 use http::{header, Method, Response, StatusCode};
 use http_body_util::Full;
@@ -16,6 +17,10 @@ use tokio::sync::watch;
 
 use super::snapshot::Snapshot;
 use crate::report::metrics::CONTENT_TYPE;
+
+/// A response body in up to two buffers: `/metrics` sends the scan's encoded families as
+/// they are, then the few the clock changes, without copying them into one.
+pub type Body = Full<Chain<Bytes, Bytes>>;
 
 /// The last scan, once there is one.
 pub type Latest = watch::Receiver<Option<Arc<Snapshot>>>;
@@ -52,12 +57,16 @@ pub async fn serve(
     }
 }
 
-fn text(code: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    reply(code, "text/plain; charset=utf-8", body.into())
+fn text(code: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
+    reply(
+        code,
+        "text/plain; charset=utf-8",
+        (body.into(), Bytes::new()),
+    )
 }
 
-fn reply(code: StatusCode, content_type: &str, body: Bytes) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body));
+fn reply(code: StatusCode, content_type: &str, (head, tail): (Bytes, Bytes)) -> Response<Body> {
+    let mut r = Response::new(Full::new(head.chain(tail)));
     *r.status_mut() = code;
     if let Ok(v) = header::HeaderValue::from_str(content_type) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);
@@ -70,7 +79,7 @@ pub fn answer<B>(
     req: &Request<B>,
     snapshot: Option<&Snapshot>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let path = req.uri().path();
     if !matches!(path, "/metrics" | "/report" | "/healthz") {
         return text(
@@ -91,12 +100,12 @@ pub fn answer<B>(
         );
     };
     match path {
-        "/metrics" => reply(
+        "/metrics" => reply(StatusCode::OK, CONTENT_TYPE, snap.metrics.render_parts(now)),
+        "/report" => reply(
             StatusCode::OK,
-            CONTENT_TYPE,
-            Bytes::from(snap.metrics.render(now)),
+            "application/json",
+            (snap.report.clone(), Bytes::new()),
         ),
-        "/report" => reply(StatusCode::OK, "application/json", snap.report.clone()),
         _ => text(
             StatusCode::OK,
             format!(

@@ -15,6 +15,7 @@ mod timed;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -74,8 +75,9 @@ struct Model {
 #[derive(Debug, Clone)]
 pub struct Exposition {
     model: Arc<Model>,
-    /// The clock-independent families, already encoded.
-    fixed: Arc<String>,
+    /// The clock-independent families, already encoded (most of a scrape's bytes: shared,
+    /// never copied, by [`Exposition::render_parts`]).
+    fixed: Bytes,
     /// The clock-dependent families without their values (`None`: encoded at each scrape).
     timed: Arc<Option<timed::Template>>,
 }
@@ -91,22 +93,32 @@ impl Exposition {
         Exposition {
             timed: Arc::new(timed::Template::build(&model)),
             model,
-            fixed: Arc::new(fixed),
+            fixed: Bytes::from(fixed),
         }
     }
 
     /// The whole exposition at `now`, ending with `# EOF`.
     pub fn render(&self, now: DateTime<Utc>) -> String {
+        let (fixed, rest) = self.render_parts(now);
+        let mut out = String::with_capacity(fixed.len() + rest.len());
+        // Both parts are UTF-8 text written by the encoder.
+        out.push_str(&String::from_utf8_lossy(&fixed));
+        out.push_str(&String::from_utf8_lossy(&rest));
+        out
+    }
+
+    /// [`Exposition::render`] as two buffers to send one after the other: the scan's fixed
+    /// families (shared, not copied) and the clock-bound ones with `# EOF`.
+    pub fn render_parts(&self, now: DateTime<Utc>) -> (Bytes, Bytes) {
         let now = now.timestamp_millis();
         let timed_len = self.timed.as_ref().as_ref().map_or(0, |t| t.len_hint());
-        let mut out = String::with_capacity(self.fixed.len() + timed_len + 64);
-        out.push_str(&self.fixed);
+        let mut out = String::with_capacity(timed_len + 64);
         match self.timed.as_ref() {
             Some(template) => template.render(&self.model, now, &mut out),
             None => self.encode_timed(now, &mut out),
         }
         let _ = prometheus_client::encoding::text::encode_eof(&mut out);
-        out
+        (self.fixed.clone(), Bytes::from(out))
     }
 
     /// The timed families encoded by `prometheus-client` at `now` (milliseconds).
