@@ -264,3 +264,158 @@ pub fn grouped(copies: &[(String, CopyState)], now: DateTime<Utc>, names: usize)
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::{
+        cert_to_pem, issue, resign_ca, CertTemplate, Issuer, KeySpec, PrivateKey, Subject,
+    };
+    use chrono::Duration;
+
+    /// A CA ending in 10 days, and the same CA re-signed to end in ten years.
+    fn old_and_new() -> (Vec<u8>, Vec<u8>, DateTime<Utc>) {
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        let now = Utc::now();
+        let mut t = CertTemplate::new(
+            Subject::new("kubernetes", &[]).unwrap(),
+            now - Duration::days(3640),
+            now + Duration::days(10),
+        );
+        t.is_ca = true;
+        let old = issue(&t, &key, Issuer::SelfSigned).unwrap();
+        let new = resign_ca(&old, &key, now, now + Duration::days(3650)).unwrap();
+        let end = decode::validity(&decode::certificate(&old).unwrap()).1;
+        (old, new, end)
+    }
+
+    fn other_ca() -> Vec<u8> {
+        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        let now = Utc::now();
+        let mut t = CertTemplate::new(
+            Subject::new("kubernetes", &[]).unwrap(),
+            now,
+            now + Duration::days(30),
+        );
+        t.is_ca = true;
+        issue(&t, &key, Issuer::SelfSigned).unwrap()
+    }
+
+    fn pem(ders: &[&[u8]]) -> Vec<u8> {
+        ders.iter()
+            .map(|d| cert_to_pem(d))
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    #[test]
+    fn copies_are_judged_by_subject_and_key_not_bytes() {
+        let (old, new, old_end) = old_and_new();
+        let other = other_ca();
+        assert_eq!(judge(Some(&pem(&[&new])), &new), CopyState::Current);
+        assert_eq!(
+            judge(Some(&pem(&[&old])), &new),
+            CopyState::Old { until: old_end }
+        );
+        // This node still has the old one; the cluster has the renewed one.
+        assert!(matches!(
+            judge(Some(&pem(&[&new])), &old),
+            CopyState::Newer { .. }
+        ));
+        // A bundle that trusts both is current.
+        assert_eq!(
+            judge(Some(&pem(&[&other, &old, &new])), &new),
+            CopyState::Current
+        );
+        // Same name, another key: another CA.
+        assert_eq!(
+            judge(Some(&pem(&[&other])), &new),
+            CopyState::Other {
+                subject: "CN=kubernetes".into()
+            }
+        );
+        assert_eq!(judge(None, &new), CopyState::Absent);
+        assert_eq!(judge(Some(b"not pem"), &new), CopyState::NoCertificate);
+    }
+
+    #[test]
+    fn many_copies_are_grouped_and_only_the_odd_ones_named() {
+        let now = Utc::now();
+        let until = now + Duration::days(3);
+        let old = CopyState::Old { until };
+        let mut copies: Vec<(String, CopyState)> =
+            (0..8).map(|i| (format!("ns-{i}"), old.clone())).collect();
+        let date = crate::pki::format::datetime(until);
+        assert_eq!(
+            grouped(&copies, now, 5),
+            format!("8 old copy, stops working on {date}")
+        );
+        copies.push(("fresh".into(), CopyState::Current));
+        assert_eq!(
+            grouped(&copies, now, 5),
+            format!(
+                "8 old copy, stops working on {date} (ns-0, ns-1, ns-2, ns-3, ns-4 and 3 more); \
+                 1 current"
+            )
+        );
+        assert_eq!(
+            CopyState::Old {
+                until: now - Duration::days(1)
+            }
+            .text(now),
+            format!(
+                "old copy, stopped working on {}",
+                crate::pki::format::datetime(now - Duration::days(1))
+            )
+        );
+    }
+
+    #[test]
+    fn findings_keep_the_expected_places_and_the_bundles_that_hold_it() {
+        let (_, new, _) = old_and_new();
+        let other = other_ca();
+        let held = |name: &str, der: &[u8]| Held {
+            name: name.into(),
+            pem: Some(pem(&[der])),
+        };
+        let copies = ClusterCopies {
+            server: "https://x".into(),
+            places: vec![
+                (Place::RootCaConfigMaps, Ok(vec![held("default", &new)])),
+                (Place::RequestHeaderCaFile, Ok(vec![held("rh", &other)])),
+                (
+                    Place::ValidatingWebhooks,
+                    Ok(vec![held("a", &new), held("b", &other)]),
+                ),
+                (
+                    Place::ApiServices,
+                    Err("cannot read apiservices: forbidden".into()),
+                ),
+                (
+                    Place::TokenSecrets,
+                    Err("cannot read secrets: forbidden".into()),
+                ),
+            ],
+            nodes: Ok(Vec::new()),
+        };
+        let f = findings(&copies, &new, Some("ca"));
+        let places: Vec<Place> = f.iter().map(|f| f.place).collect();
+        // The front-proxy CA's place holds another CA: not this CA's business.
+        assert_eq!(
+            places,
+            [
+                Place::RootCaConfigMaps,
+                Place::ValidatingWebhooks,
+                Place::ApiServices,
+                Place::TokenSecrets
+            ]
+        );
+        let hooks = f[1].copies.as_ref().unwrap();
+        assert_eq!(hooks, &[("a".to_string(), CopyState::Current)]);
+        assert_eq!(f[1].checked, 2);
+        // etcd-ca is expected nowhere: only the unread places it could be in are said.
+        let f = findings(&copies, &other_ca(), Some("etcd-ca"));
+        let places: Vec<Place> = f.iter().map(|f| f.place).collect();
+        assert_eq!(places, [Place::ValidatingWebhooks, Place::ApiServices]);
+    }
+}

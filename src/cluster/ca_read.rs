@@ -115,6 +115,18 @@ pub fn kubeconfig_ca_data(yaml: &str) -> Vec<u8> {
         .collect()
 }
 
+/// `(configuration name, [(webhook, caBundle)])` of validating or mutating webhook
+/// configurations: two types with the same fields.
+macro_rules! webhook_parts {
+    ($list:expr) => {
+        $list.into_iter().map(|c| {
+            let hooks = c.webhooks.unwrap_or_default().into_iter();
+            let hooks = hooks.map(|w| (w.name, w.client_config.ca_bundle));
+            (c.metadata.name, hooks.collect())
+        })
+    };
+}
+
 /// The caBundle of every webhook of every configuration `(name, [(webhook, caBundle)])`.
 fn webhooks(
     kind: &str,
@@ -205,26 +217,9 @@ pub async fn read_copies(conn: &Connection) -> Result<ClusterCopies, Diagnosis> 
             })
             .collect()
     });
-    let validating = validating.map(|list| {
-        let parts = list.into_iter().map(|c| {
-            let hooks = c.webhooks.unwrap_or_default().into_iter();
-            (
-                c.metadata.name,
-                hooks.map(|w| (w.name, w.client_config.ca_bundle)).collect(),
-            )
-        });
-        webhooks("validatingwebhookconfiguration", parts)
-    });
-    let mutating = mutating.map(|list| {
-        let parts = list.into_iter().map(|c| {
-            let hooks = c.webhooks.unwrap_or_default().into_iter();
-            (
-                c.metadata.name,
-                hooks.map(|w| (w.name, w.client_config.ca_bundle)).collect(),
-            )
-        });
-        webhooks("mutatingwebhookconfiguration", parts)
-    });
+    let validating =
+        validating.map(|l| webhooks("validatingwebhookconfiguration", webhook_parts!(l)));
+    let mutating = mutating.map(|l| webhooks("mutatingwebhookconfiguration", webhook_parts!(l)));
     let services = services.map(|list| {
         list.into_iter()
             .filter_map(|s| {

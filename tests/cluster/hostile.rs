@@ -203,18 +203,22 @@ async fn hostile(mode: Mode, dir: &Path) -> (String, PathBuf) {
     (url, kubeconfig)
 }
 
-/// `kcert csr list` against the kubeconfig, killed if it runs past `limit`.
-async fn csr_list(kubeconfig: &Path, limit: Duration) -> (Output, Duration) {
+/// kcert with `args`, killed if it runs past `limit`; its output and how long it took.
+async fn kcert_within(args: &[&std::ffi::OsStr], limit: Duration) -> (Output, Duration) {
     let started = Instant::now();
     let mut cmd = tokio::process::Command::from(kcert_bin());
-    cmd.args(["csr", "list", "--timeout", "5", "--kubeconfig"])
-        .arg(kubeconfig)
-        .kill_on_drop(true);
+    cmd.args(args).kill_on_drop(true);
     let out = tokio::time::timeout(limit, cmd.output())
         .await
-        .unwrap_or_else(|_| panic!("kcert csr list still runs after {limit:?}"))
+        .unwrap_or_else(|_| panic!("kcert {args:?} still runs after {limit:?}"))
         .unwrap();
     (out, started.elapsed())
+}
+
+/// `kcert csr list` against the kubeconfig, killed if it runs past `limit`.
+async fn csr_list(kubeconfig: &Path, limit: Duration) -> (Output, Duration) {
+    let args = ["csr", "list", "--timeout", "5", "--kubeconfig"].map(std::ffi::OsStr::new);
+    kcert_within(&[&args[..], &[kubeconfig.as_os_str()]].concat(), limit).await
 }
 
 fn assert_said(out: &Output, url: &str, what: &str) {
@@ -357,18 +361,13 @@ async fn ca_plan(kubeconfig: &Path, limit: Duration) -> (Output, Duration) {
         Default::default(),
     );
     let (_tree, layout) = write_tree(&spec);
-    let started = Instant::now();
-    let mut cmd = tokio::process::Command::from(kcert_bin());
-    cmd.args(["ca", "plan", "ca", "--timeout", "2", "--root"])
-        .arg(&layout.root)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(limit, cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("kcert ca plan still runs after {limit:?}"))
-        .unwrap();
-    (out, started.elapsed())
+    let args = ["ca", "plan", "ca", "--timeout", "2", "--kubeconfig"].map(std::ffi::OsStr::new);
+    let root = [
+        kubeconfig.as_os_str(),
+        "--root".as_ref(),
+        layout.root.as_os_str(),
+    ];
+    kcert_within(&[&args[..], &root[..]].concat(), limit).await
 }
 
 /// The plan is whole and exits 0; the cluster's part says why it is missing.

@@ -75,6 +75,28 @@ fn rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// kubectl `args` fails, saying `says`.
+async fn refused(env: &Env, args: &[&str], says: &str) {
+    let (ok, _, err) = env.kubectl(args).await;
+    assert!(!ok && err.contains(says), "{args:?}: {err}");
+}
+
+/// `kubectl get cm cluster-info -n kube-public -o yaml`, parsed.
+async fn cluster_info_yaml(env: &Env) -> serde_yaml::Value {
+    let args = [
+        "get",
+        "cm",
+        "cluster-info",
+        "-n",
+        "kube-public",
+        "-o",
+        "yaml",
+    ];
+    let (ok, out, err) = env.kubectl(&args).await;
+    assert!(ok, "{err}");
+    serde_yaml::from_str(&out).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_lists_and_reads_the_config_maps() {
     let env = published().await;
@@ -116,19 +138,7 @@ async fn kubectl_lists_and_reads_the_config_maps() {
         by_name.keys().collect::<Vec<_>>(),
         ["extension-apiserver-authentication", "kube-root-ca.crt"]
     );
-    let (ok, out, err) = env
-        .kubectl(&[
-            "get",
-            "cm",
-            "cluster-info",
-            "-n",
-            "kube-public",
-            "-o",
-            "yaml",
-        ])
-        .await;
-    assert!(ok, "{err}");
-    let doc: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+    let doc = cluster_info_yaml(&env).await;
     assert_eq!(doc["kind"], "ConfigMap");
     assert_eq!(doc["metadata"]["namespace"], "kube-public");
     let kubeconfig = cluster_info_kubeconfig(SERVER, env.server.ca_pem());
@@ -149,33 +159,14 @@ async fn kubectl_lists_and_reads_the_config_maps() {
         .await;
     assert!(ok, "{err}");
     assert_eq!(out, kubeconfig);
-    let (ok, _, err) = env
-        .kubectl(&["get", "cm", "cluster-info", "-n", "default"])
-        .await;
-    assert!(
-        !ok && err.contains("configmaps \"cluster-info\" not found"),
-        "{err}"
-    );
+    let args = ["get", "cm", "cluster-info", "-n", "default"];
+    refused(&env, &args, "configmaps \"cluster-info\" not found").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_replaces_with_the_current_version_and_is_refused_with_a_stale_one() {
     let env = published().await;
-    let get_yaml = || async {
-        let (ok, out, err) = env
-            .kubectl(&[
-                "get",
-                "cm",
-                "cluster-info",
-                "-n",
-                "kube-public",
-                "-o",
-                "yaml",
-            ])
-            .await;
-        assert!(ok, "{err}");
-        serde_yaml::from_str::<serde_yaml::Value>(&out).unwrap()
-    };
+    let get_yaml = || cluster_info_yaml(&env);
     let mut doc = get_yaml().await;
     let first_rv = doc["metadata"]["resourceVersion"]
         .as_str()
@@ -239,11 +230,8 @@ async fn kubectl_replaces_with_the_current_version_and_is_refused_with_a_stale_o
     let mut wrong = get_yaml().await;
     wrong["spec"] = serde_yaml::Value::from("x");
     std::fs::write(&file, serde_yaml::to_string(&wrong).unwrap()).unwrap();
-    let (ok, _, err) = env.kubectl(&["replace", "-f", f]).await;
-    assert!(
-        !ok && err.contains("strict decoding error: unknown field \"spec\""),
-        "{err}"
-    );
+    let says = "strict decoding error: unknown field \"spec\"";
+    refused(&env, &["replace", "-f", f], says).await;
 
     // kubectl's own create (protobuf), and a second one refused.
     let (ok, out, err) = env
@@ -263,20 +251,15 @@ async fn kubectl_replaces_with_the_current_version_and_is_refused_with_a_stale_o
         .object("ConfigMap", Some("default"), "made-here")
         .unwrap();
     assert_eq!(made["data"]["k"], "v");
-    let (ok, _, err) = env
-        .kubectl(&[
-            "create",
-            "configmap",
-            "made-here",
-            "-n",
-            "default",
-            "--from-literal=k=v",
-        ])
-        .await;
-    assert!(
-        !ok && err.contains("configmaps \"made-here\" already exists"),
-        "{err}"
-    );
+    let args = [
+        "create",
+        "configmap",
+        "made-here",
+        "-n",
+        "default",
+        "--from-literal=k=v",
+    ];
+    refused(&env, &args, "configmaps \"made-here\" already exists").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
