@@ -268,37 +268,21 @@ pub fn grouped(copies: &[(String, CopyState)], now: DateTime<Utc>, names: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::{
-        cert_to_pem, issue, resign_ca, CertTemplate, Issuer, KeySpec, PrivateKey, Subject,
-    };
+    use crate::sign::{cert_to_pem, resign_ca, test_ca, KeySpec};
     use chrono::Duration;
 
     /// A CA ending in 10 days, and the same CA re-signed to end in ten years.
     fn old_and_new() -> (Vec<u8>, Vec<u8>, DateTime<Utc>) {
-        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
+        let (old, key) = test_ca(KeySpec::EcdsaP256);
         let now = Utc::now();
-        let mut t = CertTemplate::new(
-            Subject::new("kubernetes", &[]).unwrap(),
-            now - Duration::days(3640),
-            now + Duration::days(10),
-        );
-        t.is_ca = true;
-        let old = issue(&t, &key, Issuer::SelfSigned).unwrap();
         let new = resign_ca(&old, &key, now, now + Duration::days(3650)).unwrap();
         let end = decode::validity(&decode::certificate(&old).unwrap()).1;
         (old, new, end)
     }
 
+    /// Another CA of the same name.
     fn other_ca() -> Vec<u8> {
-        let key = PrivateKey::generate(KeySpec::EcdsaP256).unwrap();
-        let now = Utc::now();
-        let mut t = CertTemplate::new(
-            Subject::new("kubernetes", &[]).unwrap(),
-            now,
-            now + Duration::days(30),
-        );
-        t.is_ca = true;
-        issue(&t, &key, Issuer::SelfSigned).unwrap()
+        test_ca(KeySpec::EcdsaP256).0
     }
 
     fn pem(ders: &[&[u8]]) -> Vec<u8> {

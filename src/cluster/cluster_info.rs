@@ -13,7 +13,6 @@ use super::ca_copies::{judge, CopyState};
 use super::ca_read::{kubeconfig_ca_data, CLUSTER_INFO};
 use super::connect::Connection;
 use super::diagnose::Diagnosis;
-use super::doctor::unreadable;
 use crate::pki;
 use crate::sign::kubeconfig::replace_ca_data;
 
@@ -66,12 +65,14 @@ fn kubeconfig(cm: &ConfigMap) -> Result<&str, UpdateError> {
         .ok_or(UpdateError::NoKubeconfig)
 }
 
-/// A request's failure: the cluster as a whole, or this object refused.
-async fn failed(conn: &Connection, what: &'static str, e: kube::Error) -> UpdateError {
+/// A request's failure: the cluster as a whole (unreachable, credentials refused), or this
+/// request refused (RBAC, a webhook, ...), in the API server's words.
+async fn failed(conn: &Connection, doing: &str, e: kube::Error) -> UpdateError {
     match e {
-        kube::Error::Api(s) if s.code != 401 => {
-            UpdateError::Refused(unreadable(what, kube::Error::Api(s)).to_string())
-        }
+        kube::Error::Api(s) if s.code != 401 => UpdateError::Refused(format!(
+            "the API server refused to {doing} it ({} {}): {}",
+            s.code, s.reason, s.message
+        )),
         other => UpdateError::Cluster(Box::new(conn.diagnose(&other).await)),
     }
 }
@@ -94,7 +95,7 @@ pub async fn update(
         {
             Ok(Some(cm)) => cm,
             Ok(None) => return Err(UpdateError::Missing),
-            Err(e) => return Err(failed(conn, "configmaps in kube-public", e).await),
+            Err(e) => return Err(failed(conn, "read", e).await),
         };
         let yaml = kubeconfig(&cm)?;
         let replaced_until = match judge(Some(&kubeconfig_ca_data(yaml)), new_der) {
@@ -136,7 +137,7 @@ pub async fn update(
                 };
             }
             Err(kube::Error::Api(s)) if s.code == 409 => continue,
-            Err(e) => return Err(failed(conn, "configmaps in kube-public", e).await),
+            Err(e) => return Err(failed(conn, "write", e).await),
         }
     }
     Err(UpdateError::Conflicts(MAX_TRIES))

@@ -15,6 +15,7 @@ use super::util::Env;
 
 const NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
 const SERVER: &str = "https://192.168.10.11:6443";
+const GET_CLUSTER_INFO: [&str; 5] = ["get", "cm", "cluster-info", "-n", "kube-public"];
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.a-service-account-token.c2lnbmF0dXJl";
 
 /// A server holding what a kubeadm cluster publishes, with the server's own CA as the
@@ -75,6 +76,15 @@ fn rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// What kubectl `args` prints, base64-decoded.
+async fn decoded(env: &Env, args: &[&str]) -> Vec<u8> {
+    let (ok, out, err) = env.kubectl(args).await;
+    assert!(ok, "{args:?}: {err}");
+    base64::engine::general_purpose::STANDARD
+        .decode(out)
+        .unwrap()
+}
+
 /// kubectl `args` fails, saying `says`.
 async fn refused(env: &Env, args: &[&str], says: &str) {
     let (ok, _, err) = env.kubectl(args).await;
@@ -83,16 +93,9 @@ async fn refused(env: &Env, args: &[&str], says: &str) {
 
 /// `kubectl get cm cluster-info -n kube-public -o yaml`, parsed.
 async fn cluster_info_yaml(env: &Env) -> serde_yaml::Value {
-    let args = [
-        "get",
-        "cm",
-        "cluster-info",
-        "-n",
-        "kube-public",
-        "-o",
-        "yaml",
-    ];
-    let (ok, out, err) = env.kubectl(&args).await;
+    let (ok, out, err) = env
+        .kubectl(&[&GET_CLUSTER_INFO[..], &["-o", "yaml"]].concat())
+        .await;
     assert!(ok, "{err}");
     serde_yaml::from_str(&out).unwrap()
 }
@@ -146,16 +149,9 @@ async fn kubectl_lists_and_reads_the_config_maps() {
         doc["data"]["kubeconfig"].as_str(),
         Some(kubeconfig.as_str())
     );
+    let jsonpath = ["-o", "jsonpath={.data.kubeconfig}"];
     let (ok, out, err) = env
-        .kubectl(&[
-            "get",
-            "cm",
-            "cluster-info",
-            "-n",
-            "kube-public",
-            "-o",
-            "jsonpath={.data.kubeconfig}",
-        ])
+        .kubectl(&[&GET_CLUSTER_INFO[..], &jsonpath].concat())
         .await;
     assert!(ok, "{err}");
     assert_eq!(out, kubeconfig);
@@ -291,22 +287,17 @@ async fn kubectl_lists_token_secrets_webhooks_and_api_services() {
         ]
     );
     assert!(!out.contains("a-service-account-token"), "{out}");
-    let (ok, out, err) = env
-        .kubectl(&[
-            "get",
-            "secret",
-            "builder-token",
-            "-n",
-            "default",
-            "-o",
-            "jsonpath={.data.ca\\.crt}",
-        ])
-        .await;
-    assert!(ok, "{err}");
-    let ca = base64::engine::general_purpose::STANDARD
-        .decode(out)
-        .unwrap();
-    assert_eq!(ca, env.server.ca_pem().as_bytes());
+    let ca_crt = "jsonpath={.data.ca\\.crt}";
+    let args = [
+        "get",
+        "secret",
+        "builder-token",
+        "-n",
+        "default",
+        "-o",
+        ca_crt,
+    ];
+    assert_eq!(decoded(&env, &args).await, env.server.ca_pem().as_bytes());
 
     let (ok, out, err) = env
         .kubectl(&["get", "validatingwebhookconfigurations"])
@@ -315,20 +306,18 @@ async fn kubectl_lists_token_secrets_webhooks_and_api_services() {
     let (header, by_name) = parse_table(&out);
     assert_eq!(header, ["NAME", "WEBHOOKS", "AGE"]);
     assert_eq!(by_name["policy"][1], "2");
-    let (ok, out, err) = env
-        .kubectl(&[
-            "get",
-            "mutatingwebhookconfiguration",
-            "injector",
-            "-o",
-            "jsonpath={.webhooks[0].clientConfig.caBundle}",
-        ])
-        .await;
-    assert!(ok, "{err}");
-    let bundle = base64::engine::general_purpose::STANDARD
-        .decode(out)
-        .unwrap();
-    assert_eq!(bundle, env.server.serving_cert_pem().as_bytes());
+    let path = "jsonpath={.webhooks[0].clientConfig.caBundle}";
+    let args = [
+        "get",
+        "mutatingwebhookconfiguration",
+        "injector",
+        "-o",
+        path,
+    ];
+    assert_eq!(
+        decoded(&env, &args).await,
+        env.server.serving_cert_pem().as_bytes()
+    );
 
     let (ok, out, err) = env.kubectl(&["get", "apiservices"]).await;
     assert!(ok, "{err}");
@@ -339,20 +328,9 @@ async fn kubectl_lists_token_secrets_webhooks_and_api_services() {
         ["kube-system/metrics-server", "True"]
     );
     assert_eq!(by_name["v1.apps"][1..3], ["Local", "True"]);
-    let (ok, out, err) = env
-        .kubectl(&[
-            "get",
-            "apiservice",
-            "v1beta1.metrics.k8s.io",
-            "-o",
-            "jsonpath={.spec.caBundle}",
-        ])
-        .await;
-    assert!(ok, "{err}");
-    let bundle = base64::engine::general_purpose::STANDARD
-        .decode(out)
-        .unwrap();
-    assert_eq!(bundle, env.server.ca_pem().as_bytes());
+    let args = ["get", "apiservice", "v1beta1.metrics.k8s.io", "-o"];
+    let args = [&args[..], &["jsonpath={.spec.caBundle}"]].concat();
+    assert_eq!(decoded(&env, &args).await, env.server.ca_pem().as_bytes());
     // Nothing the server logs carries a token.
     assert!(!env
         .server

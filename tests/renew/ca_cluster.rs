@@ -471,6 +471,41 @@ fn when_cluster_info_cannot_be_updated_the_renewal_stands_and_says_how_to_finish
 }
 
 #[test]
+fn a_user_who_may_only_read_gets_the_api_servers_refusal() {
+    let (_d, layout) = ca_tree(KeySpec::EcdsaP256, 20);
+    let opts = ServerOptions {
+        readers: vec!["viewer".into()],
+        ..ServerOptions::default()
+    };
+    let c = cluster_of(&layout, opts);
+    let viewer = c
+        .server
+        .client("viewer", &[], kcert_fakeapi::Validity::days(30))
+        .unwrap();
+    let kubeconfig = c._dir.path().join("viewer.conf");
+    c.server
+        .write_kubeconfig(&kubeconfig, "viewer", &viewer)
+        .unwrap();
+    // Reading is allowed: the plan reads everything.
+    let (_, msg) = plan(&layout, "ca", &kubeconfig);
+    assert!(
+        msg.contains("    kube-public/cluster-info: current"),
+        "{msg}"
+    );
+    let out = renew_ca(&layout, &kubeconfig, &["--yes"]);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains(
+            "kube-public/cluster-info was not updated: the API server refused to write it \
+             (403 Forbidden): configmaps \"cluster-info\" is forbidden: User \"viewer\" cannot \
+             update resource \"configmaps\""
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
 fn update_cluster_without_renewing_the_kubernetes_ca_touches_nothing_there() {
     let (_d, layout) = ca_tree(KeySpec::EcdsaP256, 20);
     let c = cluster_of(&layout, ServerOptions::default());
