@@ -279,7 +279,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__ca__subcmd__import)
-            opts="-y -h --root --dry-run --yes --backup-dir --now --debug --help"
+            opts="-y -h --root --dry-run --yes --backup-dir --update-cluster --kubeconfig --context --timeout --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,6 +290,18 @@ _kcert() {
                     return 0
                     ;;
                 --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -305,13 +317,25 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__ca__subcmd__plan)
-            opts="-h --root --now --debug --help"
+            opts="-h --root --kubeconfig --context --timeout --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1107,7 +1131,7 @@ _kcert() {
             return 0
             ;;
         kcert__subcmd__renew)
-            opts="-y -h --recover --all --expiring --within --dry-run --yes --validity --backup-dir --key-algorithm --reuse-key --update-ca-data --force --root --warn --now --debug --help"
+            opts="-y -h --recover --all --expiring --within --dry-run --yes --validity --backup-dir --key-algorithm --reuse-key --update-ca-data --force --root --warn --update-cluster --kubeconfig --context --timeout --now --debug --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1134,6 +1158,18 @@ _kcert() {
                     return 0
                     ;;
                 --warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

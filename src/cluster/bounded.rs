@@ -241,10 +241,25 @@ pub async fn list_csrs(
     deadline: Duration,
 ) -> Result<(Vec<CertificateSigningRequest>, String), ListError> {
     let what = "certificatesigningrequests";
+    list_all(api, ListParams::default(), page_size, deadline, what).await
+}
+
+/// Every object `params` selects, page by page, and the list's resourceVersion; at most
+/// [`MAX_PAGES`] pages, all within `deadline`. `what` names them in errors.
+pub async fn list_all<K>(
+    api: &Api<K>,
+    params: ListParams,
+    page_size: u32,
+    deadline: Duration,
+    what: &'static str,
+) -> Result<(Vec<K>, String), ListError>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
     let mut pages = 0;
     let paging = async {
         let mut items = Vec::new();
-        let mut lp = ListParams::default().limit(page_size);
+        let mut lp = params.limit(page_size);
         let mut last_token: Option<String> = None;
         loop {
             let page = api.list(&lp).await?;

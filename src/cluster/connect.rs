@@ -42,6 +42,41 @@ impl Connection {
         diagnose(err, &self.chosen, self.timeout).await
     }
 
+    /// One request within `--timeout`: its answer, or the API's error as it came (a 403 or
+    /// 404 says something about one object, not the connection). A timeout is explained.
+    pub async fn within_raw<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, kube::Error>>,
+    ) -> Result<Result<T, kube::Error>, Diagnosis> {
+        let before = self.activity.responses();
+        match tokio::time::timeout(self.timeout, request).await {
+            Ok(answer) => Ok(answer),
+            // It answered but never finished: not a host that is down.
+            Err(_) if self.activity.responses() > before => Err(Diagnosis::Unfinished {
+                server: self.chosen.server.clone(),
+                reason: format!(
+                    "answered but did not finish its response within {} s",
+                    self.timeout.as_secs()
+                ),
+            }),
+            Err(_) => Err(Diagnosis::Timeout {
+                server: self.chosen.server.clone(),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    /// One request within `--timeout`, any failure explained in words.
+    pub async fn within<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, Diagnosis> {
+        match self.within_raw(request).await? {
+            Ok(t) => Ok(t),
+            Err(e) => Err(self.diagnose(&e).await),
+        }
+    }
+
     /// Explain a list that did not come back whole.
     pub async fn diagnose_list(&self, err: &ListError) -> Diagnosis {
         match err {
@@ -98,31 +133,22 @@ fn bad_kubeconfig(chosen: &Chosen, e: &(dyn std::error::Error + 'static)) -> Dia
     }
 }
 
-/// Choose the kubeconfig, build a client and list one CSR to prove access.
-pub async fn connect(access: &Access, loc: &Locations) -> Result<Connection, Diagnosis> {
+/// Choose the kubeconfig and build a client; nothing is asked of the server yet.
+pub async fn open(access: &Access, loc: &Locations) -> Result<Connection, Diagnosis> {
     let chosen = choose(access, loc)?;
     let (client, activity) = client_for(&chosen, access.timeout).await?;
-    let conn = Connection {
+    Ok(Connection {
         client,
         chosen,
         timeout: access.timeout,
         activity,
-    };
-    let probe = conn.csrs();
-    match tokio::time::timeout(access.timeout, probe.list(&ListParams::default().limit(1))).await {
-        Ok(Ok(_)) => Ok(conn),
-        Ok(Err(e)) => Err(conn.diagnose(&e).await),
-        // It answered but never finished: not a host that is down.
-        Err(_) if conn.activity.responses() > 0 => Err(Diagnosis::Unfinished {
-            server: conn.chosen.server.clone(),
-            reason: format!(
-                "answered but did not finish its response within {} s",
-                access.timeout.as_secs()
-            ),
-        }),
-        Err(_) => Err(Diagnosis::Timeout {
-            server: conn.chosen.server.clone(),
-            after: access.timeout,
-        }),
-    }
+    })
+}
+
+/// Choose the kubeconfig, build a client and list one CSR to prove access.
+pub async fn connect(access: &Access, loc: &Locations) -> Result<Connection, Diagnosis> {
+    let conn = open(access, loc).await?;
+    conn.within(conn.csrs().list(&ListParams::default().limit(1)))
+        .await?;
+    Ok(conn)
 }

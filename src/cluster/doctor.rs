@@ -67,7 +67,7 @@ impl Serialize for ListError {
     }
 }
 
-fn unreadable(what: &'static str, e: kube::Error) -> ListError {
+pub(crate) fn unreadable(what: &'static str, e: kube::Error) -> ListError {
     match e {
         kube::Error::Api(s) if s.code == 403 => ListError::Forbidden {
             what,

@@ -12,10 +12,16 @@
 //!   [`snapshot`] reads everything once for the `kcert csr` commands.
 //! - [`tokens`] reads bootstrap-token Secrets (never their secret); [`rbac`] evaluates
 //!   ClusterRoleBindings; [`doctor`] says which CSRs are approved automatically and why not.
+//! - [`ca_read`] reads the copies of the CAs the cluster holds (ConfigMaps, token Secrets,
+//!   webhook and APIService caBundles, the Nodes) and [`ca_copies`] judges them against the
+//!   CAs on the node; [`cluster_info`] puts a renewed CA into `kube-public/cluster-info`.
 
 pub mod actions;
 mod autoapprove;
 pub mod bounded;
+pub mod ca_copies;
+pub mod ca_read;
+pub mod cluster_info;
 pub mod connect;
 pub mod diagnose;
 pub mod doctor;

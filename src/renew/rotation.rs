@@ -1,8 +1,10 @@
-//! `kcert ca plan`: the whole picture of one CA from this node — when it ends, the leaves it
-//! already caps, every copy here and who reads it, what lives in the cluster, and the ordered
-//! steps (who restarts, and by when). Nothing is run.
+//! `kcert ca plan`, this node's part: when a CA ends, the leaves it already caps, every copy
+//! here and who reads it, and who must restart for a new certificate. The cluster's copies
+//! and the ordered steps are added above this layer (`report::ca_plan`). Nothing is run.
 
-use std::path::Path;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
 
 use super::and_list;
 use super::ca::copy_files;
@@ -11,7 +13,7 @@ use crate::pki::{CertId, ChainVerdict, Inventory};
 use crate::runtime::{readers_of, NodePaths};
 
 /// Who must restart to read CA `name`'s new certificate, and why.
-fn restarts(name: Option<&str>) -> Vec<&'static str> {
+pub fn restarts(name: Option<&str>) -> Vec<&'static str> {
     match name {
         Some("etcd-ca") => vec![
             "restart etcd (reads --trusted-ca-file and --peer-trusted-ca-file once)",
@@ -33,8 +35,21 @@ fn restarts(name: Option<&str>) -> Vec<&'static str> {
     }
 }
 
-/// The plan for CA `id` as lines of text.
-pub fn describe_ca_plan(inv: &Inventory, id: CertId) -> Vec<String> {
+/// One CA as this node sees it.
+#[derive(Debug, Clone)]
+pub struct LocalPlan {
+    /// `ca`, or the path kcert names it by.
+    pub label: String,
+    /// kubeadm's name for it (`ca`, `etcd-ca`, `front-proxy-ca`), when it has one.
+    pub name: Option<String>,
+    pub not_after: DateTime<Utc>,
+    pub path: PathBuf,
+    /// Its end, where its key is, the leaves it caps and its copies here, as lines of text.
+    pub lines: Vec<String>,
+}
+
+/// This node's part of the plan for CA `id`.
+pub fn local_plan(inv: &Inventory, id: CertId) -> LocalPlan {
     let now = inv.generated_at;
     let id = inv.original(id);
     let ca = &inv.certs[id];
@@ -104,52 +119,13 @@ pub fn describe_ca_plan(inv: &Inventory, id: CertId) -> Vec<String> {
         });
     }
 
-    if name.is_none_or(|n| n == "ca" || n == "front-proxy-ca") {
-        out.push(
-            "In the cluster (not read: kcert ca plan reads this node only): the kube-root-ca.crt \
-             ConfigMap in every namespace, kube-public/cluster-info (kubeadm join; its discovery \
-             hash is of the key, so it stays valid), kube-system/extension-apiserver-\
-             authentication, webhook and APIService caBundles that hold it, legacy \
-             service-account token Secrets' ca.crt; and every other node's copies."
-                .into(),
-        );
+    LocalPlan {
+        label,
+        name: name.map(str::to_string),
+        not_after: ca.not_after,
+        path: ca.origin.path().to_path_buf(),
+        lines: out,
     }
-    out.push(format!(
-        "Steps, all before {end} (when every old copy stops working):"
-    ));
-    let mut steps = vec![
-        format!("kcert renew {label} on the node that holds its key (backups, journal, every copy above)"),
-        format!(
-            "on every other node: copy the new {} there and run `kcert ca import <file>`",
-            ca.origin
-                .path()
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ),
-    ];
-    if name.is_none_or(|n| n == "ca") {
-        steps.push(
-            "replace the CA data in kube-public/cluster-info (kubectl -n kube-public edit \
-             configmap cluster-info) and in users' kubeconfigs elsewhere"
-                .into(),
-        );
-    }
-    steps.extend(restarts(name).into_iter().map(String::from));
-    out.extend(
-        steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| format!("  {}. {s}", i + 1)),
-    );
-    out.push(format!(
-        "If its key is lost or compromised, a new key needs the phased manual rotation \
-         (kubernetes.io \"Manual Rotation of CA Certificates\"): 1. trust both (bundle old and new \
-         in every copy above), 2. re-issue every leaf under the new key (`kcert renew --all`), \
-         restart everything, 3. drop the old CA from the bundles. Its path on this node: {}",
-        Path::new(ca.origin.path()).display()
-    ));
-    out
 }
 
 /// The CAs `kcert ca plan` covers: those named, else kubeadm's three found here.

@@ -21,6 +21,20 @@ pub use rcgen::ExtendedKeyUsagePurpose;
 pub use resign::resign_ca;
 pub use template::CertTemplate;
 
+/// For unit tests: a self-signed CA `CN=kubernetes` made ten years ago that ends in 10 days.
+#[cfg(test)]
+pub(crate) fn test_ca(spec: KeySpec) -> (Vec<u8>, PrivateKey) {
+    let key = PrivateKey::generate(spec).unwrap();
+    let now = chrono::Utc::now();
+    let mut t = CertTemplate::new(
+        Subject::new("kubernetes", &[]).unwrap(),
+        now - chrono::Duration::days(3640),
+        now + chrono::Duration::days(10),
+    );
+    t.is_ca = true;
+    (issue(&t, &key, Issuer::SelfSigned).unwrap(), key)
+}
+
 use crate::pki::decode::DecodeError;
 use crate::pki::keys::KeyError;
 use crate::pki::KeyFormat;

@@ -157,20 +157,9 @@ fn check_kept(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sign::test_ca as ca;
     use crate::sign::{issue, CertTemplate, Issuer, Subject};
     use chrono::Duration;
-
-    fn ca(spec: KeySpec) -> (Vec<u8>, PrivateKey) {
-        let key = PrivateKey::generate(spec).unwrap();
-        let now = Utc::now();
-        let mut t = CertTemplate::new(
-            Subject::new("kubernetes", &[]).unwrap(),
-            now - Duration::days(3640),
-            now + Duration::days(10),
-        );
-        t.is_ca = true;
-        (issue(&t, &key, Issuer::SelfSigned).unwrap(), key)
-    }
 
     #[test]
     fn a_resigned_ca_keeps_everything_but_serial_and_dates() {

@@ -1,6 +1,6 @@
 //! A hostile or broken server at the kubeconfig's address: endless and oversized bodies, a
 //! watch line that never ends, pagination that never ends, a watch that never answers, a
-//! response that stalls, a FIFO where a file should be. kcert stops at its bounds and says
+//! response that stalls, a FIFO where a file should be; for `kcert csr` and `kcert ca plan`. kcert stops at its bounds and says
 //! what happened, never "the host is down" for a server that answered, and never hangs.
 //!
 //! The server is a few lines of plain HTTP/1.1 on a socket, written here: it shares nothing
@@ -92,7 +92,8 @@ async fn connection(
     while let Some(line) = request(&mut s).await {
         let target = line.split(' ').nth(1).unwrap_or_default().to_string();
         let watch = target.contains("watch=true") || target.contains("watch=1");
-        let csrs = target.contains("certificatesigningrequests");
+        // ConfigMaps (what `kcert ca plan` reads first) are served as badly as CSRs.
+        let csrs = target.contains("certificatesigningrequests") || target.contains("/configmaps");
         let probe = target.contains("limit=1&") || target.ends_with("limit=1");
         let ok = match (csrs, watch) {
             _ if mode == Mode::StalledBody => {
@@ -202,18 +203,22 @@ async fn hostile(mode: Mode, dir: &Path) -> (String, PathBuf) {
     (url, kubeconfig)
 }
 
-/// `kcert csr list` against the kubeconfig, killed if it runs past `limit`.
-async fn csr_list(kubeconfig: &Path, limit: Duration) -> (Output, Duration) {
+/// kcert with `args`, killed if it runs past `limit`; its output and how long it took.
+async fn kcert_within(args: &[&std::ffi::OsStr], limit: Duration) -> (Output, Duration) {
     let started = Instant::now();
     let mut cmd = tokio::process::Command::from(kcert_bin());
-    cmd.args(["csr", "list", "--timeout", "5", "--kubeconfig"])
-        .arg(kubeconfig)
-        .kill_on_drop(true);
+    cmd.args(args).kill_on_drop(true);
     let out = tokio::time::timeout(limit, cmd.output())
         .await
-        .unwrap_or_else(|_| panic!("kcert csr list still runs after {limit:?}"))
+        .unwrap_or_else(|_| panic!("kcert {args:?} still runs after {limit:?}"))
         .unwrap();
     (out, started.elapsed())
+}
+
+/// `kcert csr list` against the kubeconfig, killed if it runs past `limit`.
+async fn csr_list(kubeconfig: &Path, limit: Duration) -> (Output, Duration) {
+    let args = ["csr", "list", "--timeout", "5", "--kubeconfig"].map(std::ffi::OsStr::new);
+    kcert_within(&[&args[..], &[kubeconfig.as_os_str()]].concat(), limit).await
 }
 
 fn assert_said(out: &Output, url: &str, what: &str) {
@@ -344,4 +349,63 @@ async fn a_fifo_named_by_the_kubeconfig_is_refused_at_once() {
         "{msg}"
     );
     assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+/// `kcert ca plan` on a generated node against the kubeconfig, killed past `limit`.
+async fn ca_plan(kubeconfig: &Path, limit: Duration) -> (Output, Duration) {
+    use crate::common::{made, node_spec, write_tree};
+    let spec = node_spec(
+        made(),
+        kcert::sign::KeySpec::EcdsaP256,
+        "192.168.10.11",
+        Default::default(),
+    );
+    let (_tree, layout) = write_tree(&spec);
+    let args = ["ca", "plan", "ca", "--timeout", "2", "--kubeconfig"].map(std::ffi::OsStr::new);
+    let root = [
+        kubeconfig.as_os_str(),
+        "--root".as_ref(),
+        layout.root.as_os_str(),
+    ];
+    kcert_within(&[&args[..], &root[..]].concat(), limit).await
+}
+
+/// The plan is whole and exits 0; the cluster's part says why it is missing.
+fn assert_planned_without(out: &Output, url: &str, what: &str) {
+    let msg = text(out);
+    assert_eq!(out.status.code(), Some(0), "{msg}");
+    let line = msg
+        .lines()
+        .find(|l| l.starts_with("In the cluster: not read ("))
+        .unwrap_or_else(|| panic!("{msg}"));
+    assert!(line.contains(url) && line.contains(what), "{line}");
+    assert!(
+        msg.contains("Steps, all before") && msg.contains("Copies on this node"),
+        "{msg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_plan_against_a_stalling_server_plans_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, kc) = hostile(Mode::StalledBody, dir.path()).await;
+    let (out, took) = ca_plan(&kc, Duration::from_secs(30)).await;
+    assert_planned_without(
+        &out,
+        &url,
+        "answered but did not finish its response within 2 s",
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_plan_against_an_endless_body_plans_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, kc) = hostile(Mode::EndlessBody, dir.path()).await;
+    let (out, _) = ca_plan(&kc, Duration::from_secs(30)).await;
+    assert_planned_without(
+        &out,
+        &url,
+        "sent more than 64 MiB for one configmaps/cluster-info",
+    );
 }

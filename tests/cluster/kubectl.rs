@@ -12,7 +12,7 @@ use kcert::cluster::{approve, deny, ActionError, Connection, NodeIndex};
 use super::util::Env;
 
 /// `kubectl get csr` rows by name (cells split on whitespace: no CSR cell has spaces).
-fn parse_table(text: &str) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+pub(crate) fn parse_table(text: &str) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()

@@ -13,6 +13,7 @@ mod cli_snapshots;
 mod doctor;
 mod hostile;
 mod kubectl;
+mod kubectl_ca;
 mod rbac;
 mod request;
 mod rules;

@@ -117,7 +117,11 @@ fn the_plan_of_a_ca_names_its_end_the_leaves_it_caps_its_copies_and_the_steps() 
         .unwrap(),
     )
     .to_string();
-    let out = kcert(at(), &["ca", "plan", "ca", "--root", root]);
+    let nowhere = "/nonexistent/admin.conf";
+    let out = kcert(
+        at(),
+        &["ca", "plan", "ca", "--root", root, "--kubeconfig", nowhere],
+    );
     let msg = text(&out);
     assert!(out.status.success(), "{msg}");
     for says in [
@@ -129,13 +133,25 @@ fn the_plan_of_a_ca_names_its_end_the_leaves_it_caps_its_copies_and_the_steps() 
         format!("Steps, all before {end}"),
         "`kcert ca import <file>`".to_string(),
         "restart kube-controller-manager".to_string(),
-        "not read: kcert ca plan reads this node only".to_string(),
+        "In the cluster: not read (kube-root-ca.crt ConfigMaps".to_string(),
+        format!("Cannot use kubeconfig {nowhere}"),
         "phased manual rotation".to_string(),
     ] {
         assert!(msg.contains(&says), "{says:?} in\n{msg}");
     }
     std::fs::remove_file(cp.pki.join("etcd/ca.key")).unwrap();
-    let out = kcert(at(), &["ca", "plan", "etcd-ca", "--root", root]);
+    let out = kcert(
+        at(),
+        &[
+            "ca",
+            "plan",
+            "etcd-ca",
+            "--root",
+            root,
+            "--kubeconfig",
+            nowhere,
+        ],
+    );
     let msg = text(&out);
     assert!(
         msg.contains("Its key is not on this node")

@@ -5,6 +5,7 @@
 mod common;
 
 mod ca;
+mod ca_cluster;
 mod ca_import;
 mod concurrent;
 mod crash;

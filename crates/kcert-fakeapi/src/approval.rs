@@ -14,13 +14,14 @@ use serde_json::{json, Value};
 use super::http::{Body, Caller};
 use super::names::{APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING};
 use super::proto::decode_csr_body;
-use super::routes::{json_response, not_found, status, Rejection};
+use super::routes::{conflict, json_response, not_found, status, Rejection};
 use super::store::{now_rfc3339, Kind};
 use super::Shared;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-async fn body(req: Request<Incoming>) -> Result<(bool, Vec<u8>), Response<Body>> {
+/// Whether the body is kubectl's protobuf, and its bytes.
+pub(crate) async fn body(req: Request<Incoming>) -> Result<(bool, Vec<u8>), Response<Body>> {
     let proto = req
         .headers()
         .get("content-type")
@@ -99,12 +100,7 @@ pub async fn put(shared: &Shared, name: &str, req: Request<Incoming>) -> Respons
                 .as_str()
                 .unwrap_or("")
     {
-        return status(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!("Operation cannot be fulfilled on certificatesigningrequests.certificates.k8s.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again"),
-            Some(json!({ "name": name, "group": "certificates.k8s.io", "kind": "certificatesigningrequests" })),
-        );
+        return conflict(Kind::Csr, name);
     }
     let mut conditions: Vec<Value> = sent["status"]["conditions"]
         .as_array()

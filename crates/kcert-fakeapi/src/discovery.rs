@@ -1,7 +1,7 @@
 //! Discovery documents: what kubectl reads to learn that `csr` means
 //! `certificatesigningrequests.certificates.k8s.io/v1` and that it has an `approval`
-//! subresource, and where secrets, pods (and their `proxy`), cluster roles, their bindings,
-//! deployments and daemon sets live.
+//! subresource, and where secrets, config maps, pods (and their `proxy`), cluster roles, their
+//! bindings, deployments, daemon sets, webhook configurations and API services live.
 //! Plain JSON; kubectl falls back from aggregated discovery to these.
 
 use serde_json::{json, Value};
@@ -43,23 +43,29 @@ fn group(name: &str) -> Value {
 pub fn api_group_list() -> Value {
     json!({
         "kind": "APIGroupList", "apiVersion": "v1",
-        "groups": [certificates_group(), group(RBAC), group(APPS)]
+        "groups": [certificates_group(), group(RBAC), group(APPS), group(ADMISSION), group(AGGREGATION)]
     })
 }
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 const APPS: &str = "apps";
+const ADMISSION: &str = "admissionregistration.k8s.io";
+const AGGREGATION: &str = "apiregistration.k8s.io";
 
-/// `/apis/GROUP` and `/apis/GROUP/v1` for the RBAC and apps groups.
+/// `/apis/GROUP` and `/apis/GROUP/v1` for the RBAC, apps, admission and aggregation groups.
 pub fn group_document(path: &str) -> Option<Value> {
     let rest = path.strip_prefix("/apis/")?;
     let (name, version) = match rest.split_once('/') {
         Some((n, v)) => (n, Some(v)),
         None => (rest, None),
     };
-    if name != RBAC && name != APPS {
-        return None;
-    }
+    let resources = match name {
+        RBAC => rbac_v1,
+        APPS => apps_v1,
+        ADMISSION => admission_v1,
+        AGGREGATION => aggregation_v1,
+        _ => return None,
+    };
     match version {
         None => {
             let mut g = group(name);
@@ -67,10 +73,36 @@ pub fn group_document(path: &str) -> Option<Value> {
             g["apiVersion"] = "v1".into();
             Some(g)
         }
-        Some("v1") if name == RBAC => Some(rbac_v1()),
-        Some("v1") => Some(apps_v1()),
+        Some("v1") => Some(resources()),
         Some(_) => None,
     }
+}
+
+fn admission_v1() -> Value {
+    json!({
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "admissionregistration.k8s.io/v1",
+        "resources": [
+            { "name": "mutatingwebhookconfigurations", "singularName": "mutatingwebhookconfiguration",
+              "namespaced": false, "kind": "MutatingWebhookConfiguration", "verbs": ALL_VERBS,
+              "categories": ["api-extensions"], "storageVersionHash": "Sqi0GUgDaX0=" },
+            { "name": "validatingwebhookconfigurations", "singularName": "validatingwebhookconfiguration",
+              "namespaced": false, "kind": "ValidatingWebhookConfiguration", "verbs": ALL_VERBS,
+              "categories": ["api-extensions"], "storageVersionHash": "B0wHjQmsGNk=" }
+        ]
+    })
+}
+
+fn aggregation_v1() -> Value {
+    json!({
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apiregistration.k8s.io/v1",
+        "resources": [
+            { "name": "apiservices", "singularName": "apiservice", "namespaced": false,
+              "kind": "APIService", "verbs": ALL_VERBS, "categories": ["api-extensions"],
+              "storageVersionHash": "InPBPD7+PqM=" },
+            { "name": "apiservices/status", "singularName": "", "namespaced": false,
+              "kind": "APIService", "verbs": ["get", "patch", "update"] }
+        ]
+    })
 }
 
 fn rbac_v1() -> Value {
@@ -122,6 +154,9 @@ pub fn core_v1() -> Value {
         "kind": "APIResourceList",
         "groupVersion": "v1",
         "resources": [
+            { "name": "configmaps", "singularName": "configmap", "namespaced": true,
+              "kind": "ConfigMap", "verbs": ALL_VERBS, "shortNames": ["cm"],
+              "storageVersionHash": "qFsyl6wFWjQ=" },
             { "name": "nodes", "singularName": "node", "namespaced": false, "kind": "Node",
               "verbs": ALL_VERBS, "shortNames": ["no"] },
             { "name": "nodes/status", "singularName": "", "namespaced": false, "kind": "Node",
@@ -155,5 +190,39 @@ pub fn certificates_v1() -> Value {
               "namespaced": false, "kind": "CertificateSigningRequest",
               "verbs": ["get", "patch", "update"] }
         ]
+    })
+}
+
+/// `/openapi/v3`: the group-versions with a document. kubectl reads it to learn whether
+/// the server validates fields itself (`fieldValidation`); without it, `kubectl replace`
+/// insists on validating on its own against a schema this server does not have.
+pub fn openapi_v3_root() -> Value {
+    json!({ "paths": { "api/v1": { "serverRelativeURL": format!("/openapi/v3/api/v1?hash={CORE_V1_HASH}") } } })
+}
+
+const CORE_V1_HASH: &str = "4B1F5C3D2E6A7980";
+
+/// `/openapi/v3/api/v1`, reduced to what kubectl's field-validation check reads: the
+/// ConfigMap PATCH operation, its group-version-kind and its `fieldValidation` parameter.
+pub fn openapi_v3_core() -> Value {
+    let field_validation = json!({
+        "name": "fieldValidation", "in": "query", "uniqueItems": true,
+        "description": "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.",
+        "schema": { "type": "string" }
+    });
+    json!({
+        "openapi": "3.0.0",
+        "info": { "title": "Kubernetes", "version": "v1.32.0" },
+        "paths": {
+            "/api/v1/namespaces/{namespace}/configmaps/{name}": {
+                "patch": {
+                    "operationId": "patchCoreV1NamespacedConfigMap",
+                    "x-kubernetes-action": "patch",
+                    "x-kubernetes-group-version-kind": { "group": "", "kind": "ConfigMap", "version": "v1" },
+                    "parameters": [field_validation],
+                    "responses": { "200": { "description": "OK" } }
+                }
+            }
+        }
     })
 }

@@ -1,5 +1,7 @@
 //! An in-process HTTPS server that speaks the real `certificates.k8s.io/v1` and core `v1`
 //! Node API, for kcert's tests and for `kcert demo` (no real kube-apiserver can run there).
+//! ConfigMaps (get, list, create, update with resourceVersion conflicts), webhook
+//! configurations and APIServices carry the copies of the cluster's CAs.
 //!
 //! It is faithful where kcert and kubectl look: discovery, lists with `limit`/`continue`,
 //! `labelSelector` and `fieldSelector`, Pods with their `proxy` subresource forwarding to
@@ -15,7 +17,9 @@
 
 mod age;
 mod approval;
+pub mod ca_copies;
 pub mod certs;
+mod configmaps;
 mod discovery;
 mod http;
 pub mod kubeadm;
@@ -90,9 +94,9 @@ pub(crate) struct Shared {
     expire_watches: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
     log: Mutex<Vec<String>>,
-    /// CSR name → how many more GETs are followed by a concurrent update (see
+    /// (kind, storage key) → how many more GETs are followed by a concurrent update (see
     /// [`TestServer::touch_after_get`]).
-    meddle: Mutex<std::collections::HashMap<String, usize>>,
+    meddle: Mutex<std::collections::HashMap<(store::Kind, String), usize>>,
     /// `namespace/pod` → the local address standing in for the pod (its `proxy`).
     pods: Mutex<std::collections::HashMap<String, SocketAddr>>,
 }
@@ -102,14 +106,20 @@ impl Shared {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// After a GET of `name`: play a concurrent writer if asked to.
-    fn after_get(&self, name: &str) {
+    /// After a GET of `key`: play a concurrent writer if asked to. It counts its writes in
+    /// the annotation [`CONCURRENT_WRITES`], so a test can see that a client's retry kept them.
+    fn after_get(&self, kind: store::Kind, key: &str) {
         let mut m = self.meddle.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = m.get_mut(name).filter(|n| **n > 0) {
+        if let Some(n) = m.get_mut(&(kind, key.to_string())).filter(|n| **n > 0) {
             *n -= 1;
             let mut store = self.store();
-            if let Some(o) = store.get(store::Kind::Csr, name).cloned() {
-                store.put(store::Kind::Csr, o);
+            if let Some(mut o) = store.get(kind, key).cloned() {
+                let count = o["metadata"]["annotations"][CONCURRENT_WRITES]
+                    .as_str()
+                    .and_then(|c| c.parse::<u64>().ok())
+                    .unwrap_or(0);
+                o["metadata"]["annotations"][CONCURRENT_WRITES] = (count + 1).to_string().into();
+                store.put(kind, o);
             }
         }
     }
@@ -129,6 +139,9 @@ impl Shared {
             .push(line);
     }
 }
+
+/// The annotation the concurrent writer of [`TestServer::touch_after_get`] counts its writes in.
+pub const CONCURRENT_WRITES: &str = "fakeapi.kcert.test/concurrent-writes";
 
 /// Resolves once the server is stopping, also when it already was (unlike `changed`).
 async fn stopped(rx: &mut watch::Receiver<bool>) {
@@ -389,11 +402,31 @@ impl TestServer {
     /// Make the next `times` GETs of CSR `name` be followed by another writer's update, so
     /// that a client's read-modify-write gets a genuine 409 Conflict.
     pub fn touch_after_get(&self, name: &str, times: usize) {
+        self.touch_object_after_get("CertificateSigningRequest", None, name, times);
+    }
+
+    /// [`TestServer::touch_after_get`] for an object of any kind (`ConfigMap`, ...); false
+    /// for a kind this server does not store.
+    pub fn touch_object_after_get(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+        times: usize,
+    ) -> bool {
+        let Some(kind) = store::Kind::named(kind) else {
+            return false;
+        };
+        let key = match namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_string(),
+        };
         self.shared
             .meddle
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(name.to_string(), times);
+            .insert((kind, key), times);
+        true
     }
 
     /// Every request seen so far, as `METHOD /path?query`.

@@ -15,7 +15,7 @@ pub struct Target<'a> {
 }
 
 /// Group-version prefix and plural of every kind served.
-const COLLECTIONS: [(&str, &str, Kind); 8] = [
+const COLLECTIONS: [(&str, &str, Kind); 12] = [
     (
         "/apis/certificates.k8s.io/v1",
         "certificatesigningrequests",
@@ -36,6 +36,22 @@ const COLLECTIONS: [(&str, &str, Kind); 8] = [
     ("/apis/apps/v1", "deployments", Kind::Deployment),
     ("/api/v1", "pods", Kind::Pod),
     ("/apis/apps/v1", "daemonsets", Kind::DaemonSet),
+    ("/api/v1", "configmaps", Kind::ConfigMap),
+    (
+        "/apis/admissionregistration.k8s.io/v1",
+        "validatingwebhookconfigurations",
+        Kind::ValidatingWebhookConfiguration,
+    ),
+    (
+        "/apis/admissionregistration.k8s.io/v1",
+        "mutatingwebhookconfigurations",
+        Kind::MutatingWebhookConfiguration,
+    ),
+    (
+        "/apis/apiregistration.k8s.io/v1",
+        "apiservices",
+        Kind::ApiService,
+    ),
 ];
 
 pub fn resolve(path: &str) -> Option<Target<'_>> {
@@ -151,7 +167,17 @@ mod tests {
         assert_eq!((t.kind, t.rest), (Kind::ClusterRoleBinding, vec!["x"]));
         assert!(resolve("/api/v1/secrets/x").is_none());
         assert!(resolve("/api/v1/namespaces/x/nodes").is_none());
-        assert!(resolve("/api/v1/configmaps").is_none());
+        let t = resolve("/api/v1/configmaps").unwrap();
+        assert_eq!((t.kind, t.namespace), (Kind::ConfigMap, None));
+        let t = resolve("/api/v1/namespaces/kube-public/configmaps/cluster-info").unwrap();
+        assert_eq!(
+            (t.kind, t.namespace, t.rest),
+            (Kind::ConfigMap, Some("kube-public"), vec!["cluster-info"])
+        );
+        assert!(resolve("/api/v1/configmaps/cluster-info").is_none());
+        let t = resolve("/apis/apiregistration.k8s.io/v1/apiservices/v1.apps").unwrap();
+        assert_eq!((t.kind, t.rest), (Kind::ApiService, vec!["v1.apps"]));
+        assert!(resolve("/api/v1/services").is_none());
     }
 
     #[test]

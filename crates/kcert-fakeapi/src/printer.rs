@@ -82,6 +82,39 @@ fn columns(kind: Kind) -> Value {
             column("Available", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
             column("Age", "", AGE),
         ]),
+        Kind::ConfigMap => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Data", "", "The number of entries in the data map"),
+            column("Age", "", AGE),
+        ]),
+        Kind::ValidatingWebhookConfiguration | Kind::MutatingWebhookConfiguration => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Webhooks", "", "Webhooks indicates the number of webhooks in this configuration."),
+            column("Age", "", AGE),
+        ]),
+        Kind::ApiService => json!([
+            column("Name", "name", "Name must be unique within a namespace."),
+            column("Service", "", "The reference to the service that hosts this API endpoint."),
+            column("Available", "", "Whether this service is available."),
+            column("Age", "", AGE),
+        ]),
+    }
+}
+
+/// `printAPIService`: `True`, `False (Reason)`, or `Unknown` without an Available condition.
+fn available(o: &Value) -> String {
+    let Some(c) = o["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Available")
+    else {
+        return "Unknown".into();
+    };
+    let status = c["status"].as_str().unwrap_or("");
+    match c["reason"].as_str().filter(|r| !r.is_empty()) {
+        Some(reason) if status != "True" => format!("{status} ({reason})"),
+        _ => status.to_string(),
     }
 }
 
@@ -240,6 +273,22 @@ fn cells(kind: Kind, o: &Value, now: DateTime<Utc>) -> Value {
                 count("availableReplicas"),
                 age(o, now)
             ])
+        }
+        Kind::ConfigMap => {
+            let len = |f: &str| o[f].as_object().map_or(0, |d| d.len());
+            json!([name, len("data") + len("binaryData"), age(o, now)])
+        }
+        Kind::ValidatingWebhookConfiguration | Kind::MutatingWebhookConfiguration => {
+            let n = o["webhooks"].as_array().map_or(0, Vec::len);
+            json!([name, n, age(o, now)])
+        }
+        Kind::ApiService => {
+            let svc = &o["spec"]["service"];
+            let service = match (svc["namespace"].as_str(), svc["name"].as_str()) {
+                (Some(ns), Some(n)) => format!("{ns}/{n}"),
+                _ => "Local".into(),
+            };
+            json!([name, service, available(o), age(o, now)])
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Just enough protobuf to read what `kubectl certificate approve|deny` PUTs: the `k8s\0`
 //! magic, a `runtime.Unknown` whose field 2 holds the CertificateSigningRequest, and of that
-//! only `metadata.name`, `metadata.resourceVersion` and `status.conditions`. Field numbers
-//! are those of k8s.io/api's generated.proto.
+//! only `metadata.name`, `metadata.resourceVersion` and `status.conditions`; the RBAC
+//! objects and ConfigMaps kubectl creates. Field numbers are those of k8s.io/api's
+//! generated.proto.
 
 use serde_json::{json, Value};
 
@@ -214,6 +215,38 @@ pub fn decode_cluster_role(body: &[u8]) -> Result<Value, String> {
     Ok(json!({ "metadata": metadata(raw)?, "rules": rules }))
 }
 
+/// Decode a ConfigMap (core/v1 generated.proto: metadata 1 {name 1, namespace 3,
+/// resourceVersion 6}, data 2 and binaryData 3 as map entries {key 1, value 2}, immutable 4).
+pub fn decode_config_map(body: &[u8]) -> Result<Value, String> {
+    use base64::Engine;
+    let raw = raw(body)?;
+    let mut out = json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata(raw)? });
+    if let Some(m) = bytes_field(raw, 1)? {
+        if let Some(rv) = string_field(m, 6)? {
+            out["metadata"]["resourceVersion"] = rv.into();
+        }
+    }
+    for (n, f) in fields(raw)? {
+        match (n, f) {
+            (2 | 3, Field::Bytes(entry)) => {
+                let key = string_field(entry, 1)?.unwrap_or_default();
+                let value = bytes_field(entry, 2)?.unwrap_or_default();
+                let (field, value) = match n {
+                    2 => ("data", String::from_utf8_lossy(value).into_owned()),
+                    _ => (
+                        "binaryData",
+                        base64::engine::general_purpose::STANDARD.encode(value),
+                    ),
+                };
+                out[field][key] = value.into();
+            }
+            (4, Field::Varint(v)) => out["immutable"] = (v != 0).into(),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +313,32 @@ mod tests {
         let v = decode_cluster_role(&[b"k8s\0".as_slice(), &field(2, &cr)].concat()).unwrap();
         assert_eq!(v["rules"][0]["verbs"][0], "create");
         assert_eq!(v["rules"][0]["resources"][0], "y/z");
+    }
+
+    #[test]
+    fn reads_a_config_map() {
+        let meta = [
+            field(1, b"cluster-info"),
+            field(3, b"kube-public"),
+            field(6, b"7"),
+        ]
+        .concat();
+        let entry = [field(1, b"kubeconfig"), field(2, b"apiVersion: v1\n")].concat();
+        let binary = [field(1, b"blob"), field(2, &[0, 1, 2])].concat();
+        let cm = [
+            field(1, &meta),
+            field(2, &entry),
+            field(3, &binary),
+            vec![4 << 3, 1],
+        ]
+        .concat();
+        let v = decode_config_map(&[b"k8s\0".as_slice(), &field(2, &cm)].concat()).unwrap();
+        assert_eq!(v["metadata"]["name"], "cluster-info");
+        assert_eq!(v["metadata"]["namespace"], "kube-public");
+        assert_eq!(v["metadata"]["resourceVersion"], "7");
+        assert_eq!(v["data"]["kubeconfig"], "apiVersion: v1\n");
+        assert_eq!(v["binaryData"]["blob"], "AAEC");
+        assert_eq!(v["immutable"], true);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::http::{Body, Caller};
 use super::store::{key_of, Event, Kind};
-use super::{approval, discovery, paths, printer, proxy, rbac, selector, Shared};
+use super::{approval, configmaps, discovery, paths, printer, proxy, rbac, selector, Shared};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -50,6 +50,19 @@ pub fn not_found(kind: Kind, name: &str) -> Response<Body> {
         StatusCode::NOT_FOUND,
         "NotFound",
         format!("{} \"{name}\" not found", kind.qualified()),
+        Some(json!({ "name": name, "group": kind.group(), "kind": kind.plural() })),
+    )
+}
+
+/// 409 for a write from a stale `resourceVersion`, in kube-apiserver's words.
+pub fn conflict(kind: Kind, name: &str) -> Response<Body> {
+    status(
+        StatusCode::CONFLICT,
+        "Conflict",
+        format!(
+            "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+            kind.qualified()
+        ),
         Some(json!({ "name": name, "group": kind.group(), "kind": kind.plural() })),
     )
 }
@@ -149,6 +162,12 @@ pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>)
             )
         }
         "/apis" if get => return json_response(StatusCode::OK, &discovery::api_group_list()),
+        "/openapi/v3" if get => {
+            return json_response(StatusCode::OK, &discovery::openapi_v3_root())
+        }
+        "/openapi/v3/api/v1" if get => {
+            return json_response(StatusCode::OK, &discovery::openapi_v3_core())
+        }
         "/api/v1" if get => return json_response(StatusCode::OK, &discovery::core_v1()),
         "/apis/certificates.k8s.io" if get => {
             return json_response(StatusCode::OK, &discovery::certificates_api_group())
@@ -196,6 +215,20 @@ pub async fn handle(shared: Arc<Shared>, caller: Caller, req: Request<Incoming>)
         ([], &Method::POST) if matches!(kind, Kind::ClusterRole | Kind::ClusterRoleBinding) => {
             match authorize(&shared, &caller, "create", kind, "", None, ns) {
                 Ok(()) => Ok(rbac::create(&shared, kind, req).await),
+                Err(e) => Err(e),
+            }
+        }
+        ([], &Method::POST) if kind == Kind::ConfigMap && ns.is_some() => {
+            let ns = ns.unwrap_or_default();
+            match authorize(&shared, &caller, "create", kind, "", None, Some(ns)) {
+                Ok(()) => Ok(configmaps::create(&shared, ns, &q, req).await),
+                Err(e) => Err(e),
+            }
+        }
+        ([name], &Method::PUT) if kind == Kind::ConfigMap && ns.is_some() => {
+            let (ns, name) = (ns.unwrap_or_default(), name.to_string());
+            match authorize(&shared, &caller, "update", kind, "", Some(&name), Some(ns)) {
+                Ok(()) => Ok(configmaps::update(&shared, ns, &name, &q, req).await),
                 Err(e) => Err(e),
             }
         }
@@ -278,9 +311,7 @@ fn get_one(shared: &Shared, kind: Kind, name: &str, table: bool) -> Response<Bod
             None => return not_found(kind, short(name)),
         }
     };
-    if kind == Kind::Csr {
-        shared.after_get(name);
-    }
+    shared.after_get(kind, name);
     response
 }
 

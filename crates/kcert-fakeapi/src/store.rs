@@ -20,6 +20,10 @@ pub enum Kind {
     Deployment,
     Pod,
     DaemonSet,
+    ConfigMap,
+    ValidatingWebhookConfiguration,
+    MutatingWebhookConfiguration,
+    ApiService,
 }
 
 impl Kind {
@@ -33,6 +37,10 @@ impl Kind {
             Kind::Deployment => "deployments",
             Kind::Pod => "pods",
             Kind::DaemonSet => "daemonsets",
+            Kind::ConfigMap => "configmaps",
+            Kind::ValidatingWebhookConfiguration => "validatingwebhookconfigurations",
+            Kind::MutatingWebhookConfiguration => "mutatingwebhookconfigurations",
+            Kind::ApiService => "apiservices",
         }
     }
 
@@ -40,9 +48,13 @@ impl Kind {
     pub fn group(self) -> &'static str {
         match self {
             Kind::Csr => "certificates.k8s.io",
-            Kind::Node | Kind::Secret | Kind::Pod => "",
+            Kind::Node | Kind::Secret | Kind::Pod | Kind::ConfigMap => "",
             Kind::ClusterRole | Kind::ClusterRoleBinding => "rbac.authorization.k8s.io",
             Kind::Deployment | Kind::DaemonSet => "apps",
+            Kind::ValidatingWebhookConfiguration | Kind::MutatingWebhookConfiguration => {
+                "admissionregistration.k8s.io"
+            }
+            Kind::ApiService => "apiregistration.k8s.io",
         }
     }
 
@@ -57,9 +69,13 @@ impl Kind {
     pub fn api_version(self) -> &'static str {
         match self {
             Kind::Csr => "certificates.k8s.io/v1",
-            Kind::Node | Kind::Secret | Kind::Pod => "v1",
+            Kind::Node | Kind::Secret | Kind::Pod | Kind::ConfigMap => "v1",
             Kind::ClusterRole | Kind::ClusterRoleBinding => "rbac.authorization.k8s.io/v1",
             Kind::Deployment | Kind::DaemonSet => "apps/v1",
+            Kind::ValidatingWebhookConfiguration | Kind::MutatingWebhookConfiguration => {
+                "admissionregistration.k8s.io/v1"
+            }
+            Kind::ApiService => "apiregistration.k8s.io/v1",
         }
     }
 
@@ -73,10 +89,14 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::Pod => "Pod",
             Kind::DaemonSet => "DaemonSet",
+            Kind::ConfigMap => "ConfigMap",
+            Kind::ValidatingWebhookConfiguration => "ValidatingWebhookConfiguration",
+            Kind::MutatingWebhookConfiguration => "MutatingWebhookConfiguration",
+            Kind::ApiService => "APIService",
         }
     }
 
-    const ALL: [Kind; 8] = [
+    const ALL: [Kind; 12] = [
         Kind::Csr,
         Kind::Node,
         Kind::Secret,
@@ -85,6 +105,10 @@ impl Kind {
         Kind::Deployment,
         Kind::Pod,
         Kind::DaemonSet,
+        Kind::ConfigMap,
+        Kind::ValidatingWebhookConfiguration,
+        Kind::MutatingWebhookConfiguration,
+        Kind::ApiService,
     ];
 
     /// The kind called `name` (`Secret`, `ClusterRoleBinding`, ...).
@@ -101,7 +125,7 @@ impl Kind {
     pub fn namespaced(self) -> bool {
         matches!(
             self,
-            Kind::Secret | Kind::Deployment | Kind::Pod | Kind::DaemonSet
+            Kind::Secret | Kind::Deployment | Kind::Pod | Kind::DaemonSet | Kind::ConfigMap
         )
     }
 }

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use color_eyre::eyre::{eyre, Result};
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::renew::{self, RenewOptions};
+use kcert::report::ca_plan::{describe_ca_plan, this_node, ClusterView};
+use kcert::runtime::NodePaths;
 
 use crate::cli::{CaCommand, CaImportArgs, CaPlanArgs};
 use crate::exit::ExitStatus;
@@ -41,15 +43,31 @@ fn plan(args: &CaPlanArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
             return Ok(ExitStatus::Usage);
         }
     };
+    // The cluster adds to the plan; the plan and its exit code never depend on it.
+    let cluster = crate::cluster::read_copies(
+        &args.cluster,
+        node_of(&inv, !args.roots.is_empty()).as_ref(),
+    );
+    let view = match &cluster {
+        Ok(c) => ClusterView::Read(c),
+        Err(why) => ClusterView::Unread(why),
+    };
+    let me = this_node(&inv);
     for (i, id) in ids.into_iter().enumerate() {
         if i > 0 {
             crate::out::say!("");
         }
-        for line in renew::describe_ca_plan(&inv, id) {
+        for line in describe_ca_plan(&inv, id, view, me.as_deref()) {
             crate::out::say!("{line}");
         }
     }
     Ok(ExitStatus::Ok)
+}
+
+/// The node under the roots when they were given (`explicit`): its own kubeconfig reaches
+/// its cluster.
+pub fn node_of(inv: &pki::Inventory, explicit: bool) -> Option<NodePaths> {
+    explicit.then(|| NodePaths::discover(&inv.roots)).flatten()
 }
 
 /// The roots given, else kcert's defaults, scanned at `now`.
@@ -75,12 +93,41 @@ fn import(args: &CaImportArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
             return Ok(ExitStatus::Warning);
         }
     };
-    if plan.items.is_empty() {
-        crate::out::say!(
-            "Every copy on this node already holds {}.",
-            args.file.display()
-        );
-        return Ok(ExitStatus::Ok);
+    let (status, done) = match plan.items.is_empty() {
+        true => {
+            crate::out::say!(
+                "Every copy on this node already holds {}.",
+                args.file.display()
+            );
+            (ExitStatus::Ok, true)
+        }
+        false => crate::renew::execute(&plan, args.dry_run, args.yes)?,
+    };
+    if !args.update_cluster || !(done || args.dry_run) {
+        return Ok(status);
     }
-    crate::renew::execute(&plan, args.dry_run, args.yes)
+    let der = match pki::decode::read_certificates(&args.file)
+        .into_iter()
+        .next()
+    {
+        Some(der) => der,
+        None => {
+            eprintln!(
+                "kcert: warning: {} holds no certificate: kube-public/cluster-info was not updated",
+                args.file.display()
+            );
+            return Ok(status.worse(ExitStatus::Warning));
+        }
+    };
+    let later = crate::renew::later_command(&args.file, &args.roots, &args.cluster);
+    let node = node_of(&inv, !args.roots.is_empty());
+    let cluster = crate::cluster::update_cluster_info(
+        &args.cluster,
+        node.as_ref(),
+        &der,
+        args.dry_run,
+        &later,
+        now,
+    );
+    Ok(status.worse(cluster))
 }

@@ -444,6 +444,15 @@ pub struct RenewArgs {
     /// Days before expiry that count as a warning (the default for --within).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub warn: i64,
+
+    /// After renewing the kubernetes CA (`ca`), also put the new certificate into
+    /// kube-public/cluster-info (what `kubeadm join` reads) through the API server; with
+    /// --dry-run, say what would change there.
+    #[arg(long, conflicts_with = "recover")]
+    pub update_cluster: bool,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -452,7 +461,8 @@ pub enum CaCommand {
     /// the same CA renewed with its own key on another node; anything else is refused.
     Import(CaImportArgs),
     /// The whole picture for a CA (default: kubeadm's three): its expiry, the leaves it caps,
-    /// its copies on this node and who reads them, and the ordered steps; nothing is run.
+    /// its copies on this node and who reads them, its copies in the cluster when it answers,
+    /// the other nodes, and the ordered steps; nothing is run or written.
     Plan(CaPlanArgs),
 }
 
@@ -465,6 +475,11 @@ pub struct CaPlanArgs {
     /// Where this node's files are (repeatable); default: kcert's default roots.
     #[arg(long = "root", value_name = "PATH")]
     pub roots: Vec<PathBuf>,
+
+    /// The cluster whose copies to list (read only); without one that answers, the plan
+    /// says what it could not read.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -488,6 +503,14 @@ pub struct CaImportArgs {
     /// Where to keep the backups (default /etc/kubernetes/tmp/kcert-backup-<UTC timestamp>).
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+
+    /// Also put FILE into kube-public/cluster-info through the API server, when FILE is the
+    /// kubernetes CA (e.g. after a renewal whose cluster update failed).
+    #[arg(long)]
+    pub update_cluster: bool,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Args)]

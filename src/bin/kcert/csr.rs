@@ -3,28 +3,16 @@
 //! all. The cluster module does the work; this prints it like kubectl.
 
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
 use kcert::cluster::bounded::ListError;
 use kcert::cluster::{self, approve, caution, deny, snapshot, Access, Connection, Locations};
 
-use crate::cli::{ClusterArgs, CsrArgs, CsrCommand, OutputFormat, ReportFormat};
+use crate::cli::{CsrArgs, CsrCommand, OutputFormat, ReportFormat};
 use crate::exit::ExitStatus;
 use crate::out::{say, Stdout};
 use crate::runtime;
-
-impl From<&ClusterArgs> for Access {
-    fn from(a: &ClusterArgs) -> Access {
-        Access {
-            kubeconfig: a.kubeconfig.clone(),
-            context: a.context.clone(),
-            timeout: Duration::from_secs(a.timeout.max(1)),
-            apiserver_cert: None,
-        }
-    }
-}
 
 /// Run a `kcert csr` command against the real environment's kubeconfig locations; ages and
 /// expiries are reckoned from `now` (the hidden `--now`), else the wall clock.

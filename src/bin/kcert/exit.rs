@@ -51,6 +51,14 @@ impl ExitStatus {
         }
     }
 
+    /// The worse of two statuses, for a command that did two things.
+    pub fn worse(self, other: ExitStatus) -> Self {
+        match self.code() >= other.code() {
+            true => self,
+            false => other,
+        }
+    }
+
     /// Ok when every action went as asked, else a warning.
     pub fn done(all_ok: bool) -> Self {
         if all_ok {

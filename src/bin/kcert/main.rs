@@ -25,6 +25,7 @@ mod assets;
 mod ca;
 mod check;
 mod cli;
+mod cluster;
 mod csr;
 mod demo;
 mod errors;

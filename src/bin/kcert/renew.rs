@@ -8,7 +8,7 @@ use kcert::fsx::RealDisk;
 use kcert::pki::{self, ScanOptions, Thresholds};
 use kcert::renew::{self, RenewOptions, Selection};
 
-use crate::cli::{RenewArgs, RestoreArgs};
+use crate::cli::{ClusterArgs, RenewArgs, RestoreArgs};
 use crate::exit::ExitStatus;
 use crate::out::{ask, say};
 use crate::{errors, roots_list, scan};
@@ -96,11 +96,57 @@ pub fn run(args: &RenewArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
         force: args.force,
     };
     let plan = renew::plan(&inv, &selection, &ropts)?;
-    execute(&plan, args.dry_run, args.yes)
+    let (status, done) = execute(&plan, args.dry_run, args.yes)?;
+    if !args.update_cluster {
+        return Ok(status);
+    }
+    // cluster-info holds the kubernetes CA only.
+    let Some(ca) = plan
+        .items
+        .iter()
+        .find(|i| i.ca_check.is_some() && i.label == "ca")
+    else {
+        say!(
+            "--update-cluster: kube-public/cluster-info holds the kubernetes CA (ca), which \
+             this run did not renew: nothing to update in the cluster."
+        );
+        return Ok(status);
+    };
+    if !(done || args.dry_run) {
+        return Ok(status);
+    }
+    let later = later_command(&ca.cert_path, &args.roots, &args.cluster);
+    let node = crate::ca::node_of(&inv, explicit);
+    let cluster = crate::cluster::update_cluster_info(
+        &args.cluster,
+        node.as_ref(),
+        &ca.new_der,
+        args.dry_run,
+        &later,
+        now,
+    );
+    Ok(status.worse(cluster))
 }
 
-/// Print the plan, ask (unless `yes`), apply; shared by `renew` and `ca import`.
-pub fn execute(plan: &renew::Plan, dry_run: bool, yes: bool) -> Result<ExitStatus> {
+/// The command that puts CA file `ca` into kube-public/cluster-info later, with the roots and
+/// cluster flags of this run.
+pub fn later_command(ca: &Path, roots: &[PathBuf], cluster: &ClusterArgs) -> String {
+    let mut cmd = format!("kcert ca import {} --update-cluster", ca.display());
+    for r in roots {
+        cmd += &format!(" --root {}", r.display());
+    }
+    if let Some(k) = &cluster.kubeconfig {
+        cmd += &format!(" --kubeconfig {}", k.display());
+    }
+    if let Some(c) = &cluster.context {
+        cmd += &format!(" --context {c}");
+    }
+    cmd
+}
+
+/// Print the plan, ask (unless `yes`), apply; shared by `renew` and `ca import`. The status,
+/// and whether the change was made (and proven).
+pub fn execute(plan: &renew::Plan, dry_run: bool, yes: bool) -> Result<(ExitStatus, bool)> {
     for line in renew::describe(plan) {
         say!("{line}");
     }
@@ -109,17 +155,17 @@ pub fn execute(plan: &renew::Plan, dry_run: bool, yes: bool) -> Result<ExitStatu
         say!("{}", renew::nothing_changed(plan));
         // Left to the distribution: kcert did not renew, and a script must not read success.
         if !plan.delegated.is_empty() {
-            return Ok(ExitStatus::CouldNotRun);
+            return Ok((ExitStatus::CouldNotRun, false));
         }
-        return Ok(refused);
+        return Ok((refused, false));
     }
     if dry_run {
         say!("Dry run: nothing was changed.");
-        return Ok(refused);
+        return Ok((refused, false));
     }
     if !yes && !ask("Proceed?", "renew")? {
         say!("Nothing was changed.");
-        return Ok(ExitStatus::Warning);
+        return Ok((ExitStatus::Warning, false));
     }
     match renew::apply(plan, &mut RealDisk) {
         Ok(done) => {
@@ -136,11 +182,11 @@ pub fn execute(plan: &renew::Plan, dry_run: bool, yes: bool) -> Result<ExitStatu
             if let Some(w) = &done.journal_warning {
                 eprintln!("kcert: warning: {w}");
             }
-            Ok(refused)
+            Ok((refused, true))
         }
         Err(e) => {
             eprintln!("kcert: renewal failed: {e}");
-            Ok(ExitStatus::Warning)
+            Ok((ExitStatus::Warning, false))
         }
     }
 }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::Result;
-use kcert::cluster::{Access, Locations};
+use kcert::cluster::Access;
 use kcert::runtime::{NodeOverrides, NodePaths};
 use kcert::tui::ClusterOptions;
 use tokio::signal::unix::SignalKind;
@@ -18,10 +18,7 @@ use crate::{runtime, scan_options};
 /// scanned node's own (`DIR/etc/kubernetes/admin.conf`) when PATHs hold a node, else the
 /// usual search.
 pub fn cluster_options(args: &UiClusterArgs, node: Option<&NodePaths>) -> ClusterOptions {
-    let locations = match (&args.kubeconfig, node) {
-        (None, Some(node)) => Locations::isolated(&node.kubernetes_dir),
-        _ => Locations::from_env(),
-    };
+    let locations = crate::cluster::locations(args.kubeconfig.as_deref(), node);
     ClusterOptions {
         access: Access {
             kubeconfig: args.kubeconfig.clone(),
