@@ -83,11 +83,8 @@ pub fn local_plan(inv: &Inventory, id: CertId) -> LocalPlan {
     });
 
     let capped: Vec<String> = inv
-        .certs
-        .iter()
-        .filter(|c| {
-            !c.is_ca && c.issuer_id == Some(id) && !c.superseded && c.not_after >= ca.not_after
-        })
+        .capped_by(id)
+        .map(|i| &inv.certs[i])
         .map(|c| format!("    {} (until {})", inv.label(c), datetime(c.not_after)))
         .collect();
     out.push(format!(

@@ -35,12 +35,20 @@ pub fn scan(req: &ScanRequest) -> Result<Scanned, ScanError> {
 }
 
 /// Probe every endpoint at once, each bounded by [`runtime::probe::DEFAULT_TIMEOUT`].
-/// CA `id`'s plan, as `kcert ca plan` prints it for this node (reads the manifests).
+/// CA `id`'s plan, as `kcert ca plan` prints it for this node (reads the manifests); the
+/// cluster's copies are left to `kcert ca plan`, which reads them.
 pub fn plan_ca(inv: &pki::Inventory, id: pki::CertId) -> Msg {
+    use crate::report::ca_plan::{describe_ca_plan, this_node, ClusterView};
     let id = inv.original(id);
+    let cluster = ClusterView::Unread("the UI shows this node's part; `kcert ca plan` reads them");
     Msg::CaPlanned {
         title: format!("{}: the CA plan", inv.label(&inv.certs[id])),
-        lines: Ok(renew::describe_ca_plan(inv, id)),
+        lines: Ok(describe_ca_plan(
+            inv,
+            id,
+            cluster,
+            this_node(inv).as_deref(),
+        )),
     }
 }
 
