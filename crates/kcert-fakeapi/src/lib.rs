@@ -33,6 +33,7 @@ mod routes;
 pub mod seed;
 mod selector;
 mod store;
+mod watches;
 
 use std::net::SocketAddr;
 use std::path::Path;
