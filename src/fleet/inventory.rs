@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use super::report::{Report, ReportCert, ReportKey, ReportSource};
 use crate::pki::distro::{Detection, Distribution, NodeRole};
 use crate::pki::{
-    CertEntry, CertId, Inventory, KeyAlgorithm, KeyEntry, Origin, Problem, Thresholds,
+    CertEntry, CertId, Inventory, KeyAlgorithm, KeyEntry, Origin, Problem, Sha256, Thresholds,
 };
 
 fn origin(source: &ReportSource, path: &std::path::Path, index: usize) -> Origin {
@@ -49,6 +49,12 @@ fn attribute<'a>(name: &'a str, attr: &'a str) -> impl Iterator<Item = String> +
         .map(str::to_string)
 }
 
+/// A report's hex digest; anything else (no kcert writes it) as the digest of its text, so
+/// that different strings stay different certificates.
+fn digest(hex: &str) -> Sha256 {
+    Sha256::from_hex(hex).unwrap_or_else(|| Sha256::of(hex.as_bytes()))
+}
+
 fn cert(c: &ReportCert) -> CertEntry {
     CertEntry {
         origin: origin(&c.source, &c.path, c.index),
@@ -66,12 +72,12 @@ fn cert(c: &ReportCert) -> CertEntry {
         not_before: c.not_before,
         not_after: c.not_after,
         sans: c.sans.clone(),
-        usages: c.usages.clone(),
+        usages: c.usages.iter().cloned().map(Into::into).collect(),
         is_ca: c.is_ca,
         key_algorithm: algorithm(&c.key_algorithm),
-        signature_algorithm: c.signature_algorithm.clone(),
-        sha256: c.sha256.clone(),
-        spki_sha256: c.spki_sha256.clone(),
+        signature_algorithm: c.signature_algorithm.clone().into(),
+        sha256: digest(&c.sha256),
+        spki_sha256: digest(&c.spki_sha256),
         public_key_id: None,
         ski: c.ski.clone(),
         aki: c.aki.clone(),

@@ -1,18 +1,20 @@
 //! One DER certificate (or PKCS#10 request) into the inventory's plain model. The parsing
 //! itself is [`super::decode`]'s; this picks what the inventory keeps.
 
+use std::borrow::Cow;
+
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
 use super::decode::{
-    self, algorithm_name, name_attrs, parse_request, san, sha256_hex, DecodeError,
+    self, algorithm_name, name_attrs, parse_request, san, DecodeError, Sha256,
 };
 use super::format::{hex, serial_hex};
 use super::keys::spki_info;
 use super::{CertEntry, ChainVerdict, CsrEntry, Origin, Status};
 
 /// Key usage and extended key usage in the CSR API's vocabulary.
-fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
+fn usages(cert: &X509Certificate<'_>) -> Vec<Cow<'static, str>> {
     let mut out = Vec::new();
     if let Ok(Some(ku)) = cert.key_usage() {
         let ku = ku.value;
@@ -27,7 +29,7 @@ fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
             (ku.encipher_only(), "encipher only"),
             (ku.decipher_only(), "decipher only"),
         ];
-        out.extend(flags.iter().filter(|f| f.0).map(|f| f.1.to_string()));
+        out.extend(flags.iter().filter(|f| f.0).map(|f| Cow::Borrowed(f.1)));
     }
     if let Ok(Some(eku)) = cert.extended_key_usage() {
         let eku = eku.value;
@@ -40,15 +42,16 @@ fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
             (eku.time_stamping, "timestamping"),
             (eku.ocsp_signing, "ocsp signing"),
         ];
-        out.extend(flags.iter().filter(|f| f.0).map(|f| f.1.to_string()));
-        out.extend(eku.other.iter().map(|o| o.to_id_string()));
+        out.extend(flags.iter().filter(|f| f.0).map(|f| Cow::Borrowed(f.1)));
+        out.extend(eku.other.iter().map(|o| Cow::Owned(o.to_id_string())));
     }
     out
 }
 
 /// Parse one certificate. Chain, key and status fields get neutral values for later passes.
-pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, DecodeError> {
-    let cert = decode::certificate(der)?;
+/// The entry keeps `der` itself: no copy.
+pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, DecodeError> {
+    let cert = decode::certificate(&der)?;
     let (common_name, organizations) = name_attrs(cert.subject());
     let mut sans = Vec::new();
     let mut ski = None;
@@ -69,11 +72,11 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
     let signature_algorithm = algorithm_name(&cert.signature_algorithm.algorithm);
     let (not_before, not_after) = decode::validity(&cert);
     let place = super::distro::place(&origin);
-    Ok(CertEntry {
+    let mut entry = CertEntry {
         origin,
         kubeadm_name: None,
         place,
-        der: der.to_vec(),
+        der: Vec::new(),
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         subject_raw: cert.subject().as_raw().to_vec(),
@@ -88,8 +91,8 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
         is_ca: cert.is_ca(),
         key_algorithm: public.algorithm,
         signature_algorithm,
-        sha256: sha256_hex(der),
-        spki_sha256: sha256_hex(cert.public_key().raw),
+        sha256: Sha256::of(&der),
+        spki_sha256: Sha256::of(cert.public_key().raw),
         public_key_id: public.id,
         ski,
         aki,
@@ -102,7 +105,10 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
         issuer_id: None,
         key_id: None,
         key_match: None,
-    })
+    };
+    drop(cert);
+    entry.der = der;
+    Ok(entry)
 }
 
 /// Parse a PKCS#10 request and check its self-signature.

@@ -29,7 +29,7 @@ pub mod walk;
 
 pub use chain::signed_by;
 pub use copies::copy_of_ca;
-pub use decode::sha256_hex;
+pub use decode::{sha256_hex, Sha256};
 pub use health::{Health, Judgement};
 pub use judge::{near_the_wall, CA_WALL_DAYS};
 pub use model::*;

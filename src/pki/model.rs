@@ -3,6 +3,7 @@
 //! Everything here is owned, cloneable and free of parser lifetimes so that the TUI, the
 //! reports and renewal can hold it without touching the disk again.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -184,15 +185,16 @@ pub struct CertEntry {
     pub not_after: DateTime<Utc>,
     /// `DNS:name`, `IP:addr`, `email:x`, `URI:x`.
     pub sans: Vec<String>,
-    /// Key usage and extended key usage in the names the CSR API uses (`digital signature`, `server auth`).
-    pub usages: Vec<String>,
+    /// Key usage and extended key usage in the names the CSR API uses (`digital signature`,
+    /// `server auth`); unnamed extended usages as dotted OIDs.
+    pub usages: Vec<Cow<'static, str>>,
     pub is_ca: bool,
     pub key_algorithm: KeyAlgorithm,
-    pub signature_algorithm: String,
+    pub signature_algorithm: Cow<'static, str>,
     /// Lower-case hex SHA-256 of the DER (what `openssl x509 -outform der | sha256sum` prints).
-    pub sha256: String,
+    pub sha256: super::Sha256,
     /// Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo (kubeadm's discovery hash without `sha256:`).
-    pub spki_sha256: String,
+    pub spki_sha256: super::Sha256,
     /// Fingerprint of the public key in a form that private keys can be compared with.
     pub public_key_id: Option<[u8; 32]>,
     pub ski: Option<String>,

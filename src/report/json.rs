@@ -4,6 +4,7 @@
 //! Serialized straight from borrowed views of the inventory: building a `serde_json::Value`
 //! tree first cost several times the inventory's memory on large trees.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -13,7 +14,7 @@ use serde::Serialize;
 use crate::pki::distro::{Distribution, NodeRole};
 use crate::pki::{
     absolute, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory,
-    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
+    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256, Status,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -64,12 +65,12 @@ struct Cert<'a> {
     key_path: Option<PathBuf>,
     key_match: Option<bool>,
     sans: &'a [String],
-    usages: &'a [String],
+    usages: &'a [Cow<'static, str>],
     is_ca: bool,
     key_algorithm: KeyAlgorithm,
     signature_algorithm: &'a str,
-    sha256: &'a str,
-    spki_sha256: &'a str,
+    sha256: Sha256,
+    spki_sha256: Sha256,
     join_hash: Option<String>,
     ski: Option<&'a str>,
     aki: Option<&'a str>,
@@ -178,8 +179,8 @@ fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> 
         is_ca: c.is_ca,
         key_algorithm: c.key_algorithm,
         signature_algorithm: &c.signature_algorithm,
-        sha256: &c.sha256,
-        spki_sha256: &c.spki_sha256,
+        sha256: c.sha256,
+        spki_sha256: c.spki_sha256,
         join_hash: c.join_hash(),
         ski: c.ski.as_deref(),
         aki: c.aki.as_deref(),

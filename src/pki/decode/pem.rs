@@ -49,7 +49,7 @@ const END: &str = "-----END ";
 
 /// True when the bytes contain at least one PEM armour line.
 pub fn looks_like_pem(bytes: &[u8]) -> bool {
-    bytes.windows(BEGIN.len()).any(|w| w == BEGIN.as_bytes())
+    find(bytes, BEGIN.as_bytes()).is_some()
 }
 
 /// Split PEM text into blocks; text outside blocks is ignored.
@@ -118,8 +118,9 @@ pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
     (blocks, errors)
 }
 
+/// memchr's search: the byte-by-byte window compare was a twentieth of a large scan.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// The contents of a block with nothing unusual about it: a plain label, no headers, only
