@@ -25,6 +25,7 @@ mod pair;
 mod pss;
 mod read;
 mod scan;
+mod usages;
 pub mod walk;
 
 pub use chain::signed_by;
@@ -36,6 +37,7 @@ pub use model::*;
 pub use names::{CaRole, ExpectedCa};
 pub use read::ReadPolicy;
 pub use scan::{scan, scan_with};
+pub use usages::Usages;
 
 use std::path::{Component, Path, PathBuf};
 

@@ -4,7 +4,6 @@
 //! Serialized straight from borrowed views of the inventory: building a `serde_json::Value`
 //! tree first cost several times the inventory's memory on large trees.
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -14,7 +13,7 @@ use serde::Serialize;
 use crate::pki::distro::{Distribution, NodeRole};
 use crate::pki::{
     absolute, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory,
-    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256, Status,
+    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256, Status, Usages,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -65,15 +64,15 @@ struct Cert<'a> {
     key_path: Option<PathBuf>,
     key_match: Option<bool>,
     sans: &'a [String],
-    usages: &'a [Cow<'static, str>],
+    usages: &'a Usages,
     is_ca: bool,
     key_algorithm: KeyAlgorithm,
     signature_algorithm: &'a str,
     sha256: Sha256,
     spki_sha256: Sha256,
     join_hash: Option<String>,
-    ski: Option<&'a str>,
-    aki: Option<&'a str>,
+    ski: Option<String>,
+    aki: Option<String>,
     referenced_by: Vec<PathBuf>,
     symlink_target: Option<&'a PathBuf>,
     superseded: bool,
@@ -182,8 +181,8 @@ fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> 
         sha256: c.sha256,
         spki_sha256: c.spki_sha256,
         join_hash: c.join_hash(),
-        ski: c.ski.as_deref(),
-        aki: c.aki.as_deref(),
+        ski: c.ski.as_deref().map(crate::pki::format::hex),
+        aki: c.aki.as_deref().map(crate::pki::format::hex),
         referenced_by: c.referenced_by.iter().map(|p| absolute(p)).collect(),
         symlink_target: c.symlink_target.as_ref(),
         superseded: c.superseded,

@@ -57,16 +57,7 @@ impl Sha256 {
 
     /// From the 64 hex digits a report carries.
     pub fn from_hex(hex: &str) -> Option<Self> {
-        let digit = |c: u8| char::from(c).to_digit(16);
-        let bytes = hex.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (o, pair) in out.iter_mut().zip(bytes.chunks(2)) {
-            *o = u8::try_from(digit(pair[0])? << 4 | digit(pair[1])?).ok()?;
-        }
-        Some(Sha256(out))
+        crate::pki::format::unhex(hex)?.try_into().ok().map(Sha256)
     }
 }
 
