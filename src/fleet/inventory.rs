@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use super::report::{Report, ReportCert, ReportKey, ReportSource};
 use crate::pki::distro::{Detection, Distribution, NodeRole};
 use crate::pki::{
-    CertEntry, CertId, Inventory, KeyAlgorithm, KeyEntry, Origin, Problem, Sha256, Thresholds, Usages,
+    CertEntry, CertId, Inventory, KeyAlgorithm, KeyEntry, Origin, Problem, Sha256, Thresholds,
+    Usages,
 };
 
 fn origin(source: &ReportSource, path: &std::path::Path, index: usize) -> Origin {

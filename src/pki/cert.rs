@@ -4,9 +4,7 @@
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
-use super::decode::{
-    self, algorithm_name, name_attrs, parse_request, san, DecodeError, Sha256,
-};
+use super::decode::{self, algorithm_name, name_attrs, parse_request, san, DecodeError, Sha256};
 use super::format::serial_hex;
 use super::keys::spki_info;
 use super::{CertEntry, ChainVerdict, CsrEntry, Origin, Status, Usages};

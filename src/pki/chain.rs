@@ -121,10 +121,7 @@ pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
         if let Some(ski) = &c.ski {
             by_ski.entry(&**ski).or_default().push(id);
         }
-        by_name
-            .entry(&*c.subject_raw)
-            .or_default()
-            .push(id);
+        by_name.entry(&*c.subject_raw).or_default().push(id);
     }
     certs
         .par_iter()
@@ -166,11 +163,7 @@ fn link_one(
     if let Some(aki) = &cert.aki {
         candidates.extend(by_ski.get(&**aki).into_iter().flatten());
     }
-    for c in by_name
-        .get(&*cert.issuer_raw)
-        .into_iter()
-        .flatten()
-    {
+    for c in by_name.get(&*cert.issuer_raw).into_iter().flatten() {
         if !candidates.contains(c) {
             candidates.push(*c);
         }

@@ -93,9 +93,7 @@ pub fn pair_keys(certs: &mut [CertEntry], keys: &mut [KeyEntry], refs: &[FileRef
                 .by_file
                 .get(path)
                 .or_else(|| ref_pairs.get(path).and_then(|c| idx.by_file.get(c)))
-                .or_else(|| {
-                    conventional_cert_paths(path).find_map(|p| idx.by_file.get(&p))
-                })
+                .or_else(|| conventional_cert_paths(path).find_map(|p| idx.by_file.get(&p)))
                 .copied(),
             Origin::Kubeconfig {
                 path,

@@ -367,7 +367,15 @@ mod tests {
     #[test]
     fn files_come_in_file_name_order() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let names = ["b.crt", "a-key.pem", "a.pem", "a b.crt", "A.crt", "a.crt", "ab.crt"];
+        let names = [
+            "b.crt",
+            "a-key.pem",
+            "a.pem",
+            "a b.crt",
+            "A.crt",
+            "a.crt",
+            "ab.crt",
+        ];
         std::fs::create_dir(dir.path().join("sub")).expect("dir");
         for name in names {
             std::fs::write(dir.path().join(name), "x").expect("write");
@@ -377,7 +385,13 @@ mod tests {
         let got: Vec<String> = walked
             .files
             .iter()
-            .map(|c| c.path.strip_prefix(dir.path()).unwrap().display().to_string())
+            .map(|c| {
+                c.path
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
             .collect();
         let mut sorted = names.to_vec();
         sorted.sort_by(|a, b| std::ffi::OsStr::new(a).cmp(std::ffi::OsStr::new(b)));

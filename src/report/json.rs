@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::pki::distro::{Distribution, NodeRole};
 use crate::pki::{
-    absolute, absolute_ref, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory,
-    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256, Status, Usages,
+    absolute, absolute_ref, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health,
+    Inventory, KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256,
+    Status, Usages,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -171,7 +172,9 @@ fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> 
         status: c.status,
         health,
         chain: c.chain,
-        issuer_path: c.issuer_id.map(|i| absolute_ref(inv.certs[i].origin.path())),
+        issuer_path: c
+            .issuer_id
+            .map(|i| absolute_ref(inv.certs[i].origin.path())),
         key_path: c.key_id.map(|k| absolute_ref(inv.keys[k].origin.path())),
         key_match: c.key_match,
         sans: &c.sans,
