@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use super::report::{Report, ReportCert, ReportKey, ReportSource};
 use crate::pki::distro::{Detection, Distribution, NodeRole};
 use crate::pki::{
-    CertEntry, CertId, Inventory, KeyAlgorithm, KeyEntry, Origin, Problem, Thresholds,
+    CertEntry, CertId, Inventory, KeyAlgorithm, KeyEntry, Origin, Problem, Sha256, Thresholds,
+    Usages,
 };
 
 fn origin(source: &ReportSource, path: &std::path::Path, index: usize) -> Origin {
@@ -49,6 +50,19 @@ fn attribute<'a>(name: &'a str, attr: &'a str) -> impl Iterator<Item = String> +
         .map(str::to_string)
 }
 
+/// A report's hex digest; anything else (no kcert writes it) as the digest of its text, so
+/// that different strings stay different certificates.
+fn digest(hex: &str) -> Sha256 {
+    Sha256::from_hex(hex).unwrap_or_else(|| Sha256::of(hex.as_bytes()))
+}
+
+/// A report's hex key identifier as bytes; anything else as its text.
+fn key_id(hex: &str) -> Box<[u8]> {
+    crate::pki::format::unhex(hex)
+        .unwrap_or_else(|| hex.as_bytes().to_vec())
+        .into()
+}
+
 fn cert(c: &ReportCert) -> CertEntry {
     CertEntry {
         origin: origin(&c.source, &c.path, c.index),
@@ -58,23 +72,23 @@ fn cert(c: &ReportCert) -> CertEntry {
         der: Vec::new(),
         subject: c.subject.clone(),
         issuer: c.issuer.clone(),
-        subject_raw: c.subject.as_bytes().to_vec(),
-        issuer_raw: c.issuer.as_bytes().to_vec(),
+        subject_raw: c.subject.as_bytes().into(),
+        issuer_raw: c.issuer.as_bytes().into(),
         common_name: attribute(&c.subject, "CN").next(),
         organizations: attribute(&c.subject, "O").collect(),
         serial: c.serial.clone(),
         not_before: c.not_before,
         not_after: c.not_after,
         sans: c.sans.clone(),
-        usages: c.usages.clone(),
+        usages: Usages::from_names(c.usages.iter().map(String::as_str)),
         is_ca: c.is_ca,
         key_algorithm: algorithm(&c.key_algorithm),
-        signature_algorithm: c.signature_algorithm.clone(),
-        sha256: c.sha256.clone(),
-        spki_sha256: c.spki_sha256.clone(),
+        signature_algorithm: c.signature_algorithm.clone().into(),
+        sha256: digest(&c.sha256),
+        spki_sha256: digest(&c.spki_sha256),
         public_key_id: None,
-        ski: c.ski.clone(),
-        aki: c.aki.clone(),
+        ski: c.ski.as_deref().map(key_id),
+        aki: c.aki.as_deref().map(key_id),
         referenced_by: c.referenced_by.clone(),
         symlink_target: c.symlink_target.clone(),
         superseded: c.superseded,

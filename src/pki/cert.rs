@@ -4,51 +4,49 @@
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
-use super::decode::{
-    self, algorithm_name, name_attrs, parse_request, san, sha256_hex, DecodeError,
-};
-use super::format::{hex, serial_hex};
+use super::decode::{self, algorithm_name, name_attrs, parse_request, san, DecodeError, Sha256};
+use super::format::serial_hex;
 use super::keys::spki_info;
-use super::{CertEntry, ChainVerdict, CsrEntry, Origin, Status};
+use super::{CertEntry, ChainVerdict, CsrEntry, Origin, Status, Usages};
 
-/// Key usage and extended key usage in the CSR API's vocabulary.
-fn usages(cert: &X509Certificate<'_>) -> Vec<String> {
-    let mut out = Vec::new();
+/// Key usage and extended key usage, in [`Usages`]' order.
+fn usages(cert: &X509Certificate<'_>) -> Usages {
+    let mut flags = [false; 16];
+    let mut other = Vec::new();
     if let Ok(Some(ku)) = cert.key_usage() {
         let ku = ku.value;
-        let flags = [
-            (ku.digital_signature(), "digital signature"),
-            (ku.non_repudiation(), "content commitment"),
-            (ku.key_encipherment(), "key encipherment"),
-            (ku.data_encipherment(), "data encipherment"),
-            (ku.key_agreement(), "key agreement"),
-            (ku.key_cert_sign(), "cert sign"),
-            (ku.crl_sign(), "crl sign"),
-            (ku.encipher_only(), "encipher only"),
-            (ku.decipher_only(), "decipher only"),
-        ];
-        out.extend(flags.iter().filter(|f| f.0).map(|f| f.1.to_string()));
+        flags[..9].copy_from_slice(&[
+            ku.digital_signature(),
+            ku.non_repudiation(),
+            ku.key_encipherment(),
+            ku.data_encipherment(),
+            ku.key_agreement(),
+            ku.key_cert_sign(),
+            ku.crl_sign(),
+            ku.encipher_only(),
+            ku.decipher_only(),
+        ]);
     }
     if let Ok(Some(eku)) = cert.extended_key_usage() {
         let eku = eku.value;
-        let flags = [
-            (eku.any, "any"),
-            (eku.server_auth, "server auth"),
-            (eku.client_auth, "client auth"),
-            (eku.code_signing, "code signing"),
-            (eku.email_protection, "email protection"),
-            (eku.time_stamping, "timestamping"),
-            (eku.ocsp_signing, "ocsp signing"),
-        ];
-        out.extend(flags.iter().filter(|f| f.0).map(|f| f.1.to_string()));
-        out.extend(eku.other.iter().map(|o| o.to_id_string()));
+        flags[9..].copy_from_slice(&[
+            eku.any,
+            eku.server_auth,
+            eku.client_auth,
+            eku.code_signing,
+            eku.email_protection,
+            eku.time_stamping,
+            eku.ocsp_signing,
+        ]);
+        other.extend(eku.other.iter().map(|o| o.to_id_string()));
     }
-    out
+    Usages::new(flags, other)
 }
 
 /// Parse one certificate. Chain, key and status fields get neutral values for later passes.
-pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, DecodeError> {
-    let cert = decode::certificate(der)?;
+/// The entry keeps `der` itself: no copy.
+pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, DecodeError> {
+    let cert = decode::certificate(&der)?;
     let (common_name, organizations) = name_attrs(cert.subject());
     let mut sans = Vec::new();
     let mut ski = None;
@@ -58,9 +56,9 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
             ParsedExtension::SubjectAlternativeName(names) => {
                 sans.extend(names.general_names.iter().map(san))
             }
-            ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(hex(k.0)),
+            ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.into()),
             ParsedExtension::AuthorityKeyIdentifier(a) => {
-                aki = a.key_identifier.as_ref().map(|k| hex(k.0))
+                aki = a.key_identifier.as_ref().map(|k| k.0.into())
             }
             _ => {}
         }
@@ -68,16 +66,16 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
     let public = spki_info(cert.public_key());
     let signature_algorithm = algorithm_name(&cert.signature_algorithm.algorithm);
     let (not_before, not_after) = decode::validity(&cert);
-    let place = super::distro::place(&origin);
-    Ok(CertEntry {
+    let place = super::distro::place(&origin).map(Box::new);
+    let mut entry = CertEntry {
         origin,
         kubeadm_name: None,
         place,
-        der: der.to_vec(),
+        der: Vec::new(),
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        subject_raw: cert.subject().as_raw().to_vec(),
-        issuer_raw: cert.issuer().as_raw().to_vec(),
+        subject_raw: cert.subject().as_raw().into(),
+        issuer_raw: cert.issuer().as_raw().into(),
         common_name,
         organizations,
         serial: serial_hex(cert.raw_serial()),
@@ -88,8 +86,8 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
         is_ca: cert.is_ca(),
         key_algorithm: public.algorithm,
         signature_algorithm,
-        sha256: sha256_hex(der),
-        spki_sha256: sha256_hex(cert.public_key().raw),
+        sha256: Sha256::of(&der),
+        spki_sha256: Sha256::of(cert.public_key().raw),
         public_key_id: public.id,
         ski,
         aki,
@@ -102,7 +100,10 @@ pub fn parse_certificate(der: &[u8], origin: Origin) -> Result<CertEntry, Decode
         issuer_id: None,
         key_id: None,
         key_match: None,
-    })
+    };
+    drop(cert);
+    entry.der = der;
+    Ok(entry)
 }
 
 /// Parse a PKCS#10 request and check its self-signature.

@@ -108,7 +108,7 @@ fn public_key(der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
 pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
     // Issuer candidates: CAs and self-issued certificates (v1 roots have no CA flag).
     let mut keys: HashMap<CertId, SubjectPublicKeyInfo<'_>> = HashMap::new();
-    let mut by_ski: HashMap<&str, Vec<CertId>> = HashMap::new();
+    let mut by_ski: HashMap<&[u8], Vec<CertId>> = HashMap::new();
     let mut by_name: HashMap<&[u8], Vec<CertId>> = HashMap::new();
     for (id, c) in certs.iter().enumerate() {
         if !(c.is_ca || c.is_self_issued()) {
@@ -119,12 +119,9 @@ pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
         };
         keys.insert(id, key);
         if let Some(ski) = &c.ski {
-            by_ski.entry(ski.as_str()).or_default().push(id);
+            by_ski.entry(&**ski).or_default().push(id);
         }
-        by_name
-            .entry(c.subject_raw.as_slice())
-            .or_default()
-            .push(id);
+        by_name.entry(&*c.subject_raw).or_default().push(id);
     }
     certs
         .par_iter()
@@ -138,7 +135,7 @@ fn link_one(
     id: CertId,
     cert: &CertEntry,
     keys: &HashMap<CertId, SubjectPublicKeyInfo<'_>>,
-    by_ski: &HashMap<&str, Vec<CertId>>,
+    by_ski: &HashMap<&[u8], Vec<CertId>>,
     by_name: &HashMap<&[u8], Vec<CertId>>,
 ) -> Link {
     let unknown = Link {
@@ -164,13 +161,9 @@ fn link_one(
     // cfssl 1.2 leaf may share its CA's whole name and carry no authority key identifier.
     let mut candidates: Vec<CertId> = Vec::new();
     if let Some(aki) = &cert.aki {
-        candidates.extend(by_ski.get(aki.as_str()).into_iter().flatten());
+        candidates.extend(by_ski.get(&**aki).into_iter().flatten());
     }
-    for c in by_name
-        .get(cert.issuer_raw.as_slice())
-        .into_iter()
-        .flatten()
-    {
+    for c in by_name.get(&*cert.issuer_raw).into_iter().flatten() {
         if !candidates.contains(c) {
             candidates.push(*c);
         }

@@ -21,10 +21,10 @@ fn rank(c: &CertEntry) -> (bool, bool, bool, &std::path::Path, usize) {
 /// Set [`CertEntry::copy_of`] on every copy of a CA certificate. Runs after key pairing (the
 /// key decides the original) and before chain linking (issuers are originals).
 pub fn mark_copies(inv: &mut Inventory) {
-    let mut groups: HashMap<&str, Vec<CertId>> = HashMap::new();
+    let mut groups: HashMap<super::Sha256, Vec<CertId>> = HashMap::new();
     for (id, c) in inv.certs.iter().enumerate() {
         if c.is_ca || c.is_self_issued() {
-            groups.entry(c.sha256.as_str()).or_default().push(id);
+            groups.entry(c.sha256).or_default().push(id);
         }
     }
     let mut copies: Vec<(CertId, CertId)> = Vec::new();

@@ -70,6 +70,19 @@ pub fn tail(s: &str, w: usize) -> &str {
 }
 
 /// Lower-case hex without separators. By table: `write!` per byte was visible in scans.
+/// Bytes from hex digits (either case); `None` when `text` is not an even run of them.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| char::from(c).to_digit(16);
+    let bytes = text.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    bytes
+        .chunks(2)
+        .map(|p| u8::try_from(digit(p[0])? << 4 | digit(p[1])?).ok())
+        .collect()
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -25,18 +25,21 @@ mod pair;
 mod pss;
 mod read;
 mod scan;
+mod usages;
 pub mod walk;
 
 pub use chain::signed_by;
 pub use copies::copy_of_ca;
-pub use decode::sha256_hex;
+pub use decode::{sha256_hex, Sha256};
 pub use health::{Health, Judgement};
 pub use judge::{near_the_wall, CA_WALL_DAYS};
 pub use model::*;
 pub use names::{CaRole, ExpectedCa};
 pub use read::ReadPolicy;
 pub use scan::{scan, scan_with};
+pub use usages::Usages;
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -72,12 +75,17 @@ impl ScanOptions {
 /// Absolute and lexically clean (`a/../b` → `b`), without resolving symlinks: reports name
 /// files the way the operator reaches them, and `kubelet-client-current.pem` stays a link.
 pub fn absolute(path: &Path) -> PathBuf {
-    // Scan results are already absolute and clean (the roots are made so): skip the rebuild.
+    absolute_ref(path).into_owned()
+}
+
+/// [`absolute`], borrowing `path` when it already is (as scan results usually are): reports
+/// name every certificate's files.
+pub fn absolute_ref(path: &Path) -> Cow<'_, Path> {
     let clean = path
         .components()
         .all(|c| !matches!(c, Component::CurDir | Component::ParentDir));
     if path.is_absolute() && clean {
-        return path.to_path_buf();
+        return Cow::Borrowed(path);
     }
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
@@ -90,5 +98,5 @@ pub fn absolute(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
-    out
+    Cow::Owned(out)
 }

@@ -3,6 +3,7 @@
 //! Everything here is owned, cloneable and free of parser lifetimes so that the TUI, the
 //! reports and renewal can hold it without touching the disk again.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -167,15 +168,15 @@ pub struct CertEntry {
     pub kubeadm_name: Option<String>,
     /// Another distribution's name and CA role for it (k3s `client-admin`, MicroK8s
     /// `server.crt`, ...), from where the file is.
-    pub place: Option<super::distro::Place>,
+    pub place: Option<Box<super::distro::Place>>,
     /// DER bytes, kept for renewal, fingerprints and comparisons with served certificates.
     pub der: Vec<u8>,
     /// `CN=kube-apiserver`, `O=system:nodes, CN=system:node:cp-1` (RFC 4514 order reversed, as openssl prints).
     pub subject: String,
     pub issuer: String,
     /// Raw DER of the subject and issuer names, for exact name matching.
-    pub subject_raw: Vec<u8>,
-    pub issuer_raw: Vec<u8>,
+    pub subject_raw: Box<[u8]>,
+    pub issuer_raw: Box<[u8]>,
     pub common_name: Option<String>,
     pub organizations: Vec<String>,
     /// Upper-case hex, as `openssl x509 -serial` prints it.
@@ -184,19 +185,20 @@ pub struct CertEntry {
     pub not_after: DateTime<Utc>,
     /// `DNS:name`, `IP:addr`, `email:x`, `URI:x`.
     pub sans: Vec<String>,
-    /// Key usage and extended key usage in the names the CSR API uses (`digital signature`, `server auth`).
-    pub usages: Vec<String>,
+    /// Key usage and extended key usage in the names the CSR API uses.
+    pub usages: super::Usages,
     pub is_ca: bool,
     pub key_algorithm: KeyAlgorithm,
-    pub signature_algorithm: String,
+    pub signature_algorithm: Cow<'static, str>,
     /// Lower-case hex SHA-256 of the DER (what `openssl x509 -outform der | sha256sum` prints).
-    pub sha256: String,
+    pub sha256: super::Sha256,
     /// Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo (kubeadm's discovery hash without `sha256:`).
-    pub spki_sha256: String,
+    pub spki_sha256: super::Sha256,
     /// Fingerprint of the public key in a form that private keys can be compared with.
     pub public_key_id: Option<[u8; 32]>,
-    pub ski: Option<String>,
-    pub aki: Option<String>,
+    /// Subject and authority key identifiers, as bytes (written as lower-case hex).
+    pub ski: Option<Box<[u8]>>,
+    pub aki: Option<Box<[u8]>>,
     /// Kubeconfigs that reference this certificate (file references or identical embedded CA data).
     pub referenced_by: Vec<PathBuf>,
     /// Where the file really is when it was reached through a symlink (`kubelet-client-current.pem`).

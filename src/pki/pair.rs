@@ -10,22 +10,20 @@ use std::path::{Path, PathBuf};
 use super::read::FileRef;
 use super::{CertEntry, CertId, EntryKind, KeyEntry, Origin, ServiceAccountPair};
 
-/// Where a key's certificate should be, by convention. Files only.
-fn conventional_cert_paths(key: &Path) -> Vec<PathBuf> {
-    let Some(name) = key.file_name().and_then(|n| n.to_str()) else {
-        return Vec::new();
-    };
+/// Where a key's certificate should be, by convention, most usual first. Files only; made
+/// one at a time, as the first usually is the one.
+fn conventional_cert_paths(key: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    let name = key.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let dir = key.parent().unwrap_or(Path::new(""));
-    let mut out = Vec::new();
-    if let Some(stem) = name.strip_suffix("-key.pem") {
-        out.push(dir.join(format!("{stem}.pem")));
-    }
-    if let Some(stem) = name.strip_suffix(".key") {
-        for ext in ["crt", "pem", "cer", "cert"] {
-            out.push(dir.join(format!("{stem}.{ext}")));
-        }
-    }
-    out
+    let cfssl = name.strip_suffix("-key.pem").map(|stem| (stem, "pem"));
+    let stem = name.strip_suffix(".key");
+    let usual = ["crt", "pem", "cer", "cert"]
+        .into_iter()
+        .filter_map(move |ext| Some((stem?, ext)));
+    cfssl
+        .into_iter()
+        .chain(usual)
+        .map(move |(stem, ext)| dir.join(format!("{stem}.{ext}")))
 }
 
 /// First certificate of each file, and each kubeconfig user's client certificate.
@@ -95,11 +93,7 @@ pub fn pair_keys(certs: &mut [CertEntry], keys: &mut [KeyEntry], refs: &[FileRef
                 .by_file
                 .get(path)
                 .or_else(|| ref_pairs.get(path).and_then(|c| idx.by_file.get(c)))
-                .or_else(|| {
-                    conventional_cert_paths(path)
-                        .iter()
-                        .find_map(|p| idx.by_file.get(p))
-                })
+                .or_else(|| conventional_cert_paths(path).find_map(|p| idx.by_file.get(&p)))
                 .copied(),
             Origin::Kubeconfig {
                 path,

@@ -31,6 +31,13 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// Without spare capacity: a scan keeps every batch until all files are read.
+    pub fn shrunk(mut self) -> Parsed {
+        self.certs.shrink_to_fit();
+        self.keys.shrink_to_fit();
+        self
+    }
+
     fn problem(&mut self, path: &Path, severity: Severity, kind: ProblemKind, message: String) {
         self.problems.push(Problem {
             path: path.to_path_buf(),
@@ -43,16 +50,17 @@ impl Parsed {
     }
 }
 
-/// Read and parse one candidate file. Never panics; everything wrong becomes a problem.
-pub fn read_file(c: &Candidate, policy: ReadPolicy) -> Parsed {
-    let mut out = Parsed::default();
+/// Read and parse one candidate file into `out`, after what it holds. Never panics;
+/// everything wrong becomes a problem.
+pub fn read_file(c: &Candidate, policy: ReadPolicy, out: &mut Parsed) {
+    let first = out.certs.len();
     let path = &c.path;
     // One open, one fstat and one read: a path lookup per call adds up over 10,000 files.
     let (mut file, meta) = match open_regular(path) {
         Ok(f) => f,
         Err(e) => {
             out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
-            return out;
+            return;
         }
     };
     let len = meta.len();
@@ -66,14 +74,14 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy) -> Parsed {
                 len as f64 / (1024.0 * 1024.0)
             ),
         );
-        return out;
+        return;
     }
     let mut bytes = Vec::with_capacity(len as usize + 1);
     // Bounded: a file may grow between the fstat and the read.
     let limited = &mut std::io::Read::take(&mut file, MAX_FILE_SIZE + 1);
     if let Err(e) = std::io::Read::read_to_end(limited, &mut bytes) {
         out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
-        return out;
+        return;
     }
     let pkiish = c.explicit || is_pki_extension(path);
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -85,7 +93,7 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy) -> Parsed {
                 "empty file".into(),
             );
         }
-        return out;
+        return;
     }
     if looks_like_pem(&bytes) {
         let (mut blocks, errors) = pem_blocks(&bytes);
@@ -99,14 +107,14 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy) -> Parsed {
         }
         policy.keep(&mut blocks);
         let kubeadm_name = kubeadm::name_for_cert_file(path);
-        add_blocks(&mut out, blocks, path, kubeadm_name, |index| Origin::File {
+        add_blocks(out, blocks, path, kubeadm_name, |index| Origin::File {
             path: path.clone(),
             index,
         });
     } else if kubeconfig::looks_like_kubeconfig(&bytes) {
-        read_kubeconfig(&mut out, path, &bytes, policy);
+        read_kubeconfig(out, path, &bytes, policy);
     } else if bytes.first() == Some(&0x30) && pkiish {
-        read_der(&mut out, path, bytes, policy);
+        read_der(out, path, bytes, policy);
     } else if pkiish {
         out.problem(
             path,
@@ -116,11 +124,10 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy) -> Parsed {
         );
     }
     if let Some(target) = &c.link_target {
-        for cert in &mut out.certs {
+        for cert in &mut out.certs[first..] {
             cert.symlink_target = Some(target.clone());
         }
     }
-    out
 }
 
 fn is_pki_extension(path: &Path) -> bool {
@@ -228,22 +235,11 @@ fn add_blocks(
     origin: impl Fn(usize) -> Origin,
 ) {
     let (mut n_cert, mut n_key, mut n_csr) = (0, 0, 0);
-    // Exactly sized: a first push makes room for four entries (each under 1 KiB), and a scan
-    // keeps every file's vectors until all files are read.
-    let count = |f: fn(&BlockKind) -> bool| blocks.iter().filter(|b| f(&b.kind)).count();
-    out.certs
-        .reserve_exact(count(|k| matches!(k, BlockKind::Certificate)));
-    out.keys.reserve_exact(count(|k| {
-        matches!(
-            k,
-            BlockKind::PrivateKey(_) | BlockKind::PublicKey(_) | BlockKind::EncryptedKey
-        )
-    }));
     for block in blocks {
         match block.kind {
             BlockKind::Certificate => {
                 let o = origin(n_cert);
-                match parse_certificate(&block.der, o) {
+                match parse_certificate(block.der, o) {
                     Ok(mut c) => {
                         if n_cert == 0 {
                             c.kubeadm_name = kubeadm_name.map(str::to_string);

@@ -173,7 +173,7 @@ pub(super) fn replace_item(inv: &Inventory, id: CertId, new_der: Vec<u8>) -> Res
         ca_label: label.clone(),
         ca_path: ca.origin.path().to_path_buf(),
         old_serial: ca.serial.clone(),
-        old_sha256: ca.sha256.clone(),
+        old_sha256: ca.sha256.to_string(),
         old_not_before: ca.not_before,
         old_not_after: ca.not_after,
         new_serial: super::item::serial_of(&new_der),
@@ -188,11 +188,11 @@ pub(super) fn replace_item(inv: &Inventory, id: CertId, new_der: Vec<u8>) -> Res
         ca_check: Some(CaCheck {
             label,
             ca_path: ca.origin.path().to_path_buf(),
-            old_sha256: ca.sha256.clone(),
+            old_sha256: ca.sha256.to_string(),
             new_sha256,
             leaves: leaves
                 .iter()
-                .map(|c| (inv.label(c), c.sha256.clone()))
+                .map(|c| (inv.label(c), c.sha256.to_string()))
                 .collect(),
             roots: inv.roots.clone(),
         }),

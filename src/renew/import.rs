@@ -72,7 +72,7 @@ pub fn plan_import(inv: &Inventory, file: &Path, opts: &RenewOptions) -> Result<
     }
     let subject = cert.subject().as_raw();
     let named: Vec<usize> = (0..inv.certs.len())
-        .filter(|&i| inv.certs[i].is_ca && inv.certs[i].subject_raw == subject)
+        .filter(|&i| inv.certs[i].is_ca && *inv.certs[i].subject_raw == *subject)
         .map(|i| inv.original(i))
         .collect();
     let Some(&first) = named.first() else {

@@ -211,7 +211,7 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
         ca_label,
         ca_path: ca.origin.path().to_path_buf(),
         old_serial: cert.serial.clone(),
-        old_sha256: cert.sha256.clone(),
+        old_sha256: cert.sha256.to_string(),
         old_not_before: cert.not_before,
         old_not_after: cert.not_after,
         new_serial: serial_of(&new_der),

@@ -4,16 +4,18 @@
 //! Serialized straight from borrowed views of the inventory: building a `serde_json::Value`
 //! tree first cost several times the inventory's memory on large trees.
 
+use std::borrow::Cow;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::pki::distro::{Distribution, NodeRole};
 use crate::pki::{
-    absolute, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory,
-    KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Status,
+    absolute, absolute_ref, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health,
+    Inventory, KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256,
+    Status, Usages,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -47,7 +49,7 @@ impl<'a> From<&'a Origin> for Source<'a> {
 
 #[derive(Serialize)]
 struct Cert<'a> {
-    path: PathBuf,
+    path: Cow<'a, Path>,
     index: usize,
     name: Option<&'a str>,
     subject: &'a str,
@@ -60,24 +62,24 @@ struct Cert<'a> {
     status: Status,
     health: Health,
     chain: ChainVerdict,
-    issuer_path: Option<PathBuf>,
-    key_path: Option<PathBuf>,
+    issuer_path: Option<Cow<'a, Path>>,
+    key_path: Option<Cow<'a, Path>>,
     key_match: Option<bool>,
     sans: &'a [String],
-    usages: &'a [String],
+    usages: &'a Usages,
     is_ca: bool,
     key_algorithm: KeyAlgorithm,
     signature_algorithm: &'a str,
-    sha256: &'a str,
-    spki_sha256: &'a str,
+    sha256: Sha256,
+    spki_sha256: Sha256,
     join_hash: Option<String>,
-    ski: Option<&'a str>,
-    aki: Option<&'a str>,
-    referenced_by: Vec<PathBuf>,
+    ski: Option<String>,
+    aki: Option<String>,
+    referenced_by: Vec<Cow<'a, Path>>,
     symlink_target: Option<&'a PathBuf>,
     superseded: bool,
     /// The CA's own file when this is a copy of it inside another file; `null` otherwise.
-    copy_of: Option<PathBuf>,
+    copy_of: Option<Cow<'a, Path>>,
     /// For a CA the role it plays, for a leaf the role of the CA it must be under:
     /// `kubernetes`, `client`, `server`, `front-proxy`, `etcd`, `etcd-server`, `etcd-peer`.
     ca_role: Option<CaRole>,
@@ -158,7 +160,7 @@ fn served<'a>(probes: &'a [ProbeResult], indices: &[usize]) -> Vec<ServedOut<'a>
 
 fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> Cert<'a> {
     Cert {
-        path: absolute(c.origin.path()),
+        path: absolute_ref(c.origin.path()),
         index: c.origin.index(),
         name: c.name(),
         subject: &c.subject,
@@ -170,23 +172,25 @@ fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> 
         status: c.status,
         health,
         chain: c.chain,
-        issuer_path: c.issuer_id.map(|i| absolute(inv.certs[i].origin.path())),
-        key_path: c.key_id.map(|k| absolute(inv.keys[k].origin.path())),
+        issuer_path: c
+            .issuer_id
+            .map(|i| absolute_ref(inv.certs[i].origin.path())),
+        key_path: c.key_id.map(|k| absolute_ref(inv.keys[k].origin.path())),
         key_match: c.key_match,
         sans: &c.sans,
         usages: &c.usages,
         is_ca: c.is_ca,
         key_algorithm: c.key_algorithm,
         signature_algorithm: &c.signature_algorithm,
-        sha256: &c.sha256,
-        spki_sha256: &c.spki_sha256,
+        sha256: c.sha256,
+        spki_sha256: c.spki_sha256,
         join_hash: c.join_hash(),
-        ski: c.ski.as_deref(),
-        aki: c.aki.as_deref(),
-        referenced_by: c.referenced_by.iter().map(|p| absolute(p)).collect(),
+        ski: c.ski.as_deref().map(crate::pki::format::hex),
+        aki: c.aki.as_deref().map(crate::pki::format::hex),
+        referenced_by: c.referenced_by.iter().map(|p| absolute_ref(p)).collect(),
         symlink_target: c.symlink_target.as_ref(),
         superseded: c.superseded,
-        copy_of: c.copy_of.map(|o| absolute(inv.certs[o].origin.path())),
+        copy_of: c.copy_of.map(|o| absolute_ref(inv.certs[o].origin.path())),
         ca_role: match c.is_ca {
             true => inv.ca_role(id),
             false => inv.expected_ca(id).map(|e| e.ca_role),
@@ -199,13 +203,13 @@ fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> 
 
 #[derive(Serialize)]
 struct Key<'a> {
-    path: PathBuf,
+    path: Cow<'a, Path>,
     index: usize,
     private: bool,
     format: KeyFormat,
     encrypted: bool,
     algorithm: KeyAlgorithm,
-    cert_path: Option<PathBuf>,
+    cert_path: Option<Cow<'a, Path>>,
     cert_index: Option<usize>,
     matches: Option<bool>,
     source: Source<'a>,
@@ -214,13 +218,13 @@ struct Key<'a> {
 fn key<'a>(inv: &'a Inventory, k: &'a KeyEntry) -> Key<'a> {
     let c = k.cert_id.map(|c| &inv.certs[c]);
     Key {
-        path: absolute(k.origin.path()),
+        path: absolute_ref(k.origin.path()),
         index: k.origin.index(),
         private: k.is_private,
         format: k.format,
         encrypted: k.is_encrypted(),
         algorithm: k.algorithm,
-        cert_path: c.map(|c| absolute(c.origin.path())),
+        cert_path: c.map(|c| absolute_ref(c.origin.path())),
         cert_index: c.map(|c| c.origin.index()),
         matches: c.and_then(|c| match (k.public_key_id, c.public_key_id) {
             (Some(a), Some(b)) => Some(a == b),

@@ -13,7 +13,7 @@ pub use pem::{looks_like_pem, pem_blocks, Block, BlockError, BlockKind, PemError
 pub use request::{decode_request, parse_request, DecodedRequest};
 pub use text::x509_text;
 pub use x509::{
-    algorithm_name, certificate, ip_addr, name_attrs, san, sans, sha256_hex, time, validity,
+    algorithm_name, certificate, ip_addr, name_attrs, san, sans, sha256_hex, time, validity, Sha256,
 };
 
 /// Why bytes do not hold the certificate or request asked for.

@@ -49,7 +49,7 @@ const END: &str = "-----END ";
 
 /// True when the bytes contain at least one PEM armour line.
 pub fn looks_like_pem(bytes: &[u8]) -> bool {
-    bytes.windows(BEGIN.len()).any(|w| w == BEGIN.as_bytes())
+    find(bytes, BEGIN.as_bytes()).is_some()
 }
 
 /// Split PEM text into blocks; text outside blocks is ignored.
@@ -118,8 +118,9 @@ pub fn pem_blocks(bytes: &[u8]) -> (Vec<Block>, Vec<BlockError>) {
     (blocks, errors)
 }
 
+/// memchr's search: the byte-by-byte window compare was a twentieth of a large scan.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// The contents of a block with nothing unusual about it: a plain label, no headers, only
@@ -154,17 +155,28 @@ fn plain_body(span: &[u8]) -> Option<Vec<u8>> {
         .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
         .unwrap_or(body.len());
     let body = &body[first..];
+    if find(body, b"\n\n").is_some() || find(body, b"\r\n\r\n").is_some() {
+        return None;
+    }
+    let engine = base64::engine::general_purpose::STANDARD;
+    // Lines copied whole, without the whitespace at their ends: a byte-by-byte filter was a
+    // twentieth of a large scan. Where this decodes, the text was base64 lines, and the
+    // filter below would have given the same bytes.
+    let mut compact = Vec::with_capacity(body.len());
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body).chain([body.len()]) {
+        compact.extend_from_slice(body[start..end].trim_ascii());
+        start = end + 1;
+    }
+    if let Ok(der) = engine.decode(&compact) {
+        return Some(der);
+    }
     let base64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
-    if find(body, b"\n\n").is_some()
-        || find(body, b"\r\n\r\n").is_some()
-        || !body.iter().all(|&b| base64(b) || is_space(b))
-    {
+    if !body.iter().all(|&b| base64(b) || is_space(b)) {
         return None;
     }
     let compact: Vec<u8> = body.iter().copied().filter(|&b| !is_space(b)).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .ok()
+    engine.decode(compact).ok()
 }
 
 fn describe_pem_error(e: &pem::PemError) -> String {

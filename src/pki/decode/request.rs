@@ -98,7 +98,7 @@ pub fn parse_request(der: &[u8]) -> Result<DecodedRequest, DecodeError> {
         other_sans,
         key_algorithm: public.algorithm,
         public_key_id: public.id,
-        signature_algorithm: algorithm_name(&csr.signature_algorithm.algorithm),
+        signature_algorithm: algorithm_name(&csr.signature_algorithm.algorithm).into_owned(),
         signature: csr
             .verify_signature()
             .map_err(|e| DecodeError::RequestSignature(e.to_string())),

@@ -312,7 +312,10 @@ fn extension(o: &mut String, e: &X509Extension<'_>) {
             let title = algorithm_name(&e.oid);
             let mut raw = String::new();
             hex_block(&mut raw, e.value, 0, 16);
-            (title, raw.lines().map(str::to_string).collect())
+            (
+                title.into_owned(),
+                raw.lines().map(str::to_string).collect(),
+            )
         }
     };
     let prefix = if matches!(

@@ -1,6 +1,7 @@
 //! One DER certificate: parsing with the error in words, and the fields every reader needs
 //! written one way (times, SANs, names, algorithm names, fingerprints).
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -39,7 +40,81 @@ pub fn validity(cert: &X509Certificate<'_>) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// Lower-case hex SHA-256 of some bytes: the identity of a certificate, file or key.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(digest::digest(&digest::SHA256, bytes).as_ref())
+    Sha256::of(bytes).to_string()
+}
+
+/// A SHA-256 digest, kept as its 32 bytes and written as lower-case hex only where it is
+/// shown: an inventory holds two per certificate, and 64-character strings were a tenth of it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sha256(pub [u8; 32]);
+
+impl Sha256 {
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest::digest(&digest::SHA256, bytes).as_ref());
+        Sha256(out)
+    }
+
+    /// From the 64 hex digits a report carries.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        crate::pki::format::unhex(hex)?.try_into().ok().map(Sha256)
+    }
+}
+
+impl std::fmt::Display for Sha256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 64];
+        for (i, b) in self.0.iter().enumerate() {
+            buf[2 * i] = DIGITS[usize::from(b >> 4)];
+            buf[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        // Only ASCII hex digits were written.
+        f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
+    }
+}
+
+impl std::fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl serde::Serialize for Sha256 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Compared with the hex that journals, served certificates and reports carry.
+impl PartialEq<str> for Sha256 {
+    fn eq(&self, other: &str) -> bool {
+        Sha256::from_hex(other) == Some(*self)
+    }
+}
+
+impl PartialEq<&str> for Sha256 {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl PartialEq<String> for Sha256 {
+    fn eq(&self, other: &String) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Sha256> for String {
+    fn eq(&self, other: &Sha256) -> bool {
+        other == self.as_str()
+    }
+}
+
+impl PartialEq<Sha256> for str {
+    fn eq(&self, other: &Sha256) -> bool {
+        other == self
+    }
 }
 
 /// An IP SAN's bytes as an address; `None` when they are neither 4 nor 16 bytes long.
@@ -89,14 +164,21 @@ pub fn name_attrs(name: &X509Name<'_>) -> (Option<String>, Vec<String>) {
 }
 
 /// The short name of an algorithm OID (`sha256WithRSAEncryption`), else its dotted form.
-/// The registry is built once: building it per certificate was a tenth of a 10,000-file scan.
-pub fn algorithm_name(oid: &Oid<'_>) -> String {
-    static REGISTRY: std::sync::LazyLock<x509_parser::oid_registry::OidRegistry<'static>> =
+/// The names are looked up once (building the registry per certificate was a tenth of a
+/// 10,000-file scan), by the OID's bytes, and known names are borrowed, never copied.
+pub fn algorithm_name(oid: &Oid<'_>) -> Cow<'static, str> {
+    static NAMES: std::sync::LazyLock<std::collections::HashMap<Vec<u8>, &'static str>> =
         std::sync::LazyLock::new(|| {
-            x509_parser::oid_registry::OidRegistry::default().with_crypto()
+            let registry: &'static _ = Box::leak(Box::new(
+                x509_parser::oid_registry::OidRegistry::default().with_crypto(),
+            ));
+            registry
+                .iter()
+                .map(|(oid, entry)| (oid.as_bytes().to_vec(), entry.sn()))
+                .collect()
         });
-    REGISTRY
-        .get(oid)
-        .map(|e| e.sn().to_string())
-        .unwrap_or_else(|| oid.to_id_string())
+    match NAMES.get(oid.as_bytes()) {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(oid.to_id_string()),
+    }
 }

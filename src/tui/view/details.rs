@@ -307,7 +307,7 @@ fn cert_body(out: &mut Out, d: &Loaded, id: usize) {
     out.field("Usages", &usages, Style::new());
     out.field("Key", &c.key_algorithm.to_string(), Style::new());
     out.field("Signed", &c.signature_algorithm, Style::new());
-    out.field("SHA-256", &c.sha256, t.muted());
+    out.field("SHA-256", &c.sha256.to_string(), t.muted());
     if let Some(hash) = c.join_hash() {
         out.field("Join", &hash, t.muted());
     }
