@@ -17,6 +17,7 @@ pub mod clipboard;
 pub mod csr_actions;
 pub mod csr_text;
 mod cursor;
+mod input;
 pub mod keymap;
 pub mod node_tasks;
 pub mod runner;
@@ -90,7 +91,7 @@ pub async fn run(
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let app = App::new(host, &opts, Utc::now());
     let mut guard = terminal::Guard::enter()?;
-    let events = crossterm::event::EventStream::new();
+    let events = input::events()?;
     let result = runner::run_loop(guard.terminal(), events, app, quit).await;
     drop(guard);
     result

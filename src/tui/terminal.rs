@@ -23,7 +23,8 @@ static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
 
 /// Owns the terminal while the UI runs.
 pub struct Guard {
-    terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// `None` only while dropping.
+    terminal: Option<Terminal<CrosstermBackend<Stdout>>>,
 }
 
 impl Guard {
@@ -38,7 +39,9 @@ impl Guard {
             return Err(e);
         }
         match Terminal::new(CrosstermBackend::new(stdout())) {
-            Ok(terminal) => Ok(Guard { terminal }),
+            Ok(terminal) => Ok(Guard {
+                terminal: Some(terminal),
+            }),
             Err(e) => {
                 restore();
                 Err(e)
@@ -47,13 +50,24 @@ impl Guard {
     }
 
     pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<Stdout>> {
-        &mut self.terminal
+        self.terminal
+            .as_mut()
+            .expect("the terminal lives as long as its guard")
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         restore();
+        // ratatui's own drop shows a hidden cursor once more and, when it cannot, prints to
+        // stderr — a panic when stderr is the terminal that hung up. When the cursor cannot
+        // be shown here, the terminal is gone: nothing is left to tidy, so ratatui's drop
+        // does not run.
+        if let Some(mut terminal) = self.terminal.take() {
+            if terminal.show_cursor().is_err() {
+                std::mem::forget(terminal);
+            }
+        }
     }
 }
 

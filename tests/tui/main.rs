@@ -39,6 +39,7 @@ mod csr_actions;
 mod csr_screens;
 mod demo_cluster;
 mod e2e;
+mod hangup;
 mod nodes;
 mod renew;
 mod runtime;

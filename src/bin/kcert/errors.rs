@@ -47,13 +47,13 @@ pub fn install(debug: bool) {
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("a panic");
-        eprintln!("{}internal error: {what}", prefix());
-        eprintln!(
+        err_line(format_args!("{}internal error: {what}", prefix()));
+        err_line(format_args!(
             "This is a bug in kcert {}. Please report it {}, with the command you ran; \
              `--debug` (or KCERT_DEBUG=1) adds where it happened.",
             env!("CARGO_PKG_VERSION"),
             report_to()
-        );
+        ));
     }));
 }
 
@@ -97,15 +97,22 @@ pub fn lines(e: &Report) -> Vec<String> {
 /// Print `e` on stderr, the operator's way or, with `debug`, the developer's.
 pub fn print(e: &Report, debug: bool) {
     if debug {
-        eprintln!("kcert: {e:?}");
+        err_line(format_args!("kcert: {e:?}"));
         return;
     }
     for (i, line) in lines(e).iter().enumerate() {
         match i {
-            0 => eprintln!("{}{line}", prefix()),
-            _ => eprintln!("  {line}"),
+            0 => err_line(format_args!("{}{line}", prefix())),
+            _ => err_line(format_args!("  {line}")),
         }
     }
+}
+
+/// One line on stderr. Unlike `eprintln!`, a stderr that cannot be written (a terminal that
+/// hung up) is no reason to panic while reporting something else.
+fn err_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 #[cfg(test)]

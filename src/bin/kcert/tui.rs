@@ -58,7 +58,8 @@ pub fn open(
         node,
         probe,
     };
-    runtime()?.block_on(async {
+    let had_terminal = std::io::stdin().is_terminal();
+    let ended = runtime()?.block_on(async {
         let mut quit = Quit::listen()?;
         let mut signal = None;
         kcert::tui::run(opts, async {
@@ -78,7 +79,13 @@ pub fn open(
             Some(s) if s == SignalKind::interrupt() => ExitStatus::Interrupted,
             _ => ExitStatus::Ok,
         })
-    })
+    });
+    // The terminal hung up under the UI (the draw failed on it before the check saw it go):
+    // the same end as a SIGHUP, and nothing to print on a terminal that is gone.
+    match ended {
+        Err(_) if had_terminal && !std::io::stdin().is_terminal() => Ok(ExitStatus::Ok),
+        other => other,
+    }
 }
 
 #[cfg(test)]
