@@ -41,7 +41,7 @@ pub use restore::{
     apply_restore, describe_restore, plan_restore, Back, RestoreApplyError, RestoreError,
     RestoreFile, RestorePlan, Restored,
 };
-pub use rotation::{local_plan, plan_cas, restarts, LocalPlan};
+pub use rotation::{local_plan, plan_cas, restarts, CaRoute, LocalPlan};
 pub use select::Selection;
 pub use text::{and_list, describe, nothing_changed};
 

@@ -12,6 +12,30 @@ use crate::pki::format::{datetime, residual};
 use crate::pki::{CertId, ChainVerdict, Inventory};
 use crate::runtime::{readers_of, NodePaths};
 
+/// How a CA is renewed from this node's point of view: what `kcert renew` does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaRoute {
+    /// Self-signed, its key here and matching: re-signed with that key.
+    OwnKey,
+    /// Self-signed, its key elsewhere: renewed there, then `kcert ca import` here.
+    KeyElsewhere,
+    /// Signed by another CA: renewed where that CA's key is.
+    ByIssuer,
+}
+
+impl CaRoute {
+    pub fn of(ca: &crate::pki::CertEntry) -> CaRoute {
+        match (
+            ca.key_id.is_some() && ca.key_match == Some(true),
+            ca.chain == ChainVerdict::SelfSigned,
+        ) {
+            (_, false) => CaRoute::ByIssuer,
+            (true, true) => CaRoute::OwnKey,
+            (false, true) => CaRoute::KeyElsewhere,
+        }
+    }
+}
+
 /// Who must restart to read CA `name`'s new certificate, and why.
 pub fn restarts(name: Option<&str>) -> Vec<&'static str> {
     match name {
@@ -65,18 +89,17 @@ pub fn local_plan(inv: &Inventory, id: CertId) -> LocalPlan {
             false => format!("expires in {}", residual(ca.not_after, now)),
         }
     )];
-    let key_here = ca.key_id.is_some() && ca.key_match == Some(true);
-    out.push(match (key_here, ca.chain == ChainVerdict::SelfSigned) {
-        (true, true) => format!(
+    out.push(match CaRoute::of(ca) {
+        CaRoute::OwnKey => format!(
             "  Its key is on this node: `kcert renew {label}` re-signs it with that key (same \
              subject, key and key identifiers), so nothing it signed is re-issued."
         ),
-        (false, true) => format!(
+        CaRoute::KeyElsewhere => format!(
             "  Its key is not on this node: renew it on the node with its key, then \
              `kcert ca import {}` here.",
             ca.origin.path().display()
         ),
-        (_, false) => format!(
+        CaRoute::ByIssuer => format!(
             "  It is signed by \"{}\": it is renewed where that CA's key is.",
             ca.issuer
         ),

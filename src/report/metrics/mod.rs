@@ -79,7 +79,7 @@ pub struct Exposition {
     /// never copied, by [`Exposition::render_parts`]).
     fixed: Bytes,
     /// The clock-dependent families without their values (`None`: encoded at each scrape).
-    timed: Arc<Option<timed::Template>>,
+    timed: Option<Arc<timed::Template>>,
 }
 
 impl Exposition {
@@ -91,7 +91,7 @@ impl Exposition {
         let mut fixed = String::with_capacity(model.certs.len() * 3000 + 4096);
         encode(&mut fixed, Fixed(model.clone()));
         Exposition {
-            timed: Arc::new(timed::Template::build(&model)),
+            timed: timed::Template::build(&model).map(Arc::new),
             model,
             fixed: Bytes::from(fixed),
         }
@@ -111,9 +111,9 @@ impl Exposition {
     /// families (shared, not copied) and the clock-bound ones with `# EOF`.
     pub fn render_parts(&self, now: DateTime<Utc>) -> (Bytes, Bytes) {
         let now = now.timestamp_millis();
-        let timed_len = self.timed.as_ref().as_ref().map_or(0, |t| t.len_hint());
+        let timed_len = self.timed.as_deref().map_or(0, |t| t.len_hint());
         let mut out = String::with_capacity(timed_len + 64);
-        match self.timed.as_ref() {
+        match self.timed.as_deref() {
             Some(template) => template.render(&self.model, now, &mut out),
             None => self.encode_timed(now, &mut out),
         }

@@ -157,11 +157,7 @@ mod tests {
         assert!(e.timed.is_some(), "the template was built");
         for now in [0, 1_650_000_000_123, 1_750_000_000_999, 1_950_000_000_000] {
             let mut fast = String::new();
-            e.timed
-                .as_ref()
-                .as_ref()
-                .unwrap()
-                .render(&e.model, now, &mut fast);
+            e.timed.as_deref().unwrap().render(&e.model, now, &mut fast);
             let mut reference = String::new();
             e.encode_timed(now, &mut reference);
             assert_eq!(fast, reference, "at {now} ms");

@@ -148,13 +148,11 @@ pub fn header(app: &App, area: Rect, buf: &mut Buffer) {
         // Without room for the CA's name, the time left alone: the row and details name it.
         let left = crate::pki::format::residual(ca.not_after, inv.generated_at);
         let room = usize::from(area.width).saturating_sub(used(&spans) + 2);
-        let text = [
-            format!("CA {} ends in {left}", inv.label(ca)),
-            format!("CA wall {left}"),
-        ]
-        .into_iter()
-        .find(|w| w.width() <= room)
-        .unwrap_or_else(|| format!("CA wall {left}"));
+        let full = format!("CA {} ends in {left}", inv.label(ca));
+        let text = match full.width() <= room {
+            true => full,
+            false => format!("CA wall {left}"),
+        };
         spans.push(Span::raw("  "));
         spans.push(Span::styled(text, t.tone(Tone::Warning)));
     }

@@ -5,7 +5,8 @@ use ratatui::style::Style;
 
 use super::details::Out;
 use crate::pki::format::{datetime, residual};
-use crate::pki::{ChainVerdict, CA_WALL_DAYS};
+use crate::pki::CA_WALL_DAYS;
+use crate::renew::CaRoute;
 use crate::tui::app::Loaded;
 use crate::tui::status::Tone;
 
@@ -66,14 +67,13 @@ pub(super) fn ca_lines(out: &mut Out, d: &Loaded, id: usize) {
         }
     }
 
-    let key_here = c.key_id.is_some() && c.key_match == Some(true);
-    let (what, style) = match (key_here, c.chain == ChainVerdict::SelfSigned) {
-        (true, true) => ("r renew with its key · P plan", t.accent()),
-        (false, true) => (
+    let (what, style) = match CaRoute::of(c) {
+        CaRoute::OwnKey => ("r renew with its key · P plan", t.accent()),
+        CaRoute::KeyElsewhere => (
             "key not here: renew where it is, then kcert ca import · P plan",
             t.muted(),
         ),
-        (_, false) => ("renewed where its issuer's key is · P plan", t.muted()),
+        CaRoute::ByIssuer => ("renewed where its issuer's key is · P plan", t.muted()),
     };
     out.field("", what, style);
 }
