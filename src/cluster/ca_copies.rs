@@ -176,15 +176,14 @@ pub fn judge(pem: Option<&[u8]>, ca_der: &[u8]) -> CopyState {
         return CopyState::Absent;
     };
     let ders = decode::certificates(pem);
-    if ders.iter().any(|d| d == ca_der) {
-        return CopyState::Current;
-    }
     let ca_end = decode::certificate(ca_der)
         .map(|c| decode::validity(&c).1)
         .ok();
     let same_key = ders.iter().filter_map(|d| pki::copy_of_ca(d, ca_der)).max();
+    // A newer copy is news even beside the current one: this node should import it.
     match (same_key, ca_end) {
         (Some(until), Some(end)) if until > end => CopyState::Newer { until },
+        _ if ders.iter().any(|d| d == ca_der) => CopyState::Current,
         (Some(until), _) => CopyState::Old { until },
         (None, _) => match ders.first().and_then(|d| decode::certificate(d).ok()) {
             Some(c) => CopyState::Other {
@@ -311,6 +310,11 @@ mod tests {
             judge(Some(&pem(&[&other, &old, &new])), &new),
             CopyState::Current
         );
+        // ... unless this node holds the older one: the newer beside it is to be imported.
+        assert!(matches!(
+            judge(Some(&pem(&[&old, &new])), &old),
+            CopyState::Newer { .. }
+        ));
         // Same name, another key: another CA.
         assert_eq!(
             judge(Some(&pem(&[&other])), &new),

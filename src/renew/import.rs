@@ -49,7 +49,13 @@ pub enum ImportError {
 }
 
 /// Plan replacing the local copies of the CA in `file`; an empty plan when they already hold it.
-pub fn plan_import(inv: &Inventory, file: &Path, opts: &RenewOptions) -> Result<Plan, ImportError> {
+/// Also the certificate that was checked (DER): what anything after the plan carries on (the
+/// cluster's copy), so that `file` is not read again and cannot change in between.
+pub fn plan_import(
+    inv: &Inventory,
+    file: &Path,
+    opts: &RenewOptions,
+) -> Result<(Plan, Vec<u8>), ImportError> {
     let bytes = std::fs::read(file).map_err(|source| ImportError::Read {
         path: file.to_path_buf(),
         source,
@@ -100,6 +106,7 @@ pub fn plan_import(inv: &Inventory, file: &Path, opts: &RenewOptions) -> Result<
             local_end: local.not_after,
         });
     }
+    let checked = der.clone();
     let mut item = replace_item(inv, id, der)?;
     let items = match item.writes.is_empty() {
         true => Vec::new(),
@@ -108,14 +115,8 @@ pub fn plan_import(inv: &Inventory, file: &Path, opts: &RenewOptions) -> Result<
             vec![item]
         }
     };
-    Ok(assemble(
-        inv,
-        items,
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        opts,
-    ))
+    let plan = assemble(inv, items, Vec::new(), Vec::new(), Vec::new(), opts);
+    Ok((plan, checked))
 }
 
 fn and_paths(paths: &[PathBuf]) -> String {

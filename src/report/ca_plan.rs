@@ -93,7 +93,6 @@ pub fn describe_ca_plan(
     let local = local_plan(inv, id);
     let name = local.name.as_deref();
     let label = &local.label;
-    let end = datetime(local.not_after);
     let ca_der = &inv.certs[inv.original(id)].der;
     let control_plane_only = matches!(name, Some("etcd-ca" | "front-proxy-ca"));
     let mut out = local.lines.clone();
@@ -169,14 +168,18 @@ pub fn describe_ca_plan(
             _ => None,
         })
         .min();
-    let deadline = match first_end {
-        Some(t) if t < local.not_after => format!(
-            "{} (when the old copies in the cluster stop working)",
-            datetime(t)
-        ),
-        _ => format!("{end} (when every old copy stops working)"),
+    let (by, who, verb) = match first_end {
+        Some(t) if t < local.not_after => (t, "the old copies in the cluster", "stop"),
+        _ => (local.not_after, "every old copy", "stops"),
     };
-    out.push(format!("Steps, all before {deadline}:"));
+    // A deadline already behind: not "before" it, but now.
+    out.push(match by <= now {
+        true => format!("Steps, now: {who} stopped working on {}:", datetime(by)),
+        false => format!(
+            "Steps, all before {} (when {who} {verb} working):",
+            datetime(by)
+        ),
+    });
     let mut steps = Vec::new();
     let newer = found
         .iter()
@@ -220,7 +223,7 @@ pub fn describe_ca_plan(
             "{where_}: copy the new {file} there and run `kcert ca import <file>`"
         ));
     }
-    if name.is_none_or(|n| n == "ca") {
+    if name == Some("ca") {
         let info_current = found.iter().any(|f| {
             f.place == Place::ClusterInfo
                 && f.copies

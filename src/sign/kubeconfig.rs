@@ -120,7 +120,8 @@ pub fn replace_user(
 /// public key, other bytes).
 fn older_copy(data: &str, ca_der: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
     let end = crate::pki::copy_of_ca(&embedded_first_cert(data)?, ca_der)?;
-    (Some(end) < crate::pki::copy_of_ca(ca_der, ca_der)).then_some(end)
+    let ca_end = crate::pki::decode::validity(&crate::pki::decode::certificate(ca_der).ok()?).1;
+    (end < ca_end).then_some(end)
 }
 
 fn embedded_first_cert(data: &str) -> Option<Vec<u8>> {

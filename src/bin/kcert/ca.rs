@@ -86,8 +86,8 @@ fn import(args: &CaImportArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
     let inv = inventory(&args.roots, now)?;
     let mut opts = RenewOptions::new(now);
     opts.backup_dir = args.backup_dir.clone();
-    let plan = match renew::plan_import(&inv, &args.file, &opts) {
-        Ok(p) => p,
+    let (plan, der) = match renew::plan_import(&inv, &args.file, &opts) {
+        Ok(planned) => planned,
         Err(e) => {
             errors::print(&eyre!("{e}; nothing was changed"), false);
             return Ok(ExitStatus::Warning);
@@ -106,19 +106,6 @@ fn import(args: &CaImportArgs, now: DateTime<Utc>) -> Result<ExitStatus> {
     if !args.update_cluster || !(done || args.dry_run) {
         return Ok(status);
     }
-    let der = match pki::decode::read_certificates(&args.file)
-        .into_iter()
-        .next()
-    {
-        Some(der) => der,
-        None => {
-            eprintln!(
-                "kcert: warning: {} holds no certificate: kube-public/cluster-info was not updated",
-                args.file.display()
-            );
-            return Ok(status.worse(ExitStatus::Warning));
-        }
-    };
     let later = crate::renew::later_command(&args.file, &args.roots, &args.cluster);
     let node = node_of(&inv, !args.roots.is_empty());
     let cluster = crate::cluster::update_cluster_info(

@@ -122,6 +122,13 @@ pub fn update_cluster_info(
             say!("kube-public/cluster-info already holds the new certificate.");
             ExitStatus::Ok
         }
+        Err(e @ cluster_info::UpdateError::Unverified) => {
+            eprintln!(
+                "kcert: warning: {e}: check it with `kcert ca plan` (what was changed on this \
+                 node stands)"
+            );
+            ExitStatus::Warning
+        }
         Err(e) if dry_run => {
             eprintln!("kcert: warning: kube-public/cluster-info could not be checked: {e}");
             ExitStatus::Warning
