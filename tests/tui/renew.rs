@@ -206,8 +206,8 @@ fn r_on_a_k3s_certificate_shows_k3s_command_and_writes_nothing() {
     assert_eq!(bytes(&crt), before);
 }
 
-#[test]
-fn the_header_warns_of_a_ca_within_a_year() {
+/// The demo node with its front-proxy CA 200 days from its end.
+fn front_proxy_ca_ending_in_200_days() -> tempfile::TempDir {
     let dir = crate::common::fixed_temp_dir("kcert-tui-");
     let mut spec = kcert::demo::demo_spec(now());
     spec.faults = kcert::demo::Faults {
@@ -215,6 +215,12 @@ fn the_header_warns_of_a_ca_within_a_year() {
         ..Default::default()
     };
     kcert::demo::write_kubeadm_tree(dir.path(), &spec).unwrap();
+    dir
+}
+
+#[test]
+fn the_header_warns_of_a_ca_within_a_year() {
+    let dir = front_proxy_ca_ending_in_200_days();
     let app = scanned_app(dir.path(), 120, 30, false);
     let s = screen(&app, 120, 30, dir.path());
     let header = s.lines().nth(1).unwrap_or_default();
@@ -229,13 +235,7 @@ fn the_header_warns_of_a_ca_within_a_year() {
 /// opens its plan (worked out off the UI thread), and on a leaf `P` only says what to select.
 #[test]
 fn a_ca_near_its_wall_shows_what_it_caps_and_p_opens_its_plan() {
-    let dir = crate::common::fixed_temp_dir("kcert-tui-");
-    let mut spec = kcert::demo::demo_spec(now());
-    spec.faults = kcert::demo::Faults {
-        days_left: vec![("front-proxy-ca".into(), 200)],
-        ..Default::default()
-    };
-    kcert::demo::write_kubeadm_tree(dir.path(), &spec).unwrap();
+    let dir = front_proxy_ca_ending_in_200_days();
     let mut app = scanned_app(dir.path(), 80, 24, false);
     keys(&mut app, "/front-proxy-client");
     key(&mut app, KeyCode::Enter);
