@@ -71,7 +71,7 @@ fn cert(c: &ReportCert) -> CertEntry {
         copy_of: None,
         der: Vec::new(),
         subject: c.subject.clone(),
-        issuer: c.issuer.clone(),
+        issuer: c.issuer.as_str().into(),
         subject_raw: c.subject.as_bytes().into(),
         issuer_raw: c.issuer.as_bytes().into(),
         common_name: attribute(&c.subject, "CN").next(),
@@ -97,6 +97,7 @@ fn cert(c: &ReportCert) -> CertEntry {
         issuer_id: None,
         key_id: None,
         key_match: c.key_match,
+        signer_spki: None,
     }
 }
 

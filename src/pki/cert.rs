@@ -63,6 +63,8 @@ pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, Deco
             _ => {}
         }
     }
+    // Exact: a vector's first push reserves room for four names.
+    sans.shrink_to_fit();
     let public = spki_info(cert.public_key());
     let signature_algorithm = algorithm_name(&cert.signature_algorithm.algorithm);
     let (not_before, not_after) = decode::validity(&cert);
@@ -73,7 +75,7 @@ pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, Deco
         place,
         der: Vec::new(),
         subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
+        issuer: cert.issuer().to_string().into(),
         subject_raw: cert.subject().as_raw().into(),
         issuer_raw: cert.issuer().as_raw().into(),
         common_name,
@@ -100,6 +102,7 @@ pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, Deco
         issuer_id: None,
         key_id: None,
         key_match: None,
+        signer_spki: None,
     };
     drop(cert);
     entry.der = der;

@@ -26,7 +26,7 @@ pub struct Link {
     pub claimed: Option<CertId>,
 }
 
-enum Check {
+pub(super) enum Check {
     Good,
     Bad,
     /// The signature algorithm is one the verifier does not implement.
@@ -44,7 +44,7 @@ pub(super) struct Signed<'a> {
 
 impl<'a> Signed<'a> {
     /// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`
-    fn from_der(der: &'a [u8]) -> Option<Self> {
+    pub(super) fn from_der(der: &'a [u8]) -> Option<Self> {
         let (_, outer) = Any::from_der(der).ok()?;
         let (rest, _) = Any::from_der(outer.data).ok()?;
         let tbs = &outer.data[..outer.data.len() - rest.len()];
@@ -68,7 +68,7 @@ impl<'a> Signed<'a> {
 
 /// The same check as x509-parser's `X509Certificate::verify_signature`, then RSASSA-PSS with
 /// any salt length, which ring does not verify.
-fn check(cert: &Signed<'_>, issuer: &SubjectPublicKeyInfo<'_>) -> Check {
+pub(super) fn check(cert: &Signed<'_>, issuer: &SubjectPublicKeyInfo<'_>) -> Check {
     let verified =
         x509_parser::verify::verify_signature(issuer, &cert.algorithm, &cert.signature, cert.tbs);
     match verified {
@@ -95,7 +95,7 @@ fn preference(cert: &CertEntry, candidate: &CertEntry) -> (bool, bool, bool, boo
 }
 
 /// The public key of a possible issuer, read from its DER.
-fn public_key(der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
+pub(super) fn public_key(der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
     use x509_parser::nom::Parser;
     let (_, cert) = x509_parser::certificate::X509CertificateParser::new()
         .with_deep_parse_extensions(false)
@@ -104,14 +104,18 @@ fn public_key(der: &[u8]) -> Option<SubjectPublicKeyInfo<'_>> {
     Some(cert.tbs_certificate.subject_pki)
 }
 
+/// Issuer candidates: CAs and self-issued certificates (v1 roots have no CA flag).
+pub(super) fn is_issuer_candidate(c: &CertEntry) -> bool {
+    c.is_ca || c.is_self_issued()
+}
+
 /// Verify every certificate; returns one link per certificate, in order.
 pub fn link_all(certs: &[CertEntry]) -> Vec<Link> {
-    // Issuer candidates: CAs and self-issued certificates (v1 roots have no CA flag).
     let mut keys: HashMap<CertId, SubjectPublicKeyInfo<'_>> = HashMap::new();
     let mut by_ski: HashMap<&[u8], Vec<CertId>> = HashMap::new();
     let mut by_name: HashMap<&[u8], Vec<CertId>> = HashMap::new();
     for (id, c) in certs.iter().enumerate() {
-        if !(c.is_ca || c.is_self_issued()) {
+        if !is_issuer_candidate(c) {
             continue;
         }
         let Some(key) = public_key(&c.der) else {
@@ -143,14 +147,24 @@ fn link_one(
         issuer: None,
         claimed: None,
     };
-    let Some(signed) = Signed::from_der(&cert.der) else {
-        return unknown;
+    // A leaf verified during the read is signed by the candidate with that key, and only by it.
+    let signed = match cert.signer_spki {
+        Some(_) => None,
+        None => match Signed::from_der(&cert.der) {
+            Some(s) => Some(s),
+            None => return unknown,
+        },
+    };
+    let verify = |c: CertId, key: &SubjectPublicKeyInfo<'_>| match (&signed, cert.signer_spki) {
+        (Some(s), _) => check(s, key),
+        (None, Some(spki)) if certs[c].spki_sha256 == spki => Check::Good,
+        (None, _) => Check::Bad,
     };
     let self_keyed = cert.aki.is_none() || cert.aki == cert.ski;
     let looks_self_signed = cert.is_self_issued() && self_keyed;
     // A self-issued certificate is an issuer candidate, so its own key is in `keys`.
     let own_key = keys.get(&id);
-    if looks_self_signed && own_key.is_some_and(|k| matches!(check(&signed, k), Check::Good)) {
+    if looks_self_signed && own_key.is_some_and(|k| matches!(verify(id, k), Check::Good)) {
         return Link {
             verdict: ChainVerdict::SelfSigned,
             issuer: None,
@@ -184,7 +198,7 @@ fn link_one(
     let mut unsupported = None;
     for &c in &candidates {
         let Some(key) = keys.get(&c) else { continue };
-        match check(&signed, key) {
+        match verify(c, key) {
             Check::Good => {
                 return Link {
                     verdict: ChainVerdict::Verified,
@@ -238,17 +252,22 @@ mod tests {
         p
     }
 
-    fn verdicts(files: &[(&str, String)]) -> Vec<(String, ChainVerdict, Option<String>)> {
-        let dir = tempfile::tempdir().expect("temp dir");
+    /// Write `files` into `dir` and scan it; a handful of files is one batch, read in order.
+    fn scan_written(dir: &std::path::Path, files: &[(&str, String)]) -> crate::pki::Inventory {
         for (name, pem) in files {
-            std::fs::write(dir.path().join(name), pem).expect("write");
+            std::fs::write(dir.join(name), pem).expect("write");
         }
         let opts = ScanOptions::new(
-            vec![dir.path().to_path_buf()],
+            vec![dir.to_path_buf()],
             chrono::Utc::now(),
             Thresholds::default(),
         );
-        let inv = scan(&opts).expect("scan");
+        scan(&opts).expect("scan")
+    }
+
+    fn verdicts(files: &[(&str, String)]) -> Vec<(String, ChainVerdict, Option<String>)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let inv = scan_written(dir.path(), files);
         let name = |c: &crate::pki::CertEntry| c.display_name();
         let mut out: Vec<_> = inv
             .certs
@@ -257,6 +276,56 @@ mod tests {
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    /// A leaf read after its CA is verified during the read and its DER let go; one read
+    /// before it is verified afterwards. Both land under the CA that signed them, never under
+    /// a same-named CA met first, and the let-go DER is read back byte for byte.
+    #[test]
+    fn leaves_before_and_after_their_ca_link_alike_and_let_go_der_reads_back() {
+        let mut cn = CertificateParams::new(Vec::<String>::new()).expect("params");
+        cn.distinguished_name
+            .push(DnType::CommonName, "same-name-ca");
+        cn.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let (impostor_key, ca_key) = (KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
+        let impostor = cn.clone().self_signed(&impostor_key).unwrap();
+        let ca = cn.clone().self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(cn, &ca_key);
+        let leaf = |name: &str| {
+            let mut p = CertificateParams::new(vec![format!("{name}.local")]).unwrap();
+            p.distinguished_name.push(DnType::CommonName, name);
+            p.signed_by(&KeyPair::generate().unwrap(), &issuer).unwrap()
+        };
+        let (early, late) = (leaf("early"), leaf("late"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let inv = scan_written(
+            dir.path(),
+            &[
+                ("a-early.pem", early.pem()),
+                ("b-impostor.pem", impostor.pem()),
+                ("c-ca.pem", ca.pem()),
+                ("d-late.pem", late.pem()),
+            ],
+        );
+        let id = |file: &str| {
+            inv.certs
+                .iter()
+                .position(|c| c.origin.path().ends_with(file))
+                .unwrap()
+        };
+        for (file, der, let_go) in [
+            ("a-early.pem", early.der(), false),
+            ("d-late.pem", late.der(), true),
+        ] {
+            let c = &inv.certs[id(file)];
+            assert_eq!(c.chain, ChainVerdict::Verified, "{file}");
+            assert_eq!(c.issuer_id, Some(id("c-ca.pem")), "{file}");
+            assert_eq!(c.der.is_empty(), let_go, "{file}");
+            assert_eq!(inv.der(id(file)).as_deref(), Some(&der[..]), "{file}");
+        }
+        // Replaced since the scan: not read back as the certificate it was.
+        std::fs::write(dir.path().join("d-late.pem"), early.pem()).unwrap();
+        assert_eq!(inv.der(id("d-late.pem")), None);
     }
 
     #[test]

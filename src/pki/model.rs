@@ -169,14 +169,16 @@ pub struct CertEntry {
     /// Another distribution's name and CA role for it (k3s `client-admin`, MicroK8s
     /// `server.crt`, ...), from where the file is.
     pub place: Option<Box<super::distro::Place>>,
-    /// DER bytes, kept for renewal, fingerprints and comparisons with served certificates.
+    /// DER bytes, for renewal and comparisons with served certificates; empty for a leaf
+    /// verified during the read (use [`Inventory::der`]).
     pub der: Vec<u8>,
     /// `CN=kube-apiserver`, `O=system:nodes, CN=system:node:cp-1` (RFC 4514 order reversed, as openssl prints).
     pub subject: String,
-    pub issuer: String,
+    /// Shared by the certificates a CA signed (a batch of files keeps one copy of each).
+    pub issuer: std::sync::Arc<str>,
     /// Raw DER of the subject and issuer names, for exact name matching.
     pub subject_raw: Box<[u8]>,
-    pub issuer_raw: Box<[u8]>,
+    pub issuer_raw: std::sync::Arc<[u8]>,
     pub common_name: Option<String>,
     pub organizations: Vec<String>,
     /// Upper-case hex, as `openssl x509 -serial` prints it.
@@ -219,6 +221,9 @@ pub struct CertEntry {
     pub key_id: Option<KeyId>,
     /// `Some(true)` when the paired private key has this certificate's public key.
     pub key_match: Option<bool>,
+    /// For a leaf verified while the files were read: the SHA-256 of the key that verified
+    /// it. Its `der` was then let go ([`Inventory::der`] reads it again).
+    pub signer_spki: Option<super::Sha256>,
 }
 
 impl CertEntry {
@@ -280,7 +285,7 @@ impl CertEntry {
     }
 
     pub fn is_self_issued(&self) -> bool {
-        self.subject_raw == self.issuer_raw
+        *self.subject_raw == *self.issuer_raw
     }
 }
 

@@ -26,23 +26,25 @@ fn conventional_cert_paths(key: &Path) -> impl Iterator<Item = PathBuf> + '_ {
         .map(move |(stem, ext)| dir.join(format!("{stem}.{ext}")))
 }
 
-/// First certificate of each file, and each kubeconfig user's client certificate.
-struct Index {
-    by_file: HashMap<PathBuf, CertId>,
-    by_user: HashMap<(PathBuf, String), CertId>,
-    by_public: HashMap<[u8; 32], Vec<CertId>>,
+/// First certificate of each file, each kubeconfig user's client certificate, and every
+/// certificate by public key. Borrowed: copying each path was a tenth of a large scan's peak.
+struct Index<'a> {
+    by_file: HashMap<&'a Path, CertId>,
+    by_user: HashMap<(&'a Path, &'a str), CertId>,
+    /// Sorted by key, then certificate.
+    by_public: Vec<(&'a [u8; 32], CertId)>,
 }
 
-fn index(certs: &[CertEntry]) -> Index {
+fn index(certs: &[CertEntry]) -> Index<'_> {
     let mut idx = Index {
         by_file: HashMap::new(),
         by_user: HashMap::new(),
-        by_public: HashMap::new(),
+        by_public: Vec::new(),
     };
     for (id, c) in certs.iter().enumerate() {
         match &c.origin {
             Origin::File { path, index: 0 } => {
-                idx.by_file.insert(path.clone(), id);
+                idx.by_file.insert(path, id);
             }
             Origin::Kubeconfig {
                 path,
@@ -51,20 +53,50 @@ fn index(certs: &[CertEntry]) -> Index {
                 index: 0,
                 ..
             } => {
-                idx.by_user.insert((path.clone(), name.clone()), id);
+                idx.by_user.insert((path, name), id);
             }
             _ => {}
         }
-        if let Some(pk) = c.public_key_id {
-            idx.by_public.entry(pk).or_default().push(id);
+        if let Some(pk) = &c.public_key_id {
+            idx.by_public.push((pk, id));
         }
     }
+    idx.by_public.sort_unstable();
     idx
+}
+
+impl Index<'_> {
+    fn with_public<'s>(&'s self, pk: &'s [u8; 32]) -> impl Iterator<Item = CertId> + 's {
+        let start = self.by_public.partition_point(|(k, _)| *k < pk);
+        self.by_public[start..]
+            .iter()
+            .take_while(move |(k, _)| *k == pk)
+            .map(|&(_, id)| id)
+    }
 }
 
 /// Decide each key's certificate. Sets `cert_id` on keys and `key_id`/`key_match` on certs.
 pub fn pair_keys(certs: &mut [CertEntry], keys: &mut [KeyEntry], refs: &[FileRef]) {
+    for (kid, cid) in decide(certs, keys, refs) {
+        let key = &mut keys[kid];
+        key.cert_id = Some(cid);
+        let cert = &mut certs[cid];
+        if cert.key_id.is_none() {
+            cert.key_id = Some(kid);
+            cert.key_match = match (key.public_key_id, cert.public_key_id) {
+                (Some(a), Some(b)) => Some(a == b),
+                _ => None,
+            };
+        }
+    }
+}
+
+/// Each paired key with its certificate, in key order; a certificate goes to the first key
+/// that claims it.
+fn decide(certs: &[CertEntry], keys: &[KeyEntry], refs: &[FileRef]) -> Vec<(usize, CertId)> {
     let idx = index(certs);
+    let mut taken: Vec<bool> = certs.iter().map(|c| c.key_id.is_some()).collect();
+    let mut pairs = Vec::new();
     // kubeconfig file references pair the key file with the certificate file of the same user.
     let mut ref_pairs: HashMap<PathBuf, PathBuf> = HashMap::new();
     // (kubeconfig, user) → (client-certificate, client-key)
@@ -84,43 +116,43 @@ pub fn pair_keys(certs: &mut [CertEntry], keys: &mut [KeyEntry], refs: &[FileRef
         }
     }
 
-    for (kid, key) in keys.iter_mut().enumerate() {
+    for (kid, key) in keys.iter().enumerate() {
         if !key.is_private || key.origin.index() != 0 {
             continue;
         }
         let by_name = match &key.origin {
             Origin::File { path, .. } => idx
                 .by_file
-                .get(path)
-                .or_else(|| ref_pairs.get(path).and_then(|c| idx.by_file.get(c)))
-                .or_else(|| conventional_cert_paths(path).find_map(|p| idx.by_file.get(&p)))
+                .get(path.as_path())
+                .or_else(|| {
+                    ref_pairs
+                        .get(path)
+                        .and_then(|c| idx.by_file.get(c.as_path()))
+                })
+                .or_else(|| {
+                    conventional_cert_paths(path).find_map(|p| idx.by_file.get(p.as_path()))
+                })
                 .copied(),
             Origin::Kubeconfig {
                 path,
                 entry: EntryKind::User,
                 name,
                 ..
-            } => idx.by_user.get(&(path.clone(), name.clone())).copied(),
+            } => idx.by_user.get(&(path.as_path(), name.as_str())).copied(),
             Origin::Kubeconfig { .. } => None,
         };
         let by_content = || {
             key.public_key_id
-                .and_then(|pk| idx.by_public.get(&pk))
-                .and_then(|ids| ids.iter().copied().find(|&c| certs[c].key_id.is_none()))
+                .as_ref()
+                .and_then(|pk| idx.with_public(pk).find(|&c| !taken[c]))
         };
         let Some(cid) = by_name.or_else(by_content) else {
             continue;
         };
-        key.cert_id = Some(cid);
-        let cert = &mut certs[cid];
-        if cert.key_id.is_none() {
-            cert.key_id = Some(kid);
-            cert.key_match = match (key.public_key_id, cert.public_key_id) {
-                (Some(a), Some(b)) => Some(a == b),
-                _ => None,
-            };
-        }
+        taken[cid] = true;
+        pairs.push((kid, cid));
     }
+    pairs
 }
 
 /// `sa.key`/`sa.pub` pairs, one per directory that has either.

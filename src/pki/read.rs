@@ -28,6 +28,8 @@ pub struct Parsed {
     pub csrs: Vec<CsrEntry>,
     pub problems: Vec<Problem>,
     pub refs: Vec<FileRef>,
+    /// Issuer names already met in this batch, so that its certificates share them.
+    issuers: std::collections::HashMap<std::sync::Arc<[u8]>, std::sync::Arc<str>>,
 }
 
 impl Parsed {
@@ -35,7 +37,21 @@ impl Parsed {
     pub fn shrunk(mut self) -> Parsed {
         self.certs.shrink_to_fit();
         self.keys.shrink_to_fit();
+        self.issuers = Default::default();
         self
+    }
+
+    /// Share `c`'s issuer name with the certificates of this batch that have the same.
+    fn share_issuer(&mut self, c: &mut CertEntry) {
+        match self.issuers.get_key_value(&*c.issuer_raw) {
+            Some((raw, text)) => {
+                c.issuer_raw = raw.clone();
+                c.issuer = text.clone();
+            }
+            None => {
+                self.issuers.insert(c.issuer_raw.clone(), c.issuer.clone());
+            }
+        }
     }
 
     fn problem(&mut self, path: &Path, severity: Severity, kind: ProblemKind, message: String) {
@@ -241,6 +257,7 @@ fn add_blocks(
                 let o = origin(n_cert);
                 match parse_certificate(block.der, o) {
                     Ok(mut c) => {
+                        out.share_issuer(&mut c);
                         if n_cert == 0 {
                             c.kubeadm_name = kubeadm_name.map(str::to_string);
                         }

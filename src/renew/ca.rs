@@ -114,7 +114,7 @@ pub(super) fn plan_ca(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resul
     let label = inv.label(ca);
     if ca.chain != ChainVerdict::SelfSigned {
         return Err(Refused::CaNotRoot {
-            issuer: ca.issuer.clone(),
+            issuer: ca.issuer.to_string(),
         });
     }
     let key = ca_key(inv, ca, &label).map_err(|e| match e {

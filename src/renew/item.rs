@@ -118,7 +118,7 @@ fn signing_ca(inv: &Inventory, id: CertId) -> Result<(CertId, Option<String>), R
         (_, Some(i)) => Ok((i, None)),
         _ if cert.chain == ChainVerdict::BadSignature => Err(Refused::BadSignature),
         _ => Err(Refused::CaNotHere {
-            issuer: cert.issuer.clone(),
+            issuer: cert.issuer.to_string(),
         }),
     }
 }
@@ -185,7 +185,10 @@ pub(super) fn plan_one(inv: &Inventory, id: CertId, opts: &RenewOptions) -> Resu
             pki::format::datetime(ca.not_after)
         ));
     }
-    let template = CertTemplate::renewal_of(&cert.der, not_before, not_after)?;
+    let der = inv
+        .der(id)
+        .ok_or_else(|| Refused::Changed(cert.origin.path().to_path_buf()))?;
+    let template = CertTemplate::renewal_of(&der, not_before, not_after)?;
     let issuer = Issuer::Ca {
         cert_der: &ca.der,
         key: &ca_key,

@@ -77,6 +77,8 @@ pub enum Refused {
     /// A kubeconfig holding a key that does not parse; the scan reports it in full.
     #[error("{0}")]
     Kubeconfig(String),
+    #[error("{} no longer holds this certificate (it changed since the scan): scan again", .0.display())]
+    Changed(PathBuf),
     #[error("{} has no client-key-data for user {user}", .path.display())]
     NoKeyData { path: PathBuf, user: String },
     #[error(transparent)]

@@ -13,9 +13,8 @@ use serde::Serialize;
 
 use crate::pki::distro::{Distribution, NodeRole};
 use crate::pki::{
-    absolute, absolute_ref, CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health,
-    Inventory, KeyAlgorithm, KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256,
-    Status, Usages,
+    CaRole, CertEntry, ChainVerdict, CsrEntry, EntryKind, Health, Inventory, KeyAlgorithm,
+    KeyEntry, KeyFormat, Origin, Problem, ProblemKind, Severity, Sha256, Status, Usages, WorkDir,
 };
 use crate::runtime::{
     served_by_cert, Component, NodeSettings, ProbeResult, Role, ServedState, Usage,
@@ -158,7 +157,14 @@ fn served<'a>(probes: &'a [ProbeResult], indices: &[usize]) -> Vec<ServedOut<'a>
         .collect()
 }
 
-fn cert<'a>(inv: &'a Inventory, id: usize, c: &'a CertEntry, health: Health) -> Cert<'a> {
+fn cert<'a>(
+    inv: &'a Inventory,
+    wd: &WorkDir,
+    id: usize,
+    c: &'a CertEntry,
+    health: Health,
+) -> Cert<'a> {
+    let absolute_ref = |p| wd.absolute(p);
     Cert {
         path: absolute_ref(c.origin.path()),
         index: c.origin.index(),
@@ -215,7 +221,8 @@ struct Key<'a> {
     source: Source<'a>,
 }
 
-fn key<'a>(inv: &'a Inventory, k: &'a KeyEntry) -> Key<'a> {
+fn key<'a>(inv: &'a Inventory, wd: &WorkDir, k: &'a KeyEntry) -> Key<'a> {
+    let absolute_ref = |p| wd.absolute(p);
     let c = k.cert_id.map(|c| &inv.certs[c]);
     Key {
         path: absolute_ref(k.origin.path()),
@@ -243,7 +250,7 @@ struct ServiceAccount {
 
 #[derive(Serialize)]
 struct Csr<'a> {
-    path: PathBuf,
+    path: Cow<'a, Path>,
     index: usize,
     subject: &'a str,
     sans: &'a [String],
@@ -251,9 +258,9 @@ struct Csr<'a> {
     signature_valid: bool,
 }
 
-fn csr(r: &CsrEntry) -> Csr<'_> {
+fn csr<'a>(wd: &WorkDir, r: &'a CsrEntry) -> Csr<'a> {
     Csr {
-        path: absolute(r.origin.path()),
+        path: wd.absolute(r.origin.path()),
         index: r.origin.index(),
         subject: &r.subject,
         sans: &r.sans,
@@ -264,15 +271,15 @@ fn csr(r: &CsrEntry) -> Csr<'_> {
 
 #[derive(Serialize)]
 struct ProblemOut<'a> {
-    path: PathBuf,
+    path: Cow<'a, Path>,
     severity: Severity,
     kind: ProblemKind,
     message: &'a str,
 }
 
-fn problem(p: &Problem) -> ProblemOut<'_> {
+fn problem<'a>(wd: &WorkDir, p: &'a Problem) -> ProblemOut<'a> {
     ProblemOut {
-        path: absolute(&p.path),
+        path: wd.absolute(&p.path),
         severity: p.severity,
         kind: p.kind,
         message: &p.message,
@@ -313,11 +320,16 @@ pub fn write_json_with(
 ) -> serde_json::Result<()> {
     let by_cert = extras.probes.map(|p| served_by_cert(inv, p));
     let health = inv.healths();
+    let wd = WorkDir::default();
     let doc = Document {
         generated_at: rfc3339(inv.generated_at),
         distribution: inv.distribution.distribution,
         roles: &inv.distribution.roles,
-        roots: inv.roots.iter().map(|r| absolute(r)).collect(),
+        roots: inv
+            .roots
+            .iter()
+            .map(|r| wd.absolute(r).into_owned())
+            .collect(),
         thresholds: Thresholds {
             warn_days: inv.thresholds.warn_days,
             crit_days: inv.thresholds.crit_days,
@@ -328,14 +340,18 @@ pub fn write_json_with(
             .service_accounts
             .iter()
             .map(|p| ServiceAccount {
-                key_path: p.key_id.map(|k| absolute(inv.keys[k].origin.path())),
-                pub_path: p.pub_id.map(|k| absolute(inv.keys[k].origin.path())),
+                key_path: p
+                    .key_id
+                    .map(|k| wd.absolute(inv.keys[k].origin.path()).into_owned()),
+                pub_path: p
+                    .pub_id
+                    .map(|k| wd.absolute(inv.keys[k].origin.path()).into_owned()),
                 matches: p.matches,
             })
             .collect(),
-        csrs: inv.csrs.iter().map(csr).collect(),
+        csrs: inv.csrs.iter().map(|r| csr(&wd, r)).collect(),
         node_settings: extras.settings,
-        problems: inv.problems.iter().map(problem).collect(),
+        problems: inv.problems.iter().map(|p| problem(&wd, p)).collect(),
         exit_code: extras.exit_code,
     };
     let skeleton = serde_json::to_vec_pretty(&doc)?;
@@ -343,7 +359,7 @@ pub fn write_json_with(
     let (middle, tail) = split_at_slot(rest, KEYS);
     out.write_all(head).map_err(serde_json::Error::io)?;
     write_array(&mut out, &inv.certs, |id, c| {
-        let mut view = cert(inv, id, c, health[id]);
+        let mut view = cert(inv, &wd, id, c, health[id]);
         view.consumers = consumers(extras, id);
         view.served = match (extras.probes, &by_cert) {
             (Some(p), Some(b)) => Some(served(p, &b[id])),
@@ -352,7 +368,7 @@ pub fn write_json_with(
         view
     })?;
     out.write_all(middle).map_err(serde_json::Error::io)?;
-    write_array(&mut out, &inv.keys, |_, k| key(inv, k))?;
+    write_array(&mut out, &inv.keys, |_, k| key(inv, &wd, k))?;
     out.write_all(tail).map_err(serde_json::Error::io)
 }
 

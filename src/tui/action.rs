@@ -47,6 +47,11 @@ pub enum Msg {
     /// A renewal was carried out, or failed and was rolled back.
     RenewDone(Box<Plan>, Result<Applied, ApplyError>),
     RestorePlanned(Result<Box<RestorePlan>, TaskError>),
+    /// A certificate laid out like `openssl x509 -text`, or why it could not be.
+    TextShown {
+        title: String,
+        lines: Result<Vec<String>, String>,
+    },
     /// A CA's plan as lines of text, titled.
     CaPlanned {
         title: String,
@@ -287,6 +292,12 @@ pub enum Cmd {
         opts: RenewOptions,
     },
     ApplyRenew(Box<Plan>),
+    /// Lay out certificate `id` as `openssl x509 -text` (its file may be read again); comes
+    /// back as [`Msg::TextShown`].
+    ShowText {
+        inv: Arc<Inventory>,
+        id: crate::pki::CertId,
+    },
     /// Work out CA `id`'s plan (reads the node's manifests); comes back as [`Msg::CaPlanned`].
     PlanCa {
         inv: Arc<Inventory>,

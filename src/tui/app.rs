@@ -160,6 +160,10 @@ impl App {
             Msg::RenewPlanned(result) => self.renew_planned(result),
             Msg::RenewDone(plan, result) => self.renew_done(&plan, result),
             Msg::RestorePlanned(result) => self.restore_planned(result),
+            Msg::TextShown { title, lines } => {
+                self.text_shown(&title, lines);
+                None
+            }
             Msg::CaPlanned { title, lines } => {
                 self.ca_planned(&title, lines);
                 None

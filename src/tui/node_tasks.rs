@@ -34,7 +34,23 @@ pub fn scan(req: &ScanRequest) -> Result<Scanned, ScanError> {
     })
 }
 
-/// Probe every endpoint at once, each bounded by [`runtime::probe::DEFAULT_TIMEOUT`].
+/// Certificate `id` laid out like `openssl x509 -text`, from kcert's decode.
+pub fn x509_text(inv: &pki::Inventory, id: pki::CertId) -> Msg {
+    let lines = match inv.der(id) {
+        None => Err(format!(
+            "{} no longer holds this certificate: Ctrl-R scans again",
+            inv.certs[id].origin.describe()
+        )),
+        Some(der) => pki::decode::x509_text(&der)
+            .map(|text| text.lines().map(str::to_string).collect())
+            .map_err(|e| format!("cannot decode it again: {e}")),
+    };
+    Msg::TextShown {
+        title: format!("{}: openssl x509 -text", inv.certs[id].display_name()),
+        lines,
+    }
+}
+
 /// CA `id`'s plan, as `kcert ca plan` prints it for this node (reads the manifests); the
 /// cluster's copies are left to `kcert ca plan`, which reads them.
 pub fn plan_ca(inv: &pki::Inventory, id: pki::CertId) -> Msg {
@@ -52,6 +68,7 @@ pub fn plan_ca(inv: &pki::Inventory, id: pki::CertId) -> Msg {
     }
 }
 
+/// Probe every endpoint at once, each bounded by [`runtime::probe::DEFAULT_TIMEOUT`].
 pub async fn probe(generation: u64, endpoints: Vec<Endpoint>) -> Msg {
     let results = runtime::probe(&endpoints, runtime::probe::DEFAULT_TIMEOUT).await;
     Msg::Probed {

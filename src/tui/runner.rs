@@ -161,6 +161,14 @@ where
                     },
                     |e| Msg::RenewPlanned(Err(e)),
                 ),
+                Cmd::ShowText { inv, id } => spawn_blocking_msg(
+                    tx.clone(),
+                    move || node_tasks::x509_text(&inv, id),
+                    |e| Msg::TextShown {
+                        title: "openssl x509 -text".into(),
+                        lines: Err(e.to_string()),
+                    },
+                ),
                 Cmd::PlanCa { inv, id } => spawn_blocking_msg(
                     tx.clone(),
                     move || node_tasks::plan_ca(&inv, id),

@@ -50,9 +50,9 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
         place: None,
         der: Vec::new(),
         subject: format!("CN={name}"),
-        issuer: String::new(),
+        issuer: "".into(),
         subject_raw: name.as_bytes().into(),
-        issuer_raw: Box::default(),
+        issuer_raw: std::sync::Arc::from(&[][..]),
         common_name: Some(name.to_string()),
         organizations: Vec::new(),
         serial: "01".into(),
@@ -77,6 +77,7 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
         issuer_id: None,
         key_id: None,
         key_match: None,
+        signer_spki: None,
     };
     c.status = status_at(&c, now(), Thresholds::default());
     c
@@ -86,16 +87,16 @@ pub fn cert(name: &str, file: &str, days_left: i64) -> CertEntry {
 pub fn ca(name: &str, file: &str, days_left: i64) -> CertEntry {
     let mut c = cert(name, file, days_left);
     c.is_ca = true;
-    c.issuer_raw = c.subject_raw.clone();
-    c.issuer = c.subject.clone();
+    c.issuer_raw = (*c.subject_raw).into();
+    c.issuer = c.subject.as_str().into();
     c
 }
 
 /// `child` signed by `parent` (by index into the same list).
 pub fn signed(mut child: CertEntry, parent: CertId, parent_cert: &CertEntry) -> CertEntry {
     child.issuer_id = Some(parent);
-    child.issuer = parent_cert.subject.clone();
-    child.issuer_raw = parent_cert.subject_raw.clone();
+    child.issuer = parent_cert.subject.as_str().into();
+    child.issuer_raw = (*parent_cert.subject_raw).into();
     child.chain = ChainVerdict::Verified;
     child
 }

@@ -25,12 +25,13 @@ fn openssl_accepts(dir: &std::path::Path, leaf: &[u8], issuer: &[u8]) -> (bool, 
 
 fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
     let mut compared = 0;
-    for cert in &inv.certs {
+    for (id, cert) in inv.certs.iter().enumerate() {
         let what = cert.origin.describe();
+        let der = inv.der(id).expect("the fixture still holds it");
         match cert.chain {
             ChainVerdict::Verified => {
                 let issuer = &inv.certs[cert.issuer_id.expect("verified has an issuer")];
-                let (ok, out) = openssl_accepts(tmp, &cert.der, &issuer.der);
+                let (ok, out) = openssl_accepts(tmp, &der, &issuer.der);
                 assert!(
                     ok,
                     "kcert verified {what} under {} but openssl says: {out}",
@@ -38,7 +39,7 @@ fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
                 );
             }
             ChainVerdict::SelfSigned => {
-                let (ok, out) = openssl_accepts(tmp, &cert.der, &cert.der);
+                let (ok, out) = openssl_accepts(tmp, &der, &der);
                 assert!(
                     ok,
                     "kcert says {what} is self-signed but openssl says: {out}"
@@ -50,7 +51,7 @@ fn check_tree(inv: &Inventory, tmp: &std::path::Path) -> usize {
                     if std::ptr::eq(ca, cert) {
                         continue;
                     }
-                    let (ok, _) = openssl_accepts(tmp, &cert.der, &ca.der);
+                    let (ok, _) = openssl_accepts(tmp, &der, &ca.der);
                     assert!(
                         !ok,
                         "kcert says {what} is {:?} but openssl verifies it under {}",

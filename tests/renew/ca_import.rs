@@ -69,9 +69,9 @@ fn a_worker_takes_the_renewed_ca_into_every_copy() {
     let client = inv
         .certs
         .iter()
-        .find(|c| c.origin.path() == etc.join("kubelet.conf") && !c.is_ca)
+        .position(|c| c.origin.path() == etc.join("kubelet.conf") && !c.is_ca)
         .unwrap();
-    let (ok, said) = verify_der(&etc.join("pki/ca.crt"), &client.der, later);
+    let (ok, said) = verify_der(&etc.join("pki/ca.crt"), &inv.der(client).unwrap(), later);
     assert!(ok, "{said}");
 
     let again = import(&renewed, w.path(), &["--yes"]);

@@ -270,3 +270,31 @@ fn a_journal_full_at_the_end_is_its_own_sentence_and_recover_closes_it() {
         text(&rec)
     );
 }
+
+/// The scan lets a verified leaf's DER go and renewal reads it again: a file replaced since
+/// the scan (another kcert, an operator's copy) is refused, not renewed from what it held.
+#[test]
+fn a_certificate_replaced_since_the_scan_is_refused_not_renewed_from_the_old_one() {
+    let (_dir, layout) = tree(KeySpec::EcdsaP256, Faults::default());
+    let inv = scan_at(&layout.root, later());
+    let pki = layout.root.join("etc/kubernetes/pki");
+    std::fs::copy(
+        pki.join("front-proxy-client.crt"),
+        pki.join("apiserver.crt"),
+    )
+    .unwrap();
+    let p = plan(
+        &inv,
+        &Selection::Named(vec!["apiserver".into()]),
+        &RenewOptions::new(later()),
+    )
+    .unwrap();
+    assert!(p.items.is_empty(), "{:?}", p.items.len());
+    let reasons: Vec<String> = p.refused.iter().map(|r| r.reason.to_string()).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("apiserver.crt no longer holds this certificate")),
+        "{reasons:?}"
+    );
+}

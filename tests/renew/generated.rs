@@ -72,7 +72,8 @@ fn renew_everything(key: KeySpec) {
             before.certs[was.issuer_id.unwrap()].sha256,
             "{what}: same CA"
         );
-        let (ok, msg) = verify_der(ca.origin.path(), &c.der, later());
+        let der = after.der(now_id).expect("the renewed file holds it");
+        let (ok, msg) = verify_der(ca.origin.path(), &der, later());
         assert!(ok, "{what}: openssl verify: {msg}");
         renewed += 1;
     }
@@ -105,14 +106,14 @@ fn renew_everything(key: KeySpec) {
         let pem = base64::engine::general_purpose::STANDARD
             .decode(&out.stdout)
             .expect("base64");
-        let c = after
+        let id = after
             .certs
             .iter()
-            .find(|c| c.kubeadm_name.as_deref() == Some(conf))
+            .position(|c| c.kubeadm_name.as_deref() == Some(conf))
             .unwrap();
         assert_eq!(
             pem,
-            kcert::sign::cert_to_pem(&c.der).into_bytes(),
+            kcert::sign::cert_to_pem(&after.der(id).unwrap()).into_bytes(),
             "{conf}: kubectl sees the new certificate"
         );
     }

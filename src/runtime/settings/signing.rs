@@ -272,7 +272,7 @@ fn judge_client_ca(
     problems: &mut Vec<Problem>,
 ) -> bool {
     let bundle = read_certificates(api_ca);
-    if bundle.is_empty() || bundle_accepts(&bundle, &inv.certs[id].der) {
+    if bundle.is_empty() || inv.der(id).is_some_and(|der| bundle_accepts(&bundle, &der)) {
         return true;
     }
     problems.push(problem(
@@ -300,7 +300,8 @@ fn judge_kubelet(
     pod: &StaticPod,
     problems: &mut Vec<Problem>,
 ) {
-    if bundle_verifies(inv, std::slice::from_ref(&inv.certs[id].der), kubelet) {
+    let signer = inv.der(id).map(|der| vec![der.into_owned()]);
+    if signer.is_some_and(|signer| bundle_verifies(inv, &signer, kubelet)) {
         return;
     }
     let k = &inv.certs[kubelet];

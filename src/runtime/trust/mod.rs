@@ -230,18 +230,16 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
     let servers = cluster_servers(node);
     let mut out = Vec::new();
     for ((path, cluster), bundle) in cluster_bundles(inv, usage) {
+        // By fingerprint: a leaf's DER is not kept once verified.
+        let first = bundle.first().map(|b| crate::pki::Sha256::of(b));
         let id = inv
             .certs
             .iter()
             .position(|c| {
-                bundle.first() == Some(&c.der)
+                first == Some(c.sha256)
                     && matches!(&c.origin, Origin::Kubeconfig { path: p, .. } if *p == path)
             })
-            .or_else(|| {
-                inv.certs
-                    .iter()
-                    .position(|c| bundle.first() == Some(&c.der))
-            });
+            .or_else(|| inv.certs.iter().position(|c| first == Some(c.sha256)));
         let ours = path.starts_with(crate::pki::absolute(&node.paths.kubernetes_dir))
             || load(&path).is_some_and(|k| {
                 k.servers

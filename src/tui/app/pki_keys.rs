@@ -18,7 +18,7 @@ impl App {
             Action::RestartConsumers => return self.restart_selected(),
             Action::Explain => self.ask_explain(),
             Action::ShowRestartLog => self.show_restart_log(),
-            Action::ShowText => self.show_text(),
+            Action::ShowText => return self.show_text(),
             Action::CopyPath => return self.copy_path(),
             Action::ShowCaPlan => return self.plan_ca(),
             Action::Collapse => self.collapse(),
@@ -91,16 +91,23 @@ impl App {
     }
 
     /// `x`: the selected certificate laid out like `openssl x509 -text`, from kcert's decode.
-    fn show_text(&mut self) {
-        let Some(c) = self.selected_cert("show") else {
-            return;
+    /// Worked out off the UI thread: a verified leaf's DER is read again from its file.
+    fn show_text(&mut self) -> Option<Cmd> {
+        self.selected_cert("show")?;
+        let Some(Node::Cert(id)) = self.pki.selected() else {
+            return None;
         };
-        let title = format!("{}: openssl x509 -text", c.display_name());
-        let lines = match crate::pki::decode::x509_text(&c.der) {
-            Ok(text) => text.lines().map(|l| (None, l.to_string())).collect(),
-            Err(e) => vec![(Some(Tone::Expired), format!("cannot decode it again: {e}"))],
+        let inv = self.pki.data.as_ref()?.inv.clone();
+        Some(Cmd::ShowText { inv, id })
+    }
+
+    /// The text of [`Self::show_text`] arrived.
+    pub(super) fn text_shown(&mut self, title: &str, lines: Result<Vec<String>, String>) {
+        let lines = match lines {
+            Ok(lines) => lines.into_iter().map(|l| (None, l)).collect(),
+            Err(e) => vec![(Some(Tone::Expired), e)],
         };
-        self.open_report(&title, lines);
+        self.open_report(title, lines);
     }
 }
 
