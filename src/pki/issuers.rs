@@ -100,6 +100,7 @@ impl Inventory {
             link_target: None,
             explicit: true,
             id: (0, 0),
+            regular: false,
         };
         let mut parsed = Parsed::default();
         // Certificates only: no private key is parsed to find one again.

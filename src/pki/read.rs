@@ -6,7 +6,7 @@ use super::cert::{parse_certificate, parse_csr};
 use super::decode::{looks_like_pem, pem_blocks, Block, BlockKind};
 use super::keys::{private_key_block, public_key_block};
 use super::kubeconfig::{self, FieldValue};
-use super::walk::{open_regular, Candidate, MAX_FILE_SIZE};
+use super::walk::{open_nonblocking, open_regular, Candidate, MAX_FILE_SIZE};
 use super::{kubeadm, CertEntry, CsrEntry, EntryKind, KeyAlgorithm, KeyEntry, KeyFormat, Origin};
 use super::{Problem, ProblemKind, Severity};
 
@@ -71,32 +71,49 @@ impl Parsed {
 pub fn read_file(c: &Candidate, policy: ReadPolicy, out: &mut Parsed) {
     let first = out.certs.len();
     let path = &c.path;
-    // One open, one fstat and one read: a path lookup per call adds up over 10,000 files.
-    let (mut file, meta) = match open_regular(path) {
+    // One open and one read (and an fstat for files the walk did not see): each system call
+    // adds up over 10,000 files.
+    let opened = match c.regular {
+        true => open_nonblocking(path).map(|f| (f, None)),
+        false => open_regular(path).map(|(f, meta)| (f, Some(meta.len()))),
+    };
+    let (mut file, len) = match opened {
         Ok(f) => f,
         Err(e) => {
             out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
             return;
         }
     };
-    let len = meta.len();
-    if len > MAX_FILE_SIZE {
+    let too_big = |file: &std::fs::File, len: Option<u64>| {
+        let len = len.or_else(|| file.metadata().ok().map(|m| m.len()));
+        format!(
+            "file is {:.1} MiB; files over 1 MiB are not parsed (no certificate or key is that large)",
+            len.unwrap_or(MAX_FILE_SIZE + 1) as f64 / (1024.0 * 1024.0)
+        )
+    };
+    if len.is_some_and(|l| l > MAX_FILE_SIZE) {
         out.problem(
             path,
             Severity::Warning,
             ProblemKind::File,
-            format!(
-                "file is {:.1} MiB; files over 1 MiB are not parsed (no certificate or key is that large)",
-                len as f64 / (1024.0 * 1024.0)
-            ),
+            too_big(&file, len),
         );
         return;
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    // Bounded: a file may grow between the fstat and the read.
+    let mut bytes = Vec::with_capacity(len.map_or(8 * 1024, |l| l as usize + 1));
+    // Bounded: a file may grow after the walk or the fstat.
     let limited = &mut std::io::Read::take(&mut file, MAX_FILE_SIZE + 1);
     if let Err(e) = std::io::Read::read_to_end(limited, &mut bytes) {
         out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
+        return;
+    }
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        out.problem(
+            path,
+            Severity::Warning,
+            ProblemKind::File,
+            too_big(&file, None),
+        );
         return;
     }
     let pkiish = c.explicit || is_pki_extension(path);

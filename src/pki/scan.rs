@@ -59,6 +59,7 @@ pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, Sc
                 link_target,
                 explicit: true,
                 id,
+                regular: false,
             });
         }
     }

@@ -43,17 +43,15 @@ pub struct Candidate {
     pub explicit: bool,
     /// Device and inode: the same file reached by two paths is read once.
     pub id: (u64, u64),
+    /// The walk saw a regular file here: it is opened without asking the kernel again.
+    pub regular: bool,
 }
 
 /// Open `path` for reading only if it leads to a regular file. Opening is non-blocking, so a
 /// FIFO (or a device) named by a kubeconfig or on the command line is refused at once
 /// instead of hanging the read. Returns the file and its metadata (one fstat).
 pub fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path)?;
+    let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if meta.is_file() {
         Ok((file, meta))
@@ -63,6 +61,16 @@ pub fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Met
             "not a regular file (a FIFO, socket or device); not read",
         ))
     }
+}
+
+/// Open for reading without blocking: a file the walk saw as regular may have been replaced
+/// by a FIFO since, and reads are bounded anyway.
+pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
 }
 
 /// Device and inode of what `path` leads to (symlinks followed).
@@ -255,6 +263,7 @@ pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
                 link_target,
                 explicit: is_root && explicit,
                 id,
+                regular: true,
             };
             match seen.get(&id) {
                 // The same file reached twice: keep the symlink's name, which is what consumers use.
