@@ -284,3 +284,45 @@ fn a_ca_with_its_key_offers_r_and_p_in_its_details() {
     assert!(s.contains("r renew with its key · P plan"), "{s}");
     assert!(!s.contains("Wall     !"), "{s}");
 }
+
+/// `x` lays the certificate out like `openssl x509 -text`, read again from its file off the
+/// UI thread (the scan let the verified leaf's DER go); a file replaced since the scan says so.
+#[test]
+fn x_shows_the_certificate_as_text_and_a_replaced_file_says_so() {
+    let dir = demo_tree();
+    let mut app = scanned_app(dir.path(), 80, 24, false);
+    keys(&mut app, "/apiserver-kubelet-client");
+    key(&mut app, KeyCode::Enter);
+    let text_of = |app: &mut kcert::tui::App| {
+        let cmd = app.update(msg_key('x')).expect("x asks for the text");
+        assert!(matches!(cmd, Cmd::ShowText { .. }));
+        assert!(app.update(perform_one(cmd)).is_none());
+        let Some(Overlay::Dialog(d)) = app.overlays.last() else {
+            panic!("no text: {:?}", app.overlays)
+        };
+        let text = d
+            .lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (d.title.clone(), text)
+    };
+    let (title, text) = text_of(&mut app);
+    assert!(title.contains("openssl x509 -text"), "{title}");
+    assert!(
+        text.contains("CN = kube-apiserver-kubelet-client"),
+        "{text}"
+    );
+    assert!(text.contains("Signature Algorithm"), "{text}");
+
+    key(&mut app, KeyCode::Esc);
+    let pki = dir.path().join("etc/kubernetes/pki");
+    std::fs::copy(
+        pki.join("apiserver.crt"),
+        pki.join("apiserver-kubelet-client.crt"),
+    )
+    .unwrap();
+    let (_, text) = text_of(&mut app);
+    assert!(text.contains("no longer holds this certificate"), "{text}");
+}

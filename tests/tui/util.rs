@@ -65,6 +65,7 @@ pub fn perform(cmd: Cmd) -> Vec<Msg> {
             vec![Msg::RestoreDone(plan, r)]
         }
         Cmd::PlanCa { inv, id } => vec![node_tasks::plan_ca(&inv, id)],
+        Cmd::ShowText { inv, id } => vec![node_tasks::x509_text(&inv, id)],
         Cmd::Scan(req) => vec![Msg::ScanDone(node_tasks::scan(&req).map(Box::new))],
         Cmd::Probe {
             generation,
