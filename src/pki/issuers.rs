@@ -2,9 +2,8 @@
 //! is verified at once and its DER let go: at 100,000 certificates the leaves' DER was a
 //! third of the scan's memory. A leaf read before its CA keeps its DER and is verified with
 //! everything else once every file is read ([`super::chain::link_all`]), so the verdicts do
-//! not depend on the order files come in.
+//! not depend on the order files come in. [`super::Inventory::der`] reads a let-go DER again.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::RwLock;
 
@@ -12,9 +11,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::chain::{check, is_issuer_candidate, public_key, Check, Signed};
-use super::read::{read_file, Parsed, ReadPolicy};
-use super::walk::Candidate;
-use super::{CertEntry, Inventory, Sha256};
+use super::{CertEntry, Sha256};
 
 /// The public keys of the issuer candidates read so far, by subject and key identifier.
 #[derive(Default)]
@@ -83,32 +80,5 @@ impl Index {
                 let (_, spki) = SubjectPublicKeyInfo::from_der(raw).ok()?;
                 matches!(check(&signed, &spki), Check::Good).then_some(*sha)
             })
-    }
-}
-
-impl Inventory {
-    /// A certificate's DER: kept in memory, or read again from its file for a leaf whose DER
-    /// was let go once verified. `None` when the file no longer holds that certificate (it
-    /// was replaced since the scan).
-    pub fn der(&self, id: super::CertId) -> Option<Cow<'_, [u8]>> {
-        let c = &self.certs[id];
-        if !c.der.is_empty() {
-            return Some(Cow::Borrowed(&c.der));
-        }
-        let candidate = Candidate {
-            path: c.origin.path().to_path_buf(),
-            link_target: None,
-            explicit: true,
-            id: (0, 0),
-            regular: false,
-        };
-        let mut parsed = Parsed::default();
-        // Certificates only: no private key is parsed to find one again.
-        let certs_only = ReadPolicy {
-            private_keys: false,
-        };
-        read_file(&candidate, certs_only, &mut parsed);
-        let again = parsed.certs.into_iter().find(|p| p.sha256 == c.sha256)?;
-        Some(Cow::Owned(again.der))
     }
 }

@@ -25,6 +25,7 @@ mod names;
 mod pair;
 mod pss;
 mod read;
+mod reread;
 mod scan;
 mod usages;
 pub mod walk;
