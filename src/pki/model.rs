@@ -169,8 +169,8 @@ pub struct CertEntry {
     /// Another distribution's name and CA role for it (k3s `client-admin`, MicroK8s
     /// `server.crt`, ...), from where the file is.
     pub place: Option<Box<super::distro::Place>>,
-    /// DER bytes, for renewal and comparisons with served certificates; empty for a leaf
-    /// verified during the read (use [`Inventory::der`]).
+    /// DER bytes of a CA (or self-issued certificate); empty for a leaf, whose DER is read
+    /// again when needed ([`Inventory::der`]).
     pub der: Vec<u8>,
     /// `CN=kube-apiserver`, `O=system:nodes, CN=system:node:cp-1` (RFC 4514 order reversed, as openssl prints).
     pub subject: String,
