@@ -222,7 +222,7 @@ pub struct CertEntry {
     /// `Some(true)` when the paired private key has this certificate's public key.
     pub key_match: Option<bool>,
     /// For a leaf verified while the files were read: the SHA-256 of the key that verified
-    /// it. Its `der` was then let go ([`Inventory::der`] reads it again).
+    /// it, which the chain pass matches against its candidates instead of checking again.
     pub signer_spki: Option<super::Sha256>,
 }
 

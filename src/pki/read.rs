@@ -84,35 +84,24 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy, out: &mut Parsed) {
             return;
         }
     };
-    let too_big = |file: &std::fs::File, len: Option<u64>| {
-        let len = len.or_else(|| file.metadata().ok().map(|m| m.len()));
-        format!(
-            "file is {:.1} MiB; files over 1 MiB are not parsed (no certificate or key is that large)",
-            len.unwrap_or(MAX_FILE_SIZE + 1) as f64 / (1024.0 * 1024.0)
-        )
-    };
-    if len.is_some_and(|l| l > MAX_FILE_SIZE) {
-        out.problem(
-            path,
-            Severity::Warning,
-            ProblemKind::File,
-            too_big(&file, len),
-        );
-        return;
-    }
-    let mut bytes = Vec::with_capacity(len.map_or(8 * 1024, |l| l as usize + 1));
-    // Bounded: a file may grow after the walk or the fstat.
+    // Bounded: at most one byte past the limit is read, whatever the file (or a file that
+    // grew since the walk) holds.
+    let mut bytes = Vec::with_capacity(len.map_or(8 * 1024, |l| l.min(MAX_FILE_SIZE) as usize + 1));
     let limited = &mut std::io::Read::take(&mut file, MAX_FILE_SIZE + 1);
     if let Err(e) = std::io::Read::read_to_end(limited, &mut bytes) {
         out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
         return;
     }
     if bytes.len() as u64 > MAX_FILE_SIZE {
+        let size = file.metadata().map_or(MAX_FILE_SIZE + 1, |m| m.len());
         out.problem(
             path,
             Severity::Warning,
             ProblemKind::File,
-            too_big(&file, None),
+            format!(
+                "file is {:.1} MiB; files over 1 MiB are not parsed (no certificate or key is that large)",
+                size as f64 / (1024.0 * 1024.0)
+            ),
         );
         return;
     }

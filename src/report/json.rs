@@ -164,9 +164,8 @@ fn cert<'a>(
     c: &'a CertEntry,
     health: Health,
 ) -> Cert<'a> {
-    let absolute_ref = |p| wd.absolute(p);
     Cert {
-        path: absolute_ref(c.origin.path()),
+        path: wd.absolute(c.origin.path()),
         index: c.origin.index(),
         name: c.name(),
         subject: &c.subject,
@@ -178,10 +177,8 @@ fn cert<'a>(
         status: c.status,
         health,
         chain: c.chain,
-        issuer_path: c
-            .issuer_id
-            .map(|i| absolute_ref(inv.certs[i].origin.path())),
-        key_path: c.key_id.map(|k| absolute_ref(inv.keys[k].origin.path())),
+        issuer_path: c.issuer_id.map(|i| wd.absolute(inv.certs[i].origin.path())),
+        key_path: c.key_id.map(|k| wd.absolute(inv.keys[k].origin.path())),
         key_match: c.key_match,
         sans: &c.sans,
         usages: &c.usages,
@@ -193,10 +190,10 @@ fn cert<'a>(
         join_hash: c.join_hash(),
         ski: c.ski.as_deref().map(crate::pki::format::hex),
         aki: c.aki.as_deref().map(crate::pki::format::hex),
-        referenced_by: c.referenced_by.iter().map(|p| absolute_ref(p)).collect(),
+        referenced_by: c.referenced_by.iter().map(|p| wd.absolute(p)).collect(),
         symlink_target: c.symlink_target.as_ref(),
         superseded: c.superseded,
-        copy_of: c.copy_of.map(|o| absolute_ref(inv.certs[o].origin.path())),
+        copy_of: c.copy_of.map(|o| wd.absolute(inv.certs[o].origin.path())),
         ca_role: match c.is_ca {
             true => inv.ca_role(id),
             false => inv.expected_ca(id).map(|e| e.ca_role),
@@ -222,16 +219,15 @@ struct Key<'a> {
 }
 
 fn key<'a>(inv: &'a Inventory, wd: &WorkDir, k: &'a KeyEntry) -> Key<'a> {
-    let absolute_ref = |p| wd.absolute(p);
     let c = k.cert_id.map(|c| &inv.certs[c]);
     Key {
-        path: absolute_ref(k.origin.path()),
+        path: wd.absolute(k.origin.path()),
         index: k.origin.index(),
         private: k.is_private,
         format: k.format,
         encrypted: k.is_encrypted(),
         algorithm: k.algorithm,
-        cert_path: c.map(|c| absolute_ref(c.origin.path())),
+        cert_path: c.map(|c| wd.absolute(c.origin.path())),
         cert_index: c.map(|c| c.origin.index()),
         matches: c.and_then(|c| match (k.public_key_id, c.public_key_id) {
             (Some(a), Some(b)) => Some(a == b),

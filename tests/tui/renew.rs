@@ -106,6 +106,25 @@ fn msg_key(c: char) -> Msg {
     ))
 }
 
+/// Press `c`, check the command it asks for with `expected`, carry it out, and return the
+/// report it opens: (title, text).
+fn report_after(
+    app: &mut kcert::tui::App,
+    c: char,
+    expected: fn(&Cmd) -> bool,
+) -> (String, String) {
+    let cmd = app
+        .update(msg_key(c))
+        .unwrap_or_else(|| panic!("{c} asks for nothing"));
+    assert!(expected(&cmd), "{c} asked for {cmd:?}");
+    assert!(app.update(perform_one(cmd)).is_none());
+    let Some(Overlay::Dialog(d)) = app.overlays.last() else {
+        panic!("no report: {:?}", app.overlays)
+    };
+    let text: Vec<&str> = d.lines.iter().map(|(_, l)| l.as_str()).collect();
+    (d.title.clone(), text.join("\n"))
+}
+
 /// Renew apiserver from the UI up to its report, and the rescan it asks for.
 fn renew_apiserver(app: &mut kcert::tui::App) {
     keys(app, "/apiserver");
@@ -257,15 +276,8 @@ fn a_ca_near_its_wall_shows_what_it_caps_and_p_opens_its_plan() {
     assert!(s.contains("1 leaf ends with it"), "{s}");
     snapshot!("details_of_a_ca_near_its_wall", s);
 
-    let cmd = app.update(msg_key('P')).expect("P asks for the plan");
-    assert!(matches!(cmd, Cmd::PlanCa { .. }));
-    assert!(app.update(perform_one(cmd)).is_none());
-    let Some(Overlay::Dialog(d)) = app.overlays.last() else {
-        panic!("no report: {:?}", app.overlays)
-    };
-    let text: Vec<&str> = d.lines.iter().map(|(_, l)| l.as_str()).collect();
-    let text = text.join("\n");
-    assert!(d.title.contains("front-proxy-ca"), "{}", d.title);
+    let (title, text) = report_after(&mut app, 'P', |cmd| matches!(cmd, Cmd::PlanCa { .. }));
+    assert!(title.contains("front-proxy-ca"), "{title}");
     assert!(
         text.contains("Leaves it already caps") && text.contains("front-proxy-client"),
         "{text}"
@@ -293,21 +305,8 @@ fn x_shows_the_certificate_as_text_and_a_replaced_file_says_so() {
     let mut app = scanned_app(dir.path(), 80, 24, false);
     keys(&mut app, "/apiserver-kubelet-client");
     key(&mut app, KeyCode::Enter);
-    let text_of = |app: &mut kcert::tui::App| {
-        let cmd = app.update(msg_key('x')).expect("x asks for the text");
-        assert!(matches!(cmd, Cmd::ShowText { .. }));
-        assert!(app.update(perform_one(cmd)).is_none());
-        let Some(Overlay::Dialog(d)) = app.overlays.last() else {
-            panic!("no text: {:?}", app.overlays)
-        };
-        let text = d
-            .lines
-            .iter()
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        (d.title.clone(), text)
-    };
+    let text_of =
+        |app: &mut kcert::tui::App| report_after(app, 'x', |c| matches!(c, Cmd::ShowText { .. }));
     let (title, text) = text_of(&mut app);
     assert!(title.contains("openssl x509 -text"), "{title}");
     assert!(

@@ -63,11 +63,9 @@ impl Sha256 {
 
 impl std::fmt::Display for Sha256 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [0u8; 64];
-        for (i, b) in self.0.iter().enumerate() {
-            buf[2 * i] = DIGITS[usize::from(b >> 4)];
-            buf[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(&self.0) {
+            pair.copy_from_slice(&crate::pki::format::hex_pair(b));
         }
         // Only ASCII hex digits were written.
         f.write_str(std::str::from_utf8(&buf).unwrap_or_default())

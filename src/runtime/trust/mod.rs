@@ -230,7 +230,7 @@ fn ca_data_problems(inv: &Inventory, node: &Node, usage: &Usage) -> Vec<Problem>
     let servers = cluster_servers(node);
     let mut out = Vec::new();
     for ((path, cluster), bundle) in cluster_bundles(inv, usage) {
-        // By fingerprint: a leaf's DER is not kept once verified.
+        // By fingerprint: a scan keeps no leaf's DER.
         let first = bundle.first().map(|b| crate::pki::Sha256::of(b));
         let id = inv
             .certs
