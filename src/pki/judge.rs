@@ -55,13 +55,13 @@ pub fn judge(inv: &mut Inventory, links: &[Link]) {
         if cert.superseded || cert.copy_of.is_some() {
             continue;
         }
-        let path = cert.origin.path().to_path_buf();
-        let who = cert.display_name();
         if let Some((sev, msg)) = expiry_problem(cert, now) {
+            let path = cert.origin.path().to_path_buf();
+            let who = cert.display_name();
             push(
                 inv,
                 Some(id),
-                path.clone(),
+                path,
                 sev,
                 ProblemKind::Expiry,
                 format!("{who}: {msg}"),
@@ -180,9 +180,18 @@ fn ca_wall(inv: &mut Inventory, id: CertId) {
 
 fn chain_problems(inv: &mut Inventory, id: CertId, link: &Link) {
     let cert = &inv.certs[id];
+    let expected = inv.expected_ca(id);
+    // Most certificates: nothing to say, and nothing to name.
+    let fine = match link.verdict {
+        ChainVerdict::SelfSigned => true,
+        ChainVerdict::Verified => expected.is_none() || link.issuer.is_none(),
+        ChainVerdict::BadSignature | ChainVerdict::UnknownIssuer => false,
+    };
+    if fine {
+        return;
+    }
     let path = cert.origin.path().to_path_buf();
     let who = cert.display_name();
-    let expected = inv.expected_ca(id);
     let expected_ca = expected.as_ref().and_then(|e| e.ca);
     let claimed = link.claimed.map(|c| &inv.certs[c]);
     match link.verdict {

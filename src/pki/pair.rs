@@ -26,20 +26,24 @@ fn conventional_cert_paths(key: &Path) -> impl Iterator<Item = PathBuf> + '_ {
         .map(move |(stem, ext)| dir.join(format!("{stem}.{ext}")))
 }
 
+/// A fast hash, still seeded per process, rather than SipHash: hashing 20,000 paths was most
+/// of the pairing.
+type Fast = foldhash::fast::RandomState;
+
 /// First certificate of each file, each kubeconfig user's client certificate, and every
 /// certificate by public key. Borrowed: copying each path was a tenth of a large scan's peak.
 struct Index<'a> {
-    by_file: HashMap<&'a Path, CertId>,
-    by_user: HashMap<(&'a Path, &'a str), CertId>,
+    by_file: HashMap<&'a Path, CertId, Fast>,
+    by_user: HashMap<(&'a Path, &'a str), CertId, Fast>,
     /// Sorted by key, then certificate.
     by_public: Vec<(&'a [u8; 32], CertId)>,
 }
 
 fn index(certs: &[CertEntry]) -> Index<'_> {
     let mut idx = Index {
-        by_file: HashMap::new(),
-        by_user: HashMap::new(),
-        by_public: Vec::new(),
+        by_file: HashMap::with_capacity_and_hasher(certs.len(), Fast::default()),
+        by_user: HashMap::default(),
+        by_public: Vec::with_capacity(certs.len()),
     };
     for (id, c) in certs.iter().enumerate() {
         match &c.origin {

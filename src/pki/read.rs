@@ -6,7 +6,7 @@ use super::cert::{parse_certificate, parse_csr};
 use super::decode::{looks_like_pem, pem_blocks, Block, BlockKind};
 use super::keys::{private_key_block, public_key_block};
 use super::kubeconfig::{self, FieldValue};
-use super::walk::{open_nonblocking, open_regular, Candidate, MAX_FILE_SIZE};
+use super::walk::{open_regular, Candidate, Opener, MAX_FILE_SIZE};
 use super::{kubeadm, CertEntry, CsrEntry, EntryKind, KeyAlgorithm, KeyEntry, KeyFormat, Origin};
 use super::{Problem, ProblemKind, Severity};
 
@@ -69,12 +69,17 @@ impl Parsed {
 /// Read and parse one candidate file into `out`, after what it holds. Never panics;
 /// everything wrong becomes a problem.
 pub fn read_file(c: &Candidate, policy: ReadPolicy, out: &mut Parsed) {
+    read_file_with(c, policy, out, &mut Opener::default());
+}
+
+/// [`read_file`], opening files the walk saw with `opener`.
+pub fn read_file_with(c: &Candidate, policy: ReadPolicy, out: &mut Parsed, opener: &mut Opener) {
     let first = out.certs.len();
     let path = &c.path;
     // One open and one read (and an fstat for files the walk did not see): each system call
     // adds up over 10,000 files.
     let opened = match c.regular {
-        true => open_nonblocking(path).map(|f| (f, None)),
+        true => opener.open(path).map(|f| (f, None)),
         false => open_regular(path).map(|(f, meta)| (f, Some(meta.len()))),
     };
     let (mut file, len) = match opened {
@@ -84,14 +89,13 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy, out: &mut Parsed) {
             return;
         }
     };
-    // Bounded: at most one byte past the limit is read, whatever the file (or a file that
-    // grew since the walk) holds.
-    let mut bytes = Vec::with_capacity(len.map_or(8 * 1024, |l| l.min(MAX_FILE_SIZE) as usize + 1));
-    let limited = &mut std::io::Read::take(&mut file, MAX_FILE_SIZE + 1);
-    if let Err(e) = std::io::Read::read_to_end(limited, &mut bytes) {
-        out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
-        return;
-    }
+    let bytes = match read_bounded(&mut file, len) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            out.problem(path, Severity::Warning, ProblemKind::File, io_message(&e));
+            return;
+        }
+    };
     if bytes.len() as u64 > MAX_FILE_SIZE {
         let size = file.metadata().map_or(MAX_FILE_SIZE + 1, |m| m.len());
         out.problem(
@@ -150,6 +154,38 @@ pub fn read_file(c: &Candidate, policy: ReadPolicy, out: &mut Parsed) {
             cert.symlink_target = Some(target.clone());
         }
     }
+}
+
+/// A regular file's bytes, at most one past the limit whatever the file holds (or grew to
+/// since the walk). A read that returns less than it was asked for has met the end of the
+/// file (regular files are read whole unless at their end), so a small file costs one read,
+/// not a second one that returns nothing.
+fn read_bounded(file: &mut std::fs::File, len: Option<u64>) -> std::io::Result<Vec<u8>> {
+    let limit = MAX_FILE_SIZE as usize + 1;
+    let mut bytes = vec![0; len.map_or(8 * 1024, |l| (l as usize + 1).min(limit))];
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            if filled == limit {
+                break;
+            }
+            bytes.resize((filled * 2).min(limit), 0);
+        }
+        let asked = bytes.len() - filled;
+        match std::io::Read::read(file, &mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                filled += n;
+                if n < asked {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
 }
 
 fn is_pki_extension(path: &Path) -> bool {
@@ -435,5 +471,43 @@ pub fn entry_word(e: &EntryKind) -> &'static str {
     match e {
         EntryKind::User => "user",
         EntryKind::Cluster => "cluster",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file comes back whole whatever its size against the first buffer (8 KiB for walked
+    /// files, its size plus one otherwise), and never more than one byte past the limit.
+    #[test]
+    fn files_are_read_whole_and_at_most_one_byte_past_the_limit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let limit = MAX_FILE_SIZE as usize;
+        for size in [
+            0,
+            1,
+            8191,
+            8192,
+            8193,
+            20_000,
+            limit,
+            limit + 1,
+            limit + 5000,
+        ] {
+            let path = dir.path().join(format!("f-{size}"));
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &bytes).expect("write");
+            for hint in [None, Some(size as u64)] {
+                let mut file = std::fs::File::open(&path).expect("open");
+                let read = read_bounded(&mut file, hint).expect("read");
+                let want = &bytes[..size.min(limit + 1)];
+                assert!(
+                    read == want,
+                    "size {size}, hint {hint:?}: {} bytes",
+                    read.len()
+                );
+            }
+        }
     }
 }

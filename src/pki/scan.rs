@@ -2,12 +2,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
 use super::issuers::Issuers;
-use super::read::{entry_word, read_file, FileRef, Parsed, ReadPolicy};
-use super::walk::{file_id, walk, Candidate};
+use super::read::{entry_word, read_file_with, FileRef, Parsed, ReadPolicy};
+use super::walk::{file_id, walk_in_batches, Candidate, Opener, Walked};
 use super::{chain, copies, distro, expiry, judge, pair};
 use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
 use crate::error::ScanError;
@@ -19,18 +20,20 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
 
 /// [`scan`], parsing only what `policy` allows.
 pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, ScanError> {
-    let mut walked = walk(&opts.roots, opts.explicit)?;
-    walked.files.retain(|c| policy.opens(&c.path));
+    let issuers = Issuers::default();
+    let (walked, mut parsed) = walk_and_read(opts, policy, &issuers)?;
     let mut problems = walked.problems;
     // Files that kubeconfigs name but the walk did not reach are read too: they are what
     // the kubeconfig's user really presents.
     // Sorted rather than hashed: a third of the memory, and it goes once the references are.
-    let mut walked_ids: Vec<(u64, u64)> = walked.files.iter().map(|c| c.id).collect();
+    let mut walked_ids: Vec<(u64, u64)> = walked
+        .files
+        .into_iter()
+        .filter(|c| policy.opens(&c.path))
+        .map(|c| c.id)
+        .collect();
     walked_ids.sort_unstable();
     let mut added: HashSet<(u64, u64)> = HashSet::new();
-    // Each candidate is dropped once read: on large trees the list is a good part of the peak.
-    let issuers = Issuers::default();
-    let mut parsed = read_all(walked.files, policy, &issuers);
     let refs: Vec<FileRef> = parsed
         .iter_mut()
         .flat_map(|p| std::mem::take(&mut p.refs))
@@ -64,7 +67,6 @@ pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, Sc
         }
     }
     drop(walked_ids);
-    extra.retain(|c| policy.opens(&c.path));
     parsed.extend(read_all(extra, policy, &issuers));
     drop(issuers);
     for (r, fields) in missing {
@@ -131,30 +133,75 @@ pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, Sc
     Ok(inv)
 }
 
-/// Read the files in parallel, gathered a few hundred files at a time in file order: one
-/// vector per file cost an allocation and its rounding per certificate. Each batch's list of
-/// files is let go once read: on a large tree the whole list is a tenth of the peak.
+/// Files are read in batches of this many, in walk order: one vector per file cost an
+/// allocation and its rounding per certificate.
+const BATCH: usize = 256;
+
+/// Walk the roots and read each batch of files as soon as the walk has found it: the walk is
+/// serial, and reading meanwhile keeps the other cores busy. The batches come back in walk
+/// order, so the inventory does not depend on which thread read what first.
+fn walk_and_read(
+    opts: &ScanOptions,
+    policy: ReadPolicy,
+    issuers: &Issuers,
+) -> Result<(Walked, Vec<Parsed>), ScanError> {
+    let read: Mutex<Vec<(usize, Parsed)>> = Mutex::default();
+    let walked = rayon::scope(|s| {
+        let mut next = 0;
+        let mut hand_out = |batch: Vec<Candidate>| {
+            let (k, read) = (next, &read);
+            next += 1;
+            s.spawn(move |_| {
+                let parsed = read_batch(batch, policy, issuers);
+                read.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((k, parsed));
+            });
+        };
+        let walked = walk_in_batches(&opts.roots, opts.explicit, BATCH, |b| hand_out(b.to_vec()))?;
+        hand_out(walked.files[walked.files.len() / BATCH * BATCH..].to_vec());
+        Ok::<_, ScanError>(walked)
+    })?;
+    let mut read = read.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // A batch whose file was renamed after it was handed out (a symlink's name found later
+    // for the same file) is read again under the names the walk settled on.
+    let mut again: Vec<usize> = walked.replaced.iter().map(|i| i / BATCH).collect();
+    again.sort_unstable();
+    again.dedup();
+    read.retain(|(k, _)| !again.contains(k));
+    read.par_extend(again.into_par_iter().map(|k| {
+        let files = &walked.files[k * BATCH..((k + 1) * BATCH).min(walked.files.len())];
+        (k, read_batch(files.to_vec(), policy, issuers))
+    }));
+    read.sort_unstable_by_key(|(k, _)| *k);
+    Ok((walked, read.into_iter().map(|(_, p)| p).collect()))
+}
+
+/// Read files that the walk did not hand out (those kubeconfigs name), in parallel.
 fn read_all(files: Vec<Candidate>, policy: ReadPolicy, issuers: &Issuers) -> Vec<Parsed> {
-    const FILES: usize = 256;
     let mut files = files.into_iter();
     let batches: Vec<Vec<Candidate>> = std::iter::from_fn(|| {
-        let batch: Vec<Candidate> = files.by_ref().take(FILES).collect();
+        let batch: Vec<Candidate> = files.by_ref().take(BATCH).collect();
         (!batch.is_empty()).then_some(batch)
     })
     .collect();
-    drop(files);
     batches
         .into_par_iter()
-        .map(|batch| {
-            let mut acc = Parsed::default();
-            for c in batch {
-                let first = acc.certs.len();
-                read_file(&c, policy, &mut acc);
-                issuers.note_file(&mut acc.certs[first..]);
-            }
-            acc.shrunk()
-        })
+        .map(|batch| read_batch(batch, policy, issuers))
         .collect()
+}
+
+/// One batch of files, each dropped once read: on a large tree the list of files is a good
+/// part of the peak.
+fn read_batch(batch: Vec<Candidate>, policy: ReadPolicy, issuers: &Issuers) -> Parsed {
+    let mut acc = Parsed::default();
+    let mut opener = Opener::default();
+    for c in batch.into_iter().filter(|c| policy.opens(&c.path)) {
+        let first = acc.certs.len();
+        read_file_with(&c, policy, &mut acc, &mut opener);
+        issuers.note_file(&mut acc.certs[first..]);
+    }
+    acc.shrunk()
 }
 
 fn real(path: &Path) -> PathBuf {
@@ -251,6 +298,40 @@ fn mark_superseded(inv: &mut Inventory) {
 mod tests {
     use super::*;
     use crate::pki::Thresholds;
+
+    /// Reading starts while the walk goes on. When a later symlink names a file of a batch
+    /// already being read (the kubelet's `-current.pem` after hundreds of files), the file
+    /// is still reported once, under the symlink's name, as consumers use it.
+    #[test]
+    fn a_symlink_found_after_its_files_batch_was_handed_out_names_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["node-1".into()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("cert");
+        let first = dir.path().join("kubelet-client-2026-01-01.pem");
+        std::fs::write(&first, cert.pem()).expect("write");
+        // Files that say nothing but fill the first batch.
+        for i in 0..BATCH + 10 {
+            std::fs::write(dir.path().join(format!("m-{i:04}.conf")), "x").expect("write");
+        }
+        let current = dir.path().join("z-kubelet-client-current.pem");
+        std::os::unix::fs::symlink(&first, &current).expect("symlink");
+        let opts = ScanOptions::new(
+            vec![dir.path().to_path_buf()],
+            chrono::Utc::now(),
+            Thresholds::default(),
+        );
+        let inv = scan(&opts).expect("scan");
+        assert_eq!(inv.certs.len(), 1, "{:?}", inv.certs);
+        assert_eq!(inv.certs[0].origin.path(), current);
+        assert_eq!(
+            inv.certs[0].symlink_target.as_deref(),
+            Some(first.canonicalize().expect("real").as_path())
+        );
+        assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+    }
 
     /// Nothing scanned is not "nothing matched": the inventory says where it looked and which
     /// default roots the node does not have.
