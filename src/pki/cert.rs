@@ -1,6 +1,9 @@
 //! One DER certificate (or PKCS#10 request) into the inventory's plain model. The parsing
 //! itself is [`super::decode`]'s; this picks what the inventory keeps.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
@@ -43,10 +46,27 @@ fn usages(cert: &X509Certificate<'_>) -> Usages {
     Usages::new(flags, other)
 }
 
+/// Issuer names already met, by their DER: certificates with the same issuer share one
+/// copy, and the name is put into words once.
+pub type IssuerNames = HashMap<Arc<[u8]>, Arc<str>>;
+
 /// Parse one certificate. Chain, key and status fields get neutral values for later passes.
 /// The entry keeps `der` itself: no copy.
-pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, DecodeError> {
+pub fn parse_certificate(
+    der: Vec<u8>,
+    origin: Origin,
+    issuers: &mut IssuerNames,
+) -> Result<CertEntry, DecodeError> {
     let cert = decode::certificate(&der)?;
+    let (issuer_raw, issuer) = match issuers.get_key_value(cert.issuer().as_raw()) {
+        Some((raw, text)) => (raw.clone(), text.clone()),
+        None => {
+            let raw: Arc<[u8]> = cert.issuer().as_raw().into();
+            let text: Arc<str> = cert.issuer().to_string().into();
+            issuers.insert(raw.clone(), text.clone());
+            (raw, text)
+        }
+    };
     let (common_name, organizations) = name_attrs(cert.subject());
     let mut sans = Vec::new();
     let mut ski = None;
@@ -75,9 +95,9 @@ pub fn parse_certificate(der: Vec<u8>, origin: Origin) -> Result<CertEntry, Deco
         place,
         der: Vec::new(),
         subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string().into(),
+        issuer,
         subject_raw: cert.subject().as_raw().into(),
-        issuer_raw: cert.issuer().as_raw().into(),
+        issuer_raw,
         common_name,
         organizations,
         serial: serial_hex(cert.raw_serial()),

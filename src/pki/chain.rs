@@ -67,7 +67,7 @@ impl<'a> Signed<'a> {
 }
 
 /// The same check as x509-parser's `X509Certificate::verify_signature`, then RSASSA-PSS with
-/// any salt length, which ring does not verify.
+/// any salt length, which aws-lc-rs (like ring) does not verify.
 pub(super) fn check(cert: &Signed<'_>, issuer: &SubjectPublicKeyInfo<'_>) -> Check {
     let verified =
         x509_parser::verify::verify_signature(issuer, &cert.algorithm, &cert.signature, cert.tbs);

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::read::FileRef;
 use super::{CertEntry, CertId, EntryKind, KeyEntry, Origin, ServiceAccountPair};
 
@@ -120,31 +122,16 @@ fn decide(certs: &[CertEntry], keys: &[KeyEntry], refs: &[FileRef]) -> Vec<(usiz
         }
     }
 
-    for (kid, key) in keys.iter().enumerate() {
+    // The names are looked up in parallel (a fifth of a large scan's serial end); the
+    // claims are then settled in key order.
+    let by_names: Vec<Option<CertId>> = keys
+        .par_iter()
+        .map(|key| by_name(&idx, &ref_pairs, key))
+        .collect();
+    for ((kid, key), by_name) in keys.iter().enumerate().zip(by_names) {
         if !key.is_private || key.origin.index() != 0 {
             continue;
         }
-        let by_name = match &key.origin {
-            Origin::File { path, .. } => idx
-                .by_file
-                .get(path.as_path())
-                .or_else(|| {
-                    ref_pairs
-                        .get(path)
-                        .and_then(|c| idx.by_file.get(c.as_path()))
-                })
-                .or_else(|| {
-                    conventional_cert_paths(path).find_map(|p| idx.by_file.get(p.as_path()))
-                })
-                .copied(),
-            Origin::Kubeconfig {
-                path,
-                entry: EntryKind::User,
-                name,
-                ..
-            } => idx.by_user.get(&(path.as_path(), name.as_str())).copied(),
-            Origin::Kubeconfig { .. } => None,
-        };
         let by_content = || {
             key.public_key_id
                 .as_ref()
@@ -157,6 +144,37 @@ fn decide(certs: &[CertEntry], keys: &[KeyEntry], refs: &[FileRef]) -> Vec<(usiz
         pairs.push((kid, cid));
     }
     pairs
+}
+
+/// The certificate a private key's name pairs it with: the same file, the kubeconfig user's
+/// certificate file, or the file named by convention.
+fn by_name(
+    idx: &Index<'_>,
+    ref_pairs: &HashMap<PathBuf, PathBuf>,
+    key: &KeyEntry,
+) -> Option<CertId> {
+    if !key.is_private || key.origin.index() != 0 {
+        return None;
+    }
+    match &key.origin {
+        Origin::File { path, .. } => idx
+            .by_file
+            .get(path.as_path())
+            .or_else(|| {
+                ref_pairs
+                    .get(path)
+                    .and_then(|c| idx.by_file.get(c.as_path()))
+            })
+            .or_else(|| conventional_cert_paths(path).find_map(|p| idx.by_file.get(p.as_path())))
+            .copied(),
+        Origin::Kubeconfig {
+            path,
+            entry: EntryKind::User,
+            name,
+            ..
+        } => idx.by_user.get(&(path.as_path(), name.as_str())).copied(),
+        Origin::Kubeconfig { .. } => None,
+    }
 }
 
 /// `sa.key`/`sa.pub` pairs, one per directory that has either.

@@ -1,5 +1,6 @@
-//! RSASSA-PSS with any salt length. ring verifies only salt = hash length (what Go writes);
-//! OpenSSL signs with the maximum salt by default, and those signatures are valid too.
+//! RSASSA-PSS with any salt length. aws-lc-rs (like ring) verifies only salt = hash length
+//! (what Go writes); OpenSSL signs with the maximum salt by default, and those signatures are
+//! valid too.
 
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pss, RsaPublicKey};

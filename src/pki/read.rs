@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::cert::{parse_certificate, parse_csr};
+use super::cert::{parse_certificate, parse_csr, IssuerNames};
 use super::decode::{looks_like_pem, pem_blocks, Block, BlockKind};
 use super::keys::{private_key_block, public_key_block};
 use super::kubeconfig::{self, FieldValue};
@@ -29,7 +29,7 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
     pub refs: Vec<FileRef>,
     /// Issuer names already met in this batch, so that its certificates share them.
-    issuers: std::collections::HashMap<std::sync::Arc<[u8]>, std::sync::Arc<str>>,
+    issuers: IssuerNames,
 }
 
 impl Parsed {
@@ -39,19 +39,6 @@ impl Parsed {
         self.keys.shrink_to_fit();
         self.issuers = Default::default();
         self
-    }
-
-    /// Share `c`'s issuer name with the certificates of this batch that have the same.
-    fn share_issuer(&mut self, c: &mut CertEntry) {
-        match self.issuers.get_key_value(&*c.issuer_raw) {
-            Some((raw, text)) => {
-                c.issuer_raw = raw.clone();
-                c.issuer = text.clone();
-            }
-            None => {
-                self.issuers.insert(c.issuer_raw.clone(), c.issuer.clone());
-            }
-        }
     }
 
     fn problem(&mut self, path: &Path, severity: Severity, kind: ProblemKind, message: String) {
@@ -297,9 +284,8 @@ fn add_blocks(
         match block.kind {
             BlockKind::Certificate => {
                 let o = origin(n_cert);
-                match parse_certificate(block.der, o) {
+                match parse_certificate(block.der, o, &mut out.issuers) {
                     Ok(mut c) => {
-                        out.share_issuer(&mut c);
                         if n_cert == 0 {
                             c.kubeadm_name = kubeadm_name.map(str::to_string);
                         }

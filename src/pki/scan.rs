@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::issuers::Issuers;
 use super::read::{entry_word, read_file_with, FileRef, Parsed, ReadPolicy};
-use super::walk::{file_id, walk_in_batches, Candidate, Opener, Walked};
+use super::walk::{file_id, walk_in_batches, Candidate, Opener};
 use super::{chain, copies, distro, expiry, judge, pair};
 use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
 use crate::error::ScanError;
@@ -21,23 +21,19 @@ pub fn scan(opts: &ScanOptions) -> Result<Inventory, ScanError> {
 /// [`scan`], parsing only what `policy` allows.
 pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, ScanError> {
     let issuers = Issuers::default();
-    let (walked, mut parsed) = walk_and_read(opts, policy, &issuers)?;
-    let mut problems = walked.problems;
-    // Files that kubeconfigs name but the walk did not reach are read too: they are what
-    // the kubeconfig's user really presents.
-    // Sorted rather than hashed: a third of the memory, and it goes once the references are.
-    let mut walked_ids: Vec<(u64, u64)> = walked
-        .files
-        .into_iter()
-        .filter(|c| policy.opens(&c.path))
-        .map(|c| c.id)
-        .collect();
-    walked_ids.sort_unstable();
-    let mut added: HashSet<(u64, u64)> = HashSet::new();
+    let Found {
+        mut problems,
+        missing_roots,
+        ids: walked_ids,
+        mut parsed,
+    } = walk_and_read(opts, policy, &issuers)?;
     let refs: Vec<FileRef> = parsed
         .iter_mut()
         .flat_map(|p| std::mem::take(&mut p.refs))
         .collect();
+    // Files that kubeconfigs name but the walk did not reach are read too: they are what
+    // the kubeconfig's user really presents.
+    let mut added: HashSet<(u64, u64)> = HashSet::new();
     let mut extra = Vec::new();
     let mut missing: Vec<(&FileRef, Vec<&str>)> = Vec::new();
     for r in &refs {
@@ -90,7 +86,7 @@ pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, Sc
     let mut inv = Inventory {
         generated_at: opts.now,
         roots: opts.roots.clone(),
-        missing_roots: walked.missing_roots,
+        missing_roots,
         thresholds: opts.thresholds,
         certs: Vec::new(),
         keys: Vec::new(),
@@ -137,44 +133,72 @@ pub fn scan_with(opts: &ScanOptions, policy: ReadPolicy) -> Result<Inventory, Sc
 /// allocation and its rounding per certificate.
 const BATCH: usize = 256;
 
+/// What [`walk_and_read`] found and read.
+struct Found {
+    problems: Vec<Problem>,
+    missing_roots: Vec<PathBuf>,
+    /// Device and inode of every file the walk handed out, for the files kubeconfigs name:
+    /// sorted rather than hashed (a third of the memory).
+    ids: Vec<(u64, u64)>,
+    parsed: Vec<Parsed>,
+}
+
 /// Walk the roots and read each batch of files as soon as the walk has found it: the walk is
 /// serial, and reading meanwhile keeps the other cores busy. The batches come back in walk
-/// order, so the inventory does not depend on which thread read what first.
+/// order, so the inventory does not depend on which thread read what first. The walk's list
+/// of files is let go as soon as the walk ends: on large trees it is a tenth of the peak.
 fn walk_and_read(
     opts: &ScanOptions,
     policy: ReadPolicy,
     issuers: &Issuers,
-) -> Result<(Walked, Vec<Parsed>), ScanError> {
-    let read: Mutex<Vec<(usize, Parsed)>> = Mutex::default();
-    let walked = rayon::scope(|s| {
-        let mut next = 0;
-        let mut hand_out = |batch: Vec<Candidate>| {
-            let (k, read) = (next, &read);
-            next += 1;
+) -> Result<Found, ScanError> {
+    // Each batch read, by its place in the walk, and whether it is a second reading.
+    let read: Mutex<Vec<(usize, bool, Parsed)>> = Mutex::default();
+    let (walked, mut ids, again) = rayon::scope(|s| {
+        let hand_out = |k: usize, batch: Vec<Candidate>, second: bool| {
+            let read = &read;
             s.spawn(move |_| {
                 let parsed = read_batch(batch, policy, issuers);
                 read.lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push((k, parsed));
+                    .push((k, second, parsed));
             });
         };
-        let walked = walk_in_batches(&opts.roots, opts.explicit, BATCH, |b| hand_out(b.to_vec()))?;
-        hand_out(walked.files[walked.files.len() / BATCH * BATCH..].to_vec());
-        Ok::<_, ScanError>(walked)
+        let mut next = 0;
+        let mut walked = walk_in_batches(&opts.roots, opts.explicit, BATCH, |b| {
+            hand_out(next, b.to_vec(), false);
+            next += 1;
+        })?;
+        // A batch whose file was renamed after it was handed out (a symlink's name found
+        // later for the same file) is read again under the names the walk settled on.
+        let mut again: Vec<usize> = walked.replaced.iter().map(|i| i / BATCH).collect();
+        again.sort_unstable();
+        again.dedup();
+        let files = std::mem::take(&mut walked.files);
+        for (k, batch) in files.chunks(BATCH).enumerate() {
+            if k >= next {
+                hand_out(k, batch.to_vec(), false);
+            } else if again.binary_search(&k).is_ok() {
+                hand_out(k, batch.to_vec(), true);
+            }
+        }
+        let ids: Vec<(u64, u64)> = files
+            .into_iter()
+            .filter(|c| policy.opens(&c.path))
+            .map(|c| c.id)
+            .collect();
+        Ok::<_, ScanError>((walked, ids, again))
     })?;
+    ids.sort_unstable();
     let mut read = read.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // A batch whose file was renamed after it was handed out (a symlink's name found later
-    // for the same file) is read again under the names the walk settled on.
-    let mut again: Vec<usize> = walked.replaced.iter().map(|i| i / BATCH).collect();
-    again.sort_unstable();
-    again.dedup();
-    read.retain(|(k, _)| !again.contains(k));
-    read.par_extend(again.into_par_iter().map(|k| {
-        let files = &walked.files[k * BATCH..((k + 1) * BATCH).min(walked.files.len())];
-        (k, read_batch(files.to_vec(), policy, issuers))
-    }));
-    read.sort_unstable_by_key(|(k, _)| *k);
-    Ok((walked, read.into_iter().map(|(_, p)| p).collect()))
+    read.retain(|(k, second, _)| again.binary_search(k).is_ok() == *second);
+    read.sort_unstable_by_key(|(k, _, _)| *k);
+    Ok(Found {
+        problems: walked.problems,
+        missing_roots: walked.missing_roots,
+        ids,
+        parsed: read.into_iter().map(|(_, _, p)| p).collect(),
+    })
 }
 
 /// Read files that the walk did not hand out (those kubeconfigs name), in parallel.
@@ -275,6 +299,9 @@ fn mark_superseded(inv: &mut Inventory) {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             current.push((dir, format!("{prefix}-"), target.clone()));
         }
+    }
+    if current.is_empty() {
+        return;
     }
     for cert in &mut inv.certs {
         let Origin::File { path, .. } = &cert.origin else {
