@@ -4,8 +4,8 @@
 //!
 //! The floor: the 10,000 leaves' signature checks alone (aws-lc-rs against each CA's key
 //! parsed once, on every core, as the scan runs them), certificates parsed and issuers found
-//! beforehand. The scan's time over this is what
-//! kcert adds to the cryptography. `benches/peer/` times the binary against a Python peer.
+//! beforehand. The scan's time over this is what kcert adds to the cryptography.
+//! `benches/peer/` times the binary against a Python peer.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -160,10 +160,18 @@ fn link_one(
         }
     }
     candidates.retain(|&c| c != id);
+    // The key that verified it during the read, if a certificate here still has it (a CA file
+    // read twice and rewritten in between would leave a key no certificate has).
+    let signer = cert.signer_spki.filter(|spki| {
+        candidates
+            .iter()
+            .chain([&id])
+            .any(|&c| certs[c].spki_sha256 == *spki)
+    });
     // A leaf read before its CA let its DER go too: read again, only when there is a CA to
     // check it with.
     let read_again;
-    let der: &[u8] = match cert.der.is_empty() && cert.signer_spki.is_none() {
+    let der: &[u8] = match cert.der.is_empty() && signer.is_none() {
         true if candidates.is_empty() => return unknown,
         true => match super::reread::der_again(cert) {
             Some(der) => {
@@ -175,14 +183,14 @@ fn link_one(
         false => &cert.der,
     };
     // A leaf verified during the read is signed by the candidate with that key, and only by it.
-    let signed = match cert.signer_spki {
+    let signed = match signer {
         Some(_) => None,
         None => match Signed::from_der(der) {
             Some(s) => Some(s),
             None => return unknown,
         },
     };
-    let verify = |c: CertId, key: &SubjectPublicKeyInfo<'_>| match (&signed, cert.signer_spki) {
+    let verify = |c: CertId, key: &SubjectPublicKeyInfo<'_>| match (&signed, signer) {
         (Some(s), _) => check(s, key),
         (None, Some(spki)) if certs[c].spki_sha256 == spki => Check::Good,
         (None, _) => Check::Bad,
@@ -338,6 +346,36 @@ mod tests {
         // Replaced since the scan: not read back as the certificate it was.
         std::fs::write(dir.path().join("d-late.pem"), early.pem()).unwrap();
         assert_eq!(inv.der(id("d-late.pem")), None);
+    }
+
+    /// A key that verified a leaf during the read but that no scanned certificate has (its
+    /// CA file was read twice and rewritten in between) proves nothing: the leaf is checked
+    /// in full against the CA that is there, not called badly signed.
+    #[test]
+    fn a_signer_key_no_certificate_has_is_checked_again_in_full() {
+        let mut cn = CertificateParams::new(Vec::<String>::new()).expect("params");
+        cn.distinguished_name.push(DnType::CommonName, "the-ca");
+        cn.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = cn.clone().self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(cn, &ca_key);
+        let mut p = CertificateParams::new(vec!["leaf.local".into()]).unwrap();
+        p.distinguished_name.push(DnType::CommonName, "leaf");
+        let leaf = p.signed_by(&KeyPair::generate().unwrap(), &issuer).unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut inv = scan_written(
+            dir.path(),
+            &[("a-ca.pem", ca.pem()), ("b-leaf.pem", leaf.pem())],
+        );
+        let id = inv.certs.iter().position(|c| !c.is_ca).unwrap();
+        assert!(
+            inv.certs[id].signer_spki.is_some(),
+            "verified during the read"
+        );
+        inv.certs[id].signer_spki = Some(crate::pki::Sha256::of(b"a key no file holds"));
+        let link = &super::link_all(&inv.certs)[id];
+        assert_eq!(link.verdict, ChainVerdict::Verified);
+        assert_eq!(link.issuer, inv.certs.iter().position(|c| c.is_ca));
     }
 
     #[test]

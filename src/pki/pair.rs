@@ -123,15 +123,17 @@ fn decide(certs: &[CertEntry], keys: &[KeyEntry], refs: &[FileRef]) -> Vec<(usiz
     }
 
     // The names are looked up in parallel (a fifth of a large scan's serial end); the
-    // claims are then settled in key order.
-    let by_names: Vec<Option<CertId>> = keys
+    // claims are then settled in key order. Only a file's first private key claims one.
+    let claims: Vec<Option<Option<CertId>>> = keys
         .par_iter()
-        .map(|key| by_name(&idx, &ref_pairs, key))
+        .map(|key| {
+            (key.is_private && key.origin.index() == 0).then(|| by_name(&idx, &ref_pairs, key))
+        })
         .collect();
-    for ((kid, key), by_name) in keys.iter().enumerate().zip(by_names) {
-        if !key.is_private || key.origin.index() != 0 {
+    for ((kid, key), claim) in keys.iter().enumerate().zip(claims) {
+        let Some(by_name) = claim else {
             continue;
-        }
+        };
         let by_content = || {
             key.public_key_id
                 .as_ref()
@@ -153,9 +155,6 @@ fn by_name(
     ref_pairs: &HashMap<PathBuf, PathBuf>,
     key: &KeyEntry,
 ) -> Option<CertId> {
-    if !key.is_private || key.origin.index() != 0 {
-        return None;
-    }
     match &key.origin {
         Origin::File { path, .. } => idx
             .by_file

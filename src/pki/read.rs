@@ -144,10 +144,12 @@ pub fn read_file_with(c: &Candidate, policy: ReadPolicy, out: &mut Parsed, opene
 }
 
 /// A regular file's bytes, at most one past the limit whatever the file holds (or grew to
-/// since the walk). A read that returns less than it was asked for has met the end of the
-/// file (regular files are read whole unless at their end), so a small file costs one read,
-/// not a second one that returns nothing.
+/// since the walk). A read that returns less than it was asked for, within the file's first
+/// page, has met its end: the kernel reads a page whole or fails, so a small file costs one
+/// read, not a second one that returns nothing. Past the first page a short read may hide an
+/// error on a later page (or come from a network file system), so the next read says.
 fn read_bounded(file: &mut std::fs::File, len: Option<u64>) -> std::io::Result<Vec<u8>> {
+    const PAGE: usize = 4096;
     let limit = MAX_FILE_SIZE as usize + 1;
     let mut bytes = vec![0; len.map_or(8 * 1024, |l| (l as usize + 1).min(limit))];
     let mut filled = 0;
@@ -163,7 +165,7 @@ fn read_bounded(file: &mut std::fs::File, len: Option<u64>) -> std::io::Result<V
             Ok(0) => break,
             Ok(n) => {
                 filled += n;
-                if n < asked {
+                if n < asked && filled < PAGE {
                     break;
                 }
             }

@@ -137,8 +137,9 @@ const BATCH: usize = 256;
 struct Found {
     problems: Vec<Problem>,
     missing_roots: Vec<PathBuf>,
-    /// Device and inode of every file the walk handed out, for the files kubeconfigs name:
-    /// sorted rather than hashed (a third of the memory).
+    /// Device and inode of every file the walk found that `policy` opens, to tell the files
+    /// kubeconfigs name that were not read yet: sorted rather than hashed (a third of the
+    /// memory).
     ids: Vec<(u64, u64)>,
     parsed: Vec<Parsed>,
 }
@@ -203,15 +204,9 @@ fn walk_and_read(
 
 /// Read files that the walk did not hand out (those kubeconfigs name), in parallel.
 fn read_all(files: Vec<Candidate>, policy: ReadPolicy, issuers: &Issuers) -> Vec<Parsed> {
-    let mut files = files.into_iter();
-    let batches: Vec<Vec<Candidate>> = std::iter::from_fn(|| {
-        let batch: Vec<Candidate> = files.by_ref().take(BATCH).collect();
-        (!batch.is_empty()).then_some(batch)
-    })
-    .collect();
-    batches
-        .into_par_iter()
-        .map(|batch| read_batch(batch, policy, issuers))
+    files
+        .par_chunks(BATCH)
+        .map(|batch| read_batch(batch.to_vec(), policy, issuers))
         .collect()
 }
 

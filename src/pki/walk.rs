@@ -97,15 +97,20 @@ impl Opener {
                 .ok()
                 .map(|fd| (parent.to_path_buf(), fd));
         }
-        match &self.dir {
-            Some((_, dir)) => {
-                let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-                rustix::fs::openat(dir, name, flags, Mode::empty())
-                    .map(std::fs::File::from)
-                    .map_err(std::io::Error::from)
-            }
+        let Some((_, dir)) = &self.dir else {
             // The directory could not be opened: the whole path says why.
-            None => open_nonblocking(path),
+            return open_nonblocking(path);
+        };
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        match rustix::fs::openat(dir, name, flags, Mode::empty()) {
+            Ok(fd) => Ok(std::fs::File::from(fd)),
+            // The directory may have been swapped since it was opened (a volume's `..data`
+            // symlink moved to a new directory): the whole path is what counts.
+            Err(rustix::io::Errno::NOENT) => {
+                self.dir = None;
+                open_nonblocking(path)
+            }
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -219,24 +224,27 @@ fn is_backup_dir(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with("kcert-backup-") || n.starts_with("kubeadm-backup-"))
 }
 
-/// Walk the roots. Missing explicit roots are an error; missing default roots are skipped.
-pub fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
-    walk_in_batches(roots, explicit, usize::MAX, |_| {})
-}
-
-/// [`walk`], handing out each `batch` files as soon as they are found, so that reading them
-/// overlaps the rest of the walk. The files left over at the end are not handed out.
+/// Walk the roots, handing out each `batch` files as soon as they are found, so that reading
+/// them overlaps the rest of the walk; the files left over at the end are not handed out.
+/// A file handed out may be renamed later (a symlink's name found for it): its position is
+/// in [`Walked::replaced`]. Missing explicit roots are an error, before anything is handed
+/// out; missing default roots are skipped.
 pub fn walk_in_batches(
     roots: &[PathBuf],
     explicit: bool,
     batch: usize,
     mut found: impl FnMut(&[Candidate]),
 ) -> Result<Walked, ScanError> {
+    if explicit {
+        if let Some(gone) = roots.iter().find(|r| !exists(r)) {
+            return Err(ScanError::MissingRoot(gone.clone()));
+        }
+    }
     let mut out = Walked::default();
     let mut handed_out = 0;
     let mut seen: HashMap<(u64, u64), usize> = HashMap::new();
     for root in roots {
-        if std::fs::metadata(root).is_err() && std::fs::symlink_metadata(root).is_err() {
+        if !exists(root) {
             if explicit {
                 return Err(ScanError::MissingRoot(root.clone()));
             }
@@ -341,6 +349,11 @@ pub fn walk_in_batches(
     Ok(out)
 }
 
+/// There, as a file, a directory or a (maybe broken) symlink.
+fn exists(root: &Path) -> bool {
+    std::fs::metadata(root).is_ok() || std::fs::symlink_metadata(root).is_ok()
+}
+
 fn has_cert_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -380,6 +393,10 @@ fn walk_problem(err: &walkdir::Error) -> Problem {
 mod tests {
     use super::*;
 
+    fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
+        walk_in_batches(roots, explicit, usize::MAX, |_| {})
+    }
+
     /// Opening by name within the last directory gives the same file and the same errors as
     /// opening the whole path, across directories, through a symlinked directory, and for a
     /// file that is not there.
@@ -413,6 +430,12 @@ mod tests {
         assert_eq!(gone.kind(), std::io::ErrorKind::NotFound);
         let no_dir = read(&mut opener, &dir.path().join("none").join("x.crt")).expect_err("no dir");
         assert_eq!(no_dir.kind(), std::io::ErrorKind::NotFound);
+        // A file where a directory should be: the same error as opening the whole path.
+        let under_file = a.join("x.crt").join("y.crt");
+        let ours = read(&mut opener, &under_file).expect_err("not a directory");
+        let whole = open_nonblocking(&under_file).expect_err("not a directory");
+        assert_eq!(ours.kind(), whole.kind());
+        assert_eq!(ours.to_string(), whole.to_string());
     }
 
     /// The fleet DaemonSet mounts exactly these; each layout's places are among them.
