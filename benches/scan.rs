@@ -14,6 +14,7 @@ use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
 use criterion::{criterion_group, criterion_main, Criterion};
 use kcert::pki::{scan, Inventory, ScanOptions, Thresholds};
 use rayon::prelude::*;
+use x509_parser::oid_registry as oids;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 mod common;
@@ -44,10 +45,13 @@ fn bench(c: &mut Criterion) {
     let parse = |der| X509Certificate::from_der(der).unwrap().1;
     // The floor: each CA's key parsed once, as the scan does, then only the checks.
     let algorithm = |leaf: &X509Certificate<'_>| -> &'static dyn VerificationAlgorithm {
-        match leaf.signature_algorithm.algorithm.to_id_string().as_str() {
-            "1.2.840.113549.1.1.11" => &lc::RSA_PKCS1_2048_8192_SHA256,
-            "1.2.840.10045.4.3.2" => &lc::ECDSA_P256_SHA256_ASN1,
-            other => panic!("the bulk tree signs with {other}"),
+        let oid = &leaf.signature_algorithm.algorithm;
+        if *oid == oids::OID_PKCS1_SHA256WITHRSA {
+            &lc::RSA_PKCS1_2048_8192_SHA256
+        } else if *oid == oids::OID_SIG_ECDSA_WITH_SHA256 {
+            &lc::ECDSA_P256_SHA256_ASN1
+        } else {
+            panic!("the bulk tree signs with {}", oid.to_id_string())
         }
     };
     let mut keys: HashMap<&[u8], ParsedPublicKey> = HashMap::new();

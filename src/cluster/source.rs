@@ -80,12 +80,12 @@ pub struct Chosen {
 
 /// A regular file kcert can open (never a FIFO, whose open or read would hang).
 fn readable(p: &Path) -> bool {
-    crate::pki::walk::open_regular(p).is_ok()
+    crate::pki::open::open_regular(p).is_ok()
 }
 
 /// Why a file the kubeconfig names cannot be used, or `None` when it is a regular file.
 fn not_regular(p: &Path) -> Option<String> {
-    match crate::pki::walk::open_regular(p) {
+    match crate::pki::open::open_regular(p) {
         Ok(_) => None,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("no such file".into()),
         Err(e) => Some(e.to_string()),

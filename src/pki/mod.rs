@@ -22,6 +22,7 @@ pub mod kubeadm;
 pub mod kubeconfig;
 mod model;
 mod names;
+pub mod open;
 mod pair;
 mod pss;
 mod read;

@@ -6,7 +6,8 @@ use super::cert::{parse_certificate, parse_csr, IssuerNames};
 use super::decode::{looks_like_pem, pem_blocks, Block, BlockKind};
 use super::keys::{private_key_block, public_key_block};
 use super::kubeconfig::{self, FieldValue};
-use super::walk::{open_regular, Candidate, Opener, MAX_FILE_SIZE};
+use super::open::{open_regular, read_bounded, Opener};
+use super::walk::{Candidate, MAX_FILE_SIZE};
 use super::{kubeadm, CertEntry, CsrEntry, EntryKind, KeyAlgorithm, KeyEntry, KeyFormat, Origin};
 use super::{Problem, ProblemKind, Severity};
 
@@ -141,40 +142,6 @@ pub fn read_file_with(c: &Candidate, policy: ReadPolicy, out: &mut Parsed, opene
             cert.symlink_target = Some(target.clone());
         }
     }
-}
-
-/// A regular file's bytes, at most one past the limit whatever the file holds (or grew to
-/// since the walk). A read that returns less than it was asked for, within the file's first
-/// page, has met its end: the kernel reads a page whole or fails, so a small file costs one
-/// read, not a second one that returns nothing. Past the first page a short read may hide an
-/// error on a later page (or come from a network file system), so the next read says.
-fn read_bounded(file: &mut std::fs::File, len: Option<u64>) -> std::io::Result<Vec<u8>> {
-    const PAGE: usize = 4096;
-    let limit = MAX_FILE_SIZE as usize + 1;
-    let mut bytes = vec![0; len.map_or(8 * 1024, |l| (l as usize + 1).min(limit))];
-    let mut filled = 0;
-    loop {
-        if filled == bytes.len() {
-            if filled == limit {
-                break;
-            }
-            bytes.resize((filled * 2).min(limit), 0);
-        }
-        let asked = bytes.len() - filled;
-        match std::io::Read::read(file, &mut bytes[filled..]) {
-            Ok(0) => break,
-            Ok(n) => {
-                filled += n;
-                if n < asked && filled < PAGE {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(filled);
-    Ok(bytes)
 }
 
 fn is_pki_extension(path: &Path) -> bool {
@@ -459,43 +426,5 @@ pub fn entry_word(e: &EntryKind) -> &'static str {
     match e {
         EntryKind::User => "user",
         EntryKind::Cluster => "cluster",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A file comes back whole whatever its size against the first buffer (8 KiB for walked
-    /// files, its size plus one otherwise), and never more than one byte past the limit.
-    #[test]
-    fn files_are_read_whole_and_at_most_one_byte_past_the_limit() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let limit = MAX_FILE_SIZE as usize;
-        for size in [
-            0,
-            1,
-            8191,
-            8192,
-            8193,
-            20_000,
-            limit,
-            limit + 1,
-            limit + 5000,
-        ] {
-            let path = dir.path().join(format!("f-{size}"));
-            let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-            std::fs::write(&path, &bytes).expect("write");
-            for hint in [None, Some(size as u64)] {
-                let mut file = std::fs::File::open(&path).expect("open");
-                let read = read_bounded(&mut file, hint).expect("read");
-                let want = &bytes[..size.min(limit + 1)];
-                assert!(
-                    read == want,
-                    "size {size}, hint {hint:?}: {} bytes",
-                    read.len()
-                );
-            }
-        }
     }
 }

@@ -7,8 +7,9 @@ use std::sync::{Mutex, PoisonError};
 use rayon::prelude::*;
 
 use super::issuers::Issuers;
+use super::open::Opener;
 use super::read::{entry_word, read_file_with, FileRef, Parsed, ReadPolicy};
-use super::walk::{file_id, walk_in_batches, Candidate, Opener};
+use super::walk::{file_id, walk_in_batches, Candidate};
 use super::{chain, copies, distro, expiry, judge, pair};
 use super::{EntryKind, Inventory, Origin, Problem, ProblemKind, ScanOptions, Severity};
 use crate::error::ScanError;

@@ -47,74 +47,6 @@ pub struct Candidate {
     pub regular: bool,
 }
 
-/// Open `path` for reading only if it leads to a regular file. Opening is non-blocking, so a
-/// FIFO (or a device) named by a kubeconfig or on the command line is refused at once
-/// instead of hanging the read. Returns the file and its metadata (one fstat).
-pub fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, std::fs::Metadata)> {
-    let file = open_nonblocking(path)?;
-    let meta = file.metadata()?;
-    if meta.is_file() {
-        Ok((file, meta))
-    } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file (a FIFO, socket or device); not read",
-        ))
-    }
-}
-
-/// Open for reading without blocking: a file the walk saw as regular may have been replaced
-/// by a FIFO since, and reads are bounded anyway.
-pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path)
-}
-
-/// Opens files the way [`open_nonblocking`] does, keeping the last directory open so that
-/// the next file in it is opened by its name alone: the kernel then looks up one path
-/// component instead of every one, for each of thousands of files in a few directories.
-#[derive(Default)]
-pub struct Opener {
-    dir: Option<(PathBuf, rustix::fd::OwnedFd)>,
-}
-
-impl Opener {
-    pub fn open(&mut self, path: &Path) -> std::io::Result<std::fs::File> {
-        use rustix::fs::{Mode, OFlags};
-        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return open_nonblocking(path);
-        };
-        if parent.as_os_str().is_empty() {
-            return open_nonblocking(path);
-        }
-        let cached = |d: &(PathBuf, _)| d.0.as_os_str() == parent.as_os_str();
-        if !self.dir.as_ref().is_some_and(cached) {
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            self.dir = rustix::fs::open(parent, flags, Mode::empty())
-                .ok()
-                .map(|fd| (parent.to_path_buf(), fd));
-        }
-        let Some((_, dir)) = &self.dir else {
-            // The directory could not be opened: the whole path says why.
-            return open_nonblocking(path);
-        };
-        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        match rustix::fs::openat(dir, name, flags, Mode::empty()) {
-            Ok(fd) => Ok(std::fs::File::from(fd)),
-            // The directory may have been swapped since it was opened (a volume's `..data`
-            // symlink moved to a new directory): the whole path is what counts.
-            Err(rustix::io::Errno::NOENT) => {
-                self.dir = None;
-                open_nonblocking(path)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
 /// Device and inode of what `path` leads to (symlinks followed).
 pub fn file_id(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
@@ -395,47 +327,6 @@ mod tests {
 
     fn walk(roots: &[PathBuf], explicit: bool) -> Result<Walked, ScanError> {
         walk_in_batches(roots, explicit, usize::MAX, |_| {})
-    }
-
-    /// Opening by name within the last directory gives the same file and the same errors as
-    /// opening the whole path, across directories, through a symlinked directory, and for a
-    /// file that is not there.
-    #[test]
-    fn the_opener_opens_what_the_path_names() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-        std::fs::create_dir(&a).expect("dir");
-        std::fs::create_dir(&b).expect("dir");
-        std::os::unix::fs::symlink(&a, dir.path().join("link")).expect("symlink");
-        let files = [
-            (a.join("x.crt"), "ax"),
-            (a.join("y.crt"), "ay"),
-            (b.join("x.crt"), "bx"),
-        ];
-        for (path, text) in &files {
-            std::fs::write(path, text).expect("write");
-        }
-        let mut opener = Opener::default();
-        let read = |opener: &mut Opener, path: &Path| {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut opener.open(path)?, &mut text)?;
-            Ok::<_, std::io::Error>(text)
-        };
-        for (path, text) in files.iter().chain(&files).rev() {
-            assert_eq!(read(&mut opener, path).expect("read"), *text, "{path:?}");
-        }
-        let through = dir.path().join("link").join("y.crt");
-        assert_eq!(read(&mut opener, &through).expect("read"), "ay");
-        let gone = read(&mut opener, &a.join("gone.crt")).expect_err("missing");
-        assert_eq!(gone.kind(), std::io::ErrorKind::NotFound);
-        let no_dir = read(&mut opener, &dir.path().join("none").join("x.crt")).expect_err("no dir");
-        assert_eq!(no_dir.kind(), std::io::ErrorKind::NotFound);
-        // A file where a directory should be: the same error as opening the whole path.
-        let under_file = a.join("x.crt").join("y.crt");
-        let ours = read(&mut opener, &under_file).expect_err("not a directory");
-        let whole = open_nonblocking(&under_file).expect_err("not a directory");
-        assert_eq!(ours.kind(), whole.kind());
-        assert_eq!(ours.to_string(), whole.to_string());
     }
 
     /// The fleet DaemonSet mounts exactly these; each layout's places are among them.

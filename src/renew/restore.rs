@@ -213,7 +213,7 @@ fn from_entry(
                     path: f.path.clone(),
                     copy: copy.clone(),
                 };
-                let (mut file, _) = crate::pki::walk::open_regular(&copy).map_err(|_| bad())?;
+                let (mut file, _) = crate::pki::open::open_regular(&copy).map_err(|_| bad())?;
                 let mut bytes = Vec::new();
                 std::io::Read::read_to_end(&mut file, &mut bytes).map_err(read_err(&copy))?;
                 if Fingerprint::of_bytes(&bytes) != f.before {
@@ -266,7 +266,7 @@ fn bare_dir(tmp_dir: &Path, dir: &Path, now: DateTime<Utc>) -> Result<RestorePla
             Back::Link(std::fs::read_link(e.path()).map_err(read_err(e.path()))?)
         } else {
             let (mut file, _) =
-                crate::pki::walk::open_regular(e.path()).map_err(read_err(e.path()))?;
+                crate::pki::open::open_regular(e.path()).map_err(read_err(e.path()))?;
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(&mut file, &mut bytes).map_err(read_err(e.path()))?;
             Back::File {

@@ -76,7 +76,7 @@ impl Fingerprint {
             Err(e) => Err(e),
             Ok(m) if m.file_type().is_symlink() => Ok(Fingerprint::Link(std::fs::read_link(path)?)),
             Ok(_) => {
-                let (mut f, _) = crate::pki::walk::open_regular(path)?;
+                let (mut f, _) = crate::pki::open::open_regular(path)?;
                 let mut bytes = Vec::new();
                 io::Read::read_to_end(&mut f, &mut bytes)?;
                 Ok(Fingerprint::of_bytes(&bytes))
